@@ -1,0 +1,130 @@
+// Shared by the bench scripts: a `coffer server` child process (the built CLI) and SigV4-signed requests to it.
+// Needs `npm run build` first.
+import { spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { signV4Headers } from '../../packages/protocol/dist/index.js';
+import { nodeCrypto } from '../../packages/server/dist/auth/node-crypto.js';
+
+export const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+export const REGION = 'ap-guangzhou';
+/** Fixed root keys, given through the environment so the scripts need not read credentials.json. */
+export const CREDENTIALS = {
+  accessKeyId: 'AKIDbench00000000000000000000000000',
+  secretKey: 'benchsecretkey000000000000000000',
+};
+
+/**
+ * Starts `coffer server` on 127.0.0.1 (a free port) over `dataDir` and resolves once the banner is printed (the
+ * server is listening by then). `env` adds COFFER_* settings; stdout lines that are not the banner are pino JSON
+ * and are kept in `logs`.
+ */
+export async function startChildServer(dataDir, env = {}) {
+  await access(CLI).catch(() => {
+    throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  });
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COFFER_')));
+  const child = spawn(process.execPath, [CLI, 'server'], {
+    env: {
+      ...inherited,
+      COFFER_ADDRESS: '127.0.0.1:0',
+      COFFER_DATA_DIR: dataDir,
+      COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
+      COFFER_SECRET_KEY: CREDENTIALS.secretKey,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text) => {
+    stderr += text;
+  });
+  const logs = [];
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no banner after 60 s; stderr: ${stderr}`));
+    }, 60_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{')) {
+        logs.push(line);
+        return;
+      }
+      const m = /serving the COS and S3 APIs at (http:\/\/\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before serving; stderr: ${stderr}`));
+    });
+  });
+  const { hostname, port } = new URL(url);
+  return {
+    child,
+    pid: child.pid,
+    url,
+    host: hostname,
+    port: Number(port),
+    logs,
+    exited,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 4 }),
+    /** Graceful stop (SIGTERM: finish in-flight requests, close the database). */
+    async stop() {
+      this.agent.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/**
+ * Sends one SigV4-signed request (payload UNSIGNED-PAYLOAD) and resolves with the response, body unread.
+ * `query` is an object of parameters; `body` is piped in with backpressure when given (any Readable).
+ */
+export function signedRequest(server, { method, path, query, headers = {}, body }) {
+  const signed = signV4Headers(
+    { method, path, query, headers: { host: `${server.host}:${server.port}`, ...headers } },
+    { credentials: CREDENTIALS, region: REGION, nowMs: Date.now() },
+    nodeCrypto,
+  );
+  const req = http.request({
+    host: server.host,
+    port: server.port,
+    method,
+    path: signed.query === '' ? path : `${path}?${signed.query}`,
+    headers: signed.headers,
+    agent: server.agent,
+  });
+  const response = new Promise((resolve, reject) => {
+    req.once('response', resolve);
+    req.once('error', reject);
+  });
+  if (body) pipeline(body, req).catch((err) => req.destroy(err));
+  else req.end();
+  return response;
+}
+
+/** Reads a whole (small) response body as text. */
+export async function readText(res) {
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const part of res) text += part;
+  return text;
+}
+
+/** A signed request whose 2xx response is read whole; anything else throws with the server's error XML. */
+export async function call(server, request) {
+  const res = await signedRequest(server, request);
+  const text = await readText(res);
+  if (res.statusCode < 200 || res.statusCode > 299) {
+    throw new Error(`${request.method} ${request.path}: HTTP ${res.statusCode} ${text.slice(0, 500)}`);
+  }
+  return { res, text };
+}

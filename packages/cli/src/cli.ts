@@ -1,0 +1,72 @@
+import { ConfigError, loadConfig, type RunningServer, startServer } from '@coffer/server';
+
+const USAGE = `coffer: a self-hosted object store speaking the COS and S3 APIs
+
+Usage:
+  coffer server [--address host:port] [--data dir] [--region region] [--domain base.domain]
+                [--log-level level] [--fsync 1|0] [--max-put-bytes n]
+
+Every flag has an environment equivalent: COFFER_ADDRESS, COFFER_DATA_DIR, COFFER_REGION,
+COFFER_DOMAIN, COFFER_LOG_LEVEL, COFFER_FSYNC, COFFER_MAX_PUT_BYTES. Root credentials come from
+COFFER_SECRET_ID / COFFER_SECRET_KEY / COFFER_APPID, or are generated on first start and kept in
+the data directory.`;
+
+async function serve(argv: string[]): Promise<void> {
+  const config = loadConfig(argv);
+  const server = await startServer(config);
+  printBanner(server);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`coffer: ${signal}: finishing in-flight requests…\n`);
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`coffer: shutdown failed: ${err}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function printBanner(server: RunningServer): void {
+  const { identity, config } = server;
+  const lines = [
+    '',
+    `Coffer is serving the COS and S3 APIs at ${server.url}`,
+    '',
+    `  Endpoint   ${server.url}`,
+    `  Region     ${config.region}`,
+    `  SecretId   ${identity.secretId}`,
+    `  SecretKey  ${identity.fromEnvironment ? '(from COFFER_SECRET_KEY)' : identity.secretKey}`,
+    `  AppId      ${identity.appId}`,
+    `  Data       ${config.dataDir}`,
+    ...(config.domain ? [`  Domain     <bucket>.${config.domain}:${server.port} (virtual-host style)`] : []),
+    `  Health     ${server.url}/-/health`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'server') return serve(rest);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  process.stderr.write(`coffer: unknown command "${command}"\n\n${USAGE}\n`);
+  process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`coffer: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`coffer: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

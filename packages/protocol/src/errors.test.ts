@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MESSAGES, S3_ERROR_STATUS, S3Error } from './errors.js';
+
+const ERRORS_DOC = new URL('../../../docs/errors.md', import.meta.url);
+
+describe('error table', () => {
+  it('documents every code with its status in docs/errors.md', () => {
+    const doc = readFileSync(ERRORS_DOC, 'utf8');
+    const documented = new Map([...doc.matchAll(/^\| `(\w+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]));
+    for (const [code, status] of Object.entries(S3_ERROR_STATUS)) {
+      expect(documented.get(code), `${code} in docs/errors.md`).toBe(status);
+    }
+    expect([...documented.keys()].filter((c) => !(c! in S3_ERROR_STATUS))).toEqual([]);
+  });
+
+  it('gives every error its status and a message', () => {
+    const err = new S3Error('NoSuchKey');
+    expect(err.status).toBe(404);
+    expect(err.message).toBe(DEFAULT_MESSAGES.NoSuchKey);
+    expect(new S3Error('InvalidRange', 'custom').message).toBe('custom');
+  });
+});

@@ -1,0 +1,360 @@
+/**
+ * sliceUploadFile: a multipart upload that resumes (seed 004_ "Uploading an Object in Parts"; cos-api-map.md §4.6).
+ *
+ * 1. ListMultipartUploads(prefix=Key) → uploads of exactly this Key (and StorageClass) that no other upload of
+ *    this client is using, newest first.
+ * 2. For each: ListParts, then hash the local chunk of every listed part; the upload is reused when the part size
+ *    matches and every part's ETag is the chunk's quoted MD5 with the same size. Otherwise InitiateMultipartUpload.
+ * 3. UploadPart only the parts the server lacks (AsyncLimit at once, each with Content-MD5), then Complete.
+ *
+ * The server's state is the only record: a new process, a restartTask after pauseTask, or a retry after an error
+ * all resume the same way. A stream Body cannot be re-read, so its parts are checked as they are read instead.
+ */
+
+import { type Formatted, formatParams } from '../api/define.js';
+import {
+  type MultipartCompleteResult,
+  multipartComplete,
+  multipartInit,
+  multipartList,
+  multipartListPart,
+  type PartEntry,
+  type UploadEntry,
+  uploadPart,
+} from '../api/multipart.js';
+import { putObject } from '../api/object.js';
+import { hexToBase64 } from '../api/shared.js';
+import type { ClientCore } from '../core.js';
+import { S3ServiceError } from '../errors.js';
+import type { UploadSource } from '../platform/types.js';
+import { throttleProgress } from '../progress.js';
+import type { ObjectParams, ProgressCallback, UploadBody } from '../types.js';
+import { autoChunkSize, runPool } from './pool.js';
+
+export interface SliceUploadFileParams extends ObjectParams {
+  /** A File/Blob, bytes, a string or (Node) a stream. Node also takes FilePath. */
+  Body?: UploadBody;
+  /** Node: the file to upload; parts are streamed from disk. */
+  FilePath?: string;
+  /** The length of a stream Body. */
+  ContentLength?: number;
+  /** Part size in bytes (grown if the file would need more than MaxPartNumber parts). */
+  SliceSize?: number;
+  /** Same as SliceSize (Tencent's Node name). */
+  ChunkSize?: number;
+  /** Parts uploading at once (default ChunkParallelLimit, 3). */
+  AsyncLimit?: number;
+  StorageClass?: string;
+  /** Extra query parameters of InitiateMultipartUpload. */
+  Query?: Record<string, string>;
+  onTaskReady?: (taskId: string) => void;
+  /** Deprecated name of onTaskReady. */
+  TaskReady?: (taskId: string) => void;
+  /** Progress of hashing the local chunks that a resumable upload already has. */
+  onHashProgress?: ProgressCallback;
+  onProgress?: ProgressCallback;
+  SkipTask?: boolean;
+  [header: `x-cos-${string}`]: string | undefined;
+}
+
+export interface SliceUploadFileResult extends MultipartCompleteResult {
+  UploadId: string;
+}
+
+/** Unquoted, lower-case: ETags compare equal however a server quotes or cases them. */
+function normalizeETag(etag: string | undefined): string {
+  return (etag ?? '').replace(/"/g, '').toLowerCase();
+}
+
+async function allUploads(core: ClientCore, p: ObjectParams, signal?: AbortSignal): Promise<UploadEntry[]> {
+  const out: UploadEntry[] = [];
+  let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+  for (;;) {
+    const page = await multipartList(
+      core,
+      formatParams({ Bucket: p.Bucket, Region: p.Region, Prefix: p.Key, ...markers }),
+      signal,
+    );
+    out.push(...page.Upload);
+    if (page.IsTruncated !== 'true') return out;
+    markers = {
+      ...(page.NextKeyMarker !== undefined ? { KeyMarker: page.NextKeyMarker } : {}),
+      ...(page.NextUploadIdMarker !== undefined ? { UploadIdMarker: page.NextUploadIdMarker } : {}),
+    };
+  }
+}
+
+export async function allParts(
+  core: ClientCore,
+  p: ObjectParams & { UploadId: string },
+  signal?: AbortSignal,
+): Promise<PartEntry[]> {
+  const out: PartEntry[] = [];
+  let marker: string | undefined;
+  for (;;) {
+    const page = await multipartListPart(
+      core,
+      formatParams({
+        Bucket: p.Bucket,
+        Region: p.Region,
+        Key: p.Key,
+        UploadId: p.UploadId,
+        ...(marker !== undefined ? { PartNumberMarker: marker } : {}),
+      }),
+      signal,
+    );
+    out.push(...page.Part);
+    if (page.IsTruncated !== 'true') return out;
+    marker = page.NextPartNumberMarker;
+  }
+}
+
+interface Resumable {
+  uploadId: string;
+  /** Part number → ETag of the parts to keep. */
+  done: Map<number, string>;
+}
+
+/** Uploads of exactly this key and storage class that this client is not already using, newest first. */
+async function candidateUploads(
+  core: ClientCore,
+  params: Formatted<SliceUploadFileParams>,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const storageClass = params.StorageClass?.toUpperCase();
+  const uploads = await allUploads(core, params, signal);
+  return uploads
+    .filter((u) => u.Key === params.Key && (!storageClass || (u.StorageClass ?? '').toUpperCase() === storageClass))
+    .sort((a, b) => (b.Initiated ?? '').localeCompare(a.Initiated ?? ''))
+    .map((u) => u.UploadId ?? (u as { UploadID?: string }).UploadID ?? '')
+    .filter((id) => id !== '' && !core.uploadIdsInUse.has(id));
+}
+
+/** Step 2 for a source that can be re-read: the first candidate whose parts all match the local data. */
+async function findResumable(
+  core: ClientCore,
+  params: Formatted<SliceUploadFileParams>,
+  source: UploadSource,
+  sizeBytes: number,
+  chunkBytes: number,
+  signal?: AbortSignal,
+): Promise<Resumable | undefined> {
+  const sliceCount = Math.ceil(sizeBytes / chunkBytes);
+  const localETags = new Map<number, string>();
+  const reportHash = throttleProgress(core.options.ProgressInterval, sizeBytes, params.onHashProgress);
+  let hashedBytes = 0;
+  const chunkETag = async (partNumber: number) => {
+    let etag = localETags.get(partNumber);
+    if (etag === undefined) {
+      const start = (partNumber - 1) * chunkBytes;
+      const end = Math.min(start + chunkBytes, sizeBytes);
+      etag = await source.md5(start, end);
+      localETags.set(partNumber, etag);
+      hashedBytes += end - start;
+      reportHash({ loaded: hashedBytes, total: sizeBytes });
+    }
+    return etag;
+  };
+  try {
+    for (const uploadId of await candidateUploads(core, params, signal)) {
+      const parts = await allParts(core, { ...params, UploadId: uploadId }, signal);
+      if (parts.length > sliceCount) continue;
+      if (parts.length > 1 && Math.max(Number(parts[0]!.Size), Number(parts[1]!.Size)) !== chunkBytes) continue;
+      let usable = true;
+      for (const part of parts) {
+        signal?.throwIfAborted();
+        const n = Number(part.PartNumber);
+        const expectedSize = Math.min(chunkBytes, sizeBytes - (n - 1) * chunkBytes);
+        if (n < 1 || n > sliceCount || Number(part.Size) !== expectedSize) {
+          usable = false;
+          break;
+        }
+        if (normalizeETag(part.ETag) !== (await chunkETag(n))) {
+          usable = false;
+          break;
+        }
+      }
+      if (usable) return { uploadId, done: new Map(parts.map((p) => [Number(p.PartNumber), p.ETag])) };
+    }
+    return undefined;
+  } finally {
+    reportHash(undefined, true);
+  }
+}
+
+/** Headers of the parts: only the traffic limits apply to them. */
+function partHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of ['x-cos-traffic-limit', 'x-cos-mime-limit'])
+    if (headers[name] !== undefined) out[name] = headers[name];
+  return out;
+}
+
+/** The size sliceUploadFile reports before it starts (a stream of unknown length counts as 0). */
+export async function sliceUploadSize(core: ClientCore, params: Formatted<SliceUploadFileParams>): Promise<number> {
+  const info = await core.platform.describeBody(params.Body, params.FilePath, params.ContentLength);
+  return info.sizeBytes ?? 0;
+}
+
+export async function sliceUploadFile(
+  core: ClientCore,
+  params: Formatted<SliceUploadFileParams>,
+  signal: AbortSignal | undefined,
+): Promise<SliceUploadFileResult> {
+  const source = await core.platform.openSource(params.Body, params.FilePath, params.ContentLength);
+  const sizeBytes = source.sizeBytes;
+  if (sizeBytes === 0) {
+    const put = await putObject(core, { ...params, Body: '', FilePath: undefined, ContentLength: 0 }, signal);
+    return { ...put, UploadId: '' } as unknown as SliceUploadFileResult;
+  }
+  const o = core.options;
+  const requested = params.ChunkSize || params.SliceSize || o.ChunkSize;
+  const chunkBytes = Math.max(requested, autoChunkSize(sizeBytes ?? 0, o.MaxPartNumber));
+  const headers: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params.Headers))
+    if (name.toLowerCase() !== 'content-length') headers[name] = value;
+
+  // Step 1–2: an upload to resume, or a new one.
+  let resumable: Resumable | undefined;
+  let remoteParts = new Map<number, { etag: string; sizeBytes: number }>();
+  if (!source.sequential && sizeBytes !== undefined) {
+    resumable = await findResumable(core, params, source, sizeBytes, chunkBytes, signal);
+  } else {
+    // A stream: take the newest upload and check its parts as the stream is read.
+    const [uploadId] = await candidateUploads(core, params, signal);
+    if (uploadId !== undefined) {
+      const parts = await allParts(core, { ...params, UploadId: uploadId }, signal);
+      remoteParts = new Map(parts.map((p) => [Number(p.PartNumber), { etag: p.ETag, sizeBytes: Number(p.Size) }]));
+      resumable = { uploadId, done: new Map() };
+    }
+  }
+  let uploadId = resumable?.uploadId;
+  if (uploadId === undefined) {
+    const init = await multipartInit(
+      core,
+      formatParams({
+        Bucket: params.Bucket,
+        Region: params.Region,
+        Key: params.Key,
+        Headers: headers as Record<string, string>,
+        ...(params.Query ? { Query: params.Query } : {}),
+        Body: params.Body,
+      }),
+      signal,
+    );
+    uploadId = init.UploadId;
+    if (!uploadId) throw new S3ServiceError({ code: 'NoSuchUpload', message: 'no such upload id' });
+  }
+  const done = resumable?.done ?? new Map<number, string>();
+  core.uploadIdsInUse.add(uploadId);
+
+  const total = sizeBytes ?? 0;
+  const report = throttleProgress(o.ProgressInterval, total, params.onProgress);
+  let finishedBytes = 0;
+  const inFlight = new Map<number, number>();
+  const progress = () => {
+    let loaded = finishedBytes;
+    for (const bytes of inFlight.values()) loaded += bytes;
+    report({ loaded, total });
+  };
+  try {
+    // Step 3: the missing parts.
+    const etags = new Map<number, string>(done);
+    const uploadOne = async (n: number, part: { body: unknown; sizeBytes: number; md5?: string }) => {
+      inFlight.set(n, 0);
+      const res = await uploadPart(core, {
+        Bucket: params.Bucket,
+        Region: params.Region,
+        Key: params.Key,
+        UploadId: uploadId,
+        PartNumber: n,
+        body: part.body as never,
+        sizeBytes: part.sizeBytes,
+        ...(part.md5 ? { contentMd5: hexToBase64(part.md5) } : {}),
+        headers: partHeaders(headers),
+        ...(signal ? { signal } : {}),
+        retries: o.ChunkRetryTimes,
+        onUploadProgress: (loaded) => {
+          inFlight.set(n, Math.min(loaded, part.sizeBytes));
+          progress();
+        },
+      });
+      inFlight.delete(n);
+      finishedBytes += part.sizeBytes;
+      etags.set(n, res.ETag);
+      progress();
+    };
+    const limit = Math.min(params.AsyncLimit || o.ChunkParallelLimit || 1, 256);
+    let lastPart: number;
+    if (!source.sequential && sizeBytes !== undefined) {
+      lastPart = Math.ceil(sizeBytes / chunkBytes);
+      for (const n of done.keys()) finishedBytes += Math.min(chunkBytes, sizeBytes - (n - 1) * chunkBytes);
+      report({ loaded: finishedBytes, total }, true);
+      const todo: number[] = [];
+      for (let n = 1; n <= lastPart; n++) if (!done.has(n)) todo.push(n);
+      await runPool(limit, () => {
+        const n = todo.shift();
+        if (n === undefined) return undefined;
+        return async () => {
+          signal?.throwIfAborted();
+          const start = (n - 1) * chunkBytes;
+          await uploadOne(n, await source.read(start, Math.min(start + chunkBytes, sizeBytes), true));
+        };
+      });
+    } else {
+      report({ loaded: 0, total }, true);
+      let next = 1;
+      let offset = 0;
+      let ended = false;
+      lastPart = 0;
+      await runPool(limit, async () => {
+        if (ended) return undefined;
+        const n = next++;
+        const start = offset;
+        offset += chunkBytes;
+        const part = await source.read(start, start + chunkBytes, true);
+        if (part.sizeBytes < chunkBytes) ended = true;
+        if (part.sizeBytes === 0 && n > 1) return undefined;
+        lastPart = Math.max(lastPart, n);
+        return async () => {
+          const remote = remoteParts.get(n);
+          if (remote && remote.sizeBytes === part.sizeBytes && normalizeETag(remote.etag) === part.md5) {
+            etags.set(n, remote.etag);
+            finishedBytes += part.sizeBytes;
+            progress();
+            return;
+          }
+          await uploadOne(n, part);
+        };
+      });
+    }
+
+    const metaHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (lower.startsWith('x-cos-meta-') || lower === 'pic-operations') metaHeaders[name] = String(value);
+    }
+    const parts = [];
+    for (let n = 1; n <= lastPart; n++) parts.push({ PartNumber: n, ETag: etags.get(n)! });
+    const completed = await multipartComplete(
+      core,
+      formatParams({
+        Bucket: params.Bucket,
+        Region: params.Region,
+        Key: params.Key,
+        UploadId: uploadId,
+        Parts: parts,
+        Headers: metaHeaders,
+      }),
+      signal,
+    );
+    report({ loaded: sizeBytes ?? finishedBytes, total: sizeBytes ?? finishedBytes }, true);
+    return { UploadId: uploadId, ...completed };
+  } catch (err) {
+    report(undefined, true);
+    if (err instanceof S3ServiceError) err.UploadId = uploadId;
+    throw err;
+  } finally {
+    core.uploadIdsInUse.delete(uploadId);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The Node platform: node:http(s) with keep-alive agents, bodies streamed from memory, files and streams with
+ * upload progress, node:crypto, node:diagnostics_channel. Only `src/index.ts` imports this module.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import dc from 'node:diagnostics_channel';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { Readable, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CryptoLike } from '@coffer/protocol';
+import { asBytes, BlobSource, BytesSource, isBlobLike, isReadableLike, StreamSource } from '../source.js';
+import type {
+  BlobLike,
+  BodyInfo,
+  FileRange,
+  Md5Hasher,
+  Platform,
+  SourcePart,
+  TransportRequest,
+  TransportResponse,
+  UploadSource,
+} from './types.js';
+
+const crypto: CryptoLike = {
+  hmac: (alg, key, data) => createHmac(alg, key).update(data).digest(),
+  hash: (alg, data) => createHash(alg).update(data).digest(),
+};
+
+function createMd5(): Md5Hasher {
+  const hash = createHash('md5');
+  return {
+    update: (data) => {
+      hash.update(data);
+    },
+    hex: () => hash.digest('hex'),
+  };
+}
+
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+
+/** Buffers are written in pieces so that upload progress moves while the socket drains. */
+const WRITE_PIECE_BYTES = 64 * 1024;
+
+function* pieces(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) yield bytes.subarray(at, at + WRITE_PIECE_BYTES);
+}
+
+async function* blobPieces(blob: BlobLike): AsyncGenerator<Uint8Array> {
+  const step = 1024 * 1024;
+  for (let at = 0; at < blob.size; at += step) {
+    yield new Uint8Array(await blob.slice(at, Math.min(blob.size, at + step)).arrayBuffer());
+  }
+}
+
+function isFileRange(body: unknown): body is FileRange {
+  return typeof body === 'object' && body !== null && (body as FileRange).kind === 'file-range';
+}
+
+function bodyStream(body: TransportRequest['body']): Readable {
+  if (typeof body === 'string') return Readable.from(pieces(Buffer.from(body)));
+  if (body instanceof Uint8Array) return Readable.from(pieces(body));
+  if (isFileRange(body)) {
+    if (body.end <= body.start) return Readable.from([]);
+    return fs.createReadStream(body.path, { start: body.start, end: body.end - 1 });
+  }
+  if (isBlobLike(body)) return Readable.from(blobPieces(body));
+  return body as unknown as Readable;
+}
+
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function send(req: TransportRequest): Promise<TransportResponse> {
+  const url = new URL(req.url);
+  const target = req.connectTo ? new URL(`${url.protocol}//${req.connectTo}`) : url;
+  const headers: Record<string, string> = { ...req.headers };
+  if (req.connectTo && !Object.keys(headers).some((h) => h.toLowerCase() === 'host')) headers.Host = url.host;
+  const secure = url.protocol === 'https:';
+  const options: http.RequestOptions = {
+    method: req.method,
+    hostname: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: target.port || (secure ? 443 : 80),
+    path: url.pathname + url.search,
+    headers,
+    agent: req.keepAlive ? agents[secure ? 'https:' : 'http:'] : false,
+    ...(req.signal ? { signal: req.signal } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const clientRequest = (secure ? https : http).request(options);
+    let settled = false;
+    let responded = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+      clientRequest.destroy();
+    };
+    if (req.timeoutMs > 0) {
+      clientRequest.setTimeout(req.timeoutMs, () => {
+        fail(Object.assign(new Error(`No response within ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+      });
+    }
+    clientRequest.on('error', fail);
+    clientRequest.on('response', (res) => {
+      responded = true;
+      const statusCode = res.statusCode ?? 0;
+      const resHeaders = flattenHeaders(res.headers);
+      const total = resHeaders['content-length'] !== undefined ? Number(resHeaders['content-length']) : undefined;
+      let loaded = 0;
+      const done = (body: Uint8Array) => {
+        if (settled) return;
+        settled = true;
+        resolve({ statusCode, statusMessage: res.statusMessage ?? '', headers: resHeaders, body });
+      };
+      if (req.output !== undefined && statusCode >= 200 && statusCode < 300) {
+        const out =
+          typeof req.output === 'string' ? fs.createWriteStream(req.output) : (req.output as NodeJS.WritableStream);
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            loaded += chunk.length;
+            req.onDownloadProgress?.(loaded, total);
+            callback(null, chunk);
+          },
+        });
+        pipeline(res, counter, out as Writable).then(() => done(new Uint8Array(0)), fail);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        loaded += chunk.length;
+        req.onDownloadProgress?.(loaded, total);
+      });
+      res.on('end', () => done(Buffer.concat(chunks)));
+      res.on('error', fail);
+    });
+    if (req.body === undefined) {
+      clientRequest.end();
+      return;
+    }
+    let sent = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        sent += chunk.length;
+        req.onUploadProgress?.(sent);
+        callback(null, chunk);
+      },
+    });
+    pipeline(bodyStream(req.body), counter, clientRequest).catch((err: unknown) => {
+      // A server may answer (an error, usually) before it reads the whole body; that answer is what counts.
+      if (!responded) fail(err);
+    });
+  });
+}
+
+/** Content types for the extensions people upload most; anything else is application/octet-stream. */
+const CONTENT_TYPES: Record<string, string> = {
+  '.css': 'text/css',
+  '.csv': 'text/csv',
+  '.gif': 'image/gif',
+  '.gz': 'application/gzip',
+  '.htm': 'text/html',
+  '.html': 'text/html',
+  '.jpeg': 'image/jpeg',
+  '.jpg': 'image/jpeg',
+  '.js': 'application/javascript',
+  '.json': 'application/json',
+  '.md': 'text/markdown',
+  '.mp3': 'audio/mpeg',
+  '.mp4': 'video/mp4',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain',
+  '.webp': 'image/webp',
+  '.xml': 'application/xml',
+  '.zip': 'application/zip',
+};
+
+function contentTypeOf(filePath: string): string {
+  return CONTENT_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** A local file read by range; nothing is loaded into memory beyond a stream's buffer. */
+class FileSource implements UploadSource {
+  readonly sequential = false;
+  constructor(
+    private readonly filePath: string,
+    readonly sizeBytes: number,
+  ) {}
+
+  async read(start: number, end: number, withMd5: boolean): Promise<SourcePart> {
+    const body: FileRange = { kind: 'file-range', path: this.filePath, start, end };
+    return { body, sizeBytes: end - start, ...(withMd5 ? { md5: await this.md5(start, end) } : {}) };
+  }
+
+  async md5(start: number, end: number): Promise<string> {
+    const hash = createHash('md5');
+    if (end > start) {
+      for await (const chunk of fs.createReadStream(this.filePath, { start, end: end - 1 }))
+        hash.update(chunk as Buffer);
+    }
+    return hash.digest('hex');
+  }
+}
+
+async function fileSize(filePath: string): Promise<number> {
+  const stat = await fs.promises.stat(filePath);
+  return stat.isDirectory() ? 0 : stat.size;
+}
+
+async function describeBody(
+  body: unknown,
+  filePath: string | undefined,
+  contentLength: number | undefined,
+): Promise<BodyInfo> {
+  if (body === undefined || body === null) {
+    if (filePath === undefined) throw new TypeError('missing param Body');
+    const sizeBytes = await fileSize(filePath);
+    const range: FileRange = { kind: 'file-range', path: filePath, start: 0, end: sizeBytes };
+    return { body: range, sizeBytes, replayable: true, contentType: contentTypeOf(filePath) };
+  }
+  const bytes = typeof body === 'string' ? Buffer.from(body) : asBytes(body);
+  if (bytes) return { body: bytes, sizeBytes: bytes.length, replayable: true };
+  if (isBlobLike(body)) {
+    return { body, sizeBytes: body.size, replayable: true, ...(body.type ? { contentType: body.type } : {}) };
+  }
+  if (isReadableLike(body)) {
+    const streamPath = (body as { path?: unknown }).path;
+    return {
+      body,
+      sizeBytes: contentLength,
+      replayable: false,
+      contentType: typeof streamPath === 'string' ? contentTypeOf(streamPath) : 'application/octet-stream',
+    };
+  }
+  throw new TypeError('params Body format error, Only allow Buffer|Uint8Array|Stream|String|Blob.');
+}
+
+async function openSource(
+  body: unknown,
+  filePath: string | undefined,
+  contentLength: number | undefined,
+): Promise<UploadSource> {
+  if (body === undefined || body === null) {
+    if (filePath === undefined) throw new TypeError('missing param Body or FilePath');
+    return new FileSource(filePath, await fileSize(filePath));
+  }
+  const bytes = typeof body === 'string' ? Buffer.from(body) : asBytes(body);
+  if (bytes) return new BytesSource(bytes, createMd5);
+  if (isBlobLike(body)) return new BlobSource(body, createMd5);
+  if (isReadableLike(body)) return new StreamSource(body, contentLength, createMd5);
+  throw new TypeError('params Body format error, Only allow Buffer|Uint8Array|Stream|String|Blob.');
+}
+
+/** The Node platform. */
+export const nodePlatform: Platform = {
+  name: 'node',
+  crypto,
+  createMd5,
+  send,
+  describeBody,
+  openSource,
+  publish(channel, message) {
+    const ch = dc.channel(channel);
+    if (ch.hasSubscribers) ch.publish(message);
+  },
+  defaultProtocol: () => 'https:',
+  defaultDataType: 'buffer',
+  toBuffer: (bytes) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+};

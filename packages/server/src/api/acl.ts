@@ -1,0 +1,131 @@
+import { buildXml, parseXml, S3_XMLNS, S3Error } from '@coffer/protocol';
+import {
+  type Acl,
+  cannedAcl,
+  cannedNameOf,
+  type Grant,
+  parseAclXml,
+  parseGrantHeaders,
+  renderAcl,
+  type UinResolver,
+} from '../authz/acl.js';
+import { accountOf } from '../authz/authorize.js';
+import type { RequestContext } from '../http/request-context.js';
+import { sendEmpty } from '../http/respond.js';
+
+/**
+ * A bare uin names a user of the bucket owner's account (`uin="100000000011"`), or an account's
+ * root when it is that account's own uin.
+ */
+function uinResolver(accountUin: string): UinResolver {
+  return (uin) => `qcs::cam::uin/${accountUin}:uin/${uin}`;
+}
+
+/**
+ * The ACL a request sets, from exactly one of: a canned ACL header, grant headers, or (for ?acl)
+ * an AccessControlPolicy body. `undefined` when the request sets none (or sets the object canned
+ * ACL `default`, which means "inherit the bucket's").
+ */
+export function requestedAcl(
+  ctx: RequestContext,
+  kind: 'bucket' | 'object',
+  owner: string,
+  bucketOwner: string,
+): { acl: Acl | undefined; given: boolean } {
+  const canned = ctx.vendorHeader('acl');
+  const account = accountOf(bucketOwner) ?? accountOf(owner) ?? '0';
+  const grants = parseGrantHeaders((name) => ctx.header(name), uinResolver(account));
+  if (canned !== undefined && grants !== undefined) {
+    throw new S3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed.');
+  }
+  if (canned !== undefined) return { acl: cannedAcl(canned, kind, owner, bucketOwner), given: true };
+  if (grants !== undefined) return { acl: { owner, grants }, given: true };
+  return { acl: undefined, given: false };
+}
+
+/** The JSON to store with a new object for the ACL headers of its PUT / copy / initiate (undefined = default). */
+export function objectAclFromHeaders(ctx: RequestContext, bucketOwner: string): string | undefined {
+  const { acl } = requestedAcl(ctx, 'object', ctx.actor.ownerId, bucketOwner);
+  return acl && JSON.stringify(acl);
+}
+
+function sendAcl(ctx: RequestContext, acl: Acl, cannedHeader: string): void {
+  const xml = buildXml(
+    'AccessControlPolicy',
+    renderAcl(acl, ctx.flavor, (id) => /uin\/(\d+)$/.exec(id)?.[1] ?? id),
+    {
+      xmlns: S3_XMLNS,
+    },
+  );
+  const body = Buffer.from(xml);
+  ctx.res.statusCode = 200;
+  ctx.res.setHeader('x-cos-acl', cannedHeader);
+  ctx.res.setHeader('content-type', 'application/xml');
+  ctx.res.setHeader('content-length', body.length);
+  ctx.res.end(body);
+}
+
+/** GET Bucket ?acl. */
+export async function getBucketAcl(ctx: RequestContext): Promise<void> {
+  const { acl } = await ctx.engine.getBucketAcl(ctx.bucket);
+  sendAcl(ctx, acl, cannedNameOf(acl));
+}
+
+/** The ACL a PUT ?acl sets: headers, or an AccessControlPolicy body (s3cmd's GET-then-PUT round trip). */
+async function aclFromPutRequest(
+  ctx: RequestContext,
+  kind: 'bucket' | 'object',
+  owner: string,
+  bucketOwner: string,
+): Promise<Acl | undefined> {
+  const fromHeaders = requestedAcl(ctx, kind, owner, bucketOwner);
+  const body = await ctx.readSmallBody(64 * 1024);
+  if (body.trim() === '') {
+    if (!fromHeaders.given)
+      throw new S3Error(
+        'MissingRequestBodyError',
+        'Give a canned ACL header, grant headers, or an AccessControlPolicy body.',
+      );
+    return fromHeaders.acl;
+  }
+  if (fromHeaders.given)
+    throw new S3Error('UnexpectedContent', 'This request does not support content alongside ACL headers.');
+  let doc: ReturnType<typeof parseXml>;
+  try {
+    doc = parseXml(body, 'AccessControlPolicy');
+  } catch {
+    throw new S3Error(
+      'MalformedACLError',
+      'The XML you provided was not well-formed or did not validate against our published schema.',
+    );
+  }
+  const account = accountOf(bucketOwner) ?? '0';
+  const parsed = parseAclXml(doc, uinResolver(account));
+  const grants: Grant[] = parsed.grants;
+  return { owner, grants };
+}
+
+/** PUT Bucket ?acl. */
+export async function putBucketAcl(ctx: RequestContext): Promise<void> {
+  const { bucket } = await ctx.engine.getBucketAcl(ctx.bucket);
+  const acl = await aclFromPutRequest(ctx, 'bucket', bucket.ownerId, bucket.ownerId);
+  await ctx.engine.putBucketAcl(ctx.bucket, acl ?? cannedAcl('private', 'bucket', bucket.ownerId)!);
+  sendEmpty(ctx, 200);
+}
+
+/** GET Object ?acl: the object's ACL; one left at `default` shows its owner's full control and x-cos-acl: default. */
+export async function getObjectAcl(ctx: RequestContext): Promise<void> {
+  const versionId = ctx.param('versionId');
+  const { acl, ownerId } = await ctx.engine.getObjectAcl(ctx.bucket, ctx.key, versionId);
+  if (acl) sendAcl(ctx, acl, cannedNameOf(acl));
+  else sendAcl(ctx, cannedAcl('private', 'object', ownerId)!, 'default');
+}
+
+/** PUT Object ?acl (COS canned ACLs include `default`: inherit the bucket's). */
+export async function putObjectAcl(ctx: RequestContext): Promise<void> {
+  const versionId = ctx.param('versionId');
+  const { bucket, ownerId } = await ctx.engine.getObjectAcl(ctx.bucket, ctx.key, versionId);
+  const acl = await aclFromPutRequest(ctx, 'object', ownerId, bucket.ownerId);
+  await ctx.engine.putObjectAcl(ctx.bucket, ctx.key, versionId, acl);
+  sendEmpty(ctx, 200);
+}

@@ -1,0 +1,32 @@
+import { S3Error } from '@coffer/protocol';
+import { cachedPolicy } from '../http/authorize-request.js';
+import type { RequestContext } from '../http/request-context.js';
+import { sendEmpty } from '../http/respond.js';
+
+/** S3 limits bucket policies to 20 KB. */
+const MAX_POLICY_BYTES = 20 * 1024;
+
+/** PUT Bucket ?policy: COS (version 2.0) or S3 (2012-10-17) JSON, validated (MalformedPolicy), stored as sent. */
+export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
+  const bucket = await ctx.engine.headBucket(ctx.bucket);
+  const text = await ctx.readSmallBody(MAX_POLICY_BYTES);
+  if (text.trim() === '')
+    throw new S3Error('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
+  cachedPolicy(text, { bucket: bucket.name, appId: ctx.appIdOf(bucket.ownerId) }, 'bucket');
+  await ctx.engine.putBucketPolicy(ctx.bucket, text);
+  sendEmpty(ctx, 204);
+}
+
+/** GET Bucket ?policy: the document as it was put. */
+export async function getBucketPolicy(ctx: RequestContext): Promise<void> {
+  const body = Buffer.from(await ctx.engine.getBucketPolicy(ctx.bucket));
+  ctx.res.statusCode = 200;
+  ctx.res.setHeader('content-type', 'application/json');
+  ctx.res.setHeader('content-length', body.length);
+  ctx.res.end(body);
+}
+
+export async function deleteBucketPolicy(ctx: RequestContext): Promise<void> {
+  await ctx.engine.putBucketPolicy(ctx.bucket, null);
+  sendEmpty(ctx, 204);
+}

@@ -1,0 +1,51 @@
+import { parseXml, S3Error, xmlText } from '@coffer/protocol';
+import type { RequestContext } from '../http/request-context.js';
+import { sendEmpty } from '../http/respond.js';
+import { requestedAcl } from './acl.js';
+
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/** PUT Bucket. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html */
+export async function createBucket(ctx: RequestContext): Promise<void> {
+  const body = await ctx.readSmallBody(SMALL_BODY_BYTES);
+  let region: string | undefined;
+  if (body.trim() !== '') {
+    const config = parseXml(body, 'CreateBucketConfiguration');
+    region = xmlText(config, 'LocationConstraint');
+  }
+  const { acl } = requestedAcl(ctx, 'bucket', ctx.actor.ownerId, ctx.actor.ownerId);
+  await ctx.engine.createBucket(ctx.actor, ctx.bucket, {
+    ...(region !== undefined ? { region } : {}),
+    ...(acl !== undefined ? { acl: JSON.stringify(acl) } : {}),
+  });
+  sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
+}
+
+/** HEAD Bucket: COS answers with x-cos-bucket-region (seed 002_). */
+export async function headBucket(ctx: RequestContext): Promise<void> {
+  const bucket = await ctx.engine.headBucket(ctx.bucket);
+  sendEmpty(ctx, 200, { 'x-cos-bucket-region': bucket.region, 'x-amz-bucket-region': bucket.region });
+}
+
+/** DELETE Bucket: 409 BucketNotEmpty while objects or incomplete uploads remain. */
+export async function deleteBucket(ctx: RequestContext): Promise<void> {
+  await ctx.engine.deleteBucket(ctx.bucket);
+  sendEmpty(ctx, 204);
+}
+
+/** GET Bucket location. https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html */
+export async function getBucketLocation(ctx: RequestContext): Promise<void> {
+  const bucket = await ctx.engine.headBucket(ctx.bucket);
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${bucket.region}</LocationConstraint>`;
+  ctx.res.statusCode = 200;
+  ctx.res.setHeader('content-type', 'application/xml');
+  ctx.res.setHeader('content-length', Buffer.byteLength(xml));
+  ctx.res.end(xml);
+}
+
+/** A configuration body that must be present. */
+export async function requireXmlBody(ctx: RequestContext, root: string, maxBytes = SMALL_BODY_BYTES) {
+  const body = await ctx.readSmallBody(maxBytes);
+  if (body.trim() === '') throw new S3Error('MissingRequestBodyError', 'Request Body is empty.');
+  return parseXml(body, root);
+}

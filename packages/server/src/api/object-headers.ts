@@ -1,0 +1,149 @@
+import type { ServerResponse } from 'node:http';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, S3Error } from '@coffer/protocol';
+import type { ObjectAttributes } from '../engine/objects.js';
+import type { BodyExpectations } from '../engine/write-blob.js';
+import type { RequestContext } from '../http/request-context.js';
+import { httpDate, quoteEtag } from '../http/respond.js';
+import type { ObjectVersion } from '../stores/types.js';
+import { objectAclFromHeaders } from './acl.js';
+
+/** Content headers stored with an object and returned on GET/HEAD, lower-case. */
+export const CONTENT_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+] as const;
+
+const META_PREFIXES = ['x-cos-meta-', 'x-amz-meta-'];
+
+/** The attributes a write request sets: content headers, user metadata, storage class, tagging. */
+export function readObjectAttributes(ctx: RequestContext): ObjectAttributes {
+  const contentHeaders: Record<string, string> = {};
+  for (const name of CONTENT_HEADERS) {
+    let value = ctx.header(name);
+    if (name === 'content-encoding' && value !== undefined) {
+      // aws-chunked describes the transfer framing, not the object (S3 strips it too).
+      value = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '' && v.toLowerCase() !== 'aws-chunked')
+        .join(', ');
+      if (value === '') value = undefined;
+    }
+    if (value !== undefined) contentHeaders[name] = value;
+  }
+  const userMeta: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(ctx.req.headers)) {
+    const prefix = META_PREFIXES.find((p) => name.startsWith(p));
+    if (!prefix || raw === undefined) continue;
+    const metaName = name.slice(prefix.length);
+    if (metaName === '') continue;
+    userMeta[metaName] = Array.isArray(raw) ? raw.join(',') : raw;
+  }
+  const storageClass = ctx.vendorHeader('storage-class');
+  const tagging = ctx.vendorHeader('tagging');
+  const acl = objectAclFromHeaders(ctx, ctx.actor.ownerId);
+  return {
+    contentHeaders,
+    userMeta,
+    ...(storageClass !== undefined ? { storageClass } : {}),
+    ...(tagging !== undefined ? { tagging } : {}),
+    ...(acl !== undefined ? { acl } : {}),
+  };
+}
+
+const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
+
+function validBase64Digest(value: string, bytes: number): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(value) && Buffer.from(value, 'base64').length === bytes;
+}
+
+/**
+ * What the body must prove: Content-MD5, x-amz-checksum-* values (headers or aws-chunked trailers),
+ * the algorithm named by x-amz-sdk-checksum-algorithm, and its length. Malformed values are refused
+ * before any byte is read.
+ */
+export function readBodyExpectations(ctx: RequestContext): Omit<BodyExpectations, 'maxSize'> {
+  const contentMd5 = ctx.header('content-md5');
+  if (contentMd5 !== undefined && !validBase64Digest(contentMd5, 16)) {
+    throw new S3Error('InvalidDigest', 'The Content-MD5 you specified is not valid.');
+  }
+  const trailerNames = (ctx.header('x-amz-trailer') ?? '')
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== '');
+  const checksums: NonNullable<BodyExpectations['checksums']> = [];
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const headerName = `x-amz-checksum-${algorithm.toLowerCase()}`;
+    const value = ctx.header(headerName);
+    if (value !== undefined) {
+      if (!validBase64Digest(value, DIGEST_BYTES[algorithm])) {
+        throw new S3Error('InvalidRequest', `Value for ${headerName} header is invalid.`);
+      }
+      checksums.push({ algorithm, expected: value });
+    } else if (trailerNames.includes(headerName)) {
+      checksums.push({ algorithm, expected: () => ctx.trailer(headerName) });
+    }
+  }
+  const announced = ctx.header('x-amz-sdk-checksum-algorithm') ?? ctx.header('x-amz-checksum-algorithm');
+  if (announced !== undefined) {
+    const algorithm = announced.toUpperCase() as ChecksumAlgorithm;
+    if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
+      throw new S3Error('InvalidRequest', `Checksum algorithm ${announced} is not supported.`);
+    }
+    if (!checksums.some((c) => c.algorithm === algorithm)) checksums.push({ algorithm });
+  }
+  const size = ctx.declaredBodySize();
+  return {
+    ...(size !== undefined ? { size } : {}),
+    ...(contentMd5 !== undefined ? { contentMd5 } : {}),
+    checksums,
+  };
+}
+
+/** Response headers that name a version, in both families. */
+export function versionHeaders(versionId: string | undefined, versioned: boolean): Record<string, string> {
+  if (!versioned || versionId === undefined) return {};
+  return { 'x-cos-version-id': versionId, 'x-amz-version-id': versionId };
+}
+
+/**
+ * The headers GET and HEAD return for an object: ETag, Last-Modified, content headers, user
+ * metadata, CRC64, storage class, object type and version, in COS and S3 spellings.
+ */
+export function setObjectHeaders(
+  res: ServerResponse,
+  version: ObjectVersion,
+  options: { versioned: boolean; checksumMode: boolean },
+): void {
+  res.setHeader('etag', quoteEtag(version.etag));
+  res.setHeader('last-modified', httpDate(version.lastModifiedMs));
+  res.setHeader('accept-ranges', 'bytes');
+  res.setHeader('content-type', version.contentHeaders['content-type'] ?? 'application/octet-stream');
+  for (const name of CONTENT_HEADERS) {
+    const value = version.contentHeaders[name];
+    if (value !== undefined && name !== 'content-type') res.setHeader(name, value);
+  }
+  for (const [name, value] of Object.entries(version.userMeta)) {
+    res.setHeader(`x-cos-meta-${name}`, value);
+    res.setHeader(`x-amz-meta-${name}`, value);
+  }
+  if (version.crc64 !== undefined) res.setHeader('x-cos-hash-crc64ecma', version.crc64);
+  if (version.storageClass !== 'STANDARD') {
+    res.setHeader('x-cos-storage-class', version.storageClass);
+    res.setHeader('x-amz-storage-class', version.storageClass);
+  }
+  res.setHeader('x-cos-object-type', version.objectType);
+  if (version.tagging) res.setHeader('x-amz-tagging-count', String(new URLSearchParams(version.tagging).size));
+  for (const [name, value] of Object.entries(versionHeaders(version.versionId, options.versioned))) {
+    res.setHeader(name, value);
+  }
+  if (options.checksumMode) {
+    for (const [algorithm, value] of Object.entries(version.checksums)) {
+      res.setHeader(`x-amz-checksum-${algorithm.toLowerCase()}`, value);
+    }
+  }
+}

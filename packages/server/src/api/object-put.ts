@@ -1,0 +1,114 @@
+import { S3Error } from '@coffer/protocol';
+import { bucketFromHost, decodePathPart } from '../http/addressing.js';
+import type { RequestContext } from '../http/request-context.js';
+import { isoDate, quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
+import { readConditions } from './object-get.js';
+import { readBodyExpectations, readObjectAttributes, versionHeaders } from './object-headers.js';
+
+/** PUT Object, or PUT Object - Copy when a copy source header is present. */
+export async function putObject(ctx: RequestContext): Promise<void> {
+  if (ctx.vendorHeader('copy-source') !== undefined) return copyObject(ctx);
+  const attributes = readObjectAttributes(ctx);
+  const expect = readBodyExpectations(ctx);
+  if (expect.size === undefined && ctx.header('transfer-encoding') === undefined) {
+    throw new S3Error('MissingContentLength');
+  }
+  const ifNoneMatch = ctx.header('if-none-match');
+  const ifMatch = ctx.header('if-match');
+  const { version, versioned } = await ctx.engine.putObject({
+    bucket: ctx.bucket,
+    key: ctx.key,
+    actor: ctx.actor,
+    body: ctx.body(),
+    expect,
+    ...attributes,
+    ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    forbidOverwrite: ctx.vendorHeader('forbid-overwrite')?.toLowerCase() === 'true',
+    signal: ctx.signal,
+  });
+  const headers: Record<string, string> = {
+    etag: quoteEtag(version.etag),
+    ...versionHeaders(version.versionId, versioned),
+  };
+  if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
+  for (const [algorithm, value] of Object.entries(version.checksums)) {
+    headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = value;
+  }
+  sendEmpty(ctx, 200, headers);
+}
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/**
+ * Parses x-cos-copy-source / x-amz-copy-source: `/bucket/key`, `bucket/key`, COS's
+ * `<bucket-appid>.cos.<region>.myqcloud.com/key` (any such host, or one under our own domain),
+ * each with an optional `?versionId=`. The key part is URL-decoded.
+ */
+export function parseCopySource(value: string, domain: string | undefined): CopySource {
+  const invalid = () =>
+    new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', {
+      details: { ArgumentName: 'x-amz-copy-source', ArgumentValue: value },
+    });
+  const q = value.indexOf('?');
+  const path = q >= 0 ? value.slice(0, q) : value;
+  const query = new URLSearchParams(q >= 0 ? value.slice(q + 1) : '');
+  const trimmed = path.replace(/^\/+/, '');
+  const slash = trimmed.indexOf('/');
+  if (slash <= 0 || slash === trimmed.length - 1) throw invalid();
+  const first = decodePathPart(trimmed.slice(0, slash));
+  const key = decodePathPart(trimmed.slice(slash + 1));
+  const bucket = bucketFromHost(first, domain) ?? first;
+  const versionId = query.get('versionId') ?? undefined;
+  if (versionId === '') throw invalid();
+  return { bucket, key, ...(versionId !== undefined ? { versionId } : {}) };
+}
+
+function parseDirective(ctx: RequestContext, name: string): 'COPY' | 'REPLACE' {
+  const value = ctx.vendorHeader(name);
+  if (value === undefined) return 'COPY';
+  const upper = value.toUpperCase();
+  // COS spells them Copy / Replaced; S3 COPY / REPLACE.
+  if (upper === 'COPY') return 'COPY';
+  if (upper === 'REPLACE' || upper === 'REPLACED') return 'REPLACE';
+  throw new S3Error('InvalidArgument', `Unknown ${name} value: ${value}`, {
+    details: { ArgumentName: `x-amz-${name}`, ArgumentValue: value },
+  });
+}
+
+/** PUT Object - Copy. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
+async function copyObject(ctx: RequestContext): Promise<void> {
+  const source = parseCopySource(ctx.vendorHeader('copy-source')!, ctx.config.domain);
+  const result = await ctx.engine.copyObject({
+    source,
+    sourceConditions: readConditions(ctx, true),
+    bucket: ctx.bucket,
+    key: ctx.key,
+    actor: ctx.actor,
+    metadataDirective: parseDirective(ctx, 'metadata-directive'),
+    taggingDirective: parseDirective(ctx, 'tagging-directive'),
+    attributes: readObjectAttributes(ctx),
+  });
+  const { version } = result;
+  const headers: Record<string, string> = { ...versionHeaders(version.versionId, result.versioned) };
+  if (source.versionId !== undefined) {
+    headers['x-cos-copy-source-version-id'] = result.source.versionId;
+    headers['x-amz-copy-source-version-id'] = result.source.versionId;
+  }
+  if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
+  sendXml(
+    ctx,
+    'CopyObjectResult',
+    {
+      ETag: quoteEtag(version.etag),
+      LastModified: isoDate(version.lastModifiedMs),
+      ...(version.crc64 !== undefined ? { CRC64: version.crc64 } : {}),
+      ...(result.versioned ? { VersionId: version.versionId } : {}),
+    },
+    { headers },
+  );
+}

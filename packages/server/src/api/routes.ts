@@ -1,0 +1,152 @@
+import { S3Error } from '@coffer/protocol';
+import type { AuthContext } from '../auth/types.js';
+import type { RequestContext } from '../http/request-context.js';
+import * as acl from './acl.js';
+import * as bucket from './bucket.js';
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
+import * as policy from './bucket-policy.js';
+import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
+import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
+import * as cors from './cors.js';
+import * as list from './list-objects.js';
+import * as multipart from './multipart.js';
+import { deleteObject, deleteObjects } from './object-delete.js';
+import { getObject } from './object-get.js';
+import { putObject } from './object-put.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
+import { postObject } from './post-object.js';
+import * as referer from './referer.js';
+import { listBuckets } from './service.js';
+
+/** What a handler may need besides its request: the authenticator's context (POST Object verifies a form's signature). */
+export interface HandlerDeps {
+  auth: AuthContext;
+}
+export type Handler = (ctx: RequestContext, deps: HandlerDeps) => Promise<void>;
+type Target = 'service' | 'bucket' | 'object';
+
+/**
+ * Sub-resources by target. A request naming one is routed by it; one Coffer does not serve yet is
+ * 501 NotImplemented — never mistaken for the plain operation (a GET ?website must not list objects).
+ */
+const BUCKET_SUBRESOURCES = [
+  'accelerate',
+  'acl',
+  'analytics',
+  'cors',
+  'delete',
+  'domain',
+  'encryption',
+  'intelligent-tiering',
+  'intelligenttiering',
+  'inventory',
+  'lifecycle',
+  'location',
+  'logging',
+  'metrics',
+  'notification',
+  'object-lock',
+  'origin',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'referer',
+  'replication',
+  'requestPayment',
+  'tagging',
+  'uploads',
+  'versioning',
+  'versions',
+  'website',
+] as const;
+
+const OBJECT_SUBRESOURCES = [
+  'acl',
+  'append',
+  'attributes',
+  'legal-hold',
+  'restore',
+  'retention',
+  'select',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+] as const;
+
+/** Route key (`target METHOD [subresource]`) → the S3 operation name (for metrics and logs) and its handler. */
+const ROUTES: Record<string, [operation: string, handler: Handler]> = {
+  'service GET': ['ListBuckets', listBuckets],
+  'bucket PUT': ['CreateBucket', bucket.createBucket],
+  'bucket HEAD': ['HeadBucket', bucket.headBucket],
+  'bucket DELETE': ['DeleteBucket', bucket.deleteBucket],
+  'bucket GET': [
+    'ListObjects',
+    async (ctx) => (ctx.param('list-type') === '2' ? list.listObjectsV2(ctx) : list.listObjectsV1(ctx)),
+  ],
+  'bucket GET location': ['GetBucketLocation', bucket.getBucketLocation],
+  'bucket GET versions': ['ListObjectVersions', list.listObjectVersions],
+  'bucket GET versioning': ['GetBucketVersioning', getBucketVersioning],
+  'bucket PUT versioning': ['PutBucketVersioning', putBucketVersioning],
+  'bucket GET acl': ['GetBucketAcl', acl.getBucketAcl],
+  'bucket PUT acl': ['PutBucketAcl', acl.putBucketAcl],
+  'bucket GET policy': ['GetBucketPolicy', policy.getBucketPolicy],
+  'bucket PUT policy': ['PutBucketPolicy', policy.putBucketPolicy],
+  'bucket DELETE policy': ['DeleteBucketPolicy', policy.deleteBucketPolicy],
+  'object GET acl': ['GetObjectAcl', acl.getObjectAcl],
+  'object PUT acl': ['PutObjectAcl', acl.putObjectAcl],
+  'bucket GET lifecycle': ['GetBucketLifecycle', getBucketLifecycle],
+  'bucket PUT lifecycle': ['PutBucketLifecycle', putBucketLifecycle],
+  'bucket DELETE lifecycle': ['DeleteBucketLifecycle', deleteBucketLifecycle],
+  'bucket POST delete': ['DeleteObjects', deleteObjects],
+  'bucket GET cors': ['GetBucketCors', cors.getBucketCors],
+  'bucket PUT cors': ['PutBucketCors', cors.putBucketCors],
+  'bucket DELETE cors': ['DeleteBucketCors', cors.deleteBucketCors],
+  'bucket GET referer': ['GetBucketReferer', referer.getBucketReferer],
+  'bucket PUT referer': ['PutBucketReferer', referer.putBucketReferer],
+  'bucket GET tagging': ['GetBucketTagging', getBucketTagging],
+  'bucket PUT tagging': ['PutBucketTagging', putBucketTagging],
+  'bucket DELETE tagging': ['DeleteBucketTagging', deleteBucketTagging],
+  'object GET tagging': ['GetObjectTagging', getObjectTagging],
+  'object PUT tagging': ['PutObjectTagging', putObjectTagging],
+  'object DELETE tagging': ['DeleteObjectTagging', deleteObjectTagging],
+  'bucket POST': ['PostObject', postObject],
+  'bucket GET uploads': ['ListMultipartUploads', multipart.listMultipartUploads],
+  'object POST uploads': ['CreateMultipartUpload', multipart.createMultipartUpload],
+  'object PUT uploadId': ['UploadPart', multipart.uploadPart],
+  'object GET uploadId': ['ListParts', multipart.listParts],
+  'object POST uploadId': ['CompleteMultipartUpload', multipart.completeMultipartUpload],
+  'object DELETE uploadId': ['AbortMultipartUpload', multipart.abortMultipartUpload],
+  'object PUT': ['PutObject', putObject],
+  'object GET': ['GetObject', getObject],
+  'object HEAD': ['HeadObject', getObject],
+  'object DELETE': ['DeleteObject', deleteObject],
+};
+
+/** Finds the operation and handler for a request, or throws NotImplemented / MethodNotAllowed. */
+export function route(ctx: RequestContext): { operation: string; handler: Handler } {
+  const target: Target =
+    ctx.address.bucket === undefined ? 'service' : ctx.address.key === undefined ? 'bucket' : 'object';
+  const known: readonly string[] =
+    target === 'bucket' ? BUCKET_SUBRESOURCES : target === 'object' ? OBJECT_SUBRESOURCES : [];
+  const sub = known.find((name) => ctx.query.has(name));
+  const method = ctx.method === 'HEAD' && target === 'service' ? 'GET' : ctx.method;
+  const found = ROUTES[sub ? `${target} ${method} ${sub}` : `${target} ${method}`];
+  if (found) {
+    // CopyObject and UploadPartCopy share their PUT routes with PutObject and UploadPart.
+    const copy = ctx.vendorHeader('copy-source') !== undefined;
+    const operation =
+      copy && found[0] === 'PutObject' ? 'CopyObject' : copy && found[0] === 'UploadPart' ? 'UploadPartCopy' : found[0];
+    return { operation, handler: found[1] };
+  }
+  if (sub) {
+    throw new S3Error('NotImplemented', `Coffer does not implement ${method} ?${sub} on a ${target} yet.`);
+  }
+  throw new S3Error('MethodNotAllowed', `The specified method is not allowed against this resource: ${method}.`, {
+    details: {
+      Method: method,
+      ResourceType: target === 'object' ? 'OBJECT' : target === 'bucket' ? 'BUCKET' : 'SERVICE',
+    },
+  });
+}

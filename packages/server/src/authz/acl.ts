@@ -1,0 +1,223 @@
+import { S3Error, type XmlNode, type XmlObject, xmlChild, xmlChildren, xmlText } from '@coffer/protocol';
+import type { AclPermission } from './actions.js';
+
+/**
+ * Access control lists, as COS and S3 define them: an owner and grants of READ, WRITE, READ_ACP,
+ * WRITE_ACP or FULL_CONTROL to users (by id) or groups (everyone, every authenticated user).
+ * https://www.tencentcloud.com/document/product/436/30583 ; https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html
+ */
+export type Group = 'AllUsers' | 'AuthenticatedUsers' | 'LogDelivery';
+export type Grantee = { type: 'user'; id: string } | { type: 'group'; group: Group };
+export interface Grant {
+  grantee: Grantee;
+  permission: AclPermission;
+}
+export interface Acl {
+  owner: string;
+  grants: Grant[];
+}
+
+const PERMISSIONS: readonly AclPermission[] = ['READ', 'WRITE', 'READ_ACP', 'WRITE_ACP', 'FULL_CONTROL'];
+export const ANYONE_ID = 'qcs::cam::anyone:anyone';
+const GROUP_URIS: Record<string, Group> = {
+  'http://cam.qcloud.com/groups/global/allusers': 'AllUsers',
+  'http://cam.qcloud.com/groups/global/authenticatedusers': 'AuthenticatedUsers',
+  'http://acs.amazonaws.com/groups/global/allusers': 'AllUsers',
+  'http://acs.amazonaws.com/groups/global/authenticatedusers': 'AuthenticatedUsers',
+  'http://acs.amazonaws.com/groups/s3/logdelivery': 'LogDelivery',
+};
+
+export const BUCKET_CANNED_ACLS = ['private', 'public-read', 'public-read-write', 'authenticated-read'] as const;
+export const OBJECT_CANNED_ACLS = [
+  'default',
+  'private',
+  'public-read',
+  'public-read-write',
+  'authenticated-read',
+  'bucket-owner-read',
+  'bucket-owner-full-control',
+] as const;
+
+/** Turns a grantee id as clients write it into the id Coffer compares with principals. */
+export type UinResolver = (uin: string) => string;
+
+/**
+ * A canned ACL as grants. For objects, `default` means "inherit the bucket's ACL" (COS) and is
+ * returned as `undefined`. https://www.tencentcloud.com/document/product/436/30583#canned-acl
+ */
+export function cannedAcl(
+  name: string,
+  kind: 'bucket' | 'object',
+  owner: string,
+  bucketOwner = owner,
+): Acl | undefined {
+  const allowed: readonly string[] = kind === 'bucket' ? BUCKET_CANNED_ACLS : OBJECT_CANNED_ACLS;
+  const canned = name.toLowerCase();
+  if (!allowed.includes(canned)) {
+    throw new S3Error(
+      'InvalidArgument',
+      `The canned ACL "${name}" is not valid for a ${kind}; use one of ${allowed.join(', ')}.`,
+      {
+        details: { ArgumentName: 'x-cos-acl', ArgumentValue: name },
+      },
+    );
+  }
+  if (canned === 'default') return undefined;
+  const grants: Grant[] = [{ grantee: { type: 'user', id: owner }, permission: 'FULL_CONTROL' }];
+  const all: Grantee = { type: 'group', group: 'AllUsers' };
+  if (canned === 'public-read') grants.push({ grantee: all, permission: 'READ' });
+  if (canned === 'public-read-write')
+    grants.push({ grantee: all, permission: 'READ' }, { grantee: all, permission: 'WRITE' });
+  if (canned === 'authenticated-read')
+    grants.push({ grantee: { type: 'group', group: 'AuthenticatedUsers' }, permission: 'READ' });
+  if (canned === 'bucket-owner-read' && bucketOwner !== owner)
+    grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'READ' });
+  if (canned === 'bucket-owner-full-control' && bucketOwner !== owner) {
+    grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'FULL_CONTROL' });
+  }
+  return { owner, grants };
+}
+
+/** Parses one grantee as a grant header writes it: `id="…"`, `uin="…"`, `uri="…"` (emailAddress is not supported). */
+function parseHeaderGrantee(part: string, resolve: UinResolver): Grantee {
+  const m = /^\s*(id|uin|uri|emailaddress)\s*=\s*"?([^"]*)"?\s*$/i.exec(part);
+  if (!m)
+    throw new S3Error('InvalidArgument', `Cannot parse grantee "${part.trim()}": use id="…", uin="…" or uri="…".`);
+  const kind = m[1]!.toLowerCase();
+  const value = m[2]!.trim();
+  if (kind === 'uri') return groupOf(value);
+  if (kind === 'emailaddress') throw new S3Error('InvalidArgument', 'Grants by email address are not supported.');
+  return userGrantee(value, resolve);
+}
+
+function groupOf(uri: string): Grantee {
+  const group = GROUP_URIS[uri.toLowerCase()];
+  if (!group) throw new S3Error('InvalidArgument', `Unknown grantee group "${uri}".`);
+  return { type: 'group', group };
+}
+
+function userGrantee(id: string, resolve: UinResolver): Grantee {
+  if (id === ANYONE_ID || id === '*') return { type: 'group', group: 'AllUsers' };
+  if (/^qcs::cam::uin\/\d+:uin\/\d+$/.test(id)) return { type: 'user', id };
+  if (/^\d+$/.test(id)) return { type: 'user', id: resolve(id) };
+  // Any other id is taken as is: S3 clients echo back the Owner.ID we gave them.
+  return { type: 'user', id };
+}
+
+/**
+ * The x-cos-grant-* / x-amz-grant-* headers of a request as grants, or undefined when none was
+ * sent. Each header lists grantees separated by commas.
+ */
+export function parseGrantHeaders(
+  header: (name: string) => string | undefined,
+  resolve: UinResolver,
+): Grant[] | undefined {
+  const grants: Grant[] = [];
+  let any = false;
+  for (const permission of PERMISSIONS) {
+    const suffix = permission.toLowerCase().replace('_', '-');
+    const value = header(`x-cos-grant-${suffix}`) ?? header(`x-amz-grant-${suffix}`);
+    if (value === undefined) continue;
+    any = true;
+    for (const part of value.split(',')) {
+      if (part.trim() === '') continue;
+      const grantee = parseHeaderGrantee(part, resolve);
+      if (!grants.some((g) => g.permission === permission && sameGrantee(g.grantee, grantee)))
+        grants.push({ grantee, permission });
+    }
+  }
+  return any ? grants : undefined;
+}
+
+function sameGrantee(a: Grantee, b: Grantee): boolean {
+  return a.type === 'user' ? b.type === 'user' && a.id === b.id : b.type === 'group' && a.group === b.group;
+}
+
+/** Parses an AccessControlPolicy body (PUT ?acl): MalformedACLError when it is not one. */
+export function parseAclXml(
+  doc: { [name: string]: XmlNode | XmlNode[] },
+  resolve: UinResolver,
+): { owner?: string; grants: Grant[] } {
+  const malformed = (why: string) =>
+    new S3Error(
+      'MalformedACLError',
+      `The XML you provided was not well-formed or did not validate against our published schema: ${why}`,
+    );
+  const ownerNode = xmlChild(doc, 'Owner');
+  const owner = ownerNode === undefined ? undefined : xmlText(ownerNode, 'ID')?.trim();
+  const list = xmlChild(doc, 'AccessControlList');
+  if (list === undefined) throw malformed('missing AccessControlList.');
+  const grants: Grant[] = xmlChildren(list, 'Grant').map((grant) => {
+    const grantee = xmlChild(grant, 'Grantee');
+    const permission = xmlText(grant, 'Permission')?.trim().toUpperCase() as AclPermission | undefined;
+    if (grantee === undefined || permission === undefined)
+      throw malformed('each Grant needs a Grantee and a Permission.');
+    if (!PERMISSIONS.includes(permission)) throw malformed(`unknown Permission "${permission}".`);
+    const uri = xmlText(grantee, 'URI')?.trim();
+    const id = xmlText(grantee, 'ID')?.trim();
+    if (xmlText(grantee, 'EmailAddress') !== undefined)
+      throw new S3Error('InvalidArgument', 'Grants by email address are not supported.');
+    if (uri !== undefined && uri !== '') {
+      try {
+        return { grantee: groupOf(uri), permission };
+      } catch {
+        throw malformed(`unknown group URI "${uri}".`);
+      }
+    }
+    if (id === undefined || id === '') throw malformed('a Grantee needs an ID or a URI.');
+    return { grantee: userGrantee(id, resolve), permission };
+  });
+  return { ...(owner ? { owner } : {}), grants };
+}
+
+/** Renders an ACL as an AccessControlPolicy body, with COS or S3 group URIs. */
+export function renderAcl(acl: Acl, flavor: 'cos' | 's3', displayName: (id: string) => string): XmlObject {
+  const groupUri = (group: Group) =>
+    flavor === 'cos' && group !== 'LogDelivery'
+      ? `http://cam.qcloud.com/groups/global/${group}`
+      : `http://acs.amazonaws.com/groups/${group === 'LogDelivery' ? 's3' : 'global'}/${group}`;
+  return {
+    Owner: { ID: acl.owner, DisplayName: displayName(acl.owner) },
+    AccessControlList: {
+      Grant: acl.grants.map((g) => ({
+        Grantee:
+          g.grantee.type === 'user'
+            ? {
+                '@xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+                '@xsi:type': 'CanonicalUser',
+                ID: g.grantee.id,
+                DisplayName: displayName(g.grantee.id),
+              }
+            : {
+                '@xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+                '@xsi:type': 'Group',
+                URI: groupUri(g.grantee.group),
+              },
+        Permission: g.permission,
+      })),
+    },
+  };
+}
+
+/** The canned name an ACL corresponds to, for COS's x-cos-acl response header. */
+export function cannedNameOf(acl: Acl): string {
+  const public_ = acl.grants
+    .filter((g) => g.grantee.type === 'group' && g.grantee.group === 'AllUsers')
+    .map((g) => g.permission);
+  if (public_.includes('FULL_CONTROL') || (public_.includes('READ') && public_.includes('WRITE')))
+    return 'public-read-write';
+  if (public_.includes('READ')) return 'public-read';
+  if (acl.grants.some((g) => g.grantee.type === 'group' && g.grantee.group === 'AuthenticatedUsers'))
+    return 'authenticated-read';
+  return 'private';
+}
+
+/** Does the ACL give `permission` to this caller (undefined id = anonymous)? FULL_CONTROL implies every permission. */
+export function aclGrants(acl: Acl, principalId: string | undefined, permission: AclPermission): boolean {
+  return acl.grants.some((g) => {
+    if (g.permission !== permission && g.permission !== 'FULL_CONTROL') return false;
+    if (g.grantee.type === 'user') return principalId !== undefined && g.grantee.id === principalId;
+    if (g.grantee.group === 'AllUsers') return true;
+    return g.grantee.group === 'AuthenticatedUsers' && principalId !== undefined;
+  });
+}

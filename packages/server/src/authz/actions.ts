@@ -1,0 +1,107 @@
+/**
+ * What each routed operation asks permission for: the action names a policy may name (COS CAM
+ * `name/cos:<Op>` and S3 `s3:<Action>`), whether it acts on the bucket or an object, and the ACL
+ * permission that grants it.
+ * COS: https://www.tencentcloud.com/document/product/436/30580 ; S3:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+ */
+export type AclPermission = 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP' | 'FULL_CONTROL';
+
+export interface ActionSpec {
+  /** COS CAM action (without the `name/cos:` prefix). */
+  cos: string;
+  /** S3 IAM action (without the `s3:` prefix). */
+  s3: string;
+  target: 'service' | 'bucket' | 'object';
+  /**
+   * The ACL permission that allows it: on the bucket for bucket targets and for object writes
+   * (WRITE on a bucket lets you create and delete its objects), on the object otherwise.
+   * 'OWNER' = only the owner (or a policy) may do it.
+   */
+  acl: AclPermission | 'OWNER';
+  /** For object operations whose ACL check is on the bucket (writes). */
+  aclOnBucket?: boolean;
+}
+
+export const ACTIONS: Record<string, ActionSpec> = {
+  ListBuckets: { cos: 'GetService', s3: 'ListAllMyBuckets', target: 'service', acl: 'OWNER' },
+  CreateBucket: { cos: 'PutBucket', s3: 'CreateBucket', target: 'bucket', acl: 'OWNER' },
+  HeadBucket: { cos: 'HeadBucket', s3: 'ListBucket', target: 'bucket', acl: 'READ' },
+  DeleteBucket: { cos: 'DeleteBucket', s3: 'DeleteBucket', target: 'bucket', acl: 'OWNER' },
+  ListObjects: { cos: 'GetBucket', s3: 'ListBucket', target: 'bucket', acl: 'READ' },
+  GetBucketLocation: { cos: 'GetBucketLocation', s3: 'GetBucketLocation', target: 'bucket', acl: 'OWNER' },
+  ListObjectVersions: { cos: 'GetBucketObjectVersions', s3: 'ListBucketVersions', target: 'bucket', acl: 'READ' },
+  GetBucketVersioning: { cos: 'GetBucketVersioning', s3: 'GetBucketVersioning', target: 'bucket', acl: 'OWNER' },
+  PutBucketVersioning: { cos: 'PutBucketVersioning', s3: 'PutBucketVersioning', target: 'bucket', acl: 'OWNER' },
+  GetBucketLifecycle: { cos: 'GetBucketLifecycle', s3: 'GetLifecycleConfiguration', target: 'bucket', acl: 'OWNER' },
+  PutBucketLifecycle: { cos: 'PutBucketLifecycle', s3: 'PutLifecycleConfiguration', target: 'bucket', acl: 'OWNER' },
+  DeleteBucketLifecycle: {
+    cos: 'DeleteBucketLifecycle',
+    s3: 'PutLifecycleConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  GetBucketAcl: { cos: 'GetBucketACL', s3: 'GetBucketAcl', target: 'bucket', acl: 'READ_ACP' },
+  PutBucketAcl: { cos: 'PutBucketACL', s3: 'PutBucketAcl', target: 'bucket', acl: 'WRITE_ACP' },
+  GetBucketPolicy: { cos: 'GetBucketPolicy', s3: 'GetBucketPolicy', target: 'bucket', acl: 'OWNER' },
+  PutBucketPolicy: { cos: 'PutBucketPolicy', s3: 'PutBucketPolicy', target: 'bucket', acl: 'OWNER' },
+  DeleteBucketPolicy: { cos: 'DeleteBucketPolicy', s3: 'DeleteBucketPolicy', target: 'bucket', acl: 'OWNER' },
+  GetBucketCors: { cos: 'GetBucketCORS', s3: 'GetBucketCORS', target: 'bucket', acl: 'OWNER' },
+  PutBucketCors: { cos: 'PutBucketCORS', s3: 'PutBucketCORS', target: 'bucket', acl: 'OWNER' },
+  DeleteBucketCors: { cos: 'DeleteBucketCORS', s3: 'PutBucketCORS', target: 'bucket', acl: 'OWNER' },
+  GetBucketReferer: { cos: 'GetBucketReferer', s3: 'GetBucketReferer', target: 'bucket', acl: 'OWNER' },
+  PutBucketReferer: { cos: 'PutBucketReferer', s3: 'PutBucketReferer', target: 'bucket', acl: 'OWNER' },
+  // Tags are not granted by ACLs in S3 (no ACL permission covers s3:*Tagging): the owner, or a policy.
+  GetBucketTagging: { cos: 'GetBucketTagging', s3: 'GetBucketTagging', target: 'bucket', acl: 'OWNER' },
+  PutBucketTagging: { cos: 'PutBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
+  DeleteBucketTagging: { cos: 'DeleteBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
+  ListMultipartUploads: {
+    cos: 'ListMultipartUploads',
+    s3: 'ListBucketMultipartUploads',
+    target: 'bucket',
+    acl: 'READ',
+  },
+  DeleteObjects: { cos: 'DeleteMultipleObjects', s3: 'DeleteObject', target: 'bucket', acl: 'WRITE' },
+  PostObject: { cos: 'PostObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
+
+  PutObject: { cos: 'PutObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
+  CopyObject: { cos: 'PutObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
+  GetObject: { cos: 'GetObject', s3: 'GetObject', target: 'object', acl: 'READ' },
+  HeadObject: { cos: 'HeadObject', s3: 'GetObject', target: 'object', acl: 'READ' },
+  DeleteObject: { cos: 'DeleteObject', s3: 'DeleteObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
+  GetObjectAcl: { cos: 'GetObjectACL', s3: 'GetObjectAcl', target: 'object', acl: 'READ_ACP' },
+  PutObjectAcl: { cos: 'PutObjectACL', s3: 'PutObjectAcl', target: 'object', acl: 'WRITE_ACP' },
+  GetObjectTagging: { cos: 'GetObjectTagging', s3: 'GetObjectTagging', target: 'object', acl: 'OWNER' },
+  PutObjectTagging: { cos: 'PutObjectTagging', s3: 'PutObjectTagging', target: 'object', acl: 'OWNER' },
+  DeleteObjectTagging: { cos: 'DeleteObjectTagging', s3: 'DeleteObjectTagging', target: 'object', acl: 'OWNER' },
+  OptionsObject: { cos: 'OptionsObject', s3: 'GetObject', target: 'object', acl: 'READ' },
+  CreateMultipartUpload: {
+    cos: 'InitiateMultipartUpload',
+    s3: 'PutObject',
+    target: 'object',
+    acl: 'WRITE',
+    aclOnBucket: true,
+  },
+  UploadPart: { cos: 'UploadPart', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
+  UploadPartCopy: { cos: 'UploadPartCopy', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
+  ListParts: { cos: 'ListParts', s3: 'ListMultipartUploadParts', target: 'object', acl: 'WRITE', aclOnBucket: true },
+  CompleteMultipartUpload: {
+    cos: 'CompleteMultipartUpload',
+    s3: 'PutObject',
+    target: 'object',
+    acl: 'WRITE',
+    aclOnBucket: true,
+  },
+  AbortMultipartUpload: {
+    cos: 'AbortMultipartUpload',
+    s3: 'AbortMultipartUpload',
+    target: 'object',
+    acl: 'WRITE',
+    aclOnBucket: true,
+  },
+};
+
+/** The action spec of an operation; unknown operations need the owner. */
+export function actionOf(operation: string): ActionSpec {
+  return ACTIONS[operation] ?? { cos: operation, s3: operation, target: 'bucket', acl: 'OWNER' };
+}

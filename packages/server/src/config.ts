@@ -1,0 +1,183 @@
+import path from 'node:path';
+
+/** Everything the server can be told, validated once at start-up. Only this module reads process.env. */
+export interface Config {
+  /** host:port to listen on. `--address`, COFFER_ADDRESS. Default 0.0.0.0:9000. Port 0 picks a free port. */
+  address: { host: string; port: number };
+  /** Where metadata (SQLite) and blobs live. `--data`, COFFER_DATA_DIR. Default ./data. */
+  dataDir: string;
+  /** The region this server reports (HEAD Bucket, GET ?location). `--region`, COFFER_REGION. Default ap-guangzhou. */
+  region: string;
+  /**
+   * Base domain for virtual-host requests: with `cos.localhost`, `Host: photos-1250000000.cos.localhost:9000`
+   * addresses bucket photos-1250000000. `--domain`, COFFER_DOMAIN. Path style always works too.
+   */
+  domain?: string;
+  /** Root credentials; generated on first start and kept in the data directory unless given here. */
+  secretId?: string;
+  secretKey?: string;
+  appId?: string;
+  /**
+   * fsync blob files, their directories and every metadata commit before acknowledging a write.
+   * COFFER_FSYNC=0 trades power-loss safety for speed (a process crash still loses nothing). Default on.
+   */
+  fsync: boolean;
+  /** Largest single PUT (S3 and COS: 5 GiB); larger bodies get EntityTooLarge. COFFER_MAX_PUT_BYTES. */
+  maxPutSizeBytes: number;
+  /** How long a blob no object references waits before its file is deleted (readers may still hold it). */
+  gcGraceMs: number;
+  /** Largest accepted gap between a request's signing time and the server clock (S3: 15 minutes). */
+  maxSkewMs: number;
+  /** pino level: fatal, error, warn, info, debug, trace, silent. `--log-level`, COFFER_LOG_LEVEL. Default info. */
+  logLevel: string;
+  /** Days added to the real clock (for manual lifecycle trials). COFFER_CLOCK_OFFSET_DAYS. Default 0. */
+  clockOffsetDays: number;
+  /** Hour of the day (UTC) the daily lifecycle pass runs; -1 turns the schedule off. COFFER_LIFECYCLE_HOUR. Default 0. */
+  lifecycleHourUtc: number;
+  /**
+   * Longest lifetime of temporary credentials from POST /-/sts, in seconds (900 to 129600).
+   * COFFER_STS_MAX_DURATION. Default 7200: two hours, COS's limit for credentials a root key requests.
+   */
+  stsMaxDurationSeconds: number;
+}
+
+export const DEFAULT_PORT = 9000;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const GIB = 1024 ** 3;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Flags by name, as `coffer server` accepts them; each has an environment equivalent. */
+export const CONFIG_FLAGS = {
+  '--address': 'COFFER_ADDRESS',
+  '--data': 'COFFER_DATA_DIR',
+  '--region': 'COFFER_REGION',
+  '--domain': 'COFFER_DOMAIN',
+  '--log-level': 'COFFER_LOG_LEVEL',
+  '--fsync': 'COFFER_FSYNC',
+  '--max-put-bytes': 'COFFER_MAX_PUT_BYTES',
+} as const;
+
+/**
+ * Builds the Config from command-line flags (which win) and the environment.
+ * Throws ConfigError naming the bad value and what is allowed.
+ */
+export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
+  const values: Record<string, string | undefined> = {};
+  for (const name of Object.values(CONFIG_FLAGS)) values[name] = env[name];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const envName = CONFIG_FLAGS[flag as keyof typeof CONFIG_FLAGS];
+    if (!envName) throw new ConfigError(`unknown option ${flag}; known: ${Object.keys(CONFIG_FLAGS).join(', ')}`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`${flag} needs a value`);
+    values[envName] = value;
+  }
+  return configFrom({
+    address: values.COFFER_ADDRESS,
+    dataDir: values.COFFER_DATA_DIR,
+    region: values.COFFER_REGION,
+    domain: values.COFFER_DOMAIN,
+    logLevel: values.COFFER_LOG_LEVEL,
+    fsync: values.COFFER_FSYNC,
+    maxPutSizeBytes: values.COFFER_MAX_PUT_BYTES,
+    secretId: env.COFFER_SECRET_ID,
+    secretKey: env.COFFER_SECRET_KEY,
+    appId: env.COFFER_APPID,
+    clockOffsetDays: env.COFFER_CLOCK_OFFSET_DAYS,
+    lifecycleHourUtc: env.COFFER_LIFECYCLE_HOUR,
+    gcGraceMs: env.COFFER_GC_GRACE_MS,
+    stsMaxDurationSeconds: env.COFFER_STS_MAX_DURATION,
+  });
+}
+
+type RawConfig = { [K in keyof Config]?: string | undefined };
+
+/** Validates raw string settings; the defaults live here and nowhere else. */
+export function configFrom(raw: RawConfig): Config {
+  const region = raw.region || 'ap-guangzhou';
+  if (!/^[a-z\d-]+$/.test(region)) throw new ConfigError(`region "${region}" must match ^[a-z0-9-]+$`);
+  const domain = raw.domain ? raw.domain.toLowerCase().replace(/^\.+|\.+$/g, '') : undefined;
+  if (domain !== undefined && !/^[a-z\d.-]+$/.test(domain)) {
+    throw new ConfigError(`domain "${raw.domain}" must be a host name such as cos.localhost`);
+  }
+  const logLevel = raw.logLevel || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level "${logLevel}" must be one of ${LOG_LEVELS}`);
+  if (raw.appId !== undefined && !/^\d{1,20}$/.test(raw.appId)) {
+    throw new ConfigError(`COFFER_APPID "${raw.appId}" must be a decimal number such as 1250000000`);
+  }
+  if ((raw.secretId === undefined) !== (raw.secretKey === undefined)) {
+    throw new ConfigError('COFFER_SECRET_ID and COFFER_SECRET_KEY go together: set both or neither');
+  }
+  return {
+    address: parseAddress(raw.address || `0.0.0.0:${DEFAULT_PORT}`),
+    dataDir: path.resolve(raw.dataDir || './data'),
+    region,
+    ...(domain ? { domain } : {}),
+    ...(raw.secretId !== undefined ? { secretId: raw.secretId, secretKey: raw.secretKey } : {}),
+    ...(raw.appId !== undefined ? { appId: raw.appId } : {}),
+    fsync: parseBoolean('COFFER_FSYNC', raw.fsync, true),
+    maxPutSizeBytes: parseInteger('COFFER_MAX_PUT_BYTES', raw.maxPutSizeBytes, 5 * GIB, 0),
+    gcGraceMs: parseInteger('COFFER_GC_GRACE_MS', raw.gcGraceMs, 60_000, 0),
+    maxSkewMs: parseInteger('maxSkewMs', raw.maxSkewMs, 15 * 60_000, 0),
+    logLevel,
+    clockOffsetDays: parseNumber('COFFER_CLOCK_OFFSET_DAYS', raw.clockOffsetDays, 0),
+    lifecycleHourUtc: parseHour(raw.lifecycleHourUtc),
+    stsMaxDurationSeconds: parseStsMaxDuration(raw.stsMaxDurationSeconds),
+  };
+}
+
+function parseStsMaxDuration(value: string | undefined): number {
+  if (value === undefined || value === '') return 7200;
+  const n = Number(value);
+  // 900: STS credentials shorter than 15 minutes are refused (as AWS does); 129600 (36 h): COS's limit for sub-users.
+  if (!Number.isInteger(n) || n < 900 || n > 129_600) {
+    throw new ConfigError(`COFFER_STS_MAX_DURATION "${value}" must be a whole number of seconds from 900 to 129600`);
+  }
+  return n;
+}
+
+function parseAddress(value: string): Config['address'] {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`address "${value}" must be host:port (e.g. 0.0.0.0:9000 or 127.0.0.1:0)`);
+  }
+  return { host: m[1] || m[2] || '0.0.0.0', port };
+}
+
+function parseHour(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < -1 || n > 23) {
+    throw new ConfigError(
+      `COFFER_LIFECYCLE_HOUR "${value}" must be an hour 0-23 (UTC), or -1 to turn the daily run off`,
+    );
+  }
+  return n;
+}
+
+function parseBoolean(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} "${value}" must be one of 1, 0, true, false`);
+}
+
+function parseInteger(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} "${value}" must be a whole number ≥ ${min}`);
+  return n;
+}
+
+function parseNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new ConfigError(`${name} "${value}" must be a number`);
+  return n;
+}

@@ -1,0 +1,74 @@
+import { S3Error } from '@coffer/protocol';
+import { type Acl, cannedAcl } from '../authz/acl.js';
+import type { BucketRecord } from '../stores/types.js';
+import { requireBucket } from './buckets.js';
+import type { EngineContext } from './context.js';
+import { findObject } from './objects.js';
+
+const ACL = 'acl';
+const POLICY = 'policy';
+
+/** A bucket's ACL: what was set, or `private` for its owner when nothing was. */
+export async function getBucketAcl(ctx: EngineContext, bucket: BucketRecord): Promise<Acl> {
+  const doc = await ctx.meta.getBucketConfig(bucket.id, ACL);
+  return doc === undefined ? cannedAcl('private', 'bucket', bucket.ownerId)! : (JSON.parse(doc) as Acl);
+}
+
+export async function putBucketAcl(ctx: EngineContext, bucketName: string, acl: Acl): Promise<void> {
+  const bucket = await requireBucket(ctx, bucketName);
+  await ctx.meta.setBucketConfig(bucket.id, ACL, JSON.stringify(acl));
+}
+
+/** An object's own ACL, or undefined when it has the default one (the bucket's applies, as in COS). */
+export async function getObjectAcl(
+  ctx: EngineContext,
+  bucketName: string,
+  key: string,
+  versionId: string | undefined,
+): Promise<{ bucket: BucketRecord; acl: Acl | undefined; ownerId: string; versionId: string }> {
+  const bucket = await requireBucket(ctx, bucketName);
+  const version = await findObject(ctx, bucket, key, versionId);
+  return {
+    bucket,
+    acl: version.acl ? (JSON.parse(version.acl) as Acl) : undefined,
+    ownerId: version.ownerId,
+    versionId: version.versionId,
+  };
+}
+
+export async function putObjectAcl(
+  ctx: EngineContext,
+  bucketName: string,
+  key: string,
+  versionId: string | undefined,
+  acl: Acl | undefined,
+): Promise<void> {
+  const bucket = await requireBucket(ctx, bucketName);
+  await findObject(ctx, bucket, key, versionId);
+  const changed = await ctx.meta.setObjectAcl(bucket.id, key, versionId, acl ? JSON.stringify(acl) : null);
+  if (!changed) throw new S3Error('NoSuchKey');
+}
+
+/** The bucket policy document as it was put (COS and S3 return it verbatim), or NoSuchBucketPolicy. */
+export async function getBucketPolicy(ctx: EngineContext, bucketName: string): Promise<string> {
+  const bucket = await requireBucket(ctx, bucketName);
+  const doc = await ctx.meta.getBucketConfig(bucket.id, POLICY);
+  if (doc === undefined) throw new S3Error('NoSuchBucketPolicy', 'The bucket policy does not exist.');
+  return doc;
+}
+
+export async function putBucketPolicy(ctx: EngineContext, bucketName: string, doc: string | null): Promise<void> {
+  const bucket = await requireBucket(ctx, bucketName);
+  await ctx.meta.setBucketConfig(bucket.id, POLICY, doc);
+}
+
+/** What authorization needs to know about a bucket: its record, ACL and policy text (one read each). */
+export async function bucketAccess(
+  ctx: EngineContext,
+  bucketName: string,
+): Promise<{ bucket: BucketRecord; acl: Acl; policy?: string } | undefined> {
+  const bucket = await ctx.meta.getBucket(bucketName);
+  if (!bucket) return undefined;
+  const [acl, policy] = await Promise.all([getBucketAcl(ctx, bucket), ctx.meta.getBucketConfig(bucket.id, POLICY)]);
+  return { bucket, acl, ...(policy !== undefined ? { policy } : {}) };
+}

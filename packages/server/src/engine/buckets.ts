@@ -1,0 +1,80 @@
+import { S3Error } from '@coffer/protocol';
+import { type BucketRecord, StoreError } from '../stores/types.js';
+import type { EngineContext } from './context.js';
+import { validateBucketName } from './names.js';
+
+/** Who is acting: the owner id recorded on what they create (COS: qcs::cam::uin/<owner>:uin/<uin>). */
+export interface Actor {
+  ownerId: string;
+  displayName: string;
+}
+
+/** Looks a bucket up or throws NoSuchBucket. */
+export async function requireBucket(ctx: EngineContext, name: string): Promise<BucketRecord> {
+  const bucket = await ctx.meta.getBucket(name);
+  if (!bucket) throw new S3Error('NoSuchBucket', `The specified bucket does not exist: ${name}`);
+  return bucket;
+}
+
+/**
+ * PUT Bucket. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+ * Re-creating your own bucket is 409 BucketAlreadyOwnedByYou (as S3 outside us-east-1 and COS do).
+ */
+export async function createBucket(
+  ctx: EngineContext,
+  actor: Actor,
+  name: string,
+  options: { region?: string; acl?: string } = {},
+): Promise<BucketRecord> {
+  validateBucketName(name);
+  if (options.region !== undefined && options.region !== '' && options.region !== ctx.region) {
+    throw new S3Error(
+      'InvalidArgument',
+      `The specified location-constraint "${options.region}" is not valid: this server serves ${ctx.region}.`,
+      { details: { ArgumentName: 'LocationConstraint', ArgumentValue: options.region } },
+    );
+  }
+  try {
+    return await ctx.meta.createBucket({
+      name,
+      ownerId: actor.ownerId,
+      region: ctx.region,
+      createdMs: ctx.clock.nowMs(),
+      ...(options.acl !== undefined ? { acl: options.acl } : {}),
+    });
+  } catch (err) {
+    if (err instanceof StoreError && err.reason === 'conflict') {
+      const existing = await ctx.meta.getBucket(name);
+      if (existing?.ownerId === actor.ownerId) throw new S3Error('BucketAlreadyOwnedByYou');
+      throw new S3Error('BucketAlreadyExists');
+    }
+    throw err;
+  }
+}
+
+/**
+ * DELETE Bucket: only an empty bucket. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
+ * Incomplete multipart uploads count as content, as the COS FAQ (seeds 000_, 001_) describes.
+ */
+export async function deleteBucket(ctx: EngineContext, name: string): Promise<void> {
+  try {
+    await ctx.meta.deleteBucket(name);
+  } catch (err) {
+    if (err instanceof StoreError) {
+      if (err.reason === 'not-found') throw new S3Error('NoSuchBucket');
+      if (err.reason === 'not-empty')
+        throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty.');
+      if (err.reason === 'has-uploads') {
+        throw new S3Error(
+          'BucketNotEmpty',
+          'The bucket you tried to delete is not empty: it has incomplete multipart uploads, which must be aborted (deleted) first.',
+        );
+      }
+    }
+    throw err;
+  }
+}
+
+export async function listBuckets(ctx: EngineContext, actor: Actor): Promise<BucketRecord[]> {
+  return ctx.meta.listBuckets(actor.ownerId);
+}

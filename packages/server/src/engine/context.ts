@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { BlobStore, MetadataStore } from '../stores/types.js';
+
+/** A source of time the engine and workers read; tests move it forward, COFFER_CLOCK_OFFSET_DAYS shifts it. */
+export interface Clock {
+  nowMs(): number;
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() };
+
+/** Limits the engine enforces, from Config. */
+export interface EngineLimits {
+  maxPutSizeBytes: number;
+  gcGraceMs: number;
+}
+
+/** What every engine operation works with. Built once by createEngine; no HTTP types in here. */
+export interface EngineContext {
+  meta: MetadataStore;
+  blobs: BlobStore;
+  log: Logger;
+  clock: Clock;
+  limits: EngineLimits;
+  region: string;
+  /** Blobs being read right now, by id; GC leaves them alone until the readers finish. */
+  pins: Map<string, number>;
+  /** Part writes in progress, by upload id, so an abort can stop them. */
+  uploadsInFlight: Map<string, Set<AbortController>>;
+}
+
+export function pin(ctx: EngineContext, blobIds: Iterable<string>): () => void {
+  const ids = [...new Set(blobIds)];
+  for (const id of ids) ctx.pins.set(id, (ctx.pins.get(id) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    for (const id of ids) {
+      const n = (ctx.pins.get(id) ?? 1) - 1;
+      if (n <= 0) ctx.pins.delete(id);
+      else ctx.pins.set(id, n);
+    }
+  };
+}

@@ -1,0 +1,255 @@
+import { S3Error } from '@coffer/protocol';
+import type { Logger } from 'pino';
+import type { Acl } from '../authz/acl.js';
+import type {
+  BlobStore,
+  ListObjectsQuery,
+  ListUploadsQuery,
+  ListVersionsQuery,
+  MetadataStore,
+} from '../stores/types.js';
+import * as access from './access.js';
+import * as bucketConfigs from './bucket-configs.js';
+import * as buckets from './buckets.js';
+import { type Actor, requireBucket } from './buckets.js';
+import { type Clock, type EngineContext, type EngineLimits, systemClock } from './context.js';
+import { type CopyObjectInput, copyObject } from './copy-object.js';
+import type { CorsConfiguration } from './cors-config.js';
+import { collectGarbage, recoverPendingWrites } from './gc.js';
+import type { LifecycleRule } from './lifecycle/config.js';
+import {
+  bucketRules,
+  type LifecycleRunOptions,
+  type LifecycleRunSummary,
+  runLifecycle,
+  saveBucketRules,
+} from './lifecycle/runner.js';
+import * as multipart from './multipart.js';
+import * as objects from './objects.js';
+import type { RefererConfiguration } from './referer-config.js';
+import * as tagging from './tagging.js';
+import type { Tag } from './tags.js';
+
+export interface EngineOptions {
+  meta: MetadataStore;
+  blobs: BlobStore;
+  log: Logger;
+  region: string;
+  limits: EngineLimits;
+  clock?: Clock;
+}
+
+/**
+ * The domain: buckets, objects, versions, listing, GC. An API handler parses and authorizes a
+ * request, calls one method here, and renders the result; a test can do the same without HTTP.
+ */
+export class Engine {
+  readonly ctx: EngineContext;
+
+  constructor(options: EngineOptions) {
+    this.ctx = {
+      meta: options.meta,
+      blobs: options.blobs,
+      log: options.log,
+      clock: options.clock ?? systemClock,
+      limits: options.limits,
+      region: options.region,
+      pins: new Map(),
+      uploadsInFlight: new Map(),
+    };
+  }
+
+  get region(): string {
+    return this.ctx.region;
+  }
+
+  nowMs(): number {
+    return this.ctx.clock.nowMs();
+  }
+
+  // buckets
+  createBucket(actor: Actor, name: string, options?: { region?: string; acl?: string }) {
+    return buckets.createBucket(this.ctx, actor, name, options);
+  }
+  deleteBucket(name: string) {
+    return buckets.deleteBucket(this.ctx, name);
+  }
+  headBucket(name: string) {
+    return requireBucket(this.ctx, name);
+  }
+  async setBucketVersioning(name: string, status: 'Enabled' | 'Suspended') {
+    const bucket = await requireBucket(this.ctx, name);
+    await this.ctx.meta.setBucketVersioning(bucket.id, status);
+  }
+  listBuckets(actor: Actor) {
+    return buckets.listBuckets(this.ctx, actor);
+  }
+
+  // objects
+  putObject(input: objects.PutObjectInput) {
+    return objects.putObject(this.ctx, input);
+  }
+  getObject(input: objects.GetObjectInput) {
+    return objects.getObject(this.ctx, input);
+  }
+  deleteObject(input: Parameters<typeof objects.deleteObject>[1]) {
+    return objects.deleteObject(this.ctx, input);
+  }
+  deleteObjects(bucket: string, items: { key: string; versionId?: string }[], actor: Actor) {
+    return objects.deleteObjects(this.ctx, bucket, items, actor);
+  }
+  copyObject(input: CopyObjectInput) {
+    return copyObject(this.ctx, input);
+  }
+  async listObjects(bucketName: string, query: ListObjectsQuery) {
+    const bucket = await requireBucket(this.ctx, bucketName);
+    return { bucket, page: await this.ctx.meta.listObjects(bucket.id, query) };
+  }
+  async listObjectVersions(bucketName: string, query: ListVersionsQuery) {
+    const bucket = await requireBucket(this.ctx, bucketName);
+    return { bucket, page: await this.ctx.meta.listObjectVersions(bucket.id, query) };
+  }
+
+  // multipart
+  createMultipartUpload(input: Parameters<typeof multipart.createMultipartUpload>[1]) {
+    return multipart.createMultipartUpload(this.ctx, input);
+  }
+  uploadPart(input: Parameters<typeof multipart.uploadPart>[1]) {
+    return multipart.uploadPart(this.ctx, input);
+  }
+  uploadPartCopy(input: Parameters<typeof multipart.uploadPartCopy>[1]) {
+    return multipart.uploadPartCopy(this.ctx, input);
+  }
+  listParts(input: Parameters<typeof multipart.listParts>[1]) {
+    return multipart.listParts(this.ctx, input);
+  }
+  completeMultipartUpload(input: Parameters<typeof multipart.completeMultipartUpload>[1]) {
+    return multipart.completeMultipartUpload(this.ctx, input);
+  }
+  abortMultipartUpload(input: Parameters<typeof multipart.abortMultipartUpload>[1]) {
+    return multipart.abortMultipartUpload(this.ctx, input);
+  }
+  listMultipartUploads(bucket: string, query: ListUploadsQuery) {
+    return multipart.listMultipartUploads(this.ctx, bucket, query);
+  }
+  async bucketUsage(bucketName: string) {
+    const bucket = await requireBucket(this.ctx, bucketName);
+    return { bucket, usage: await this.ctx.meta.bucketUsage(bucket.id) };
+  }
+
+  // access control
+  async getBucketAcl(name: string) {
+    const bucket = await requireBucket(this.ctx, name);
+    return { bucket, acl: await access.getBucketAcl(this.ctx, bucket) };
+  }
+  putBucketAcl(name: string, acl: Acl) {
+    return access.putBucketAcl(this.ctx, name, acl);
+  }
+  getObjectAcl(bucket: string, key: string, versionId?: string) {
+    return access.getObjectAcl(this.ctx, bucket, key, versionId);
+  }
+  putObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl | undefined) {
+    return access.putObjectAcl(this.ctx, bucket, key, versionId, acl);
+  }
+  getBucketPolicy(name: string) {
+    return access.getBucketPolicy(this.ctx, name);
+  }
+  putBucketPolicy(name: string, doc: string | null) {
+    return access.putBucketPolicy(this.ctx, name, doc);
+  }
+  bucketAccess(name: string) {
+    return access.bucketAccess(this.ctx, name);
+  }
+  /** An object version's ACL and owner for authorization (undefined when the object does not exist). */
+  async objectAccess(bucketId: number, key: string, versionId?: string) {
+    const version = await this.ctx.meta.getObject(bucketId, key, versionId);
+    if (!version || version.isDeleteMarker) return undefined;
+    return { acl: version.acl ? (JSON.parse(version.acl) as Acl) : undefined, ownerId: version.ownerId };
+  }
+
+  // browser access: CORS and Referer (hotlink protection)
+  putBucketCors(name: string, config: CorsConfiguration | null) {
+    return bucketConfigs.putBucketCors(this.ctx, name, config);
+  }
+  getBucketCors(name: string) {
+    return bucketConfigs.getBucketCors(this.ctx, name);
+  }
+  bucketCors(name: string) {
+    return bucketConfigs.bucketCors(this.ctx, name);
+  }
+  putBucketReferer(name: string, config: RefererConfiguration) {
+    return bucketConfigs.putBucketReferer(this.ctx, name, config);
+  }
+  getBucketReferer(name: string) {
+    return bucketConfigs.getBucketReferer(this.ctx, name);
+  }
+  bucketReferer(name: string) {
+    return bucketConfigs.bucketReferer(this.ctx, name);
+  }
+
+  // tagging
+  putObjectTagging(input: Parameters<typeof tagging.putObjectTagging>[1]) {
+    return tagging.putObjectTagging(this.ctx, input);
+  }
+  getObjectTagging(input: Parameters<typeof tagging.getObjectTagging>[1]) {
+    return tagging.getObjectTagging(this.ctx, input);
+  }
+  deleteObjectTagging(input: Parameters<typeof tagging.deleteObjectTagging>[1]) {
+    return tagging.deleteObjectTagging(this.ctx, input);
+  }
+  putBucketTagging(name: string, tags: Tag[] | null) {
+    return tagging.putBucketTagging(this.ctx, name, tags);
+  }
+  getBucketTagging(name: string) {
+    return tagging.getBucketTagging(this.ctx, name);
+  }
+
+  // lifecycle
+  async putBucketLifecycle(name: string, rules: LifecycleRule[]) {
+    const bucket = await requireBucket(this.ctx, name);
+    await saveBucketRules(this.ctx, bucket.id, rules);
+  }
+  async getBucketLifecycle(name: string): Promise<LifecycleRule[]> {
+    const bucket = await requireBucket(this.ctx, name);
+    const rules = await bucketRules(this.ctx, bucket.id);
+    if (!rules) throw new S3Error('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist.');
+    return rules;
+  }
+  async deleteBucketLifecycle(name: string) {
+    const bucket = await requireBucket(this.ctx, name);
+    await saveBucketRules(this.ctx, bucket.id, null);
+  }
+  async lifecycleStats(name: string) {
+    const bucket = await requireBucket(this.ctx, name);
+    return this.ctx.meta.lifecycleStats(bucket.id);
+  }
+  /**
+   * Runs a lifecycle pass (or joins the one running), then frees disk through GC. Resumes an
+   * interrupted pass first.
+   */
+  runLifecycle(options: LifecycleRunOptions = {}): Promise<LifecycleRunSummary> {
+    this.#lifecycleRun ??= (async () => {
+      try {
+        const summary = await runLifecycle(this.ctx, options);
+        await collectGarbage(this.ctx);
+        return summary;
+      } finally {
+        this.#lifecycleRun = undefined;
+      }
+    })();
+    return this.#lifecycleRun;
+  }
+  #lifecycleRun: Promise<LifecycleRunSummary> | undefined;
+
+  // maintenance
+  collectGarbage(limit?: number) {
+    return collectGarbage(this.ctx, limit);
+  }
+  recoverPendingWrites() {
+    return recoverPendingWrites(this.ctx);
+  }
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  return new Engine(options);
+}

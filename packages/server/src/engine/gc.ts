@@ -1,0 +1,35 @@
+import type { EngineContext } from './context.js';
+
+/**
+ * Deletes the files of blobs no version references any more, once their grace period has passed
+ * (ARCHITECTURE.md: "Deletes are metadata first, blob files later"). Blobs pinned by a reader in
+ * this process stay queued until a later pass. Returns how many files were deleted.
+ */
+/** How long a completed upload is remembered, so a retried Complete returns the same result. */
+export const COMPLETED_UPLOAD_RETENTION_MS = 24 * 3_600_000;
+
+export async function collectGarbage(ctx: EngineContext, limit = 1000): Promise<number> {
+  await ctx.meta.forgetCompletedUploads(ctx.clock.nowMs() - COMPLETED_UPLOAD_RETENTION_MS);
+  let total = 0;
+  for (;;) {
+    const ready = await ctx.meta.claimGarbage(ctx.clock.nowMs() - ctx.limits.gcGraceMs, limit);
+    const deletable = ready.filter((id) => !ctx.pins.has(id));
+    for (const id of deletable) await ctx.blobs.delete(id);
+    if (deletable.length > 0) await ctx.meta.forgetGarbage(deletable);
+    total += deletable.length;
+    if (ready.length < limit || deletable.length === 0) return total;
+  }
+}
+
+/**
+ * Start-up recovery of the write protocol: every blob that still has a pending intent was never
+ * committed (the commit removes the intent in the same transaction), so its file is deleted; and
+ * tmp/ holds only writes that never finished.
+ */
+export async function recoverPendingWrites(ctx: EngineContext): Promise<number> {
+  await ctx.blobs.clearTemporary();
+  const pending = await ctx.meta.listPendingBlobs();
+  for (const id of pending) await ctx.blobs.delete(id);
+  if (pending.length > 0) await ctx.meta.dropPendingBlobs(pending);
+  return pending.length;
+}

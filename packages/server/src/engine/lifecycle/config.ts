@@ -1,0 +1,247 @@
+import { S3Error, type XmlNode, type XmlObject, xmlChild, xmlChildren, xmlElementNames, xmlText } from '@coffer/protocol';
+import { STORAGE_CLASSES } from '../names.js';
+
+/**
+ * A lifecycle rule, normalised: the filter flattened to prefix + tags + size bounds, every action
+ * optional. https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html
+ */
+export interface LifecycleRule {
+  id: string;
+  enabled: boolean;
+  /** How the filter was written, so GET returns the same shape: `<Filter>` or the legacy top-level `<Prefix>`. */
+  filterStyle: 'filter' | 'prefix' | 'none';
+  prefix: string;
+  tags: { key: string; value: string }[];
+  sizeGreaterThan?: number;
+  sizeLessThan?: number;
+  expiration?: { days?: number; date?: string; expiredObjectDeleteMarker?: boolean };
+  transitions: { days?: number; date?: string; storageClass: string }[];
+  noncurrentExpiration?: { days: number; newerNoncurrentVersions?: number };
+  noncurrentTransitions: { days: number; storageClass: string; newerNoncurrentVersions?: number }[];
+  abortIncompleteUploadDays?: number;
+}
+
+export const MAX_LIFECYCLE_RULES = 1000;
+
+/** Storage classes a transition may name (COS's classes and their S3 equivalents). */
+const TRANSITION_CLASSES = new Set([...STORAGE_CLASSES].filter((c) => c !== 'STANDARD' && c !== 'REDUCED_REDUNDANCY'));
+
+function ruleError(id: string, index: number, message: string, code: 'MalformedXML' | 'InvalidArgument' = 'InvalidArgument'): S3Error {
+  const name = id ? `rule "${id}"` : `rule #${index + 1}`;
+  return new S3Error(code, `Lifecycle ${name}: ${message}`);
+}
+
+function positiveInt(value: string | undefined, what: string, fail: (m: string) => S3Error, allowZero = false): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (!/^\d{1,9}$/.test(trimmed) || (!allowZero && Number(trimmed) === 0)) {
+    throw fail(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} integer, not "${value}".`);
+  }
+  return Number(trimmed);
+}
+
+/** Lifecycle dates are midnight UTC in ISO 8601 (2026-01-01T00:00:00Z or with .000Z). */
+function parseDate(value: string | undefined, fail: (m: string) => S3Error): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value.trim());
+  if (Number.isNaN(ms) || ms % 86_400_000 !== 0) {
+    throw fail(`Date must be midnight UTC in ISO 8601 (e.g. 2026-01-01T00:00:00.000Z), not "${value}".`);
+  }
+  return new Date(ms).toISOString();
+}
+
+function parseTag(node: XmlNode, fail: (m: string) => S3Error): { key: string; value: string } {
+  const key = xmlText(node, 'Key');
+  const value = xmlText(node, 'Value') ?? '';
+  if (key === undefined || key === '') throw fail('a Tag needs a Key.');
+  return { key, value };
+}
+
+/** Parses and validates a LifecycleConfiguration document (PUT ?lifecycle). */
+export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): LifecycleRule[] {
+  const ruleNodes = xmlChildren(doc, 'Rule');
+  if (ruleNodes.length === 0) throw new S3Error('MalformedXML', 'A lifecycle configuration needs at least one Rule.');
+  if (ruleNodes.length > MAX_LIFECYCLE_RULES) {
+    throw new S3Error('InvalidArgument', `A lifecycle configuration has at most ${MAX_LIFECYCLE_RULES} rules.`);
+  }
+  const ids = new Set<string>();
+  return ruleNodes.map((node, index) => {
+    const id = xmlText(node, 'ID')?.trim() ?? '';
+    const fail = (m: string, code?: 'MalformedXML' | 'InvalidArgument') => ruleError(id, index, m, code);
+    if (id.length > 255) throw fail('ID is longer than 255 characters.');
+    if (id !== '') {
+      if (ids.has(id)) throw fail('IDs must be unique.');
+      ids.add(id);
+    }
+    const status = xmlText(node, 'Status')?.trim();
+    if (status !== 'Enabled' && status !== 'Disabled') throw fail('Status must be Enabled or Disabled.', 'MalformedXML');
+
+    const rule: LifecycleRule = {
+      id,
+      enabled: status === 'Enabled',
+      filterStyle: 'none',
+      prefix: '',
+      tags: [],
+      transitions: [],
+      noncurrentTransitions: [],
+    };
+    const filter = xmlChild(node, 'Filter');
+    const legacyPrefix = xmlText(node, 'Prefix');
+    if (filter !== undefined && legacyPrefix !== undefined) throw fail('use either Filter or Prefix, not both.', 'MalformedXML');
+    if (legacyPrefix !== undefined) {
+      rule.filterStyle = 'prefix';
+      rule.prefix = legacyPrefix;
+    } else if (filter !== undefined) {
+      rule.filterStyle = 'filter';
+      const parts = xmlElementNames(filter);
+      if (parts.length > 1) throw fail('a Filter holds one of Prefix, Tag, ObjectSizeGreaterThan, ObjectSizeLessThan or And.', 'MalformedXML');
+      const and = xmlChild(filter, 'And');
+      const source = and ?? filter;
+      rule.prefix = xmlText(source, 'Prefix') ?? '';
+      rule.tags = xmlChildren(source, 'Tag').map((t) => parseTag(t, fail));
+      const greater = positiveInt(xmlText(source, 'ObjectSizeGreaterThan'), 'ObjectSizeGreaterThan', fail, true);
+      const less = positiveInt(xmlText(source, 'ObjectSizeLessThan'), 'ObjectSizeLessThan', fail);
+      if (greater !== undefined) rule.sizeGreaterThan = greater;
+      if (less !== undefined) rule.sizeLessThan = less;
+      if (and !== undefined && xmlElementNames(and).length < 2 && rule.tags.length < 2) {
+        throw fail('And must combine at least two conditions.', 'MalformedXML');
+      }
+      if (new Set(rule.tags.map((t) => t.key)).size !== rule.tags.length) throw fail('Tag keys in a filter must be unique.');
+    }
+
+    const expiration = xmlChild(node, 'Expiration');
+    if (expiration !== undefined) {
+      const days = positiveInt(xmlText(expiration, 'Days'), 'Expiration Days', fail);
+      const date = parseDate(xmlText(expiration, 'Date'), fail);
+      const marker = xmlText(expiration, 'ExpiredObjectDeleteMarker')?.trim();
+      if (marker !== undefined && marker !== 'true' && marker !== 'false') {
+        throw fail('ExpiredObjectDeleteMarker must be true or false.', 'MalformedXML');
+      }
+      const given = [days !== undefined, date !== undefined, marker !== undefined].filter(Boolean).length;
+      if (given !== 1) throw fail('Expiration needs exactly one of Days, Date or ExpiredObjectDeleteMarker.', 'MalformedXML');
+      if (marker !== undefined && rule.tags.length > 0) {
+        throw fail('ExpiredObjectDeleteMarker cannot be used with a Tag filter.');
+      }
+      rule.expiration = {
+        ...(days !== undefined ? { days } : {}),
+        ...(date !== undefined ? { date } : {}),
+        ...(marker !== undefined ? { expiredObjectDeleteMarker: marker === 'true' } : {}),
+      };
+    }
+
+    for (const t of xmlChildren(node, 'Transition')) {
+      const days = positiveInt(xmlText(t, 'Days'), 'Transition Days', fail, true);
+      const date = parseDate(xmlText(t, 'Date'), fail);
+      const storageClass = xmlText(t, 'StorageClass')?.trim().toUpperCase();
+      if ((days === undefined) === (date === undefined)) throw fail('Transition needs exactly one of Days or Date.', 'MalformedXML');
+      if (!storageClass || !TRANSITION_CLASSES.has(storageClass)) {
+        throw fail(`Transition StorageClass "${storageClass ?? ''}" is not a class objects can move to.`);
+      }
+      rule.transitions.push({ ...(days !== undefined ? { days } : {}), ...(date !== undefined ? { date } : {}), storageClass });
+    }
+
+    const noncurrentExpiration = xmlChild(node, 'NoncurrentVersionExpiration');
+    if (noncurrentExpiration !== undefined) {
+      const days = positiveInt(xmlText(noncurrentExpiration, 'NoncurrentDays'), 'NoncurrentDays', fail);
+      if (days === undefined) throw fail('NoncurrentVersionExpiration needs NoncurrentDays.', 'MalformedXML');
+      const newer = positiveInt(xmlText(noncurrentExpiration, 'NewerNoncurrentVersions'), 'NewerNoncurrentVersions', fail);
+      rule.noncurrentExpiration = { days, ...(newer !== undefined ? { newerNoncurrentVersions: newer } : {}) };
+    }
+    for (const t of xmlChildren(node, 'NoncurrentVersionTransition')) {
+      const days = positiveInt(xmlText(t, 'NoncurrentDays'), 'NoncurrentDays', fail, true);
+      const storageClass = xmlText(t, 'StorageClass')?.trim().toUpperCase();
+      if (days === undefined) throw fail('NoncurrentVersionTransition needs NoncurrentDays.', 'MalformedXML');
+      if (!storageClass || !TRANSITION_CLASSES.has(storageClass)) {
+        throw fail(`NoncurrentVersionTransition StorageClass "${storageClass ?? ''}" is not a class objects can move to.`);
+      }
+      const newer = positiveInt(xmlText(t, 'NewerNoncurrentVersions'), 'NewerNoncurrentVersions', fail);
+      rule.noncurrentTransitions.push({ days, storageClass, ...(newer !== undefined ? { newerNoncurrentVersions: newer } : {}) });
+    }
+
+    const abort = xmlChild(node, 'AbortIncompleteMultipartUpload');
+    if (abort !== undefined) {
+      const days = positiveInt(xmlText(abort, 'DaysAfterInitiation'), 'DaysAfterInitiation', fail);
+      if (days === undefined) throw fail('AbortIncompleteMultipartUpload needs DaysAfterInitiation.', 'MalformedXML');
+      if (rule.tags.length > 0) throw fail('AbortIncompleteMultipartUpload cannot be used with a Tag filter.');
+      rule.abortIncompleteUploadDays = days;
+    }
+
+    const actions =
+      (rule.expiration ? 1 : 0) +
+      rule.transitions.length +
+      (rule.noncurrentExpiration ? 1 : 0) +
+      rule.noncurrentTransitions.length +
+      (rule.abortIncompleteUploadDays !== undefined ? 1 : 0);
+    if (actions === 0) throw fail('a rule needs at least one action.', 'MalformedXML');
+    const transitionDays = rule.transitions.map((t) => t.days).filter((d): d is number => d !== undefined);
+    if (rule.expiration?.days !== undefined && transitionDays.some((d) => d >= rule.expiration!.days!)) {
+      throw fail('Expiration Days must be greater than every Transition Days.');
+    }
+    return rule;
+  });
+}
+
+/** Renders rules back as a LifecycleConfiguration body (GET ?lifecycle). */
+export function renderLifecycle(rules: LifecycleRule[]): XmlObject {
+  return {
+    Rule: rules.map((r) => {
+      const conditions: XmlObject = {
+        ...(r.prefix !== '' ? { Prefix: r.prefix } : {}),
+        Tag: r.tags.map((t) => ({ Key: t.key, Value: t.value })),
+        ...(r.sizeGreaterThan !== undefined ? { ObjectSizeGreaterThan: r.sizeGreaterThan } : {}),
+        ...(r.sizeLessThan !== undefined ? { ObjectSizeLessThan: r.sizeLessThan } : {}),
+      };
+      const conditionCount =
+        (r.prefix !== '' ? 1 : 0) + r.tags.length + (r.sizeGreaterThan !== undefined ? 1 : 0) + (r.sizeLessThan !== undefined ? 1 : 0);
+      // One condition stands alone in <Filter>, several go in <And>, none is an empty prefix.
+      const filter: XmlObject | undefined =
+        r.filterStyle !== 'filter'
+          ? undefined
+          : conditionCount > 1
+            ? { And: conditions }
+            : conditionCount === 1
+              ? conditions
+              : { Prefix: '' };
+      return {
+        ...(r.id !== '' ? { ID: r.id } : {}),
+        ...(r.filterStyle === 'prefix' ? { Prefix: r.prefix } : {}),
+        ...(filter ? { Filter: filter } : {}),
+        Status: r.enabled ? 'Enabled' : 'Disabled',
+        Transition: r.transitions.map((t) => ({
+          ...(t.days !== undefined ? { Days: t.days } : {}),
+          ...(t.date !== undefined ? { Date: t.date } : {}),
+          StorageClass: t.storageClass,
+        })),
+        ...(r.expiration
+          ? {
+              Expiration: {
+                ...(r.expiration.days !== undefined ? { Days: r.expiration.days } : {}),
+                ...(r.expiration.date !== undefined ? { Date: r.expiration.date } : {}),
+                ...(r.expiration.expiredObjectDeleteMarker !== undefined
+                  ? { ExpiredObjectDeleteMarker: r.expiration.expiredObjectDeleteMarker }
+                  : {}),
+              },
+            }
+          : {}),
+        NoncurrentVersionTransition: r.noncurrentTransitions.map((t) => ({
+          NoncurrentDays: t.days,
+          StorageClass: t.storageClass,
+          ...(t.newerNoncurrentVersions !== undefined ? { NewerNoncurrentVersions: t.newerNoncurrentVersions } : {}),
+        })),
+        ...(r.noncurrentExpiration
+          ? {
+              NoncurrentVersionExpiration: {
+                NoncurrentDays: r.noncurrentExpiration.days,
+                ...(r.noncurrentExpiration.newerNoncurrentVersions !== undefined
+                  ? { NewerNoncurrentVersions: r.noncurrentExpiration.newerNoncurrentVersions }
+                  : {}),
+              },
+            }
+          : {}),
+        ...(r.abortIncompleteUploadDays !== undefined
+          ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: r.abortIncompleteUploadDays } }
+          : {}),
+      };
+    }),
+  };
+}

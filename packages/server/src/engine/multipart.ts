@@ -1,0 +1,462 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { crc32, crc32c, crc64Combine } from '@coffer/native';
+import {
+  CHECKSUM_ALGORITHMS,
+  type ChecksumAlgorithm,
+  checksumBase64,
+  crc64nvmeCombine,
+  S3Error,
+} from '@coffer/protocol';
+import {
+  type ListUploadsQuery,
+  type ManifestEntry,
+  type NewObjectVersion,
+  type PartRecord,
+  StoreError,
+  type UploadRecord,
+} from '../stores/types.js';
+import type { Actor } from './buckets.js';
+import { requireBucket } from './buckets.js';
+import { checkPreconditions, type Preconditions } from './conditions.js';
+import type { EngineContext } from './context.js';
+import { hashManifestRange } from './hash-range.js';
+import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { type ByteRange, findObject, type ObjectAttributes } from './objects.js';
+import { taggingFromHeader } from './tags.js';
+import { type BodyExpectations, writeBlob } from './write-blob.js';
+
+/** Smallest part other than the last (COS: 1 MB). */
+export const MIN_PART_SIZE_BYTES = 1024 * 1024;
+export const MAX_PART_NUMBER = 10_000;
+/** Largest part (COS and S3: 5 GB). */
+export const MAX_PART_SIZE_BYTES = 5 * 1024 ** 3;
+
+const NO_SUCH_UPLOAD =
+  'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.';
+
+let lastUploadStamp = 0n;
+
+/**
+ * Upload ids sort in initiation order (a hex time stamp, strictly increasing within the process,
+ * then randomness), so ListMultipartUploads can continue after an upload-id-marker whose upload has
+ * been aborted or completed meanwhile: the next uploads of that key are those with greater ids.
+ */
+function newUploadId(): string {
+  const now = BigInt(Date.now()) * 4096n;
+  lastUploadStamp = now > lastUploadStamp ? now : lastUploadStamp + 1n;
+  return `${lastUploadStamp.toString(16).padStart(14, '0')}${randomBytes(16).toString('base64url')}`;
+}
+
+/** The upload an UploadId names, if it belongs to this bucket and key; NoSuchUpload otherwise. */
+async function requireUpload(
+  ctx: EngineContext,
+  bucketName: string,
+  key: string,
+  uploadId: string,
+): Promise<UploadRecord> {
+  const bucket = await requireBucket(ctx, bucketName);
+  const upload = await ctx.meta.getUpload(uploadId);
+  if (!upload || upload.bucketId !== bucket.id || upload.key !== key) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
+  return upload;
+}
+
+function validatePartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, {
+      details: { ArgumentName: 'partNumber', ArgumentValue: String(partNumber) },
+    });
+  }
+}
+
+/** CreateMultipartUpload (Initiate). https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html */
+export async function createMultipartUpload(
+  ctx: EngineContext,
+  input: { bucket: string; key: string; actor: Actor; attributes: ObjectAttributes; checksumAlgorithm?: string },
+): Promise<UploadRecord> {
+  validateKey(input.key);
+  validateUserMeta(input.attributes.userMeta);
+  const storageClass = normalizeStorageClass(input.attributes.storageClass);
+  const tagging = taggingFromHeader(input.attributes.tagging);
+  let checksumAlgorithm: ChecksumAlgorithm | undefined;
+  if (input.checksumAlgorithm !== undefined) {
+    checksumAlgorithm = input.checksumAlgorithm.toUpperCase() as ChecksumAlgorithm;
+    if (!CHECKSUM_ALGORITHMS.includes(checksumAlgorithm)) {
+      throw new S3Error('InvalidRequest', `Checksum algorithm ${input.checksumAlgorithm} is not supported.`);
+    }
+  }
+  const bucket = await requireBucket(ctx, input.bucket);
+  const upload: UploadRecord = {
+    uploadId: newUploadId(),
+    bucketId: bucket.id,
+    key: input.key,
+    initiatedMs: ctx.clock.nowMs(),
+    ownerId: input.actor.ownerId,
+    storageClass,
+    contentHeaders: input.attributes.contentHeaders,
+    userMeta: input.attributes.userMeta,
+    ...(tagging !== undefined ? { tagging } : {}),
+    ...(input.attributes.acl !== undefined ? { acl: input.attributes.acl } : {}),
+    ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
+  };
+  await ctx.meta.createUpload(upload);
+  return upload;
+}
+
+/**
+ * Runs a part write under the upload's in-flight registry, so AbortMultipartUpload can stop a part
+ * that is still streaming: that UploadPart then fails with NoSuchUpload and leaves nothing behind.
+ */
+async function withUploadAbort<T>(
+  ctx: EngineContext,
+  uploadId: string,
+  signal: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const local = new AbortController();
+  let inFlight = ctx.uploadsInFlight.get(uploadId);
+  if (!inFlight) ctx.uploadsInFlight.set(uploadId, (inFlight = new Set()));
+  inFlight.add(local);
+  try {
+    return await work(signal ? AbortSignal.any([signal, local.signal]) : local.signal);
+  } catch (err) {
+    if (local.signal.aborted) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD, { cause: err });
+    throw err;
+  } finally {
+    inFlight.delete(local);
+    if (inFlight.size === 0) ctx.uploadsInFlight.delete(uploadId);
+  }
+}
+
+async function commitPart(
+  ctx: EngineContext,
+  uploadId: string,
+  part: PartRecord,
+  newBlobs: { id: string; size: number }[],
+) {
+  try {
+    await ctx.meta.putPart({ uploadId, part, newBlobs });
+  } catch (err) {
+    if (err instanceof StoreError && err.reason === 'not-found') {
+      // Either the upload was aborted or completed meanwhile, or a copied source blob vanished.
+      const upload = await ctx.meta.getUpload(uploadId);
+      if (!upload) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
+      throw new S3Error('NoSuchKey', 'The copy source was deleted while it was being copied.');
+    }
+    throw err;
+  }
+}
+
+/** UploadPart. https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html */
+export async function uploadPart(
+  ctx: EngineContext,
+  input: {
+    bucket: string;
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    body: Readable;
+    expect: Omit<BodyExpectations, 'maxSize'>;
+    signal?: AbortSignal;
+  },
+): Promise<PartRecord> {
+  validatePartNumber(input.partNumber);
+  const upload = await requireUpload(ctx, input.bucket, input.key, input.uploadId);
+  const checksums = [...(input.expect.checksums ?? [])];
+  const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
+  if (algorithm && !checksums.some((c) => c.algorithm === algorithm)) checksums.push({ algorithm });
+  return withUploadAbort(ctx, input.uploadId, input.signal, async (signal) => {
+    const blob = await writeBlob(ctx, input.body, { ...input.expect, checksums, maxSize: MAX_PART_SIZE_BYTES }, signal);
+    const part: PartRecord = {
+      partNumber: input.partNumber,
+      size: blob.size,
+      etag: blob.md5Hex,
+      crc64: blob.crc64.toString(),
+      checksums: blob.checksums,
+      lastModifiedMs: ctx.clock.nowMs(),
+      manifest: blob.size === 0 ? [] : [{ blobId: blob.blobId, offset: 0, length: blob.size }],
+    };
+    try {
+      if (signal.aborted) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
+      await commitPart(ctx, input.uploadId, part, [{ id: blob.blobId, size: blob.size }]);
+    } catch (err) {
+      await blob.discard();
+      throw err;
+    }
+    return part;
+  });
+}
+
+/** The slice of a manifest covering bytes [start, end] of an object. */
+export function sliceManifest(manifest: ManifestEntry[], start: number, end: number): ManifestEntry[] {
+  const out: ManifestEntry[] = [];
+  let offset = 0;
+  for (const entry of manifest) {
+    const entryEnd = offset + entry.length - 1;
+    if (entryEnd >= start && offset <= end) {
+      const from = Math.max(start, offset) - offset;
+      const to = Math.min(end, entryEnd) - offset;
+      out.push({ blobId: entry.blobId, offset: entry.offset + from, length: to - from + 1 });
+    }
+    offset += entry.length;
+  }
+  return out;
+}
+
+/**
+ * The bytes an x-cos-copy-source-range names. Unlike a GET Range, whose end is clamped to the object,
+ * a copy range must lie inside the source: S3 answers 400 InvalidArgument ("Range specified is not
+ * valid for source object of size: N") rather than copy a part shorter than the client asked for.
+ */
+function copyRange(range: ByteRange, sourceSize: number): { start: number; end: number } {
+  if ('suffix' in range || range.end === undefined || range.start > range.end || range.end >= sourceSize) {
+    throw new S3Error('InvalidArgument', `Range specified is not valid for source object of size: ${sourceSize}`, {
+      details: {
+        ArgumentName: 'x-amz-copy-source-range',
+        ArgumentValue: 'suffix' in range ? `bytes=-${range.suffix}` : `bytes=${range.start}-${range.end ?? ''}`,
+      },
+    });
+  }
+  return { start: range.start, end: range.end };
+}
+
+/**
+ * UploadPartCopy. https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+ * Zero-copy like CopyObject: the part references the source's blobs; the range is read once to
+ * compute the part's MD5 (its ETag) and CRC-64, nothing is written.
+ */
+export async function uploadPartCopy(
+  ctx: EngineContext,
+  input: {
+    bucket: string;
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    source: { bucket: string; key: string; versionId?: string };
+    sourceConditions: Preconditions;
+    range?: ByteRange;
+    signal?: AbortSignal;
+  },
+) {
+  validatePartNumber(input.partNumber);
+  await requireUpload(ctx, input.bucket, input.key, input.uploadId);
+  const sourceBucket = await requireBucket(ctx, input.source.bucket);
+  const source = await findObject(ctx, sourceBucket, input.source.key, input.source.versionId);
+  checkPreconditions(input.sourceConditions, source, 'copy');
+  const { start, end } = input.range ? copyRange(input.range, source.size) : { start: 0, end: source.size - 1 };
+  if (end - start + 1 > MAX_PART_SIZE_BYTES) {
+    throw new S3Error('EntityTooLarge', `A part can be at most ${MAX_PART_SIZE_BYTES} bytes.`);
+  }
+  return withUploadAbort(ctx, input.uploadId, input.signal, async (signal) => {
+    const manifest = source.size === 0 ? [] : sliceManifest(source.manifest, start, end);
+    const hashed = await hashManifestRange(ctx, manifest, signal);
+    const part: PartRecord = {
+      partNumber: input.partNumber,
+      size: hashed.size,
+      etag: hashed.md5Hex,
+      crc64: hashed.crc64.toString(),
+      checksums: {},
+      lastModifiedMs: ctx.clock.nowMs(),
+      manifest,
+    };
+    await commitPart(ctx, input.uploadId, part, []);
+    return { part, source };
+  });
+}
+
+/** ListParts. https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html */
+export async function listParts(
+  ctx: EngineContext,
+  input: { bucket: string; key: string; uploadId: string; partNumberMarker: number; maxParts: number },
+) {
+  const upload = await requireUpload(ctx, input.bucket, input.key, input.uploadId);
+  const page = await ctx.meta.listParts(input.uploadId, input.partNumberMarker, input.maxParts);
+  return { upload, page };
+}
+
+/** AbortMultipartUpload: frees the parts (their files leave the disk at the next GC) and stops parts in flight. */
+export async function abortMultipartUpload(
+  ctx: EngineContext,
+  input: { bucket: string; key: string; uploadId: string },
+) {
+  await requireUpload(ctx, input.bucket, input.key, input.uploadId);
+  try {
+    await ctx.meta.abortUpload(input.uploadId, ctx.clock.nowMs());
+  } catch (err) {
+    if (err instanceof StoreError && err.reason === 'not-found') throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
+    throw err;
+  }
+  for (const controller of ctx.uploadsInFlight.get(input.uploadId) ?? []) controller.abort();
+}
+
+/** ListMultipartUploads. https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html */
+export async function listMultipartUploads(ctx: EngineContext, bucketName: string, query: ListUploadsQuery) {
+  const bucket = await requireBucket(ctx, bucketName);
+  return { bucket, page: await ctx.meta.listUploads(bucket.id, query) };
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  /** ChecksumCRC32 etc. the client lists for the part: verified against what was stored. */
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
+/** Normalises an ETag from a Complete body: quotes (and &quot; entities, already decoded) removed. */
+function bareEtag(etag: string): string {
+  return etag
+    .trim()
+    .replace(/^"+|"+$/g, '')
+    .toLowerCase();
+}
+
+const INVALID_PART =
+  "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.";
+
+/**
+ * The object a Complete makes: the chosen parts' manifests concatenated (no data moves), the ETag
+ * `md5(md5s)-N`, the CRC-64 combined from the parts' CRCs, S3 checksums composed from the parts'.
+ */
+function composeObject(
+  upload: UploadRecord,
+  parts: Map<number, PartRecord>,
+  chosen: CompletedPart[],
+  nowMs: number,
+): NewObjectVersion {
+  const manifest: ManifestEntry[] = [];
+  const md5s: Buffer[] = [];
+  const partSizes: number[] = [];
+  let size = 0;
+  let crc64: bigint | undefined = 0n;
+  const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
+  const partChecksums: string[] = [];
+  chosen.forEach((wanted, i) => {
+    const part = parts.get(wanted.partNumber);
+    if (!part || bareEtag(wanted.etag) !== part.etag) {
+      throw new S3Error('InvalidPart', INVALID_PART, {
+        details: { PartNumber: wanted.partNumber, ETag: wanted.etag },
+      });
+    }
+    for (const [alg, value] of Object.entries(wanted.checksums)) {
+      if (part.checksums[alg] !== undefined && part.checksums[alg] !== value) {
+        throw new S3Error('InvalidPart', `The ${alg} checksum of part ${wanted.partNumber} does not match the part's.`);
+      }
+    }
+    if (i < chosen.length - 1 && part.size < MIN_PART_SIZE_BYTES) {
+      throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        details: {
+          ProposedSize: part.size,
+          MinSizeAllowed: MIN_PART_SIZE_BYTES,
+          PartNumber: wanted.partNumber,
+          ETag: part.etag,
+        },
+      });
+    }
+    manifest.push(...part.manifest);
+    md5s.push(Buffer.from(part.etag, 'hex'));
+    crc64 =
+      crc64 === undefined || part.crc64 === undefined
+        ? undefined
+        : i === 0
+          ? BigInt(part.crc64)
+          : crc64Combine(crc64, BigInt(part.crc64), part.size);
+    size += part.size;
+    partSizes.push(part.size);
+    if (algorithm && part.checksums[algorithm] !== undefined) partChecksums.push(part.checksums[algorithm]!);
+  });
+  const etag = `${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${chosen.length}`;
+  const checksums: Record<string, string> = {};
+  if (algorithm && partChecksums.length === chosen.length) {
+    checksums[algorithm] = multipartChecksum(
+      algorithm,
+      chosen.map((c) => parts.get(c.partNumber)!),
+      partChecksums,
+    );
+  }
+  return {
+    isDeleteMarker: false,
+    size,
+    etag,
+    ...(crc64 !== undefined ? { crc64: (crc64 as bigint).toString() } : {}),
+    lastModifiedMs: nowMs,
+    storageClass: upload.storageClass,
+    objectType: 'normal',
+    ownerId: upload.ownerId,
+    contentHeaders: upload.contentHeaders,
+    userMeta: upload.userMeta,
+    checksums,
+    ...(upload.tagging !== undefined ? { tagging: upload.tagging } : {}),
+    ...(upload.acl !== undefined ? { acl: upload.acl } : {}),
+    manifest,
+    partSizes,
+  };
+}
+
+/**
+ * The object-level S3 checksum of a multipart upload: CRC64NVME is a full-object CRC (combined from
+ * the parts'), the others are "composite": the checksum of the parts' checksums, suffixed `-N`.
+ */
+function multipartChecksum(algorithm: ChecksumAlgorithm, parts: PartRecord[], values: string[]): string {
+  if (algorithm === 'CRC64NVME') {
+    let crc = 0n;
+    parts.forEach((part, i) => {
+      const value = Buffer.from(values[i]!, 'base64').readBigUInt64BE();
+      crc = i === 0 ? value : crc64nvmeCombine(crc, value, part.size);
+    });
+    return checksumBase64('CRC64NVME', crc);
+  }
+  const joined = Buffer.concat(values.map((v) => Buffer.from(v, 'base64')));
+  const digest =
+    algorithm === 'CRC32'
+      ? checksumBase64('CRC32', crc32(joined))
+      : algorithm === 'CRC32C'
+        ? checksumBase64('CRC32C', crc32c(joined))
+        : createHash(algorithm === 'SHA1' ? 'sha1' : 'sha256')
+            .update(joined)
+            .digest('base64');
+  return `${digest}-${values.length}`;
+}
+
+/**
+ * CompleteMultipartUpload. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
+ * One metadata transaction whatever the object's size: its time does not grow with the data. A
+ * retried Complete of an upload that already completed returns that completion's result.
+ */
+export async function completeMultipartUpload(
+  ctx: EngineContext,
+  input: { bucket: string; key: string; uploadId: string; parts: CompletedPart[] },
+) {
+  const bucket = await requireBucket(ctx, input.bucket);
+  if (input.parts.length === 0) {
+    throw new S3Error('MalformedXML', 'The XML you provided was not well-formed: you must specify at least one part.');
+  }
+  for (let i = 1; i < input.parts.length; i++) {
+    if (input.parts[i]!.partNumber <= input.parts[i - 1]!.partNumber) {
+      throw new S3Error(
+        'InvalidPartOrder',
+        'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+      );
+    }
+  }
+  const nowMs = ctx.clock.nowMs();
+  try {
+    const result = await ctx.meta.completeUpload({
+      uploadId: input.uploadId,
+      bucketId: bucket.id,
+      key: input.key,
+      nowMs,
+      compose: (upload, parts) => composeObject(upload, parts, input.parts, nowMs),
+    });
+    return { bucket, result };
+  } catch (err) {
+    if (err instanceof StoreError && err.reason === 'not-found') {
+      // The store says not-found both for an upload it does not know under this bucket and key (an
+      // UploadId of another key included) and for a part's blob that vanished; only the latter is
+      // InvalidPart.
+      const upload = await ctx.meta.getUpload(input.uploadId);
+      const ours = upload !== undefined && upload.bucketId === bucket.id && upload.key === input.key;
+      throw ours ? new S3Error('InvalidPart', INVALID_PART) : new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
+    }
+    throw err;
+  }
+}

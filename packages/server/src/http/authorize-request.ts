@@ -1,0 +1,130 @@
+import { S3Error } from '@coffer/protocol';
+import { parseCopySource } from '../api/object-put.js';
+import { actionOf } from '../authz/actions.js';
+import { authorize, type Caller } from '../authz/authorize.js';
+import { type ConditionContext, type Policy, parsePolicy } from '../authz/policy.js';
+import type { RequestContext } from './request-context.js';
+
+/** Parsed policies by document, so a bucket policy is parsed once, not per request. */
+const parsedPolicies = new Map<string, Policy>();
+const MAX_CACHED_POLICIES = 1000;
+
+export function cachedPolicy(
+  text: string,
+  scope: { bucket?: string; appId: string },
+  kind: 'bucket' | 'identity',
+): Policy {
+  const cacheKey = `${kind}\n${scope.bucket ?? ''}\n${scope.appId}\n${text}`;
+  let policy = parsedPolicies.get(cacheKey);
+  if (!policy) {
+    policy = parsePolicy(text, scope, kind);
+    if (parsedPolicies.size >= MAX_CACHED_POLICIES) parsedPolicies.delete(parsedPolicies.keys().next().value!);
+    parsedPolicies.set(cacheKey, policy);
+  }
+  return policy;
+}
+
+/** The values policy conditions can test, from the request (both header families). */
+export function conditionContext(ctx: RequestContext): ConditionContext {
+  const remote = ctx.req.socket.remoteAddress ?? '';
+  const context: ConditionContext = {
+    ip: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
+    secure: (ctx.req.socket as { encrypted?: boolean }).encrypted ? 'true' : 'false',
+    time: new Date(ctx.engine.nowMs()).toISOString(),
+    epoch: String(Math.floor(ctx.engine.nowMs() / 1000)),
+    referer: ctx.header('referer'),
+    'user-agent': ctx.header('user-agent'),
+    host: ctx.header('host'),
+    prefix: ctx.param('prefix'),
+    delimiter: ctx.param('delimiter'),
+    'max-keys': ctx.param('max-keys'),
+    versionid: ctx.param('versionId'),
+    acl: ctx.vendorHeader('acl'),
+    'storage-class': ctx.vendorHeader('storage-class'),
+    'content-type': ctx.header('content-type'),
+    'content-length': ctx.header('content-length'),
+    'content-sha256': ctx.header('x-amz-content-sha256'),
+    sse: ctx.vendorHeader('server-side-encryption'),
+    'response-content-type': ctx.param('response-content-type'),
+  };
+  for (const name of Object.keys(ctx.req.headers)) {
+    if (name.startsWith('x-cos-') || name.startsWith('x-amz-')) context[`header:${name}`] = ctx.header(name);
+  }
+  return context;
+}
+
+export interface AccessTarget {
+  bucket: string;
+  key?: string;
+  versionId?: string;
+}
+
+/**
+ * Decides whether the caller may perform `operation` on the target (by default what the request
+ * addresses), with the one authorization function; throws AccessDenied when not. A bucket that does
+ * not exist is left to the handler (NoSuchBucket), except for CreateBucket.
+ */
+export async function authorizeRequest(ctx: RequestContext, operation: string, target?: AccessTarget): Promise<void> {
+  const caller: Caller = ctx.caller;
+  const bucketName = target?.bucket ?? ctx.address.bucket;
+  const key = target ? target.key : ctx.address.key;
+  const spec = actionOf(operation);
+  let access: Awaited<ReturnType<typeof ctx.engine.bucketAccess>>;
+  if (bucketName !== undefined && operation !== 'CreateBucket') {
+    // One request may ask many times (each key of a DeleteObjects): read the bucket once.
+    let pending = ctx.bucketAccessCache.get(bucketName);
+    if (!pending) ctx.bucketAccessCache.set(bucketName, (pending = ctx.engine.bucketAccess(bucketName)));
+    access = await pending;
+  }
+  if (bucketName !== undefined && operation !== 'CreateBucket' && !access) return;
+  const ownerAppId = ctx.appIdOf(access?.bucket.ownerId);
+  const policy =
+    access?.policy === undefined
+      ? undefined
+      : cachedPolicy(access.policy, { bucket: access.bucket.name, appId: ownerAppId }, 'bucket');
+  const ownsBucket =
+    caller.isRoot && access !== undefined && access.bucket.ownerId.startsWith(`qcs::cam::uin/${caller.accountUin}:`);
+  let objectAcl: Awaited<ReturnType<typeof ctx.engine.objectAccess>>;
+  if (!ownsBucket && access && key !== undefined && spec.target === 'object' && !spec.aclOnBucket) {
+    objectAcl = await ctx.engine.objectAccess(access.bucket.id, key, target?.versionId ?? ctx.param('versionId'));
+  }
+  const decision = authorize({
+    operation,
+    caller,
+    ...(access
+      ? {
+          bucket: {
+            name: access.bucket.name,
+            ownerId: access.bucket.ownerId,
+            acl: access.acl,
+            ...(policy ? { policy } : {}),
+          },
+        }
+      : {}),
+    ...(key !== undefined ? { key } : {}),
+    ...(objectAcl?.acl ? { objectAcl: objectAcl.acl } : {}),
+    // Only policies read conditions: skip walking the headers when there is none to evaluate.
+    context: policy || caller.userPolicies.length > 0 || caller.sessionPolicy ? conditionContext(ctx) : {},
+  });
+  if (!decision.allowed) {
+    ctx.log.debug(
+      { requestId: ctx.requestId, operation, caller: caller.id ?? 'anonymous', reason: decision.reason },
+      'access denied',
+    );
+    throw new S3Error('AccessDenied', 'Access Denied.');
+  }
+}
+
+/**
+ * The dispatcher's check, before a handler runs: the operation on its target, and for copies also
+ * GetObject on the source. DeleteObjects is checked key by key by its handler (S3 authorizes each
+ * DeleteObject, and reports denied keys individually).
+ */
+export async function authorizeOperation(ctx: RequestContext, operation: string): Promise<void> {
+  if (operation === 'DeleteObjects') return;
+  await authorizeRequest(ctx, operation);
+  if (operation === 'CopyObject' || operation === 'UploadPartCopy') {
+    const source = parseCopySource(ctx.vendorHeader('copy-source')!, ctx.config.domain);
+    await authorizeRequest(ctx, 'GetObject', source);
+  }
+}

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { S3Error } from '@coffer/protocol';
+import type { Logger } from 'pino';
+import type { Accounts } from '../accounts/accounts.js';
+import { optionsObject } from '../api/cors.js';
+import { route } from '../api/routes.js';
+import { authenticate } from '../auth/index.js';
+import type { AuthContext } from '../auth/types.js';
+import type { Config } from '../config.js';
+import type { Engine } from '../engine/engine.js';
+import { type Address, resolveAddress } from './addressing.js';
+import { authorizeOperation } from './authorize-request.js';
+import { setPrincipal } from './caller.js';
+import { setCorsHeaders } from './cors.js';
+import { handleInternal, isPublicInternalPath } from './internal.js';
+import type { Metrics } from './metrics.js';
+import { enforceReferer } from './referer.js';
+import { RequestContext } from './request-context.js';
+import { httpDate, sendError, setRequestIdHeaders } from './respond.js';
+
+export interface DispatchDeps {
+  engine: Engine;
+  config: Config;
+  log: Logger;
+  auth: AuthContext;
+  metrics: Metrics;
+  appIdOf: (ownerId?: string) => string;
+  accounts: Accounts;
+}
+
+/** Request ids: unique per process start and request, cheap to make, sortable within a process. */
+function requestIdMaker(): () => string {
+  const prefix = randomBytes(6).toString('hex');
+  let counter = 0;
+  return () => `${prefix}${(Date.now() % 1e10).toString(36)}${(counter++ % 1e9).toString(36).padStart(6, '0')}`;
+}
+
+let cachedDateSecond = -1;
+let cachedDate = '';
+/** The Date header, formatted once per second (as Node does for its own). */
+function dateHeader(nowMs: number): string {
+  const second = Math.floor(nowMs / 1000);
+  if (second !== cachedDateSecond) {
+    cachedDateSecond = second;
+    cachedDate = httpDate(nowMs);
+  }
+  return cachedDate;
+}
+
+/** Bodies up to this size are drained after an early error so the connection can be reused. */
+const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * One request, start to end: address → authenticate → route → authorize → handler, errors
+ * rendered once, one access-log line. With `expectContinue` (Expect: 100-continue) the 100 is sent
+ * only when the handler first reads the body, so a request refused early never uploads its body.
+ *
+ * Browser hooks: a CORS preflight (OPTIONS on a bucket) is answered from the bucket's CORS rules
+ * before authentication; any other request with an Origin gets the matching rule's CORS headers,
+ * on errors too; anonymous and presigned requests pass the bucket's Referer check; POST Object
+ * authenticates and authorizes itself from its form fields.
+ */
+export function createDispatcher(deps: DispatchDeps) {
+  const nextRequestId = requestIdMaker();
+  return async function dispatch(req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
+    const requestId = nextRequestId();
+    const startMs = performance.now();
+    setRequestIdHeaders(res, requestId);
+    // Date from the server's clock, not Node's automatic one: the COS SDK corrects its clock skew from
+    // this header after RequestTimeTooSkewed / "Request has expired" (cos-api-map.md §5.2).
+    res.setHeader('date', dateHeader(deps.auth.nowMs()));
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const url = req.url ?? '/';
+    const pathStart = url.startsWith('/') ? 0 : url.indexOf('/', url.indexOf('//') + 2);
+    const q = url.indexOf('?', Math.max(pathStart, 0));
+    const rawPath = pathStart < 0 ? '/' : q < 0 ? url.slice(pathStart) : url.slice(pathStart, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    let address: Address = { style: 'path', internal: false };
+    let ctx: RequestContext | undefined;
+    let corsHeaders: Record<string, string> | undefined;
+    const init = () => ({
+      req,
+      res,
+      requestId,
+      startMs,
+      rawPath,
+      rawQuery,
+      address,
+      engine: deps.engine,
+      config: deps.config,
+      log: deps.log,
+      signal: controller.signal,
+      metrics: deps.metrics,
+      appIdOf: deps.appIdOf,
+      accounts: deps.accounts,
+    });
+    try {
+      address = resolveAddress(req.headers.host, rawPath, deps.config.domain);
+      ctx = new RequestContext(init());
+      if (expectContinue) ctx.onFirstBodyRead = () => res.writeContinue();
+      if (address.internal && isPublicInternalPath(address.internalPath)) {
+        await handleInternal(ctx);
+        return;
+      }
+      if (address.bucket !== undefined && ctx.method === 'OPTIONS') {
+        // Browsers never sign preflights, and any sub-resource may be preflighted: no auth, no route.
+        ctx.operation = 'OptionsObject';
+        await optionsObject(ctx);
+        return;
+      }
+      corsHeaders = await setCorsHeaders(ctx);
+      ctx.auth = await authenticate(
+        {
+          method: ctx.method,
+          rawPath,
+          rawQuery,
+          headers: req.headers,
+          ...(address.style === 'path' && address.bucket !== undefined ? { pathStyleBucket: address.bucket } : {}),
+          ...(address.style === 'virtual' && address.bucket !== undefined ? { virtualHostBucket: address.bucket } : {}),
+        },
+        deps.auth,
+      );
+      setPrincipal(ctx, ctx.auth.principal);
+      if (address.internal) {
+        if (!ctx.auth.principal) {
+          throw new S3Error('AccessDenied', "Access Denied: sign requests to Coffer's own endpoints.");
+        }
+        await handleInternal(ctx);
+      } else {
+        const { operation, handler } = route(ctx);
+        ctx.operation = operation;
+        await enforceReferer(ctx);
+        // POST Object's signature, key and policy are in its body: it authorizes itself once it has read them.
+        if (operation !== 'PostObject') await authorizeOperation(ctx, operation);
+        await handler(ctx, { auth: deps.auth });
+      }
+    } catch (err) {
+      ctx ??= new RequestContext(init());
+      if (!(err instanceof S3Error) && !controller.signal.aborted)
+        deps.log.error({ err, requestId }, 'unexpected error');
+      await settleUnreadBody(ctx);
+      const error = err instanceof S3Error ? err : new S3Error('InternalError', undefined, { cause: err });
+      // The error renderer clears headers; a browser can read an error only with its CORS headers.
+      if (corsHeaders) Object.assign(error.headers, corsHeaders);
+      sendError(ctx, error);
+    } finally {
+      if (ctx) {
+        deps.metrics.count(ctx.operation, res.statusCode);
+        logRequest(deps.log, ctx, res);
+      }
+    }
+  };
+}
+
+/**
+ * Before an error response to a request whose body was never read: drain a small body so the
+ * connection stays usable, or close the connection rather than read gigabytes nobody wants.
+ */
+async function settleUnreadBody(ctx: RequestContext): Promise<void> {
+  const req = ctx.req;
+  if (req.complete || req.destroyed || ctx.res.headersSent) return;
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (ctx.bodyRequested || !(declared <= DRAIN_LIMIT_BYTES) || req.headers.expect !== undefined) {
+    ctx.res.setHeader('connection', 'close');
+    return;
+  }
+  req.resume();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5000);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    req.once('error', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function logRequest(log: Logger, ctx: RequestContext, res: ServerResponse): void {
+  const status = res.statusCode;
+  const level = status >= 500 ? 'warn' : status >= 400 ? 'info' : 'debug';
+  if (!log.isLevelEnabled(level)) return;
+  log[level](
+    {
+      requestId: ctx.requestId,
+      operation: ctx.operation,
+      method: ctx.method,
+      bucket: ctx.address.bucket,
+      key: ctx.address.key,
+      status,
+      code: ctx.errorCode,
+      bytesIn: Number(ctx.req.headers['content-length'] ?? 0),
+      durationMs: Math.round(performance.now() - ctx.startMs),
+    },
+    'request',
+  );
+}

@@ -1,0 +1,85 @@
+import type { BucketRecord, MetadataStore } from './types.js';
+
+interface Entry<T> {
+  value: T;
+  expiresMs: number;
+}
+
+/**
+ * Caches what nearly every request reads and almost nothing writes: bucket records and bucket
+ * configuration documents (ACL, policy, CORS, referer, lifecycle). Authorization, CORS, referer
+ * checks and the engine each look a bucket up; with this they share one read per `ttlMs`.
+ *
+ * Writes through this store invalidate at once, so a process always sees its own changes. Other
+ * gateways sharing the database (scale-out) see a change within `ttlMs`: keep it short.
+ */
+export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataStore {
+  const buckets = new Map<string, Entry<BucketRecord | undefined>>();
+  const configs = new Map<string, Entry<string | undefined>>();
+  const now = () => performance.now();
+  const forgetBucket = (name?: string) => {
+    if (name === undefined) buckets.clear();
+    else buckets.delete(name);
+  };
+  const forgetConfigs = (bucketId: number) => {
+    for (const key of configs.keys()) if (key.startsWith(`${bucketId}\n`)) configs.delete(key);
+  };
+  const overrides: Partial<MetadataStore> = {
+    async getBucket(name) {
+      const hit = buckets.get(name);
+      if (hit && hit.expiresMs > now()) return hit.value;
+      const value = await store.getBucket(name);
+      buckets.set(name, { value, expiresMs: now() + ttlMs });
+      return value;
+    },
+    async getBucketConfig(bucketId, kind) {
+      const key = `${bucketId}\n${kind}`;
+      const hit = configs.get(key);
+      if (hit && hit.expiresMs > now()) return hit.value;
+      const value = await store.getBucketConfig(bucketId, kind);
+      configs.set(key, { value, expiresMs: now() + ttlMs });
+      return value;
+    },
+    async createBucket(input) {
+      forgetBucket(input.name);
+      try {
+        return await store.createBucket(input);
+      } finally {
+        forgetBucket(input.name);
+      }
+    },
+    async deleteBucket(name) {
+      // Read the id uncached: SQLite may give a later bucket the same id, which must not inherit
+      // this one's cached configuration.
+      const record = await store.getBucket(name);
+      try {
+        await store.deleteBucket(name);
+      } finally {
+        forgetBucket(name);
+        if (record) forgetConfigs(record.id);
+      }
+    },
+    async setBucketVersioning(bucketId, status) {
+      try {
+        await store.setBucketVersioning(bucketId, status);
+      } finally {
+        // Records are cached by name; the id is all we have here.
+        for (const [name, entry] of buckets) if (entry.value?.id === bucketId) buckets.delete(name);
+      }
+    },
+    async setBucketConfig(bucketId, kind, doc) {
+      try {
+        await store.setBucketConfig(bucketId, kind, doc);
+      } finally {
+        configs.delete(`${bucketId}\n${kind}`);
+      }
+    },
+  };
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && property in overrides) return overrides[property as keyof MetadataStore];
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

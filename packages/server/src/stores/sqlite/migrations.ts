@@ -1,0 +1,165 @@
+/**
+ * SQLite schema, one entry per version; `PRAGMA user_version` records how many have run.
+ * Never edit a shipped entry: append a new one.
+ *
+ * Keys are TEXT compared with the BINARY collation (memcmp of UTF-8), which is the listing order S3
+ * defines. Object rows are ordinary rowid rows (a multipart manifest can be large); listings read
+ * covering partial indexes.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: buckets, object versions, blobs with reference counts, the write intent log, GC queue, leases.
+  `
+  CREATE TABLE buckets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    owner_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    versioning TEXT NOT NULL DEFAULT ''
+  );
+  CREATE TABLE bucket_configs (
+    bucket_id INTEGER NOT NULL REFERENCES buckets(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (bucket_id, kind)
+  );
+  CREATE TABLE objects (
+    id INTEGER PRIMARY KEY,
+    bucket_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    version_id TEXT NOT NULL,
+    is_latest INTEGER NOT NULL,
+    is_delete_marker INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    crc64 TEXT,
+    last_modified_ms INTEGER NOT NULL,
+    storage_class TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    content_headers TEXT NOT NULL,
+    user_meta TEXT NOT NULL,
+    checksums TEXT NOT NULL,
+    tagging TEXT,
+    acl TEXT,
+    manifest TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX objects_by_version ON objects (bucket_id, key, version_id);
+  CREATE INDEX objects_by_key_seq ON objects (bucket_id, key, seq DESC);
+  -- The current view: what ListObjects reads, covering, one entry per visible key.
+  CREATE INDEX objects_current ON objects (bucket_id, key, size, etag, last_modified_ms, storage_class, owner_id)
+    WHERE is_latest = 1 AND is_delete_marker = 0;
+  CREATE TABLE blobs (
+    id TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    refs INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE pending_blobs (
+    id TEXT PRIMARY KEY,
+    created_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE gc_queue (
+    id TEXT PRIMARY KEY,
+    queued_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX gc_queue_by_time ON gc_queue (queued_ms);
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // 2: multipart uploads. Parts hold blob references like versions do, so Complete moves references
+  // from parts to the new version without touching data; completed_uploads answers a retried Complete.
+  `
+  CREATE TABLE uploads (
+    id INTEGER PRIMARY KEY,
+    upload_id TEXT NOT NULL UNIQUE,
+    bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+    key TEXT NOT NULL,
+    initiated_ms INTEGER NOT NULL,
+    owner_id TEXT NOT NULL,
+    storage_class TEXT NOT NULL,
+    content_headers TEXT NOT NULL,
+    user_meta TEXT NOT NULL,
+    tagging TEXT,
+    acl TEXT,
+    checksum_algorithm TEXT
+  );
+  CREATE INDEX uploads_by_key ON uploads (bucket_id, key, id);
+  CREATE TABLE parts (
+    upload_row INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+    part_number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    crc64 TEXT,
+    checksums TEXT NOT NULL,
+    last_modified_ms INTEGER NOT NULL,
+    manifest TEXT NOT NULL,
+    PRIMARY KEY (upload_row, part_number)
+  ) WITHOUT ROWID;
+  CREATE TABLE completed_uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    crc64 TEXT,
+    size INTEGER NOT NULL,
+    completed_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX completed_uploads_by_time ON completed_uploads (completed_ms);
+  `,
+  // 3: lifecycle. A run's cursor is saved with each batch of actions, in the same transaction, so a
+  // restart resumes where the last committed batch ended and never repeats an action.
+  `
+  CREATE TABLE lifecycle_runs (
+    id INTEGER PRIMARY KEY,
+    started_ms INTEGER NOT NULL,
+    finished_ms INTEGER,
+    state TEXT NOT NULL
+  );
+  CREATE TABLE lifecycle_stats (
+    bucket_id INTEGER PRIMARY KEY REFERENCES buckets(id) ON DELETE CASCADE,
+    last_run_ms INTEGER,
+    objects_expired INTEGER NOT NULL DEFAULT 0,
+    versions_deleted INTEGER NOT NULL DEFAULT 0,
+    markers_removed INTEGER NOT NULL DEFAULT 0,
+    transitioned INTEGER NOT NULL DEFAULT 0,
+    uploads_aborted INTEGER NOT NULL DEFAULT 0,
+    bytes_freed INTEGER NOT NULL DEFAULT 0
+  );
+  `,
+  // 4: identities. Sub-users of an account, their access keys (the secret sealed with a key derived
+  // from master.key, never in clear) and their attached policies; deleting a user takes both along.
+  `
+  CREATE TABLE users (
+    uin TEXT PRIMARY KEY,
+    owner_uin TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    UNIQUE (owner_uin, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE access_keys (
+    secret_id TEXT PRIMARY KEY,
+    uin TEXT NOT NULL REFERENCES users(uin) ON DELETE CASCADE,
+    sealed_secret TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX access_keys_by_user ON access_keys (uin, created_ms);
+  CREATE TABLE user_policies (
+    uin TEXT NOT NULL REFERENCES users(uin) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (uin, name)
+  ) WITHOUT ROWID;
+  `,
+  // 5: the part sizes of a completed multipart object (comma-separated, in order), so GET and HEAD
+  // ?partNumber can serve one part. NULL for objects written in one piece, and for multipart objects
+  // completed before this migration (their boundaries are not known).
+  `
+  ALTER TABLE objects ADD COLUMN part_sizes TEXT;
+  `,
+];

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  AccessKeyRecord,
+  BucketRecord,
+  ManifestEntry,
+  ObjectSummary,
+  ObjectVersion,
+  PartRecord,
+  UploadRecord,
+  UserPolicyRecord,
+  UserRecord,
+  VersioningStatus,
+} from '../types.js';
+
+/** Row shapes of the SQLite schema (migrations.ts) and their mapping to the store's records. */
+
+export interface ObjectRow {
+  id: number;
+  bucket_id: number;
+  key: string;
+  seq: number;
+  version_id: string;
+  is_latest: number;
+  is_delete_marker: number;
+  size: number;
+  etag: string;
+  crc64: string | null;
+  last_modified_ms: number;
+  storage_class: string;
+  object_type: string;
+  owner_id: string;
+  content_headers: string;
+  user_meta: string;
+  checksums: string;
+  tagging: string | null;
+  acl: string | null;
+  manifest: string;
+  /** Added by migration 5. */
+  part_sizes: string | null;
+}
+
+export type SummaryRow = Pick<
+  ObjectRow,
+  | 'key'
+  | 'version_id'
+  | 'seq'
+  | 'is_latest'
+  | 'is_delete_marker'
+  | 'size'
+  | 'etag'
+  | 'last_modified_ms'
+  | 'storage_class'
+  | 'owner_id'
+>;
+
+export interface BucketRow {
+  id: number;
+  name: string;
+  owner_id: string;
+  region: string;
+  created_ms: number;
+  versioning: string;
+}
+
+export function toBucket(row: BucketRow): BucketRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    ownerId: row.owner_id,
+    region: row.region,
+    createdMs: row.created_ms,
+    versioning: row.versioning as VersioningStatus,
+  };
+}
+
+export function toSummary(row: SummaryRow): ObjectSummary {
+  return {
+    key: row.key,
+    versionId: row.version_id,
+    seq: row.seq,
+    isLatest: row.is_latest === 1,
+    isDeleteMarker: row.is_delete_marker === 1,
+    size: row.size,
+    etag: row.etag,
+    lastModifiedMs: row.last_modified_ms,
+    storageClass: row.storage_class,
+    ownerId: row.owner_id,
+  };
+}
+
+export function toVersion(row: ObjectRow): ObjectVersion {
+  return {
+    ...toSummary(row),
+    bucketId: row.bucket_id,
+    ...(row.crc64 !== null ? { crc64: row.crc64 } : {}),
+    objectType: row.object_type as ObjectVersion['objectType'],
+    contentHeaders: JSON.parse(row.content_headers),
+    userMeta: JSON.parse(row.user_meta),
+    checksums: JSON.parse(row.checksums),
+    ...(row.tagging !== null ? { tagging: row.tagging } : {}),
+    ...(row.acl !== null ? { acl: row.acl } : {}),
+    manifest: decodeManifest(row.manifest),
+    ...(row.part_sizes !== null ? { partSizes: decodePartSizes(row.part_sizes) } : {}),
+  };
+}
+
+/** Part sizes are stored as decimal numbers joined by ','. */
+export function encodePartSizes(sizes: number[] | undefined): string | null {
+  return sizes === undefined ? null : sizes.join(',');
+}
+
+export function decodePartSizes(text: string): number[] {
+  return text === '' ? [] : text.split(',').map(Number);
+}
+
+/** Manifests are stored compactly as `id:offset:length` joined by ','; a 10,000-part manifest stays small. */
+export function encodeManifest(manifest: ManifestEntry[]): string {
+  return manifest.map((m) => `${m.blobId}:${m.offset}:${m.length}`).join(',');
+}
+
+export function decodeManifest(text: string): ManifestEntry[] {
+  if (text === '') return [];
+  return text.split(',').map((entry) => {
+    const [blobId, offset, length] = entry.split(':');
+    return { blobId: blobId!, offset: Number(offset), length: Number(length) };
+  });
+}
+
+export function distinctBlobs(manifest: ManifestEntry[]): Set<string> {
+  return new Set(manifest.map((m) => m.blobId));
+}
+
+/** Opaque, unique, URL-safe version ids: the sequence number plus randomness, base64url. */
+export function newVersionId(seq: number): string {
+  const bytes = Buffer.alloc(14);
+  bytes.writeBigUInt64BE(BigInt(seq));
+  randomBytes(6).copy(bytes, 8);
+  return bytes.toString('base64url');
+}
+
+export interface UploadRow {
+  id: number;
+  upload_id: string;
+  bucket_id: number;
+  key: string;
+  initiated_ms: number;
+  owner_id: string;
+  storage_class: string;
+  content_headers: string;
+  user_meta: string;
+  tagging: string | null;
+  acl: string | null;
+  checksum_algorithm: string | null;
+}
+
+export interface PartRow {
+  upload_row: number;
+  part_number: number;
+  size: number;
+  etag: string;
+  crc64: string | null;
+  checksums: string;
+  last_modified_ms: number;
+  manifest: string;
+}
+
+export function toUpload(row: UploadRow): UploadRecord {
+  return {
+    uploadId: row.upload_id,
+    bucketId: row.bucket_id,
+    key: row.key,
+    initiatedMs: row.initiated_ms,
+    ownerId: row.owner_id,
+    storageClass: row.storage_class,
+    contentHeaders: JSON.parse(row.content_headers),
+    userMeta: JSON.parse(row.user_meta),
+    ...(row.tagging !== null ? { tagging: row.tagging } : {}),
+    ...(row.acl !== null ? { acl: row.acl } : {}),
+    ...(row.checksum_algorithm !== null ? { checksumAlgorithm: row.checksum_algorithm } : {}),
+  };
+}
+
+export function toPart(row: PartRow): PartRecord {
+  return {
+    partNumber: row.part_number,
+    size: row.size,
+    etag: row.etag,
+    ...(row.crc64 !== null ? { crc64: row.crc64 } : {}),
+    checksums: JSON.parse(row.checksums),
+    lastModifiedMs: row.last_modified_ms,
+    manifest: decodeManifest(row.manifest),
+  };
+}
+
+export interface UserRow {
+  uin: string;
+  owner_uin: string;
+  name: string;
+  created_ms: number;
+}
+
+export interface AccessKeyRow {
+  secret_id: string;
+  uin: string;
+  sealed_secret: string;
+  created_ms: number;
+}
+
+export interface UserPolicyRow {
+  uin: string;
+  name: string;
+  doc: string;
+  updated_ms: number;
+}
+
+export function toUser(row: UserRow): UserRecord {
+  return { uin: row.uin, ownerUin: row.owner_uin, name: row.name, createdMs: row.created_ms };
+}
+
+export function toAccessKey(row: AccessKeyRow): AccessKeyRecord {
+  return { secretId: row.secret_id, uin: row.uin, sealedSecret: row.sealed_secret, createdMs: row.created_ms };
+}
+
+export function toUserPolicy(row: UserPolicyRow): UserPolicyRecord {
+  return { uin: row.uin, name: row.name, doc: row.doc, updatedMs: row.updated_ms };
+}

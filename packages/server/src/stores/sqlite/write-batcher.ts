@@ -1,0 +1,84 @@
+import type { Database } from 'better-sqlite3';
+
+interface QueuedWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * Group commit for better-sqlite3. Writes queued during one turn of the event loop run together in
+ * one transaction, each inside its own savepoint (so one failing write rolls back alone), and the
+ * batch pays for one COMMIT. With `durable`, the batch's promises settle only once it resolves (the
+ * store fsyncs the WAL there, off the event loop), so an acknowledged write survives power loss.
+ */
+export class WriteBatcher {
+  readonly #queue: QueuedWrite[] = [];
+  readonly #batch: (writes: QueuedWrite[]) => { ok: boolean; value: unknown }[];
+  readonly #durable: (() => Promise<void>) | undefined;
+  readonly #syncing = new Set<Promise<void>>();
+  #scheduled = false;
+
+  constructor(db: Database, durable?: () => Promise<void>) {
+    this.#durable = durable;
+    // Nested db.transaction() calls become savepoints inside the outer transaction.
+    const single = db.transaction((write: QueuedWrite) => write.run());
+    this.#batch = db.transaction((writes: QueuedWrite[]) =>
+      writes.map((write) => {
+        try {
+          return { ok: true, value: single(write) };
+        } catch (err) {
+          return { ok: false, value: err };
+        }
+      }),
+    );
+  }
+
+  /** Runs `fn` inside the next batch transaction; resolves with its result once the batch is committed. */
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ run: fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Waits for the fsyncs of committed batches (before the database is closed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#syncing]);
+  }
+
+  /** Commits whatever is queued now (also called on close). */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#queue.length === 0) return;
+    const writes = this.#queue.splice(0, this.#queue.length);
+    let outcomes: { ok: boolean; value: unknown }[];
+    try {
+      outcomes = this.#batch(writes);
+    } catch (err) {
+      // The COMMIT itself failed (disk full, I/O error): nothing in the batch happened.
+      for (const write of writes) write.reject(err);
+      return;
+    }
+    const settle = (syncError?: unknown) =>
+      writes.forEach((write, i) => {
+        const outcome = outcomes[i]!;
+        if (syncError !== undefined && outcome.ok) write.reject(syncError);
+        else if (outcome.ok) write.resolve(outcome.value);
+        else write.reject(outcome.value);
+      });
+    if (!this.#durable) {
+      settle();
+      return;
+    }
+    const sync = this.#durable().then(
+      () => settle(),
+      (err) => settle(err ?? new Error('fsync failed')),
+    );
+    this.#syncing.add(sync);
+    void sync.finally(() => this.#syncing.delete(sync));
+  }
+}

@@ -1,0 +1,468 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+
+/**
+ * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
+ * shared contract suite in `stores/meta-store.suite.ts`; every method is asynchronous because the
+ * PostgreSQL store is, and each mutating method is one transaction.
+ */
+
+export type VersioningStatus = '' | 'Enabled' | 'Suspended';
+
+export interface BucketRecord {
+  id: number;
+  name: string;
+  ownerId: string;
+  region: string;
+  createdMs: number;
+  /** '' = never enabled; S3 never returns a bucket to that state. */
+  versioning: VersioningStatus;
+}
+
+export interface NewBucket {
+  name: string;
+  ownerId: string;
+  region: string;
+  createdMs: number;
+  /** Bucket ACL document (JSON), if any was given at creation. */
+  acl?: string;
+}
+
+/** One contiguous run of an object's bytes: `length` bytes of blob `blobId` starting at `offset`. */
+export interface ManifestEntry {
+  blobId: string;
+  offset: number;
+  length: number;
+}
+
+/** An object version as stored: a real version or a delete marker. */
+export interface ObjectVersion {
+  bucketId: number;
+  key: string;
+  /** 'null' for writes made while versioning was off or suspended. */
+  versionId: string;
+  /** Store-wide increasing number: orders the versions of a key, newest highest. */
+  seq: number;
+  isLatest: boolean;
+  isDeleteMarker: boolean;
+  size: number;
+  /** Hex MD5 (or `md5-of-md5s-N` for multipart), without quotes. '' for delete markers. */
+  etag: string;
+  /** CRC-64/XZ as an unsigned decimal string; undefined where it could not be derived. */
+  crc64?: string;
+  lastModifiedMs: number;
+  storageClass: string;
+  objectType: 'normal' | 'appendable';
+  ownerId: string;
+  /** Content-Type, Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires (lower-case names). */
+  contentHeaders: Record<string, string>;
+  /** User metadata without the x-cos-meta-/x-amz-meta- prefix, names lower-case. */
+  userMeta: Record<string, string>;
+  /** Additional checksums the client asked for, by algorithm (CRC32, CRC32C, SHA1, SHA256, CRC64NVME): base64. */
+  checksums: Record<string, string>;
+  /** Object tags as a query string (k=v&k2=v2), if any. */
+  tagging?: string;
+  /** Object ACL document (JSON), if any. */
+  acl?: string;
+  manifest: ManifestEntry[];
+  /**
+   * Sizes of the parts a multipart object was completed from, in order (GET ?partNumber serves
+   * them); copies keep them. Undefined for objects written in one piece, and for multipart objects
+   * completed before part sizes were recorded.
+   */
+  partSizes?: number[];
+}
+
+/** A new version as the engine hands it to the store: everything but what the store assigns. */
+export type NewObjectVersion = Omit<ObjectVersion, 'bucketId' | 'key' | 'versionId' | 'seq' | 'isLatest'>;
+
+export interface CommitObjectInput {
+  bucketId: number;
+  key: string;
+  version: NewObjectVersion;
+  /** Blobs written for this version; their pending intents are removed in the same transaction. */
+  newBlobs: { id: string; size: number }[];
+  /**
+   * Runs inside the transaction with the key's current latest version (undefined when none, or when
+   * the latest is a delete marker only if `includeDeleteMarker`); throw an S3Error to abort the commit.
+   */
+  precondition?: (current: ObjectVersion | undefined) => void;
+}
+
+export interface CommitObjectResult {
+  /** The committed version as stored (versionId 'null' unless versioning is Enabled). */
+  version: ObjectVersion;
+}
+
+export interface DeleteObjectInput {
+  bucketId: number;
+  key: string;
+  /** Delete exactly this version; without it, the bucket's versioning status decides (delete marker or removal). */
+  versionId?: string;
+  nowMs: number;
+  ownerId: string;
+}
+
+export interface DeleteObjectResult {
+  /** The version removed, or the delete marker created. Undefined when nothing existed (still a success in S3). */
+  versionId?: string;
+  /** True when the deleted version was a delete marker, or a delete marker was created. */
+  deleteMarker: boolean;
+  /** True when a delete marker was created (rather than a version removed). */
+  createdDeleteMarker: boolean;
+}
+
+export interface ListObjectsQuery {
+  prefix: string;
+  delimiter: string;
+  /** List keys strictly after this one (marker / start-after / continuation token). */
+  after: string;
+  maxKeys: number;
+}
+
+/** What a listing returns of each version: the columns listings print, no manifest or headers. */
+export type ObjectSummary = Pick<
+  ObjectVersion,
+  | 'key'
+  | 'versionId'
+  | 'seq'
+  | 'isLatest'
+  | 'isDeleteMarker'
+  | 'size'
+  | 'etag'
+  | 'lastModifiedMs'
+  | 'storageClass'
+  | 'ownerId'
+>;
+
+export interface ListObjectsPage {
+  /** Keys and common prefixes in order, at most maxKeys of them together. */
+  entries: ({ kind: 'object'; object: ObjectSummary } | { kind: 'prefix'; prefix: string })[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned, when truncated: where the next page starts. */
+  nextAfter?: string;
+}
+
+export interface ListVersionsQuery {
+  prefix: string;
+  delimiter: string;
+  keyMarker: string;
+  versionIdMarker: string;
+  maxKeys: number;
+}
+
+export interface ListVersionsPage {
+  entries: ({ kind: 'version'; object: ObjectSummary } | { kind: 'prefix'; prefix: string })[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+/** An incomplete multipart upload and the attributes its object will get. */
+export interface UploadRecord {
+  uploadId: string;
+  bucketId: number;
+  key: string;
+  initiatedMs: number;
+  ownerId: string;
+  storageClass: string;
+  contentHeaders: Record<string, string>;
+  userMeta: Record<string, string>;
+  tagging?: string;
+  acl?: string;
+  /** x-amz-checksum-algorithm given at initiation (CRC32, …), if any. */
+  checksumAlgorithm?: string;
+}
+
+export interface PartRecord {
+  partNumber: number;
+  size: number;
+  /** Hex MD5 of the part's bytes, without quotes. */
+  etag: string;
+  crc64?: string;
+  checksums: Record<string, string>;
+  lastModifiedMs: number;
+  manifest: ManifestEntry[];
+}
+
+export interface PutPartInput {
+  uploadId: string;
+  part: PartRecord;
+  /** Blobs written for this part (their intents are removed in the same transaction). */
+  newBlobs: { id: string; size: number }[];
+}
+
+export interface CompleteUploadInput {
+  uploadId: string;
+  bucketId: number;
+  key: string;
+  nowMs: number;
+  /**
+   * Runs inside the transaction with the upload and all its parts; returns the version to create
+   * (or throws an S3Error: InvalidPart, EntityTooSmall, …, and nothing changes). Parts the version's
+   * manifest does not use are freed.
+   */
+  compose(upload: UploadRecord, parts: Map<number, PartRecord>): NewObjectVersion;
+}
+
+export type CompleteUploadResult =
+  | { kind: 'completed'; version: ObjectVersion }
+  /** The upload had already been completed: what that completion produced. */
+  | { kind: 'already-completed'; versionId: string; etag: string; crc64?: string; size: number };
+
+export interface ListUploadsQuery {
+  prefix: string;
+  delimiter: string;
+  keyMarker: string;
+  uploadIdMarker: string;
+  maxUploads: number;
+}
+
+export interface ListUploadsPage {
+  entries: ({ kind: 'upload'; upload: UploadRecord } | { kind: 'prefix'; prefix: string })[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+export interface ListPartsPage {
+  parts: PartRecord[];
+  isTruncated: boolean;
+  nextPartNumberMarker?: number;
+}
+
+/** Space a bucket uses, for the operator (/-/admin/usage). */
+export interface BucketUsage {
+  /** Current (latest, not deleted) objects by storage class. */
+  objects: Record<string, { count: number; bytes: number }>;
+  /** Noncurrent versions (versioned buckets), also taking space. */
+  noncurrentVersions: { count: number; bytes: number };
+  deleteMarkers: number;
+  incompleteUploads: { count: number; parts: number; bytes: number };
+}
+
+/** A version as the lifecycle engine scans it: the listing columns plus tags. */
+export interface LifecycleRow extends ObjectSummary {
+  tagging?: string;
+}
+
+/**
+ * One lifecycle action, applied only if the version is still in the state the engine saw. Versions are
+ * named by id and `seq`: a 'null' version id names whichever null version the key has now, which a
+ * write between the scan and the batch may have replaced.
+ */
+export type LifecycleAction =
+  /** The key's latest version is still `seq`: delete it (no versioning) or add a delete marker. */
+  | { kind: 'expire-current'; key: string; seq: number }
+  | { kind: 'delete-version'; key: string; versionId: string; seq: number }
+  /** Remove a delete marker if it is still the key's only version. */
+  | { kind: 'remove-marker'; key: string; versionId: string; seq: number }
+  | { kind: 'transition'; key: string; versionId: string; seq: number; storageClass: string }
+  | { kind: 'abort-upload'; uploadId: string };
+
+export interface LifecycleCounts {
+  objectsExpired: number;
+  versionsDeleted: number;
+  markersRemoved: number;
+  transitioned: number;
+  uploadsAborted: number;
+  /** Bytes of blobs no longer referenced (they leave the disk at the next GC pass). */
+  bytesFreed: number;
+}
+
+export interface LifecycleStats extends LifecycleCounts {
+  lastRunMs?: number;
+}
+
+/** A sub-user of an account (CAM-style): its access keys and attached policies hang off its uin. */
+export interface UserRecord {
+  uin: string;
+  /** The account (root) uin it belongs to. */
+  ownerUin: string;
+  /** Unique within the account. */
+  name: string;
+  createdMs: number;
+}
+
+export interface AccessKeyRecord {
+  /** The SecretId / access key id. */
+  secretId: string;
+  /** The user it authenticates as. */
+  uin: string;
+  /** The SecretKey, encrypted by the caller (the store never sees it in clear). */
+  sealedSecret: string;
+  createdMs: number;
+}
+
+/** A policy document attached to a user, by name. */
+export interface UserPolicyRecord {
+  uin: string;
+  name: string;
+  /** The JSON document as it was put. */
+  doc: string;
+  updatedMs: number;
+}
+
+/** Thrown by stores, translated by the engine. Stores never throw S3Errors of their own. */
+export class StoreError extends Error {
+  constructor(
+    readonly reason: 'not-found' | 'conflict' | 'not-empty' | 'has-uploads' | 'limit-exceeded',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface MetadataStore {
+  /** Store name for logs and error messages ('sqlite', 'postgres'). */
+  readonly kind: string;
+  close(): Promise<void>;
+
+  createBucket(input: NewBucket): Promise<BucketRecord>;
+  getBucket(name: string): Promise<BucketRecord | undefined>;
+  listBuckets(ownerId?: string): Promise<BucketRecord[]>;
+  /** Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. */
+  deleteBucket(name: string): Promise<void>;
+  setBucketVersioning(bucketId: number, status: 'Enabled' | 'Suspended'): Promise<void>;
+  /** A bucket configuration document (acl, policy, cors, lifecycle, tagging, …) or undefined. */
+  getBucketConfig(bucketId: number, kind: string): Promise<string | undefined>;
+  /** Sets (or, with null, removes) a bucket configuration document. */
+  setBucketConfig(bucketId: number, kind: string, doc: string | null): Promise<void>;
+
+  /** Records that a blob is about to be written (write protocol step 1). */
+  addPendingBlob(blobId: string, nowMs: number): Promise<void>;
+  /** Forgets intents whose blobs the caller has already removed (a failed write). */
+  dropPendingBlobs(blobIds: string[]): Promise<void>;
+  /** Intents left behind by a crash: their blob files must be deleted at start-up. */
+  listPendingBlobs(): Promise<string[]>;
+
+  /** Write protocol step 4: makes a version visible, replaces what it supersedes, queues freed blobs for GC. */
+  commitObject(input: CommitObjectInput): Promise<CommitObjectResult>;
+  /** The latest version (which may be a delete marker), or the given version. */
+  getObject(bucketId: number, key: string, versionId?: string): Promise<ObjectVersion | undefined>;
+  deleteObject(input: DeleteObjectInput): Promise<DeleteObjectResult>;
+  /** Sets a version's ACL document (null = default, inherit the bucket's); false when no such version. */
+  setObjectAcl(bucketId: number, key: string, versionId: string | undefined, acl: string | null): Promise<boolean>;
+  /**
+   * Sets a version's tags (the query-string form; null removes them) and nothing else: not its
+   * Last-Modified, not which version is latest. False when no such version, or it is a delete marker.
+   */
+  setObjectTagging(bucketId: number, key: string, versionId: string, tagging: string | null): Promise<boolean>;
+  /** Latest, non-deleted versions in UTF-8 byte order of key; O(page), folding delimited prefixes by seeking. */
+  listObjects(bucketId: number, query: ListObjectsQuery): Promise<ListObjectsPage>;
+  /** Every version and delete marker, keys in byte order, newest version first within a key. */
+  listObjectVersions(bucketId: number, query: ListVersionsQuery): Promise<ListVersionsPage>;
+  /** Whether any object version (including delete markers) exists in the bucket. */
+  bucketHasObjects(bucketId: number): Promise<boolean>;
+
+  /** Starts a multipart upload. */
+  createUpload(upload: UploadRecord): Promise<void>;
+  getUpload(uploadId: string): Promise<UploadRecord | undefined>;
+  /** Adds or replaces a part; StoreError 'not-found' when the upload is gone (aborted or completed). */
+  putPart(input: PutPartInput): Promise<void>;
+  /** Parts in number order after `afterPartNumber`. */
+  listParts(uploadId: string, afterPartNumber: number, maxParts: number): Promise<ListPartsPage>;
+  /** Turns an upload into an object version in one transaction; StoreError 'not-found' for an unknown upload. */
+  completeUpload(input: CompleteUploadInput): Promise<CompleteUploadResult>;
+  /** Forgets completions (kept so a retried Complete gets the same answer) older than this; returns how many. */
+  forgetCompletedUploads(olderThanMs: number): Promise<number>;
+  /** Removes an upload and frees its parts; StoreError 'not-found' when unknown. */
+  abortUpload(uploadId: string, nowMs: number): Promise<UploadRecord>;
+  /** Incomplete uploads in key order, then initiation order, folding delimited prefixes. */
+  listUploads(bucketId: number, query: ListUploadsQuery): Promise<ListUploadsPage>;
+  /** What a bucket holds (scans the bucket: an operator query, not a hot path). */
+  bucketUsage(bucketId: number): Promise<BucketUsage>;
+
+  /** Every version of a bucket after (key, seq) in listing order (key, then newest first), with tags. */
+  scanVersions(
+    bucketId: number,
+    after: { key: string; seq: number } | undefined,
+    limit: number,
+  ): Promise<LifecycleRow[]>;
+  /** A bucket's incomplete uploads after `afterUploadId`, in upload-id order. */
+  scanUploads(bucketId: number, afterUploadId: string, limit: number): Promise<UploadRecord[]>;
+  /**
+   * Applies a batch of lifecycle actions and saves the run's cursor in one transaction; actions whose
+   * version changed meanwhile are skipped. Counts are added to the bucket's lifecycle statistics.
+   */
+  applyLifecycleBatch(input: {
+    bucketId: number;
+    nowMs: number;
+    actions: LifecycleAction[];
+    runId: number;
+    state: string;
+  }): Promise<LifecycleCounts>;
+  /** The unfinished lifecycle run (after a crash or restart), if any. */
+  unfinishedLifecycleRun(): Promise<{ runId: number; startedMs: number; state: string } | undefined>;
+  startLifecycleRun(nowMs: number, state: string): Promise<number>;
+  saveLifecycleRun(runId: number, state: string): Promise<void>;
+  finishLifecycleRun(runId: number, nowMs: number): Promise<void>;
+  /** Marks that a run has processed a bucket (for /-/admin/usage). */
+  recordLifecycleVisit(bucketId: number, nowMs: number): Promise<void>;
+  lifecycleStats(bucketId: number): Promise<LifecycleStats>;
+
+  /** Adds a sub-user; StoreError 'conflict' when the uin, or the name within the account, is taken. */
+  createUser(user: UserRecord): Promise<void>;
+  getUser(uin: string): Promise<UserRecord | undefined>;
+  /** An account's sub-users, by name. */
+  listUsers(ownerUin: string): Promise<UserRecord[]>;
+  /** Removes a user with its access keys and policies; StoreError 'not-found' when unknown. */
+  deleteUser(uin: string): Promise<void>;
+  /**
+   * Adds an access key; StoreError 'not-found' when the user is unknown, 'conflict' when the id is
+   * taken, 'limit-exceeded' when the user already has `maxPerUser` keys.
+   */
+  createAccessKey(key: AccessKeyRecord, maxPerUser: number): Promise<void>;
+  getAccessKey(secretId: string): Promise<AccessKeyRecord | undefined>;
+  /** A user's keys, oldest first. */
+  listAccessKeys(uin: string): Promise<AccessKeyRecord[]>;
+  /** StoreError 'not-found' when unknown. */
+  deleteAccessKey(secretId: string): Promise<void>;
+  /** Attaches (or replaces) a named policy; StoreError 'not-found' when the user is unknown. */
+  putUserPolicy(policy: UserPolicyRecord): Promise<void>;
+  /** A user's policies, by name. */
+  listUserPolicies(uin: string): Promise<UserPolicyRecord[]>;
+  /** StoreError 'not-found' when the user has no policy of that name. */
+  deleteUserPolicy(uin: string, name: string): Promise<void>;
+
+  /** Blobs no version references any more whose grace period has passed, oldest first. */
+  claimGarbage(nowMs: number, limit: number): Promise<string[]>;
+  /** Removes GC entries once their files are gone. */
+  forgetGarbage(blobIds: string[]): Promise<void>;
+  /** Count of blobs waiting in the GC queue (for tests and usage). */
+  garbageCount(): Promise<number>;
+  /** Every blob id the metadata references (for consistency checks in tests; streams in id order). */
+  listBlobIds(): AsyncIterable<string>;
+}
+
+/** A blob being written: bytes go to a temporary file that becomes the blob only on commit(). */
+export interface BlobWriter {
+  readonly blobId: string;
+  /** Appends bytes (called by the write pipeline; resolves when the bytes are handed to the OS). */
+  write(chunks: Uint8Array[]): Promise<void>;
+  /** Makes the blob durable and visible under its id (fsync, rename, fsync the directory). */
+  commit(): Promise<void>;
+  /** Throws the temporary file away. Safe to call after a failure, twice, or after commit (then a no-op). */
+  abort(): Promise<void>;
+}
+
+export interface BlobStore {
+  /** A fresh random id for a blob that does not exist yet. */
+  newBlobId(): string;
+  createWriter(blobId: string): Promise<BlobWriter>;
+  /** Streams bytes [start, end] (inclusive) of a blob. */
+  createReadStream(blobId: string, start: number, end: number): Readable;
+  /** Runs `fn` with an open handle on a blob (cached: blobs are immutable). */
+  withHandle<T>(blobId: string, fn: (handle: FileHandle) => Promise<T>): Promise<T>;
+  /** Reads bytes [start, end] (inclusive) of a blob into memory: for small reads only. */
+  read(blobId: string, start: number, end: number): Promise<Buffer>;
+  /** Releases what the store holds open. */
+  close(): Promise<void>;
+  /** Deletes a blob file; a missing file is not an error. */
+  delete(blobId: string): Promise<void>;
+  /** Removes temporary files a crash left behind. */
+  clearTemporary(): Promise<void>;
+  /** Every blob id on disk (for consistency checks in tests). */
+  listBlobIds(): AsyncIterable<string>;
+}

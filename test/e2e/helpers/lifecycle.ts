@@ -1,0 +1,103 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '@coffer/server';
+import { rawRequest } from './s3.js';
+import type { TestServer } from './server.js';
+
+export const DAY_MS = 86_400_000;
+
+/** The engine clock lifecycle tests move forward: `startTestServer({ clock })`, then `clock.now += …`. */
+export interface MovableClock extends Clock {
+  now: number;
+}
+
+export function movableClock(startMs = Date.now()): MovableClock {
+  const clock = {
+    now: startMs,
+    nowMs: () => clock.now,
+  };
+  return clock;
+}
+
+/** The next midnight UTC at or after `ms`: where S3 rounds every lifecycle due time. */
+export function midnightAtOrAfter(ms: number): number {
+  return Math.ceil(ms / DAY_MS) * DAY_MS;
+}
+
+/** The lifecycle section of GET /-/admin/usage (api/admin.ts). */
+export interface LifecycleReport {
+  objectsExpired: number;
+  versionsDeleted: number;
+  markersRemoved: number;
+  transitioned: number;
+  uploadsAborted: number;
+  bytesFreed: number;
+  /** ISO time of the last pass that finished the bucket, or null. */
+  lastRun: string | null;
+  /** The same as epoch milliseconds (absent before the first pass). */
+  lastRunMs?: number;
+}
+
+export interface FullUsageReport {
+  bucket: string;
+  objects: { count: number; bytes: number; byStorageClass: Record<string, { count: number; bytes: number }> };
+  noncurrentVersions: { count: number; bytes: number };
+  deleteMarkers: number;
+  incompleteUploads: { count: number; parts: number; bytes: number };
+  lifecycle: LifecycleReport;
+}
+
+/** GET /-/admin/usage?bucket=NAME, signed (SigV4) like any request. */
+export async function usageOf(t: TestServer, bucket: string): Promise<FullUsageReport> {
+  const res = await rawRequest(t, {
+    method: 'GET',
+    path: '/-/admin/usage',
+    query: `bucket=${encodeURIComponent(bucket)}`,
+  });
+  if (res.status !== 200) throw new Error(`usage: ${res.status} ${res.text}`);
+  return JSON.parse(res.text) as FullUsageReport;
+}
+
+/** What POST /-/admin/lifecycle/run answers (engine/lifecycle/runner.ts LifecycleRunSummary). */
+export interface RunSummary {
+  runId: number;
+  resumed: boolean;
+  finished: boolean;
+  buckets: number;
+  versionsScanned: number;
+  uploadsScanned: number;
+  objectsExpired: number;
+  versionsDeleted: number;
+  markersRemoved: number;
+  transitioned: number;
+  uploadsAborted: number;
+  bytesFreed: number;
+}
+
+/** POST /-/admin/lifecycle/run over HTTP (signed); returns status and the JSON body. */
+export async function runLifecycleOverHttp(
+  t: TestServer,
+  query = '',
+): Promise<{ status: number; body: RunSummary & { started?: boolean } }> {
+  const res = await rawRequest(t, { method: 'POST', path: '/-/admin/lifecycle/run', query });
+  return { status: res.status, body: res.text === '' ? ({} as RunSummary) : JSON.parse(res.text) };
+}
+
+/** Blob files on disk: every file under `<dataDir>/blobs/<2 hex>/`. */
+export async function blobFileCount(dataDir: string): Promise<number> {
+  const root = path.join(dataDir, 'blobs');
+  let n = 0;
+  for (const fanout of await fs.readdir(root)) n += (await fs.readdir(path.join(root, fanout))).length;
+  return n;
+}
+
+/** Bytes of all blob files on disk. */
+export async function blobFileBytes(dataDir: string): Promise<number> {
+  const root = path.join(dataDir, 'blobs');
+  let bytes = 0;
+  for (const fanout of await fs.readdir(root)) {
+    for (const name of await fs.readdir(path.join(root, fanout)))
+      bytes += (await fs.stat(path.join(root, fanout, name))).size;
+  }
+  return bytes;
+}
