@@ -157,8 +157,13 @@ describe('permission matrix', () => {
     offsetMs = -960_000;
     const expired = (await getSts(t, root, { DurationSeconds: 900 })).creds;
     offsetMs = 0;
-    const mac = rootSts.token!.slice(-1);
-    const tampered: Creds = { ...rootSts, token: `${rootSts.token!.slice(0, -1)}${mac === 'A' ? 'B' : 'A'}` };
+    // The MAC's second-to-last character: every bit of it is data (the last one's low bits are not).
+    const token = rootSts.token!;
+    const at = token.length - 2;
+    const tampered: Creds = {
+      ...rootSts,
+      token: `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`,
+    };
 
     Object.assign(signings, {
       anonymous: { kind: 'none' },
@@ -181,7 +186,10 @@ describe('permission matrix', () => {
       'presigned URL, wrong key': { kind: 'cos-presign', creds: root, signPath: `/${bucket}/another-object.txt` },
       'forged signature (root id, wrong secret)': {
         kind: 'v4',
-        creds: { accessKeyId: root.accessKeyId, secretKey: `${root.secretKey.slice(0, -1)}${root.secretKey.endsWith('x') ? 'y' : 'x'}` },
+        creds: {
+          accessKeyId: root.accessKeyId,
+          secretKey: `${root.secretKey.slice(0, -1)}${root.secretKey.endsWith('x') ? 'y' : 'x'}`,
+        },
       },
       'deleted access key': { kind: 'cos', creds: doomed.creds },
     } satisfies Record<string, Signing>);

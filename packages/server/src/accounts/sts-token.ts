@@ -75,8 +75,10 @@ export function verifySessionToken(tokenKey: Buffer, token: string, keyId: strin
   if (token.length > MAX_TOKEN_CHARS) throw invalidToken();
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== TOKEN_VERSION) throw invalidToken();
-  const given = Buffer.from(parts[2]!, 'base64url');
-  const expected = mac(tokenKey, `${parts[0]}.${parts[1]}`);
+  // Compared as canonical text, not decoded bytes: base64url decoding ignores the low bits of the
+  // last character, so a byte comparison would accept tokens altered there.
+  const given = Buffer.from(parts[2]!, 'utf8');
+  const expected = Buffer.from(mac(tokenKey, `${parts[0]}.${parts[1]}`).toString('base64url'), 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidToken();
   let raw: Record<string, unknown>;
   try {
