@@ -37,10 +37,14 @@ for (const [path, pkg] of Object.entries(packages)) {
 /** Registry metadata of a package version, or undefined when the registry does not have it. */
 function registryInfo(name, range) {
   try {
-    const out = execFileSync('npm', ['view', `${name}@${range}`, 'version', 'dist.integrity', 'os', 'cpu', 'libc', 'license', 'engines', '--json'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const out = execFileSync(
+      'npm',
+      ['view', `${name}@${range}`, 'version', 'dist.integrity', 'os', 'cpu', 'libc', 'license', 'engines', '--json'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     const info = JSON.parse(out);
     return Array.isArray(info) ? info[info.length - 1] : info;
   } catch {
@@ -54,7 +58,9 @@ function registryInfo(name, range) {
  */
 function platformFromName(name) {
   const os = /(android|darwin|linux|win32|freebsd|openbsd|openharmony|netbsd|sunos|aix)/.exec(name)?.[1];
-  const cpu = /(arm64|x64|ia32|loong64|ppc64|riscv64|s390x|arm)/.exec(name.replace(/^.*?(android|darwin|linux|win32|freebsd|openbsd|openharmony)/, ''))?.[1];
+  const cpu = /(arm64|x64|ia32|loong64|ppc64|riscv64|s390x|arm)/.exec(
+    name.replace(/^.*?(android|darwin|linux|win32|freebsd|openbsd|openharmony)/, ''),
+  )?.[1];
   const libc = /musl/.test(name) ? ['musl'] : os === 'linux' && /gnu/.test(name) ? ['glibc'] : undefined;
   return { ...(os ? { os: [os] } : {}), ...(cpu ? { cpu: [cpu] } : {}), ...(libc ? { libc } : {}) };
 }
@@ -79,7 +85,9 @@ for (const [key, { name, range, dev }] of missing) {
 
 if (missing.size > 0) {
   // npm keeps the packages map sorted by path.
-  lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+  lock.packages = Object.fromEntries(
+    Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+  );
   writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 }
 console.log(`complete-lockfile: ${missing.size === 0 ? 'complete' : `added ${[...missing.keys()].join(', ')}`}`);

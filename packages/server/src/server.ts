@@ -12,8 +12,8 @@ import { createEngine, type Engine } from './engine/engine.js';
 import { createDispatcher } from './http/dispatch.js';
 import { Metrics } from './http/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
-import { FsBlobStore } from './stores/fs/fs-blob-store.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
+import { FsBlobStore } from './stores/fs/fs-blob-store.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import { scheduleLifecycle } from './workers/lifecycle-schedule.js';
 import { PeriodicJob } from './workers/scheduler.js';
@@ -63,7 +63,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const authClock = options.authClock ?? systemClock;
   await fs.mkdir(config.dataDir, { recursive: true });
   const identity = await loadOrCreateIdentity(config);
-  const meta = withBucketCache(new SqliteMetaStore({ filename: path.join(config.dataDir, 'meta.db'), fsync: config.fsync }));
+  const meta = withBucketCache(
+    new SqliteMetaStore({ filename: path.join(config.dataDir, 'meta.db'), fsync: config.fsync }),
+  );
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
   const engine = createEngine({
     meta,

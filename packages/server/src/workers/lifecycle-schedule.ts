@@ -17,7 +17,12 @@ export function nextRunAt(nowMs: number, hourUtc: number): number {
  * Runs the lifecycle pass daily at a configured hour (UTC), as S3 and COS run lifecycle once a day,
  * and at start-up resumes a pass that a restart interrupted.
  */
-export function scheduleLifecycle(engine: Engine, clock: Clock, hourUtc: number, log: Logger): { stop(): Promise<void> } {
+export function scheduleLifecycle(
+  engine: Engine,
+  clock: Clock,
+  hourUtc: number,
+  log: Logger,
+): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let running: Promise<unknown> | undefined;

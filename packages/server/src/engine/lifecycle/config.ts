@@ -1,4 +1,12 @@
-import { S3Error, type XmlNode, type XmlObject, xmlChild, xmlChildren, xmlElementNames, xmlText } from '@coffer/protocol';
+import {
+  S3Error,
+  type XmlNode,
+  type XmlObject,
+  xmlChild,
+  xmlChildren,
+  xmlElementNames,
+  xmlText,
+} from '@coffer/protocol';
 import { STORAGE_CLASSES } from '../names.js';
 
 /**
@@ -26,12 +34,22 @@ export const MAX_LIFECYCLE_RULES = 1000;
 /** Storage classes a transition may name (COS's classes and their S3 equivalents). */
 const TRANSITION_CLASSES = new Set([...STORAGE_CLASSES].filter((c) => c !== 'STANDARD' && c !== 'REDUCED_REDUNDANCY'));
 
-function ruleError(id: string, index: number, message: string, code: 'MalformedXML' | 'InvalidArgument' = 'InvalidArgument'): S3Error {
+function ruleError(
+  id: string,
+  index: number,
+  message: string,
+  code: 'MalformedXML' | 'InvalidArgument' = 'InvalidArgument',
+): S3Error {
   const name = id ? `rule "${id}"` : `rule #${index + 1}`;
   return new S3Error(code, `Lifecycle ${name}: ${message}`);
 }
 
-function positiveInt(value: string | undefined, what: string, fail: (m: string) => S3Error, allowZero = false): number | undefined {
+function positiveInt(
+  value: string | undefined,
+  what: string,
+  fail: (m: string) => S3Error,
+  allowZero = false,
+): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (!/^\d{1,9}$/.test(trimmed) || (!allowZero && Number(trimmed) === 0)) {
@@ -74,7 +92,8 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
       ids.add(id);
     }
     const status = xmlText(node, 'Status')?.trim();
-    if (status !== 'Enabled' && status !== 'Disabled') throw fail('Status must be Enabled or Disabled.', 'MalformedXML');
+    if (status !== 'Enabled' && status !== 'Disabled')
+      throw fail('Status must be Enabled or Disabled.', 'MalformedXML');
 
     const rule: LifecycleRule = {
       id,
@@ -87,14 +106,19 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
     };
     const filter = xmlChild(node, 'Filter');
     const legacyPrefix = xmlText(node, 'Prefix');
-    if (filter !== undefined && legacyPrefix !== undefined) throw fail('use either Filter or Prefix, not both.', 'MalformedXML');
+    if (filter !== undefined && legacyPrefix !== undefined)
+      throw fail('use either Filter or Prefix, not both.', 'MalformedXML');
     if (legacyPrefix !== undefined) {
       rule.filterStyle = 'prefix';
       rule.prefix = legacyPrefix;
     } else if (filter !== undefined) {
       rule.filterStyle = 'filter';
       const parts = xmlElementNames(filter);
-      if (parts.length > 1) throw fail('a Filter holds one of Prefix, Tag, ObjectSizeGreaterThan, ObjectSizeLessThan or And.', 'MalformedXML');
+      if (parts.length > 1)
+        throw fail(
+          'a Filter holds one of Prefix, Tag, ObjectSizeGreaterThan, ObjectSizeLessThan or And.',
+          'MalformedXML',
+        );
       const and = xmlChild(filter, 'And');
       const source = and ?? filter;
       rule.prefix = xmlText(source, 'Prefix') ?? '';
@@ -106,7 +130,8 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
       if (and !== undefined && xmlElementNames(and).length < 2 && rule.tags.length < 2) {
         throw fail('And must combine at least two conditions.', 'MalformedXML');
       }
-      if (new Set(rule.tags.map((t) => t.key)).size !== rule.tags.length) throw fail('Tag keys in a filter must be unique.');
+      if (new Set(rule.tags.map((t) => t.key)).size !== rule.tags.length)
+        throw fail('Tag keys in a filter must be unique.');
     }
 
     const expiration = xmlChild(node, 'Expiration');
@@ -118,7 +143,8 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
         throw fail('ExpiredObjectDeleteMarker must be true or false.', 'MalformedXML');
       }
       const given = [days !== undefined, date !== undefined, marker !== undefined].filter(Boolean).length;
-      if (given !== 1) throw fail('Expiration needs exactly one of Days, Date or ExpiredObjectDeleteMarker.', 'MalformedXML');
+      if (given !== 1)
+        throw fail('Expiration needs exactly one of Days, Date or ExpiredObjectDeleteMarker.', 'MalformedXML');
       if (marker !== undefined && rule.tags.length > 0) {
         throw fail('ExpiredObjectDeleteMarker cannot be used with a Tag filter.');
       }
@@ -133,18 +159,27 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
       const days = positiveInt(xmlText(t, 'Days'), 'Transition Days', fail, true);
       const date = parseDate(xmlText(t, 'Date'), fail);
       const storageClass = xmlText(t, 'StorageClass')?.trim().toUpperCase();
-      if ((days === undefined) === (date === undefined)) throw fail('Transition needs exactly one of Days or Date.', 'MalformedXML');
+      if ((days === undefined) === (date === undefined))
+        throw fail('Transition needs exactly one of Days or Date.', 'MalformedXML');
       if (!storageClass || !TRANSITION_CLASSES.has(storageClass)) {
         throw fail(`Transition StorageClass "${storageClass ?? ''}" is not a class objects can move to.`);
       }
-      rule.transitions.push({ ...(days !== undefined ? { days } : {}), ...(date !== undefined ? { date } : {}), storageClass });
+      rule.transitions.push({
+        ...(days !== undefined ? { days } : {}),
+        ...(date !== undefined ? { date } : {}),
+        storageClass,
+      });
     }
 
     const noncurrentExpiration = xmlChild(node, 'NoncurrentVersionExpiration');
     if (noncurrentExpiration !== undefined) {
       const days = positiveInt(xmlText(noncurrentExpiration, 'NoncurrentDays'), 'NoncurrentDays', fail);
       if (days === undefined) throw fail('NoncurrentVersionExpiration needs NoncurrentDays.', 'MalformedXML');
-      const newer = positiveInt(xmlText(noncurrentExpiration, 'NewerNoncurrentVersions'), 'NewerNoncurrentVersions', fail);
+      const newer = positiveInt(
+        xmlText(noncurrentExpiration, 'NewerNoncurrentVersions'),
+        'NewerNoncurrentVersions',
+        fail,
+      );
       rule.noncurrentExpiration = { days, ...(newer !== undefined ? { newerNoncurrentVersions: newer } : {}) };
     }
     for (const t of xmlChildren(node, 'NoncurrentVersionTransition')) {
@@ -152,10 +187,16 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
       const storageClass = xmlText(t, 'StorageClass')?.trim().toUpperCase();
       if (days === undefined) throw fail('NoncurrentVersionTransition needs NoncurrentDays.', 'MalformedXML');
       if (!storageClass || !TRANSITION_CLASSES.has(storageClass)) {
-        throw fail(`NoncurrentVersionTransition StorageClass "${storageClass ?? ''}" is not a class objects can move to.`);
+        throw fail(
+          `NoncurrentVersionTransition StorageClass "${storageClass ?? ''}" is not a class objects can move to.`,
+        );
       }
       const newer = positiveInt(xmlText(t, 'NewerNoncurrentVersions'), 'NewerNoncurrentVersions', fail);
-      rule.noncurrentTransitions.push({ days, storageClass, ...(newer !== undefined ? { newerNoncurrentVersions: newer } : {}) });
+      rule.noncurrentTransitions.push({
+        days,
+        storageClass,
+        ...(newer !== undefined ? { newerNoncurrentVersions: newer } : {}),
+      });
     }
 
     const abort = xmlChild(node, 'AbortIncompleteMultipartUpload');
@@ -192,7 +233,10 @@ export function renderLifecycle(rules: LifecycleRule[]): XmlObject {
         ...(r.sizeLessThan !== undefined ? { ObjectSizeLessThan: r.sizeLessThan } : {}),
       };
       const conditionCount =
-        (r.prefix !== '' ? 1 : 0) + r.tags.length + (r.sizeGreaterThan !== undefined ? 1 : 0) + (r.sizeLessThan !== undefined ? 1 : 0);
+        (r.prefix !== '' ? 1 : 0) +
+        r.tags.length +
+        (r.sizeGreaterThan !== undefined ? 1 : 0) +
+        (r.sizeLessThan !== undefined ? 1 : 0);
       // One condition stands alone in <Filter>, several go in <And>, none is an empty prefix.
       const filter: XmlObject | undefined =
         r.filterStyle !== 'filter'

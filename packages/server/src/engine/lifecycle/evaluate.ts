@@ -98,7 +98,8 @@ export function decide(rules: LifecycleRule[], facts: VersionFacts, nowMs: numbe
   for (const rule of rules) {
     if (!ruleMatches(rule, facts)) continue;
     if (facts.isLatest && facts.isDeleteMarker) {
-      if (rule.expiration?.expiredObjectDeleteMarker && facts.onlyVersion) return { kind: 'remove-marker', ruleId: rule.id };
+      if (rule.expiration?.expiredObjectDeleteMarker && facts.onlyVersion)
+        return { kind: 'remove-marker', ruleId: rule.id };
       continue;
     }
     if (facts.isLatest) {
@@ -116,7 +117,8 @@ export function decide(rules: LifecycleRule[], facts: VersionFacts, nowMs: numbe
     }
     if (!facts.isDeleteMarker) {
       for (const t of rule.noncurrentTransitions) {
-        if (facts.newerNoncurrent >= (t.newerNoncurrentVersions ?? 0)) consider(rule.id, t.storageClass, dueAt(since, t.days));
+        if (facts.newerNoncurrent >= (t.newerNoncurrentVersions ?? 0))
+          consider(rule.id, t.storageClass, dueAt(since, t.days));
       }
     }
   }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { type LifecycleRule, parseLifecycle, renderLifecycle } from './config.js';
 import { DAY_MS, decide, dueAt, uploadAbortRule, type VersionFacts } from './evaluate.js';
 
-const parse = (rules: string) => parseLifecycle(parseXml(`<LifecycleConfiguration>${rules}</LifecycleConfiguration>`, 'LifecycleConfiguration'));
+const parse = (rules: string) =>
+  parseLifecycle(parseXml(`<LifecycleConfiguration>${rules}</LifecycleConfiguration>`, 'LifecycleConfiguration'));
 
 describe('lifecycle configuration', () => {
   it('parses every action and filter form, and renders them back', () => {
@@ -23,22 +24,73 @@ describe('lifecycle configuration', () => {
     expect(rules[0]!.transitions.map((t) => t.storageClass)).toEqual(['STANDARD_IA', 'ARCHIVE']);
     expect(rules[1]).toMatchObject({ enabled: false, prefix: 'a/', tags: [{ key: 'k', value: 'v' }] });
     expect(rules[2]).toMatchObject({ abortIncompleteUploadDays: 7, expiration: { expiredObjectDeleteMarker: true } });
-    expect(rules[3]).toMatchObject({ filterStyle: 'prefix', prefix: 'old/', expiration: { date: '2026-01-01T00:00:00.000Z' } });
-    const again = parseLifecycle(parseXml(buildXml('LifecycleConfiguration', renderLifecycle(rules)), 'LifecycleConfiguration'));
+    expect(rules[3]).toMatchObject({
+      filterStyle: 'prefix',
+      prefix: 'old/',
+      expiration: { date: '2026-01-01T00:00:00.000Z' },
+    });
+    const again = parseLifecycle(
+      parseXml(buildXml('LifecycleConfiguration', renderLifecycle(rules)), 'LifecycleConfiguration'),
+    );
     expect(again).toEqual(rules);
   });
 
   it.each([
     ['no rules', '', 'MalformedXML', /at least one Rule/],
-    ['a bad status', '<Rule><ID>r1</ID><Status>On</Status><Expiration><Days>1</Days></Expiration></Rule>', 'MalformedXML', /rule "r1"/],
-    ['no action', '<Rule><ID>r2</ID><Status>Enabled</Status><Filter/></Rule>', 'MalformedXML', /rule "r2".*at least one action/],
-    ['zero days', '<Rule><ID>r3</ID><Status>Enabled</Status><Expiration><Days>0</Days></Expiration></Rule>', 'InvalidArgument', /rule "r3".*positive/],
-    ['days and date', '<Rule><Status>Enabled</Status><Expiration><Days>1</Days><Date>2026-01-01T00:00:00Z</Date></Expiration></Rule>', 'MalformedXML', /rule #1/],
-    ['a date not at midnight', '<Rule><Status>Enabled</Status><Expiration><Date>2026-01-01T10:00:00Z</Date></Expiration></Rule>', 'InvalidArgument', /midnight/],
-    ['an unknown class', '<Rule><Status>Enabled</Status><Transition><Days>1</Days><StorageClass>GOLD</StorageClass></Transition></Rule>', 'InvalidArgument', /GOLD/],
-    ['duplicate ids', '<Rule><ID>x</ID><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule><Rule><ID>x</ID><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>', 'InvalidArgument', /unique/],
-    ['a tag filter with abort', '<Rule><ID>t</ID><Filter><Tag><Key>a</Key><Value>b</Value></Tag></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>', 'InvalidArgument', /Tag/],
-    ['expiration before transition', '<Rule><ID>e</ID><Status>Enabled</Status><Transition><Days>30</Days><StorageClass>ARCHIVE</StorageClass></Transition><Expiration><Days>10</Days></Expiration></Rule>', 'InvalidArgument', /greater/],
+    [
+      'a bad status',
+      '<Rule><ID>r1</ID><Status>On</Status><Expiration><Days>1</Days></Expiration></Rule>',
+      'MalformedXML',
+      /rule "r1"/,
+    ],
+    [
+      'no action',
+      '<Rule><ID>r2</ID><Status>Enabled</Status><Filter/></Rule>',
+      'MalformedXML',
+      /rule "r2".*at least one action/,
+    ],
+    [
+      'zero days',
+      '<Rule><ID>r3</ID><Status>Enabled</Status><Expiration><Days>0</Days></Expiration></Rule>',
+      'InvalidArgument',
+      /rule "r3".*positive/,
+    ],
+    [
+      'days and date',
+      '<Rule><Status>Enabled</Status><Expiration><Days>1</Days><Date>2026-01-01T00:00:00Z</Date></Expiration></Rule>',
+      'MalformedXML',
+      /rule #1/,
+    ],
+    [
+      'a date not at midnight',
+      '<Rule><Status>Enabled</Status><Expiration><Date>2026-01-01T10:00:00Z</Date></Expiration></Rule>',
+      'InvalidArgument',
+      /midnight/,
+    ],
+    [
+      'an unknown class',
+      '<Rule><Status>Enabled</Status><Transition><Days>1</Days><StorageClass>GOLD</StorageClass></Transition></Rule>',
+      'InvalidArgument',
+      /GOLD/,
+    ],
+    [
+      'duplicate ids',
+      '<Rule><ID>x</ID><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule><Rule><ID>x</ID><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>',
+      'InvalidArgument',
+      /unique/,
+    ],
+    [
+      'a tag filter with abort',
+      '<Rule><ID>t</ID><Filter><Tag><Key>a</Key><Value>b</Value></Tag></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>',
+      'InvalidArgument',
+      /Tag/,
+    ],
+    [
+      'expiration before transition',
+      '<Rule><ID>e</ID><Status>Enabled</Status><Transition><Days>30</Days><StorageClass>ARCHIVE</StorageClass></Transition><Expiration><Days>10</Days></Expiration></Rule>',
+      'InvalidArgument',
+      /greater/,
+    ],
   ])('refuses %s', (_name, rules, code, message) => {
     let error: unknown;
     try {
@@ -84,13 +136,24 @@ describe('lifecycle decisions', () => {
   it('expires the current version only when due, and prefers expiration over transition', () => {
     const rules = [rule({ expiration: { days: 2 }, transitions: [{ days: 1, storageClass: 'STANDARD_IA' }] })];
     expect(decide(rules, facts(), dueAt(BASE, 1) - 1)).toBeUndefined();
-    expect(decide(rules, facts(), dueAt(BASE, 1))).toEqual({ kind: 'transition', ruleId: 'r', storageClass: 'STANDARD_IA' });
+    expect(decide(rules, facts(), dueAt(BASE, 1))).toEqual({
+      kind: 'transition',
+      ruleId: 'r',
+      storageClass: 'STANDARD_IA',
+    });
     expect(decide(rules, facts({ storageClass: 'STANDARD_IA' }), dueAt(BASE, 1))).toBeUndefined();
     expect(decide(rules, facts(), dueAt(BASE, 2))).toEqual({ kind: 'expire-current', ruleId: 'r' });
   });
 
   it('picks the coldest due transition', () => {
-    const rules = [rule({ transitions: [{ days: 1, storageClass: 'STANDARD_IA' }, { days: 5, storageClass: 'ARCHIVE' }] })];
+    const rules = [
+      rule({
+        transitions: [
+          { days: 1, storageClass: 'STANDARD_IA' },
+          { days: 5, storageClass: 'ARCHIVE' },
+        ],
+      }),
+    ];
     expect(decide(rules, facts(), dueAt(BASE, 10))).toMatchObject({ storageClass: 'ARCHIVE' });
   });
 
@@ -118,8 +181,13 @@ describe('lifecycle decisions', () => {
 
   it('removes a lone delete marker only with ExpiredObjectDeleteMarker', () => {
     const marker = facts({ isDeleteMarker: true, onlyVersion: true });
-    expect(decide([rule({ expiration: { expiredObjectDeleteMarker: true } })], marker, BASE)).toEqual({ kind: 'remove-marker', ruleId: 'r' });
-    expect(decide([rule({ expiration: { expiredObjectDeleteMarker: true } })], { ...marker, onlyVersion: false }, BASE)).toBeUndefined();
+    expect(decide([rule({ expiration: { expiredObjectDeleteMarker: true } })], marker, BASE)).toEqual({
+      kind: 'remove-marker',
+      ruleId: 'r',
+    });
+    expect(
+      decide([rule({ expiration: { expiredObjectDeleteMarker: true } })], { ...marker, onlyVersion: false }, BASE),
+    ).toBeUndefined();
     expect(decide([rule({ expiration: { days: 1 } })], marker, BASE + 100 * DAY_MS)).toBeUndefined();
   });
 

@@ -42,7 +42,11 @@ export async function bucketRules(ctx: EngineContext, bucketId: number): Promise
   return doc === undefined ? undefined : (JSON.parse(doc) as LifecycleRule[]);
 }
 
-export async function saveBucketRules(ctx: EngineContext, bucketId: number, rules: LifecycleRule[] | null): Promise<void> {
+export async function saveBucketRules(
+  ctx: EngineContext,
+  bucketId: number,
+  rules: LifecycleRule[] | null,
+): Promise<void> {
   await ctx.meta.setBucketConfig(bucketId, LIFECYCLE_CONFIG, rules === null ? null : JSON.stringify(rules));
 }
 
@@ -74,7 +78,10 @@ function toAction(row: LifecycleRow, decision: ReturnType<typeof decide>): Lifec
  * millions of objects in flat memory, and a restart resumes after the last committed batch without
  * repeating anything. Freed blobs leave the disk through GC, which the caller kicks afterwards.
  */
-export async function runLifecycle(ctx: EngineContext, options: LifecycleRunOptions = {}): Promise<LifecycleRunSummary> {
+export async function runLifecycle(
+  ctx: EngineContext,
+  options: LifecycleRunOptions = {},
+): Promise<LifecycleRunSummary> {
   const batchSize = options.batchSize ?? 1000;
   const nowMs = ctx.clock.nowMs();
   const unfinished = await ctx.meta.unfinishedLifecycleRun();
@@ -95,9 +102,16 @@ export async function runLifecycle(ctx: EngineContext, options: LifecycleRunOpti
     bytesFreed: 0,
   };
   let batches = 0;
-  const outOfBudget = () => options.signal?.aborted === true || (options.maxBatches !== undefined && batches >= options.maxBatches);
+  const outOfBudget = () =>
+    options.signal?.aborted === true || (options.maxBatches !== undefined && batches >= options.maxBatches);
   const apply = async (bucketId: number, bucket: string, actions: LifecycleAction[], scanned: number) => {
-    const counts = await ctx.meta.applyLifecycleBatch({ bucketId, nowMs, actions, runId, state: JSON.stringify(state) });
+    const counts = await ctx.meta.applyLifecycleBatch({
+      bucketId,
+      nowMs,
+      actions,
+      runId,
+      state: JSON.stringify(state),
+    });
     batches++;
     for (const k of Object.keys(counts) as (keyof LifecycleCounts)[]) summary[k] += counts[k];
     ctx.log.info({ runId, bucket, phase: state.phase, scanned, actions: actions.length, ...counts }, 'lifecycle batch');
@@ -132,7 +146,10 @@ export async function runLifecycle(ctx: EngineContext, options: LifecycleRunOpti
       });
       const last = batch[batch.length - 1];
       const more = rows.length > batchSize;
-      state = more && last ? { ...state, after: { key: last.key, seq: last.seq }, ...(carry ? { carry } : {}) } : { bucket: bucket.name, phase: 'uploads' };
+      state =
+        more && last
+          ? { ...state, after: { key: last.key, seq: last.seq }, ...(carry ? { carry } : {}) }
+          : { bucket: bucket.name, phase: 'uploads' };
       summary.versionsScanned += batch.length;
       await apply(bucket.id, bucket.name, actions, batch.length);
     }
@@ -142,7 +159,8 @@ export async function runLifecycle(ctx: EngineContext, options: LifecycleRunOpti
       const uploads = await ctx.meta.scanUploads(bucket.id, state.afterUploadId ?? '', batchSize);
       const actions: LifecycleAction[] = [];
       for (const upload of uploads) {
-        if (uploadAbortRule(rules, upload, nowMs) !== undefined) actions.push({ kind: 'abort-upload', uploadId: upload.uploadId });
+        if (uploadAbortRule(rules, upload, nowMs) !== undefined)
+          actions.push({ kind: 'abort-upload', uploadId: upload.uploadId });
       }
       const last = uploads[uploads.length - 1];
       summary.uploadsScanned += uploads.length;
