@@ -110,7 +110,7 @@ describe('S3 DELETE Object and DeleteObjects (@aws-sdk/client-s3)', () => {
       expect(await listKeys('q/')).toEqual([]);
     });
 
-    it('a bad key is reported on its own (KeyTooLong) while the others are deleted, Quiet or not', async () => {
+    it('a bad key is reported on its own (KeyTooLongError) while the others are deleted, Quiet or not', async () => {
       const tooLong = 'x'.repeat(1025);
       for (const quiet of [false, true]) {
         await Promise.all(['e/1', 'e/2'].map((k) => put(k)));
@@ -122,7 +122,7 @@ describe('S3 DELETE Object and DeleteObjects (@aws-sdk/client-s3)', () => {
         );
         expect(res.$metadata.httpStatusCode).toBe(200);
         expect(res.Errors).toEqual([
-          { Key: tooLong, Code: 'KeyTooLong', Message: expect.stringContaining('too long') },
+          { Key: tooLong, Code: 'KeyTooLongError', Message: expect.stringContaining('too long') },
         ]);
         expect(res.Deleted?.map((d) => d.Key).sort()).toEqual(quiet ? undefined : ['e/1', 'e/2']);
         expect(await listKeys('e/')).toEqual([]);

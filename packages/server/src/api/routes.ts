@@ -6,6 +6,7 @@ import * as bucket from './bucket.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import * as policy from './bucket-policy.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
+import * as unserved from './bucket-unserved.js';
 import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
 import * as cors from './cors.js';
 import * as list from './list-objects.js';
@@ -118,6 +119,22 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'object GET uploadId': ['ListParts', multipart.listParts],
   'object POST uploadId': ['CompleteMultipartUpload', multipart.completeMultipartUpload],
   'object DELETE uploadId': ['AbortMultipartUpload', multipart.abortMultipartUpload],
+  // Configurations Coffer does not serve: reads report none (bucket-unserved.ts), writes stay 501.
+  'bucket GET encryption': ['GetBucketEncryption', unserved.getBucketEncryption],
+  'bucket DELETE encryption': ['DeleteBucketEncryption', unserved.deleteNothing],
+  'bucket GET website': ['GetBucketWebsite', unserved.getBucketWebsite],
+  'bucket DELETE website': ['DeleteBucketWebsite', unserved.deleteNothing],
+  'bucket GET object-lock': ['GetObjectLockConfiguration', unserved.getObjectLockConfiguration],
+  'bucket GET replication': ['GetBucketReplication', unserved.getBucketReplication],
+  'bucket DELETE replication': ['DeleteBucketReplication', unserved.deleteNothing],
+  'bucket GET ownershipControls': ['GetBucketOwnershipControls', unserved.getBucketOwnershipControls],
+  'bucket DELETE ownershipControls': ['DeleteBucketOwnershipControls', unserved.deleteNothing],
+  'bucket GET publicAccessBlock': ['GetPublicAccessBlock', unserved.getPublicAccessBlock],
+  'bucket DELETE publicAccessBlock': ['DeletePublicAccessBlock', unserved.deleteNothing],
+  'bucket GET logging': ['GetBucketLogging', unserved.getBucketLogging],
+  'bucket GET notification': ['GetBucketNotification', unserved.getBucketNotification],
+  'bucket GET accelerate': ['GetBucketAccelerate', unserved.getBucketAccelerate],
+  'bucket GET requestPayment': ['GetBucketRequestPayment', unserved.getBucketRequestPayment],
   'object PUT': ['PutObject', putObject],
   'object GET': ['GetObject', getObject],
   'object HEAD': ['HeadObject', getObject],

@@ -30,7 +30,7 @@ export function validateBucketName(name: string): void {
 export function validateKey(key: string): void {
   if (key === '') throw new S3Error('InvalidArgument', 'The object key must not be empty.');
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
-    throw new S3Error('KeyTooLong', `Your key is too long: at most ${MAX_KEY_BYTES} bytes of UTF-8.`);
+    throw new S3Error('KeyTooLongError', `Your key is too long: at most ${MAX_KEY_BYTES} bytes of UTF-8.`);
   }
 }
 

@@ -1,0 +1,66 @@
+import { S3Error, type S3ErrorCode, type XmlObject } from '@coffer/protocol';
+import type { RequestContext } from '../http/request-context.js';
+import { sendEmpty, sendXml } from '../http/respond.js';
+import type { Handler } from './routes.js';
+
+/**
+ * Bucket configurations Coffer does not serve (website, default encryption, object lock, replication,
+ * ...). No bucket can have one, so the reads answer what S3 answers for a bucket without one: the
+ * "not found" error of that configuration, or the documented empty/default document where S3 has
+ * no such error. Deleting one is a no-op 204. Setting one stays 501 NotImplemented (routes.ts), so
+ * a client never believes a configuration took effect.
+ */
+function notConfigured(code: S3ErrorCode, message: string): Handler {
+  return async (ctx: RequestContext) => {
+    await ctx.engine.headBucket(ctx.bucket);
+    throw new S3Error(code, message, { details: { BucketName: ctx.bucket } });
+  };
+}
+
+function fixedDocument(root: string, body: XmlObject): Handler {
+  return async (ctx: RequestContext) => {
+    await ctx.engine.headBucket(ctx.bucket);
+    sendXml(ctx, root, body);
+  };
+}
+
+async function deleteNothing(ctx: RequestContext): Promise<void> {
+  await ctx.engine.headBucket(ctx.bucket);
+  sendEmpty(ctx, 204);
+}
+
+export const getBucketEncryption = notConfigured(
+  'ServerSideEncryptionConfigurationNotFoundError',
+  'The server side encryption configuration was not found.',
+);
+export const getBucketWebsite = notConfigured(
+  'NoSuchWebsiteConfiguration',
+  'The specified bucket does not have a website configuration.',
+);
+export const getObjectLockConfiguration = notConfigured(
+  'ObjectLockConfigurationNotFoundError',
+  'Object Lock configuration does not exist for this bucket.',
+);
+export const getBucketReplication = notConfigured(
+  'ReplicationConfigurationNotFoundError',
+  'The replication configuration was not found.',
+);
+export const getBucketOwnershipControls = notConfigured(
+  'OwnershipControlsNotFoundError',
+  'The bucket ownership controls were not found.',
+);
+export const getPublicAccessBlock = notConfigured(
+  'NoSuchPublicAccessBlockConfiguration',
+  'The public access block configuration was not found.',
+);
+
+/** Logging off: an empty BucketLoggingStatus. */
+export const getBucketLogging = fixedDocument('BucketLoggingStatus', {});
+/** No event notifications. */
+export const getBucketNotification = fixedDocument('NotificationConfiguration', {});
+/** Transfer acceleration never enabled: an empty configuration, as S3 returns for such a bucket. */
+export const getBucketAccelerate = fixedDocument('AccelerateConfiguration', {});
+/** The bucket owner pays. */
+export const getBucketRequestPayment = fixedDocument('RequestPaymentConfiguration', { Payer: 'BucketOwner' });
+
+export { deleteNothing };

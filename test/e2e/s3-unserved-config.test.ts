@@ -1,0 +1,143 @@
+/**
+ * Bucket configurations Coffer does not serve (website, default encryption, object lock, replication,
+ * ownership controls, public access block, logging, notifications, acceleration, requester pays):
+ * through @aws-sdk/client-s3, reads answer what S3 answers for a bucket that has none, deletes are
+ * no-ops, writes stay 501 NotImplemented, and a missing bucket is NoSuchBucket first.
+ */
+import {
+  CreateBucketCommand,
+  DeleteBucketEncryptionCommand,
+  DeleteBucketOwnershipControlsCommand,
+  DeleteBucketReplicationCommand,
+  DeleteBucketWebsiteCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketAccelerateConfigurationCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLoggingCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketReplicationCommand,
+  GetBucketRequestPaymentCommand,
+  GetBucketWebsiteCommand,
+  GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketEncryptionCommand,
+  PutBucketWebsiteCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest, sdkError } from './helpers/s3.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
+  let t: TestServer;
+  let s3: S3Client;
+  let bucket: string;
+  beforeAll(async () => {
+    t = await startTestServer();
+    s3 = t.s3();
+    bucket = t.bucketName('unserved');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const NOT_FOUND: [name: string, command: (b: string) => Parameters<S3Client['send']>[0], code: string][] = [
+    [
+      'encryption',
+      (b) => new GetBucketEncryptionCommand({ Bucket: b }),
+      'ServerSideEncryptionConfigurationNotFoundError',
+    ],
+    ['website', (b) => new GetBucketWebsiteCommand({ Bucket: b }), 'NoSuchWebsiteConfiguration'],
+    [
+      'object lock',
+      (b) => new GetObjectLockConfigurationCommand({ Bucket: b }),
+      'ObjectLockConfigurationNotFoundError',
+    ],
+    ['replication', (b) => new GetBucketReplicationCommand({ Bucket: b }), 'ReplicationConfigurationNotFoundError'],
+    [
+      'ownership controls',
+      (b) => new GetBucketOwnershipControlsCommand({ Bucket: b }),
+      'OwnershipControlsNotFoundError',
+    ],
+    [
+      'public access block',
+      (b) => new GetPublicAccessBlockCommand({ Bucket: b }),
+      'NoSuchPublicAccessBlockConfiguration',
+    ],
+  ];
+
+  it.each(NOT_FOUND)(
+    'GET %s: 404 with its not-found code; NoSuchBucket for a missing bucket',
+    async (_n, command, code) => {
+      expect(await sdkError(s3.send(command(bucket)))).toMatchObject({ status: 404, code });
+      expect(await sdkError(s3.send(command(t.bucketName('absent'))))).toMatchObject({
+        status: 404,
+        code: 'NoSuchBucket',
+      });
+    },
+  );
+
+  it('GET logging, notification, accelerate and requestPayment: the documents of a bucket without them', async () => {
+    const logging = await s3.send(new GetBucketLoggingCommand({ Bucket: bucket }));
+    expect(logging.$metadata.httpStatusCode).toBe(200);
+    expect(logging.LoggingEnabled).toBeUndefined();
+    const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    expect(notification.$metadata.httpStatusCode).toBe(200);
+    expect(notification.TopicConfigurations ?? []).toEqual([]);
+    expect(notification.QueueConfigurations ?? []).toEqual([]);
+    expect(notification.LambdaFunctionConfigurations ?? []).toEqual([]);
+    const accelerate = await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket: bucket }));
+    expect(accelerate.$metadata.httpStatusCode).toBe(200);
+    expect(accelerate.Status).toBeUndefined();
+    const payment = await s3.send(new GetBucketRequestPaymentCommand({ Bucket: bucket }));
+    expect(payment.Payer).toBe('BucketOwner');
+    const raw = await rawRequest(t, { method: 'GET', path: `/${bucket}`, query: 'logging' });
+    expect(raw.text).toContain('<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"');
+    expect(raw.text).not.toContain('ListBucketResult');
+  });
+
+  it('DELETE of each is a no-op 204; setting one is still 501 and leaves the reads unchanged', async () => {
+    for (const command of [
+      new DeleteBucketEncryptionCommand({ Bucket: bucket }),
+      new DeleteBucketWebsiteCommand({ Bucket: bucket }),
+      new DeleteBucketReplicationCommand({ Bucket: bucket }),
+      new DeleteBucketOwnershipControlsCommand({ Bucket: bucket }),
+      new DeletePublicAccessBlockCommand({ Bucket: bucket }),
+    ]) {
+      expect((await s3.send(command as Parameters<S3Client['send']>[0])).$metadata.httpStatusCode).toBe(204);
+    }
+    expect(
+      await sdkError(
+        s3.send(
+          new PutBucketWebsiteCommand({
+            Bucket: bucket,
+            WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } },
+          }),
+        ),
+      ),
+    ).toMatchObject({ status: 501, code: 'NotImplemented' });
+    expect(
+      await sdkError(
+        s3.send(
+          new PutBucketEncryptionCommand({
+            Bucket: bucket,
+            ServerSideEncryptionConfiguration: {
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+            },
+          }),
+        ),
+      ),
+    ).toMatchObject({ status: 501, code: 'NotImplemented' });
+    expect(await sdkError(s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })))).toMatchObject({
+      code: 'NoSuchWebsiteConfiguration',
+    });
+  });
+
+  it('only the owner reads them: anonymous is AccessDenied', async () => {
+    const res = await rawRequest(t, { method: 'GET', path: `/${bucket}`, query: 'encryption', sign: 'none' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('<Code>AccessDenied</Code>');
+  });
+});
