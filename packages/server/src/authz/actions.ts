@@ -129,6 +129,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   CopyObject: { cos: 'PutObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
   GetObject: { cos: 'GetObject', s3: 'GetObject', target: 'object', acl: 'READ' },
   HeadObject: { cos: 'HeadObject', s3: 'GetObject', target: 'object', acl: 'READ' },
+  GetObjectAttributes: { cos: 'HeadObject', s3: 'GetObjectAttributes', target: 'object', acl: 'READ' },
   DeleteObject: { cos: 'DeleteObject', s3: 'DeleteObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
   GetObjectAcl: { cos: 'GetObjectACL', s3: 'GetObjectAcl', target: 'object', acl: 'READ_ACP' },
   PutObjectAcl: { cos: 'PutObjectACL', s3: 'PutObjectAcl', target: 'object', acl: 'WRITE_ACP' },
