@@ -11,6 +11,7 @@ import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js
 import * as cors from './cors.js';
 import * as list from './list-objects.js';
 import * as multipart from './multipart.js';
+import { appendObject } from './object-append.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { deleteObject, deleteObjects } from './object-delete.js';
 import { getObject } from './object-get.js';
@@ -137,6 +138,7 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'bucket GET accelerate': ['GetBucketAccelerate', unserved.getBucketAccelerate],
   'bucket GET requestPayment': ['GetBucketRequestPayment', unserved.getBucketRequestPayment],
   'object GET attributes': ['GetObjectAttributes', getObjectAttributes],
+  'object POST append': ['AppendObject', appendObject],
   'object PUT': ['PutObject', putObject],
   'object GET': ['GetObject', getObject],
   'object HEAD': ['HeadObject', getObject],

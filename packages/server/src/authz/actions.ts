@@ -126,6 +126,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   PostObject: { cos: 'PostObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
 
   PutObject: { cos: 'PutObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
+  AppendObject: { cos: 'AppendObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
   CopyObject: { cos: 'PutObject', s3: 'PutObject', target: 'object', acl: 'WRITE', aclOnBucket: true },
   GetObject: { cos: 'GetObject', s3: 'GetObject', target: 'object', acl: 'READ' },
   HeadObject: { cos: 'HeadObject', s3: 'GetObject', target: 'object', acl: 'READ' },

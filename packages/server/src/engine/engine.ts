@@ -9,6 +9,7 @@ import type {
   MetadataStore,
 } from '../stores/types.js';
 import * as access from './access.js';
+import { type AppendObjectInput, appendObject } from './append.js';
 import * as bucketConfigs from './bucket-configs.js';
 import * as buckets from './buckets.js';
 import { type Actor, requireBucket } from './buckets.js';
@@ -88,6 +89,9 @@ export class Engine {
   // objects
   putObject(input: objects.PutObjectInput) {
     return objects.putObject(this.ctx, input);
+  }
+  appendObject(input: AppendObjectInput) {
+    return appendObject(this.ctx, input);
   }
   getObject(input: objects.GetObjectInput) {
     return objects.getObject(this.ctx, input);
