@@ -194,6 +194,13 @@ describe('S3 ListObjects V1 and V2 (@aws-sdk/client-s3)', () => {
       },
     );
 
+    it('an empty continuation token lists from the start and is echoed back', async () => {
+      const res = await v2({ ContinuationToken: '' });
+      expect(res.ContinuationToken).toBe('');
+      expect(res.KeyCount).toBeGreaterThan(0);
+      expect(res.Contents?.[0]?.Key).toBe((await v2({})).Contents?.[0]?.Key);
+    });
+
     it('encoding-type other than url is 400 InvalidArgument', async () => {
       const res = await rawRequest(t, { method: 'GET', path: `/${tree}`, query: 'list-type=2&encoding-type=base64' });
       expect(errorOf(res)).toMatchObject({ status: 400, code: 'InvalidArgument' });
