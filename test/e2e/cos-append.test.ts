@@ -1,11 +1,13 @@
 /**
  * APPEND Object (POST ?append&position=N) through cos-nodejs-sdk-v5's appendObject: creation at
  * position 0, appends at the object's length, the CRC-64 of the whole object, the COS errors for a
- * wrong position and a normal object, racing appends, overwrite by PUT, and versioned buckets.
+ * wrong position and a normal object, racing appends, overwrite by PUT, and versioned buckets; and
+ * @coffer/sdk's appendObject against Tencent's, call for call.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosError, crc64ecma, expectCosError, md5Hex, REGION } from './helpers/cos.js';
+import { cofferSdk } from './helpers/sdk.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 describe('cos-nodejs-sdk-v5 appendObject', () => {
@@ -118,6 +120,27 @@ describe('cos-nodejs-sdk-v5 appendObject', () => {
       { statusCode: 400, code: 'BadDigest' },
     );
     expect((await cos.getObject({ Bucket, Region: REGION, Key: 'gone' })).Body?.toString()).toBe('y');
+  });
+
+  it("@coffer/sdk appendObject answers as Tencent's does, and either extends what the other wrote", async () => {
+    const tencent = t.cos('path');
+    const ours = cofferSdk(t);
+    const a = await tencent.appendObject({ Bucket, Region: REGION, Key: 'both', Position: 0, Body: 'ab' });
+    const b = await ours.appendObject({ Bucket, Region: REGION, Key: 'both', Position: 2, Body: 'cd' });
+    expect(b.statusCode).toBe(200);
+    expect(b.headers['x-cos-next-append-position']).toBe('4');
+    expect(b.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+    const c = await tencent.appendObject({ Bucket, Region: REGION, Key: 'both', Position: 4, Body: 'ef' });
+    expect(c.headers?.['x-cos-hash-crc64ecma']).toBe(crc64ecma('abcdef'));
+    expect(a.headers?.['x-cos-next-append-position']).toBe('2');
+    const err = await ours
+      .appendObject({ Bucket, Region: REGION, Key: 'both', Position: 1, Body: 'x' })
+      .catch((e) => e);
+    expect({ statusCode: err.statusCode, code: err.code }).toEqual({
+      statusCode: 409,
+      code: 'PositionNotEqualToLength',
+    });
+    expect((await ours.getObject({ Bucket, Region: REGION, Key: 'both' })).Body?.toString()).toBe('abcdef');
   });
 
   it('a bucket with versioning is 409 InvalidBucketState (appendable objects are not versioned)', async () => {

@@ -161,6 +161,29 @@ export interface RestoreObjectParams extends ObjectParams {
   VersionId?: string;
 }
 
+export interface AppendObjectParams extends ObjectParams {
+  /** The object's current length: 0 creates it. */
+  Position: number | string;
+  /** The bytes to append. */
+  Body: UploadBody;
+  /** Needed for a stream Body of known length (else it goes chunked). */
+  ContentLength?: number;
+  ContentType?: string;
+  CacheControl?: string;
+  ContentDisposition?: string;
+  ContentEncoding?: string;
+  ContentMD5?: string;
+  Expires?: string;
+  ACL?: string;
+  StorageClass?: string;
+  /** `x-cos-meta-*` and other `x-cos-*` headers may be given as parameters. */
+  [header: `x-cos-${string}`]: string | undefined;
+}
+
+export interface AppendObjectResult extends GeneralResult {
+  ETag: string;
+}
+
 async function putObjectSize(core: ClientCore, params: Formatted<PutObjectParams>): Promise<number> {
   const info = await core.platform.describeBody(params.Body, params.FilePath, params.ContentLength);
   return info.sizeBytes ?? 0;
@@ -209,6 +232,31 @@ export async function putObject(
     report(undefined, true);
     throw err;
   }
+}
+
+/** APPEND Object: POST ?append&position=N; the headers hold x-cos-next-append-position. */
+async function appendObject(core: ClientCore, params: Formatted<AppendObjectParams>): Promise<AppendObjectResult> {
+  if (params.Position === undefined || params.Position === '') throw invalidParameter('missing param Position');
+  const info = await core.platform.describeBody(params.Body, undefined, params.ContentLength);
+  const headers: Record<string, unknown> = { ...params.Headers };
+  if (!headers['Cache-Control'] && !headers['cache-control']) headers['Cache-Control'] = '';
+  const res = await submitRequest(core, {
+    action: 'name/cos:AppendObject',
+    method: 'POST',
+    bucket: params.Bucket,
+    region: params.Region,
+    key: params.Key,
+    subresource: 'append',
+    query: { position: String(params.Position) },
+    headers,
+    body: info.body,
+    ...(info.sizeBytes !== undefined ? { bodySizeBytes: info.sizeBytes } : {}),
+    ...(info.contentType ? { bodyContentType: info.contentType } : {}),
+    replayable: info.replayable,
+  });
+  return result(res, {
+    ...(res.headers.etag !== undefined ? { ETag: res.headers.etag } : {}),
+  }) as AppendObjectResult;
 }
 
 function isNotModified(err: unknown, headers: Record<string, unknown>): boolean {
@@ -505,6 +553,16 @@ export interface ObjectMethods {
    *   RestoreRequest: { Days: 1, CASJobParameters: { Tier: 'Expedited' } } });
    */
   restoreObject: ApiMethod<RestoreObjectParams, GeneralResult>;
+  /**
+   * Appends to an appendable object (COS APPEND Object); Position 0 creates it. The next position is
+   * in `headers['x-cos-next-append-position']`.
+   *
+   * @example
+   * const data = await cos.appendObject({ Bucket, Region, Key: 'app.log', Position: 0, Body: 'line one\n' });
+   * await cos.appendObject({ Bucket, Region, Key: 'app.log', Body: 'line two\n',
+   *   Position: data.headers['x-cos-next-append-position'] });
+   */
+  appendObject: ApiMethod<AppendObjectParams, AppendObjectResult>;
 }
 
 export const objectMethods: ObjectMethods = {
@@ -516,4 +574,5 @@ export const objectMethods: ObjectMethods = {
   deleteObject: defineApi('deleteObject', deleteObject),
   deleteMultipleObject: defineApi('deleteMultipleObject', deleteMultipleObject),
   restoreObject: defineApi('restoreObject', restoreObject),
+  appendObject: defineApi('appendObject', appendObject),
 };
