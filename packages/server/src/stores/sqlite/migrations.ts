@@ -162,4 +162,79 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE objects ADD COLUMN part_sizes TEXT;
   `,
+  // 6: the directory index, for listings with delimiter '/' (ARCHITECTURE.md, "Listing"). dirs holds
+  // one row per common prefix that has current objects under it (a path ending in '/', its parent
+  // path, how many current objects are under it), kept exact by triggers on objects; objects_by_dir
+  // indexes current keys by the path of their directory. A page of common prefixes is then one range
+  // scan of dirs, and the files between them one range scan of objects_by_dir: no seek per prefix.
+  // A key's directory is rtrim(key, <every character of the key but '/'>): the key up to its last '/'.
+  // key_positions numbers the characters of a key (keys are at most 1024 bytes), so a trigger can
+  // visit every '/' of a key without a recursive query (triggers cannot hold one).
+  `
+  CREATE TABLE key_positions (n INTEGER PRIMARY KEY);
+  WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1024)
+  INSERT INTO key_positions (n) SELECT n FROM seq;
+
+  CREATE TABLE dirs (
+    bucket_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    objects INTEGER NOT NULL,
+    PRIMARY KEY (bucket_id, path)
+  ) WITHOUT ROWID;
+  CREATE INDEX dirs_by_parent ON dirs (bucket_id, parent, path);
+
+  CREATE INDEX objects_by_dir ON objects (bucket_id, rtrim(key, replace(key, '/', '')), key)
+    WHERE is_latest = 1 AND is_delete_marker = 0;
+
+  WITH RECURSIVE slash(bucket_id, key, pos) AS (
+    SELECT bucket_id, key, instr(key, '/') FROM objects
+      WHERE is_latest = 1 AND is_delete_marker = 0 AND instr(key, '/') > 0
+    UNION ALL
+    SELECT bucket_id, key, pos + instr(substr(key, pos + 1), '/') FROM slash
+      WHERE instr(substr(key, pos + 1), '/') > 0
+  )
+  INSERT INTO dirs (bucket_id, path, parent, objects)
+    SELECT bucket_id, substr(key, 1, pos), rtrim(substr(key, 1, pos - 1), replace(substr(key, 1, pos - 1), '/', '')),
+           count(*)
+    FROM slash GROUP BY bucket_id, substr(key, 1, pos);
+
+  CREATE TRIGGER dirs_on_insert AFTER INSERT ON objects
+    WHEN NEW.is_latest = 1 AND NEW.is_delete_marker = 0
+  BEGIN
+    INSERT INTO dirs (bucket_id, path, parent, objects)
+      SELECT NEW.bucket_id, substr(NEW.key, 1, n),
+             rtrim(substr(NEW.key, 1, n - 1), replace(substr(NEW.key, 1, n - 1), '/', '')), 1
+      FROM key_positions WHERE n <= length(NEW.key) AND substr(NEW.key, n, 1) = '/'
+      ON CONFLICT (bucket_id, path) DO UPDATE SET objects = objects + 1;
+  END;
+
+  CREATE TRIGGER dirs_on_delete AFTER DELETE ON objects
+    WHEN OLD.is_latest = 1 AND OLD.is_delete_marker = 0
+  BEGIN
+    UPDATE dirs SET objects = objects - 1 WHERE bucket_id = OLD.bucket_id AND path IN
+      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
+    DELETE FROM dirs WHERE bucket_id = OLD.bucket_id AND objects <= 0 AND path IN
+      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
+  END;
+
+  CREATE TRIGGER dirs_on_hide AFTER UPDATE OF is_latest, is_delete_marker ON objects
+    WHEN OLD.is_latest = 1 AND OLD.is_delete_marker = 0 AND NOT (NEW.is_latest = 1 AND NEW.is_delete_marker = 0)
+  BEGIN
+    UPDATE dirs SET objects = objects - 1 WHERE bucket_id = OLD.bucket_id AND path IN
+      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
+    DELETE FROM dirs WHERE bucket_id = OLD.bucket_id AND objects <= 0 AND path IN
+      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
+  END;
+
+  CREATE TRIGGER dirs_on_show AFTER UPDATE OF is_latest, is_delete_marker ON objects
+    WHEN NEW.is_latest = 1 AND NEW.is_delete_marker = 0 AND NOT (OLD.is_latest = 1 AND OLD.is_delete_marker = 0)
+  BEGIN
+    INSERT INTO dirs (bucket_id, path, parent, objects)
+      SELECT NEW.bucket_id, substr(NEW.key, 1, n),
+             rtrim(substr(NEW.key, 1, n - 1), replace(substr(NEW.key, 1, n - 1), '/', '')), 1
+      FROM key_positions WHERE n <= length(NEW.key) AND substr(NEW.key, n, 1) = '/'
+      ON CONFLICT (bucket_id, path) DO UPDATE SET objects = objects + 1;
+  END;
+  `,
 ];

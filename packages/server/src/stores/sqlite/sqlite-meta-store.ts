@@ -1,6 +1,7 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import { type ScanFrom, scanListing } from '../listing.js';
+import { compareKeys, prefixSuccessor } from '../keys.js';
+import { type ScanFrom, type ScannedPage, scanListing } from '../listing.js';
 import {
   type AccessKeyRecord,
   type BucketRecord,
@@ -308,27 +309,29 @@ export class SqliteMetaStore implements MetadataStore {
     const foldable = query.delimiter !== '' && last !== 0xd7ff && last < 0x10ffff;
     const prefixLength = [...query.prefix].length;
     const delimiterLength = [...query.delimiter].length;
-    const page = scanListing<Row>({
-      ...query,
-      ...(foldable
-        ? {
-            foldRun: (start: string, upper: string | undefined, limit: number) =>
-              s.currentFoldRun
-                .raw(false)
-                .pluck(true)
-                .all({
-                  bucket: bucketId,
-                  start,
-                  upper: upper ?? null,
-                  plen: prefixLength,
-                  delim: query.delimiter,
-                  dlen: delimiterLength,
-                  limit,
-                }) as string[],
-          }
-        : {}),
-      fetch: (from, upper, limit) => fetchRange(bucketId, from, upper, limit, RANGE.current(s)) as Row[],
-    });
+    const page =
+      (query.delimiter === '/' ? this.#listByDirectory<Row>(bucketId, query) : undefined) ??
+      scanListing<Row>({
+        ...query,
+        ...(foldable
+          ? {
+              foldRun: (start: string, upper: string | undefined, limit: number) =>
+                s.currentFoldRun
+                  .raw(false)
+                  .pluck(true)
+                  .all({
+                    bucket: bucketId,
+                    start,
+                    upper: upper ?? null,
+                    plen: prefixLength,
+                    delim: query.delimiter,
+                    dlen: delimiterLength,
+                    limit,
+                  }) as string[],
+            }
+          : {}),
+        fetch: (from, upper, limit) => fetchRange(bucketId, from, upper, limit, RANGE.current(s)) as Row[],
+      });
     const entries: ListObjectsPage['entries'] = page.entries.map((e) =>
       e.kind === 'prefix'
         ? e
@@ -832,6 +835,76 @@ export class SqliteMetaStore implements MetadataStore {
    * Inserts a new latest version of a key. Without versioning Enabled the new version is the 'null'
    * version and replaces an existing 'null' version; the previous latest stops being latest.
    */
+  /**
+   * A listing with delimiter '/' from the directory index (migration 6): the page's common prefixes are
+   * the child rows of the prefix's directory in `dirs`, its keys the current objects whose directory
+   * that is (objects_by_dir); both are range scans, merged in key order. Only the runs of keys in the
+   * page are then read, each with one range scan of the listing index, so a page of 1,000 prefixes
+   * costs the same in a bucket of ten thousand keys or ten million. Undefined (the caller falls back to
+   * the generic walk) if the rows read disagree with the index, which the triggers rule out.
+   */
+  #listByDirectory<R extends { key: string }>(bucketId: number, query: ListObjectsQuery): ScannedPage<R> | undefined {
+    const s = this.#stmt;
+    const { prefix, after, maxKeys } = query;
+    const parent = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    // Children of `parent` all start with it; a prefix that goes further bounds them from above too.
+    const upper = prefix === parent ? undefined : prefixSuccessor(prefix);
+    if (prefix !== parent && upper === undefined) return undefined;
+    const inclusive = compareKeys(after, prefix) < 0;
+    const lower = inclusive ? prefix : after;
+    const want = maxKeys + 1;
+    const run = (stmts: [Statement, Statement, Statement, Statement]): string[] => {
+      const [gt, ge, gtLt, geLt] = stmts;
+      const stmt = upper === undefined ? (inclusive ? ge : gt) : inclusive ? geLt : gtLt;
+      const args = upper === undefined ? [bucketId, parent, lower, want] : [bucketId, parent, lower, upper, want];
+      return stmt
+        .raw(false)
+        .pluck(true)
+        .all(...args) as string[];
+    };
+    const dirs = run([s.dirsGt, s.dirsGe, s.dirsGtLt, s.dirsGeLt]);
+    const files = run([s.dirFilesGt, s.dirFilesGe, s.dirFilesGtLt, s.dirFilesGeLt]);
+    // Merge: the first `want` of the union need only the first `want` of each list.
+    const merged: { prefix?: string; key?: string }[] = [];
+    for (let i = 0, j = 0; merged.length < want && (i < dirs.length || j < files.length); ) {
+      if (j >= files.length || (i < dirs.length && compareKeys(dirs[i]!, files[j]!) < 0))
+        merged.push({ prefix: dirs[i++]! });
+      else merged.push({ key: files[j++]! });
+    }
+    const isTruncated = merged.length > maxKeys;
+    if (isTruncated) merged.length = maxKeys;
+    const entries: ScannedPage<R>['entries'] = [];
+    for (let i = 0; i < merged.length; ) {
+      const entry = merged[i]!;
+      if (entry.prefix !== undefined) {
+        entries.push({ kind: 'prefix', prefix: entry.prefix });
+        i++;
+        continue;
+      }
+      // A run of keys with no directory between them is contiguous in the listing index.
+      let end = i;
+      while (end < merged.length && merged[end]!.key !== undefined) end++;
+      const rows = fetchRange(
+        bucketId,
+        { key: entry.key!, inclusive: true },
+        undefined,
+        end - i,
+        RANGE.current(s),
+      ) as R[];
+      for (let k = i; k < end; k++) {
+        if (rows[k - i]?.key !== merged[k]!.key) return undefined;
+        entries.push({ kind: 'row', row: rows[k - i]! });
+      }
+      i = end;
+    }
+    const last = merged[merged.length - 1];
+    return {
+      entries,
+      isTruncated,
+      ...(isTruncated && last ? { nextAfter: last.prefix ?? last.key! } : {}),
+    };
+  }
+
   #insertVersion(
     bucketId: number,
     key: string,

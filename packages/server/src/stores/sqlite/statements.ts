@@ -20,6 +20,8 @@ export function prepareStatements(db: Database.Database) {
   const p = (sql: string): Statement => db.prepare(sql);
   const current = `SELECT ${CURRENT_COLUMNS} FROM objects WHERE bucket_id = ? AND is_latest = 1 AND is_delete_marker = 0`;
   const versions = `SELECT ${SUMMARY_COLUMNS} FROM objects WHERE bucket_id = ?`;
+  const dirFiles = `SELECT key FROM objects WHERE bucket_id = ? AND rtrim(key, replace(key, '/', '')) = ?
+    AND is_latest = 1 AND is_delete_marker = 0`;
   const uploads = 'SELECT * FROM uploads WHERE bucket_id = ?';
   return {
     bucketByName: p('SELECT * FROM buckets WHERE name = ?'),
@@ -70,6 +72,20 @@ export function prepareStatements(db: Database.Database) {
         FROM walk WHERE walk.k IS NOT NULL AND instr(substr(walk.k, $plen + 1), $delim) > 0 AND n < $limit
       )
       SELECT k FROM walk WHERE k IS NOT NULL`),
+    // The directory index (migration 6): child directories of a parent path, and current keys whose
+    // directory is that path. The expression must be written exactly as in objects_by_dir.
+    dirsGt: p('SELECT path FROM dirs WHERE bucket_id = ? AND parent = ? AND path > ? ORDER BY path LIMIT ?'),
+    dirsGe: p('SELECT path FROM dirs WHERE bucket_id = ? AND parent = ? AND path >= ? ORDER BY path LIMIT ?'),
+    dirsGtLt: p(
+      'SELECT path FROM dirs WHERE bucket_id = ? AND parent = ? AND path > ? AND path < ? ORDER BY path LIMIT ?',
+    ),
+    dirsGeLt: p(
+      'SELECT path FROM dirs WHERE bucket_id = ? AND parent = ? AND path >= ? AND path < ? ORDER BY path LIMIT ?',
+    ),
+    dirFilesGt: p(`${dirFiles} AND key > ? ORDER BY key LIMIT ?`),
+    dirFilesGe: p(`${dirFiles} AND key >= ? ORDER BY key LIMIT ?`),
+    dirFilesGtLt: p(`${dirFiles} AND key > ? AND key < ? ORDER BY key LIMIT ?`),
+    dirFilesGeLt: p(`${dirFiles} AND key >= ? AND key < ? ORDER BY key LIMIT ?`),
     versionsGt: p(`${versions} AND key > ? ORDER BY key, seq DESC LIMIT ?`),
     versionsGe: p(`${versions} AND key >= ? ORDER BY key, seq DESC LIMIT ?`),
     versionsGtLt: p(`${versions} AND key > ? AND key < ? ORDER BY key, seq DESC LIMIT ?`),
