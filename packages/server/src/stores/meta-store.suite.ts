@@ -394,6 +394,12 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         }
       });
 
+      it('folds keys holding U+0000 by "/" like any other', async () => {
+        for (const key of ['n\u0000a/b', 'n/c', 'n\u0000a/d/e', 'm']) await put(key);
+        expect(await listAll('', '/', 1000)).toEqual(['K:m', 'P:n\u0000a/', 'P:n/']);
+        expect(await listAll('n\u0000a/', '/', 1)).toEqual(['K:n\u0000a/b', 'P:n\u0000a/d/']);
+      });
+
       it('never lists delete markers or noncurrent versions', async () => {
         await store.setBucketVersioning(bucket.id, 'Enabled');
         await put('k1');

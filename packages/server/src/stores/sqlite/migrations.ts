@@ -199,6 +199,16 @@ export const MIGRATIONS: readonly string[] = [
            count(*)
     FROM slash GROUP BY bucket_id, substr(key, 1, pos);
 
+  -- SQLite's length/substr/instr stop at U+0000 in text, so the triggers cannot see the '/'s after
+  -- one: a bucket that ever held such a key is listed by the generic walk from then on.
+  CREATE TABLE dirs_unusable (bucket_id INTEGER PRIMARY KEY);
+  INSERT OR IGNORE INTO dirs_unusable (bucket_id)
+    SELECT DISTINCT bucket_id FROM objects WHERE instr(CAST(key AS BLOB), x'00') > 0;
+  CREATE TRIGGER dirs_on_nul_key AFTER INSERT ON objects WHEN instr(CAST(NEW.key AS BLOB), x'00') > 0
+  BEGIN
+    INSERT OR IGNORE INTO dirs_unusable (bucket_id) VALUES (NEW.bucket_id);
+  END;
+
   CREATE TRIGGER dirs_on_insert AFTER INSERT ON objects
     WHEN NEW.is_latest = 1 AND NEW.is_delete_marker = 0
   BEGIN

@@ -846,6 +846,7 @@ export class SqliteMetaStore implements MetadataStore {
   #listByDirectory<R extends { key: string }>(bucketId: number, query: ListObjectsQuery): ScannedPage<R> | undefined {
     const s = this.#stmt;
     const { prefix, after, maxKeys } = query;
+    if (prefix.includes('\0') || after.includes('\0') || s.dirsUnusable.get(bucketId) !== undefined) return undefined;
     const parent = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     // Children of `parent` all start with it; a prefix that goes further bounds them from above too.
     const upper = prefix === parent ? undefined : prefixSuccessor(prefix);

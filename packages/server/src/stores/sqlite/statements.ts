@@ -74,6 +74,7 @@ export function prepareStatements(db: Database.Database) {
       SELECT k FROM walk WHERE k IS NOT NULL`),
     // The directory index (migration 6): child directories of a parent path, and current keys whose
     // directory is that path. The expression must be written exactly as in objects_by_dir.
+    dirsUnusable: p('SELECT 1 FROM dirs_unusable WHERE bucket_id = ?'),
     dirsGt: p('SELECT path FROM dirs WHERE bucket_id = ? AND parent = ? AND path > ? ORDER BY path LIMIT ?'),
     dirsGe: p('SELECT path FROM dirs WHERE bucket_id = ? AND parent = ? AND path >= ? ORDER BY path LIMIT ?'),
     dirsGtLt: p(
