@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,11 +13,34 @@ export interface FsBlobStoreOptions {
   fsync: boolean;
   /** Read-stream buffer size. */
   readChunkBytes?: number;
-  /** Open handles kept for small reads (FdCache). */
+  /** Open handles kept for small reads (FdCache); default: a quarter of the open-file limit, 256–8192. */
   cachedHandles?: number;
 }
 
 const FANOUT = 256;
+
+/** The soft limit on open files (Linux: /proc/self/limits), or undefined where it cannot be read. */
+export function openFileLimit(limits = '/proc/self/limits'): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(limits, 'utf8'));
+    if (!m) return undefined;
+    return m[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How many blob handles to keep open: a quarter of the process's open-file limit (the rest is for
+ * sockets, the database and directories), at least 256 and at most 8192. A GET of a small object
+ * whose handle is cached is one pread; without it, an open, a pread and a close, three trips through
+ * the threadpool (GET 4 KiB over 1,000 objects: 0.57–0.73 of the ceiling with 256 handles, 0.93–1.24
+ * with 4,096). Raise `ulimit -n` to let Coffer keep more.
+ */
+export function defaultCachedHandles(limit: number | undefined): number {
+  if (limit === undefined) return 256;
+  return Math.max(256, Math.min(8192, Math.floor(limit / 4)));
+}
 
 /**
  * Blobs as immutable files named by random id, never overwritten (ARCHITECTURE.md, "Blobs").
@@ -38,7 +61,7 @@ export class FsBlobStore implements BlobStore {
     this.#tmpDir = path.join(options.directory, 'tmp');
     this.#fsync = options.fsync;
     this.#readChunkBytes = options.readChunkBytes ?? 512 * 1024;
-    this.#handles = new FdCache(options.cachedHandles ?? 256);
+    this.#handles = new FdCache(options.cachedHandles ?? defaultCachedHandles(openFileLimit()));
   }
 
   static async open(options: FsBlobStoreOptions): Promise<FsBlobStore> {
