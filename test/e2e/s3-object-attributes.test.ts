@@ -16,37 +16,26 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, md5Hex, rawRequest, sdkError } from './helpers/s3.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { useS3Bucket } from './helpers/server.js';
 
 const MiB = 1024 * 1024;
 
 describe('GetObjectAttributes (@aws-sdk/client-s3)', () => {
-  let t: TestServer;
-  let s3: S3Client;
-  let bucket: string;
-  beforeAll(async () => {
-    t = await startTestServer();
-    s3 = t.s3();
-    bucket = t.bucketName('attributes');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const fx = useS3Bucket('attributes');
 
   it('returns the named attributes of a single-PUT object, with its additional checksum', async () => {
-    await s3.send(
+    await fx.s3.send(
       new PutObjectCommand({
-        Bucket: bucket,
+        Bucket: fx.bucket,
         Key: 'one',
         Body: 'hello',
         ChecksumAlgorithm: 'SHA256',
         StorageClass: 'STANDARD_IA',
       }),
     );
-    const all = await s3.send(
+    const all = await fx.s3.send(
       new GetObjectAttributesCommand({
-        Bucket: bucket,
+        Bucket: fx.bucket,
         Key: 'one',
         ObjectAttributes: ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'],
       }),
@@ -58,8 +47,8 @@ describe('GetObjectAttributes (@aws-sdk/client-s3)', () => {
     expect(all.ObjectParts).toBeUndefined();
     expect(all.LastModified).toBeInstanceOf(Date);
 
-    const some = await s3.send(
-      new GetObjectAttributesCommand({ Bucket: bucket, Key: 'one', ObjectAttributes: ['ObjectSize'] }),
+    const some = await fx.s3.send(
+      new GetObjectAttributesCommand({ Bucket: fx.bucket, Key: 'one', ObjectAttributes: ['ObjectSize'] }),
     );
     expect(some.ObjectSize).toBe(5);
     expect(some.ETag).toBeUndefined();
@@ -68,22 +57,28 @@ describe('GetObjectAttributes (@aws-sdk/client-s3)', () => {
 
   it('lists the parts of a multipart object, a page at a time', async () => {
     const key = 'multi';
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const { UploadId } = await fx.s3.send(new CreateMultipartUploadCommand({ Bucket: fx.bucket, Key: key }));
     const sizes = [MiB, MiB, 7];
     const parts = [];
     for (const [i, size] of sizes.entries()) {
-      const { ETag } = await s3.send(
-        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: i + 1, Body: Buffer.alloc(size, i) }),
+      const { ETag } = await fx.s3.send(
+        new UploadPartCommand({
+          Bucket: fx.bucket,
+          Key: key,
+          UploadId,
+          PartNumber: i + 1,
+          Body: Buffer.alloc(size, i),
+        }),
       );
       parts.push({ PartNumber: i + 1, ETag });
     }
-    await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+    await fx.s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: fx.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
     );
 
-    const first = await s3.send(
+    const first = await fx.s3.send(
       new GetObjectAttributesCommand({
-        Bucket: bucket,
+        Bucket: fx.bucket,
         Key: key,
         ObjectAttributes: ['ObjectParts', 'ETag'],
         MaxParts: 2,
@@ -100,9 +95,9 @@ describe('GetObjectAttributes (@aws-sdk/client-s3)', () => {
         { PartNumber: 2, Size: MiB },
       ],
     });
-    const rest = await s3.send(
+    const rest = await fx.s3.send(
       new GetObjectAttributesCommand({
-        Bucket: bucket,
+        Bucket: fx.bucket,
         Key: key,
         ObjectAttributes: ['ObjectParts'],
         MaxParts: 2,
@@ -118,18 +113,18 @@ describe('GetObjectAttributes (@aws-sdk/client-s3)', () => {
   });
 
   it('reads a given version; the current delete marker is 404 NoSuchKey with x-amz-delete-marker', async () => {
-    const vb = t.bucketName('attributes-v');
-    await s3.send(new CreateBucketCommand({ Bucket: vb }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: vb, VersioningConfiguration: { Status: 'Enabled' } }));
-    const v1 = (await s3.send(new PutObjectCommand({ Bucket: vb, Key: 'k', Body: 'first' }))).VersionId;
-    await s3.send(new PutObjectCommand({ Bucket: vb, Key: 'k', Body: 'second!' }));
-    const old = await s3.send(
+    const vb = fx.t.bucketName('attributes-v');
+    await fx.s3.send(new CreateBucketCommand({ Bucket: vb }));
+    await fx.s3.send(new PutBucketVersioningCommand({ Bucket: vb, VersioningConfiguration: { Status: 'Enabled' } }));
+    const v1 = (await fx.s3.send(new PutObjectCommand({ Bucket: vb, Key: 'k', Body: 'first' }))).VersionId;
+    await fx.s3.send(new PutObjectCommand({ Bucket: vb, Key: 'k', Body: 'second!' }));
+    const old = await fx.s3.send(
       new GetObjectAttributesCommand({ Bucket: vb, Key: 'k', VersionId: v1, ObjectAttributes: ['ObjectSize'] }),
     );
     expect(old.ObjectSize).toBe(5);
     expect(old.VersionId).toBe(v1);
-    await s3.send(new DeleteObjectCommand({ Bucket: vb, Key: 'k' }));
-    const res = await rawRequest(t, {
+    await fx.s3.send(new DeleteObjectCommand({ Bucket: vb, Key: 'k' }));
+    const res = await rawRequest(fx.t, {
       method: 'GET',
       path: `/${vb}/k`,
       query: 'attributes',
@@ -141,24 +136,24 @@ describe('GetObjectAttributes (@aws-sdk/client-s3)', () => {
 
   it('a missing or unknown attribute name is 400 InvalidArgument; a missing key NoSuchKey; anonymous AccessDenied', async () => {
     for (const headers of [{}, { 'x-amz-object-attributes': '' }, { 'x-amz-object-attributes': 'ETag,Colour' }]) {
-      const res = await rawRequest(t, { method: 'GET', path: `/${bucket}/one`, query: 'attributes', headers });
+      const res = await rawRequest(fx.t, { method: 'GET', path: `/${fx.bucket}/one`, query: 'attributes', headers });
       expect(errorOf(res)).toMatchObject({ status: 400, code: 'InvalidArgument' });
     }
-    const badMax = await rawRequest(t, {
+    const badMax = await rawRequest(fx.t, {
       method: 'GET',
-      path: `/${bucket}/one`,
+      path: `/${fx.bucket}/one`,
       query: 'attributes',
       headers: { 'x-amz-object-attributes': 'ObjectParts', 'x-amz-max-parts': '-1' },
     });
     expect(errorOf(badMax)).toMatchObject({ status: 400, code: 'InvalidArgument' });
     expect(
       await sdkError(
-        s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: 'absent', ObjectAttributes: ['ETag'] })),
+        fx.s3.send(new GetObjectAttributesCommand({ Bucket: fx.bucket, Key: 'absent', ObjectAttributes: ['ETag'] })),
       ),
     ).toMatchObject({ status: 404, code: 'NoSuchKey' });
-    const anonymous = await rawRequest(t, {
+    const anonymous = await rawRequest(fx.t, {
       method: 'GET',
-      path: `/${bucket}/one`,
+      path: `/${fx.bucket}/one`,
       query: 'attributes',
       headers: { 'x-amz-object-attributes': 'ETag' },
       sign: 'none',

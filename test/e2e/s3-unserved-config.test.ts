@@ -2,7 +2,7 @@
  * Bucket configurations Coffer does not serve (website, default encryption, object lock, replication,
  * ownership controls, public access block, logging, notifications, acceleration, requester pays):
  * through @aws-sdk/client-s3, reads answer what S3 answers for a bucket that has none, deletes are
- * no-ops, writes stay 501 NotImplemented, and a missing bucket is NoSuchBucket first.
+ * no-ops, writes stay 501 NotImplemented, and a missing fx.bucket is NoSuchBucket first.
  */
 import {
   CreateBucketCommand,
@@ -27,21 +27,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest, sdkError } from './helpers/s3.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { useS3Bucket } from './helpers/server.js';
 
 describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
-  let t: TestServer;
-  let s3: S3Client;
-  let bucket: string;
-  beforeAll(async () => {
-    t = await startTestServer();
-    s3 = t.s3();
-    bucket = t.bucketName('unserved');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const fx = useS3Bucket('unserved');
 
   const NOT_FOUND: [name: string, command: (b: string) => Parameters<S3Client['send']>[0], code: string][] = [
     [
@@ -71,48 +60,48 @@ describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
   it.each(NOT_FOUND)(
     'GET %s: 404 with its not-found code; NoSuchBucket for a missing bucket',
     async (_n, command, code) => {
-      expect(await sdkError(s3.send(command(bucket)))).toMatchObject({ status: 404, code });
-      expect(await sdkError(s3.send(command(t.bucketName('absent'))))).toMatchObject({
+      expect(await sdkError(fx.s3.send(command(fx.bucket)))).toMatchObject({ status: 404, code });
+      expect(await sdkError(fx.s3.send(command(fx.t.bucketName('absent'))))).toMatchObject({
         status: 404,
         code: 'NoSuchBucket',
       });
     },
   );
 
-  it('GET logging, notification, accelerate and requestPayment: the documents of a bucket without them', async () => {
-    const logging = await s3.send(new GetBucketLoggingCommand({ Bucket: bucket }));
+  it('GET logging, notification, accelerate and requestPayment: the documents of a fx.bucket without them', async () => {
+    const logging = await fx.s3.send(new GetBucketLoggingCommand({ Bucket: fx.bucket }));
     expect(logging.$metadata.httpStatusCode).toBe(200);
     expect(logging.LoggingEnabled).toBeUndefined();
-    const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    const notification = await fx.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: fx.bucket }));
     expect(notification.$metadata.httpStatusCode).toBe(200);
     expect(notification.TopicConfigurations ?? []).toEqual([]);
     expect(notification.QueueConfigurations ?? []).toEqual([]);
     expect(notification.LambdaFunctionConfigurations ?? []).toEqual([]);
-    const accelerate = await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket: bucket }));
+    const accelerate = await fx.s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket: fx.bucket }));
     expect(accelerate.$metadata.httpStatusCode).toBe(200);
     expect(accelerate.Status).toBeUndefined();
-    const payment = await s3.send(new GetBucketRequestPaymentCommand({ Bucket: bucket }));
+    const payment = await fx.s3.send(new GetBucketRequestPaymentCommand({ Bucket: fx.bucket }));
     expect(payment.Payer).toBe('BucketOwner');
-    const raw = await rawRequest(t, { method: 'GET', path: `/${bucket}`, query: 'logging' });
+    const raw = await rawRequest(fx.t, { method: 'GET', path: `/${fx.bucket}`, query: 'logging' });
     expect(raw.text).toContain('<BucketLoggingStatus xmlns="http://s3.amazonaws.com/doc/2006-03-01/"');
     expect(raw.text).not.toContain('ListBucketResult');
   });
 
   it('DELETE of each is a no-op 204; setting one is still 501 and leaves the reads unchanged', async () => {
     for (const command of [
-      new DeleteBucketEncryptionCommand({ Bucket: bucket }),
-      new DeleteBucketWebsiteCommand({ Bucket: bucket }),
-      new DeleteBucketReplicationCommand({ Bucket: bucket }),
-      new DeleteBucketOwnershipControlsCommand({ Bucket: bucket }),
-      new DeletePublicAccessBlockCommand({ Bucket: bucket }),
+      new DeleteBucketEncryptionCommand({ Bucket: fx.bucket }),
+      new DeleteBucketWebsiteCommand({ Bucket: fx.bucket }),
+      new DeleteBucketReplicationCommand({ Bucket: fx.bucket }),
+      new DeleteBucketOwnershipControlsCommand({ Bucket: fx.bucket }),
+      new DeletePublicAccessBlockCommand({ Bucket: fx.bucket }),
     ]) {
-      expect((await s3.send(command as Parameters<S3Client['send']>[0])).$metadata.httpStatusCode).toBe(204);
+      expect((await fx.s3.send(command as Parameters<S3Client['send']>[0])).$metadata.httpStatusCode).toBe(204);
     }
     expect(
       await sdkError(
-        s3.send(
+        fx.s3.send(
           new PutBucketWebsiteCommand({
-            Bucket: bucket,
+            Bucket: fx.bucket,
             WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } },
           }),
         ),
@@ -120,9 +109,9 @@ describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
     ).toMatchObject({ status: 501, code: 'NotImplemented' });
     expect(
       await sdkError(
-        s3.send(
+        fx.s3.send(
           new PutBucketEncryptionCommand({
-            Bucket: bucket,
+            Bucket: fx.bucket,
             ServerSideEncryptionConfiguration: {
               Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
             },
@@ -130,13 +119,13 @@ describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
         ),
       ),
     ).toMatchObject({ status: 501, code: 'NotImplemented' });
-    expect(await sdkError(s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })))).toMatchObject({
+    expect(await sdkError(fx.s3.send(new GetBucketWebsiteCommand({ Bucket: fx.bucket })))).toMatchObject({
       code: 'NoSuchWebsiteConfiguration',
     });
   });
 
   it('only the owner reads them: anonymous is AccessDenied', async () => {
-    const res = await rawRequest(t, { method: 'GET', path: `/${bucket}`, query: 'encryption', sign: 'none' });
+    const res = await rawRequest(fx.t, { method: 'GET', path: `/${fx.bucket}`, query: 'encryption', sign: 'none' });
     expect(res.status).toBe(403);
     expect(res.text).toContain('<Code>AccessDenied</Code>');
   });

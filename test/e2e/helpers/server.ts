@@ -2,9 +2,10 @@ import dns from 'node:dns';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Clock, configFrom, type RunningServer, startServer } from '@coffer/server';
 import COS from 'cos-nodejs-sdk-v5';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The base domain virtual-host tests use; `installLocalhostResolver` makes `*.cos.localhost` resolve. */
 export const TEST_DOMAIN = 'cos.localhost';
@@ -152,4 +153,29 @@ export async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> 
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
+}
+
+/** What `useS3Bucket` gives a suite once its beforeAll has run. */
+export interface S3BucketFixture {
+  t: TestServer;
+  s3: S3Client;
+  bucket: string;
+}
+
+/**
+ * For a describe block: a server started before its tests, with one bucket made through
+ * @aws-sdk/client-s3, stopped after them. The fields are filled in by the beforeAll.
+ */
+export function useS3Bucket(name: string): S3BucketFixture {
+  const fixture = {} as S3BucketFixture;
+  beforeAll(async () => {
+    fixture.t = await startTestServer();
+    fixture.s3 = fixture.t.s3();
+    fixture.bucket = fixture.t.bucketName(name);
+    await fixture.s3.send(new CreateBucketCommand({ Bucket: fixture.bucket }));
+  });
+  afterAll(async () => {
+    await fixture.t?.close();
+  });
+  return fixture;
 }

@@ -161,23 +161,25 @@ export interface RestoreObjectParams extends ObjectParams {
   VersionId?: string;
 }
 
-export interface AppendObjectParams extends ObjectParams {
-  /** The object's current length: 0 creates it. */
+/** APPEND Object takes PutObject's content headers; `Position` is the object's current length (0 creates it). */
+export interface AppendObjectParams
+  extends Pick<
+      PutObjectParams,
+      | 'ContentLength'
+      | 'ContentType'
+      | 'CacheControl'
+      | 'ContentDisposition'
+      | 'ContentEncoding'
+      | 'ContentMD5'
+      | 'Expires'
+      | 'ACL'
+      | 'StorageClass'
+      | `x-cos-${string}`
+    >,
+    ObjectParams {
   Position: number | string;
   /** The bytes to append. */
   Body: UploadBody;
-  /** Needed for a stream Body of known length (else it goes chunked). */
-  ContentLength?: number;
-  ContentType?: string;
-  CacheControl?: string;
-  ContentDisposition?: string;
-  ContentEncoding?: string;
-  ContentMD5?: string;
-  Expires?: string;
-  ACL?: string;
-  StorageClass?: string;
-  /** `x-cos-meta-*` and other `x-cos-*` headers may be given as parameters. */
-  [header: `x-cos-${string}`]: string | undefined;
 }
 
 export interface AppendObjectResult extends GeneralResult {

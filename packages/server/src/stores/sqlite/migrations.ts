@@ -1,3 +1,23 @@
+/** A row ListObjects shows: the current version, not a delete marker (the directory index counts these). */
+const visible = (row: 'NEW' | 'OLD') => `${row}.is_latest = 1 AND ${row}.is_delete_marker = 0`;
+/** The directories of a row's key: the key up to each of its '/' (n walks key_positions). */
+const dirPath = (row: 'NEW' | 'OLD') => `substr(${row}.key, 1, n)`;
+const dirPositions = (row: 'NEW' | 'OLD') =>
+  `FROM key_positions WHERE n <= length(${row}.key) AND substr(${row}.key, n, 1) = '/'`;
+/** Trigger body: the row's key now counts under each of its directories. */
+const countIn = (row: 'NEW' | 'OLD') => `
+    INSERT INTO dirs (bucket_id, path, parent, objects)
+      SELECT ${row}.bucket_id, ${dirPath(row)},
+             rtrim(substr(${row}.key, 1, n - 1), replace(substr(${row}.key, 1, n - 1), '/', '')), 1
+      ${dirPositions(row)}
+      ON CONFLICT (bucket_id, path) DO UPDATE SET objects = objects + 1;`;
+/** Trigger body: the row's key no longer counts; a directory left with none goes. */
+const countOut = (row: 'NEW' | 'OLD') => `
+    UPDATE dirs SET objects = objects - 1
+      WHERE bucket_id = ${row}.bucket_id AND path IN (SELECT ${dirPath(row)} ${dirPositions(row)});
+    DELETE FROM dirs
+      WHERE bucket_id = ${row}.bucket_id AND objects <= 0 AND path IN (SELECT ${dirPath(row)} ${dirPositions(row)});`;
+
 /**
  * SQLite schema, one entry per version; `PRAGMA user_version` records how many have run.
  * Never edit a shipped entry: append a new one.
@@ -209,42 +229,15 @@ export const MIGRATIONS: readonly string[] = [
     INSERT OR IGNORE INTO dirs_unusable (bucket_id) VALUES (NEW.bucket_id);
   END;
 
-  CREATE TRIGGER dirs_on_insert AFTER INSERT ON objects
-    WHEN NEW.is_latest = 1 AND NEW.is_delete_marker = 0
-  BEGIN
-    INSERT INTO dirs (bucket_id, path, parent, objects)
-      SELECT NEW.bucket_id, substr(NEW.key, 1, n),
-             rtrim(substr(NEW.key, 1, n - 1), replace(substr(NEW.key, 1, n - 1), '/', '')), 1
-      FROM key_positions WHERE n <= length(NEW.key) AND substr(NEW.key, n, 1) = '/'
-      ON CONFLICT (bucket_id, path) DO UPDATE SET objects = objects + 1;
-  END;
-
-  CREATE TRIGGER dirs_on_delete AFTER DELETE ON objects
-    WHEN OLD.is_latest = 1 AND OLD.is_delete_marker = 0
-  BEGIN
-    UPDATE dirs SET objects = objects - 1 WHERE bucket_id = OLD.bucket_id AND path IN
-      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
-    DELETE FROM dirs WHERE bucket_id = OLD.bucket_id AND objects <= 0 AND path IN
-      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
-  END;
-
+  CREATE TRIGGER dirs_on_insert AFTER INSERT ON objects WHEN ${visible('NEW')}
+  BEGIN ${countIn('NEW')} END;
+  CREATE TRIGGER dirs_on_delete AFTER DELETE ON objects WHEN ${visible('OLD')}
+  BEGIN ${countOut('OLD')} END;
   CREATE TRIGGER dirs_on_hide AFTER UPDATE OF is_latest, is_delete_marker ON objects
-    WHEN OLD.is_latest = 1 AND OLD.is_delete_marker = 0 AND NOT (NEW.is_latest = 1 AND NEW.is_delete_marker = 0)
-  BEGIN
-    UPDATE dirs SET objects = objects - 1 WHERE bucket_id = OLD.bucket_id AND path IN
-      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
-    DELETE FROM dirs WHERE bucket_id = OLD.bucket_id AND objects <= 0 AND path IN
-      (SELECT substr(OLD.key, 1, n) FROM key_positions WHERE n <= length(OLD.key) AND substr(OLD.key, n, 1) = '/');
-  END;
-
+    WHEN ${visible('OLD')} AND NOT (${visible('NEW')})
+  BEGIN ${countOut('OLD')} END;
   CREATE TRIGGER dirs_on_show AFTER UPDATE OF is_latest, is_delete_marker ON objects
-    WHEN NEW.is_latest = 1 AND NEW.is_delete_marker = 0 AND NOT (OLD.is_latest = 1 AND OLD.is_delete_marker = 0)
-  BEGIN
-    INSERT INTO dirs (bucket_id, path, parent, objects)
-      SELECT NEW.bucket_id, substr(NEW.key, 1, n),
-             rtrim(substr(NEW.key, 1, n - 1), replace(substr(NEW.key, 1, n - 1), '/', '')), 1
-      FROM key_positions WHERE n <= length(NEW.key) AND substr(NEW.key, n, 1) = '/'
-      ON CONFLICT (bucket_id, path) DO UPDATE SET objects = objects + 1;
-  END;
+    WHEN ${visible('NEW')} AND NOT (${visible('OLD')})
+  BEGIN ${countIn('NEW')} END;
   `,
 ];
