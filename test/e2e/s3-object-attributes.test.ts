@@ -11,10 +11,9 @@ import {
   GetObjectAttributesCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorOf, md5Hex, rawRequest, sdkError } from './helpers/s3.js';
 import { useS3Bucket } from './helpers/server.js';
 

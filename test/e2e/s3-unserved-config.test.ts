@@ -5,7 +5,6 @@
  * no-ops, writes stay 501 NotImplemented, and a missing fx.bucket is NoSuchBucket first.
  */
 import {
-  CreateBucketCommand,
   DeleteBucketEncryptionCommand,
   DeleteBucketOwnershipControlsCommand,
   DeleteBucketReplicationCommand,
@@ -25,7 +24,7 @@ import {
   PutBucketWebsiteCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rawRequest, sdkError } from './helpers/s3.js';
 import { useS3Bucket } from './helpers/server.js';
 
