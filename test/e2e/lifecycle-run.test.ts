@@ -432,3 +432,25 @@ describe('transitions', () => {
     expect((await passAt(due + 10 * DAY_MS, Bucket)).transitioned).toBe(1);
   });
 });
+
+describe('appendable objects', () => {
+  it('are left alone by every rule (COS: they take no part in lifecycle management); normal ones beside them expire', async () => {
+    const Bucket = await newBucket('lcappend');
+    await setRules(Bucket, [
+      { ID: 'all', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } },
+      {
+        ID: 'cold',
+        Status: 'Enabled',
+        Filter: { Prefix: '' },
+        Transitions: [{ Days: 1, StorageClass: 'STANDARD_IA' }],
+      },
+    ]);
+    await t.cos('path').appendObject({ Bucket, Region: REGION, Key: 'app.log', Position: 0, Body: 'line\n' });
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'plain.txt', Body: 'x' }));
+    const counters = await passAt(clock.now + 5 * DAY_MS, Bucket);
+    expect(counters.objectsExpired).toBe(1);
+    expect(await keysOf(Bucket)).toEqual(['app.log']);
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'app.log' }));
+    expect(head.StorageClass ?? 'STANDARD').toBe('STANDARD');
+  });
+});

@@ -244,6 +244,8 @@ export interface BucketUsage {
 /** A version as the lifecycle engine scans it: the listing columns plus tags. */
 export interface LifecycleRow extends ObjectSummary {
   tagging?: string;
+  /** An appendable object (COS APPEND Object): lifecycle rules do not apply to it, as in COS. */
+  appendable?: true;
 }
 
 /**

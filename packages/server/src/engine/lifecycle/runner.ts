@@ -139,7 +139,8 @@ export async function runLifecycle(
           newerNoncurrent: carry.newerNoncurrent,
           onlyVersion: row.isLatest && next?.key !== row.key,
         };
-        const action = toAction(row, decide(rules, facts, nowMs));
+        // COS: appendable objects take no part in lifecycle management.
+        const action = row.appendable ? undefined : toAction(row, decide(rules, facts, nowMs));
         if (action) actions.push(action);
         carry.successorMs = row.lastModifiedMs;
         if (!row.isLatest) carry.newerNoncurrent++;

@@ -587,14 +587,18 @@ export class SqliteMetaStore implements MetadataStore {
     limit: number,
   ): Promise<LifecycleRow[]> {
     const s = this.#stmt;
-    type Row = SummaryRow & { tagging: string | null };
+    type Row = SummaryRow & { tagging: string | null; object_type: string };
     const rows: Row[] = [];
     if (after === undefined) rows.push(...(s.scanVersionsFirst.all(bucketId, limit) as Row[]));
     else {
       rows.push(...(s.scanVersionsInKey.all(bucketId, after.key, after.seq, limit) as Row[]));
       if (rows.length < limit) rows.push(...(s.scanVersionsGt.all(bucketId, after.key, limit - rows.length) as Row[]));
     }
-    return rows.map((r) => ({ ...toSummary(r), ...(r.tagging !== null ? { tagging: r.tagging } : {}) }));
+    return rows.map((r) => ({
+      ...toSummary(r),
+      ...(r.tagging !== null ? { tagging: r.tagging } : {}),
+      ...(r.object_type === 'appendable' ? { appendable: true } : {}),
+    }));
   }
 
   async scanUploads(bucketId: number, afterUploadId: string, limit: number): Promise<UploadRecord[]> {

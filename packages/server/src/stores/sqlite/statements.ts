@@ -126,13 +126,13 @@ export function prepareStatements(db: Database.Database) {
       FROM uploads u LEFT JOIN parts p ON p.upload_row = u.id WHERE u.bucket_id = ?`),
 
     scanVersionsGt: p(
-      `SELECT ${SUMMARY_COLUMNS}, tagging FROM objects WHERE bucket_id = ? AND key > ? ORDER BY key, seq DESC LIMIT ?`,
+      `SELECT ${SUMMARY_COLUMNS}, tagging, object_type FROM objects WHERE bucket_id = ? AND key > ? ORDER BY key, seq DESC LIMIT ?`,
     ),
     scanVersionsInKey: p(
-      `SELECT ${SUMMARY_COLUMNS}, tagging FROM objects WHERE bucket_id = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${SUMMARY_COLUMNS}, tagging, object_type FROM objects WHERE bucket_id = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
     ),
     scanVersionsFirst: p(
-      `SELECT ${SUMMARY_COLUMNS}, tagging FROM objects WHERE bucket_id = ? ORDER BY key, seq DESC LIMIT ?`,
+      `SELECT ${SUMMARY_COLUMNS}, tagging, object_type FROM objects WHERE bucket_id = ? ORDER BY key, seq DESC LIMIT ?`,
     ),
     scanUploads: p('SELECT * FROM uploads WHERE bucket_id = ? AND upload_id > ? ORDER BY upload_id LIMIT ?'),
     versionCount: p('SELECT count(*) AS n FROM objects WHERE bucket_id = ? AND key = ?'),
