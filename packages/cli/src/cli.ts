@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type RunningServer, startServer } from '@coffer/server';
+import { ConfigError, callAdmin, loadConfig, type RunningServer, startServer } from '@coffer/server';
 
 const USAGE = `coffer: a self-hosted object store speaking the COS and S3 APIs
 
@@ -6,10 +6,45 @@ Usage:
   coffer server [--address host:port] [--data dir] [--region region] [--domain base.domain]
                 [--log-level level] [--fsync 1|0] [--max-put-bytes n]
 
+  coffer lifecycle run [--endpoint url] [--no-wait] [--address host:port] [--data dir]
+                Runs a lifecycle pass now on the running server (POST /-/admin/lifecycle/run, signed
+                with the root key from the data directory or COFFER_SECRET_ID / COFFER_SECRET_KEY)
+                and prints what it did as JSON. The endpoint defaults to the server's --address.
+
 Every flag has an environment equivalent: COFFER_ADDRESS, COFFER_DATA_DIR, COFFER_REGION,
 COFFER_DOMAIN, COFFER_LOG_LEVEL, COFFER_FSYNC, COFFER_MAX_PUT_BYTES. Root credentials come from
 COFFER_SECRET_ID / COFFER_SECRET_KEY / COFFER_APPID, or are generated on first start and kept in
 the data directory.`;
+
+/** `coffer lifecycle run`: asks the running server for a lifecycle pass and prints its summary. */
+async function lifecycle(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'run') throw new ConfigError(`lifecycle: unknown subcommand "${sub ?? ''}" (known: run)`);
+  let endpoint: string | undefined;
+  let wait = true;
+  const serverFlags: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--no-wait') wait = false;
+    else if (arg === '--endpoint') {
+      endpoint = rest[++i];
+      if (endpoint === undefined) throw new ConfigError('--endpoint needs a value');
+    } else if (arg.startsWith('--endpoint=')) endpoint = arg.slice('--endpoint='.length);
+    else serverFlags.push(arg);
+  }
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(endpoint)) {
+    throw new ConfigError(`--endpoint "${endpoint}" must be a URL such as http://127.0.0.1:9000`);
+  }
+  const config = loadConfig(serverFlags);
+  const reply = await callAdmin(config, 'POST', `/-/admin/lifecycle/run${wait ? '' : '?wait=false'}`, {
+    ...(endpoint !== undefined ? { endpoint } : {}),
+  });
+  process.stdout.write(`${JSON.stringify(reply.body, null, 2)}\n`);
+  if (reply.status !== 200 && reply.status !== 202) {
+    process.stderr.write(`coffer: the server answered ${reply.status}\n`);
+    process.exitCode = 1;
+  }
+}
 
 async function serve(argv: string[]): Promise<void> {
   const config = loadConfig(argv);
@@ -54,6 +89,7 @@ function printBanner(server: RunningServer): void {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'server') return serve(rest);
+  if (command === 'lifecycle') return lifecycle(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;

@@ -1,3 +1,4 @@
+export { type AdminReply, callAdmin, localEndpoint } from './admin-client.js';
 export type { AuthContext, AuthResult, Credential, Principal } from './auth/types.js';
 export { type Config, ConfigError, configFrom, loadConfig } from './config.js';
 export type { Clock } from './engine/context.js';
