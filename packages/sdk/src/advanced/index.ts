@@ -1,6 +1,7 @@
-/** The advanced methods (seed 004_ "Advanced API"): sliceUploadFile, sliceCopyFile, uploadFile, uploadFiles. */
+/** The advanced methods (seed 004_ "Advanced API"): sliceUploadFile, sliceCopyFile, uploadFile, uploadFiles; downloadFile. */
 import { defineApi, defineTaskApi, type Formatted } from '../api/define.js';
 import type { ApiMethod } from '../types.js';
+import { type DownloadFileParams, type DownloadFileResult, downloadFile } from './download-file.js';
 import { type SliceCopyFileParams, type SliceCopyFileResult, sliceCopyFile } from './slice-copy.js';
 import {
   type SliceUploadFileParams,
@@ -62,6 +63,15 @@ export interface AdvancedMethods {
    * }, (err, data) => console.log(err || data));
    */
   uploadFiles: ApiMethod<UploadFilesParams, UploadFilesResult>;
+  /**
+   * Node: downloads an object into a file, in parallel ranges above ChunkSize, each range conditional on the
+   * ETag first seen (an object replaced meanwhile fails with ObjectHasChanged).
+   *
+   * @example
+   * await cos.downloadFile({ Bucket, Region, Key: '1.zip', FilePath: '/tmp/1.zip', ChunkSize: 1024 * 1024 * 8,
+   *   ParallelLimit: 5, onProgress: (info) => console.log(info.percent) });
+   */
+  downloadFile: ApiMethod<DownloadFileParams, DownloadFileResult>;
 }
 
 export const advancedMethods: AdvancedMethods = {
@@ -71,4 +81,5 @@ export const advancedMethods: AdvancedMethods = {
     uploadFile(core, p),
   ),
   uploadFiles: defineApi('uploadFiles', (core, p: Formatted<UploadFilesParams>) => uploadFiles(core, p)),
+  downloadFile: defineApi('downloadFile', downloadFile),
 };

@@ -293,7 +293,7 @@ function simplifyPath(path: string): string {
   return `/${stack.join('/')}`;
 }
 
-async function getObject(core: ClientCore, params: Formatted<GetObjectParams>): Promise<GetObjectResult> {
+export async function getObject(core: ClientCore, params: Formatted<GetObjectParams>): Promise<GetObjectResult> {
   if (core.options.ObjectKeySimplifyCheck && simplifyPath(params.Key) === '/') {
     throw invalidParameter('The Getobject Key is illegal');
   }

@@ -279,4 +279,6 @@ export const nodePlatform: Platform = {
   defaultProtocol: () => 'https:',
   defaultDataType: 'buffer',
   toBuffer: (bytes) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+  createFile: (file) => fs.promises.writeFile(file, ''),
+  fileWriter: (file, start) => fs.createWriteStream(file, { flags: 'r+', start }),
 };

@@ -115,4 +115,8 @@ export interface Platform {
   readonly defaultDataType: 'buffer' | 'string';
   /** Wraps bytes as the platform's binary type (a Buffer on Node). */
   toBuffer(bytes: Uint8Array): Uint8Array;
+  /** Node (downloadFile): creates `path` empty, or empties it. Absent in browsers. */
+  createFile?(path: string): Promise<void>;
+  /** Node (downloadFile): a Writable that writes into the existing file `path` from byte `start`. */
+  fileWriter?(path: string, start: number): { write: unknown; end: unknown };
 }
