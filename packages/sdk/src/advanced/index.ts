@@ -1,6 +1,7 @@
-/** The advanced methods (seed 004_ "Advanced API"): sliceUploadFile, sliceCopyFile, uploadFile, uploadFiles; downloadFile. */
+/** The advanced methods (seed 004_ "Advanced API"): sliceUploadFile, sliceCopyFile, uploadFile, uploadFiles; downloadFile, abortUploadTask. */
 import { defineApi, defineTaskApi, type Formatted } from '../api/define.js';
 import type { ApiMethod } from '../types.js';
+import { type AbortUploadTaskParams, type AbortUploadTaskResult, abortUploadTask } from './abort-upload-task.js';
 import { type DownloadFileParams, type DownloadFileResult, downloadFile } from './download-file.js';
 import { type SliceCopyFileParams, type SliceCopyFileResult, sliceCopyFile } from './slice-copy.js';
 import {
@@ -72,6 +73,14 @@ export interface AdvancedMethods {
    *   ParallelLimit: 5, onProgress: (info) => console.log(info.percent) });
    */
   downloadFile: ApiMethod<DownloadFileParams, DownloadFileResult>;
+  /**
+   * Aborts incomplete multipart uploads: one (Level 'task', with Key and UploadId), every one of a Key ('file'),
+   * or every one in the bucket ('bucket').
+   *
+   * @example
+   * const { successList, errorList } = await cos.abortUploadTask({ Bucket, Region, Level: 'bucket' });
+   */
+  abortUploadTask: ApiMethod<AbortUploadTaskParams, AbortUploadTaskResult>;
 }
 
 export const advancedMethods: AdvancedMethods = {
@@ -82,4 +91,5 @@ export const advancedMethods: AdvancedMethods = {
   ),
   uploadFiles: defineApi('uploadFiles', (core, p: Formatted<UploadFilesParams>) => uploadFiles(core, p)),
   downloadFile: defineApi('downloadFile', downloadFile),
+  abortUploadTask: defineApi('abortUploadTask', abortUploadTask),
 };

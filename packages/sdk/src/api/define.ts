@@ -87,7 +87,8 @@ function missingParam(api: string, p: { Bucket?: string; Region?: string; Key?: 
       api === 'sliceCopyFile' ||
       api === 'uploadPartCopy' ||
       api === 'uploadFile' ||
-      api === 'abortUploadTask');
+      api === 'abortUploadTask' ||
+      api === 'downloadFile');
   if (!bucketLevel && !objectLevel) return undefined;
   if (!p.Bucket) return 'Bucket';
   if (!p.Region) return 'Region';
