@@ -1,11 +1,14 @@
 /**
  * downloadFile (Tencent's Node SDK advanced method) in @coffer/sdk against a live Coffer: one GET up to
  * ChunkSize, parallel ranged GETs above it, monotonic progress, the same file as Tencent's downloadFile writes,
- * ObjectHasChanged when the object is replaced mid-download, and a missing key's 404.
+ * ObjectHasChanged when the object is replaced mid-download, and a missing key's 404; and getObjectStream,
+ * the stream returned at once, beside Tencent's.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/clients.js';
 import { REGION as Region } from './helpers/cos.js';
@@ -99,5 +102,25 @@ describe('@coffer/sdk downloadFile', () => {
       .downloadFile({ Bucket, Region, Key: 'absent', FilePath: path.join(dir, 'absent') })
       .catch((e: { statusCode?: number }) => e);
     expect((missing as { statusCode?: number }).statusCode).toBe(404);
+  });
+
+  it("getObjectStream returns the body as a stream at once, as Tencent's does; a missing key errors the stream", async () => {
+    const ours = path.join(dir, 'stream-ours.bin');
+    const theirs = path.join(dir, 'stream-theirs.bin');
+    let result: { statusCode?: number } | undefined;
+    const stream = cofferSdk(t).getObjectStream({ Bucket, Region, Key: 'big.bin' }, (err, data) => {
+      expect(err).toBeNull();
+      result = data;
+    });
+    await pipeline(stream, createWriteStream(ours));
+    await pipeline(t.cos('path').getObjectStream({ Bucket, Region, Key: 'big.bin' }), createWriteStream(theirs));
+    expect(md5(await fs.readFile(ours))).toBe(md5(big));
+    expect(md5(await fs.readFile(theirs))).toBe(md5(big));
+    await new Promise((r) => setImmediate(r));
+    expect(result?.statusCode).toBe(200);
+
+    const missing = cofferSdk(t).getObjectStream({ Bucket, Region, Key: 'absent' });
+    const failure = await new Promise<{ statusCode?: number }>((resolve) => missing.on('error', resolve));
+    expect(failure.statusCode).toBe(404);
   });
 });

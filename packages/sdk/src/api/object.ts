@@ -4,10 +4,19 @@
  * `{ NotModified: true }`, DELETE 404 is `{ BucketNotFound: true }`, OPTIONS 403 is `{ OptionsForbidden: true }`.
  */
 import type { ClientCore } from '../core.js';
+import { coreOf } from '../core.js';
 import { invalidParameter, S3ServiceError } from '../errors.js';
 import { throttleProgress } from '../progress.js';
 import { submitRequest } from '../request.js';
-import type { ApiMethod, GeneralResult, Headers, ObjectParams, ProgressCallback, UploadBody } from '../types.js';
+import type {
+  ApiMethod,
+  Callback,
+  GeneralResult,
+  Headers,
+  ObjectParams,
+  ProgressCallback,
+  UploadBody,
+} from '../types.js';
 import { objectUrl } from '../url.js';
 import { asArray, jsonToXml } from '../xml.js';
 import { configBody } from './bucket-config.js';
@@ -565,6 +574,15 @@ export interface ObjectMethods {
    *   Position: data.headers['x-cos-next-append-position'] });
    */
   appendObject: ApiMethod<AppendObjectParams, AppendObjectResult>;
+  /**
+   * Node: getObject into a stream, returned at once (Tencent's getObjectStream). The callback, if given, gets
+   * the result (headers, statusCode) once the body has been written to the stream. A failed request destroys
+   * the stream with the error when the stream has an 'error' listener, and just ends it otherwise.
+   *
+   * @example
+   * cos.getObjectStream({ Bucket, Region, Key: 'big.log' }).pipe(fs.createWriteStream('/tmp/big.log'));
+   */
+  getObjectStream(params: GetObjectParams, callback?: Callback<GetObjectResult>): NodeJS.ReadableStream;
 }
 
 export const objectMethods: ObjectMethods = {
@@ -577,4 +595,13 @@ export const objectMethods: ObjectMethods = {
   deleteMultipleObject: defineApi('deleteMultipleObject', deleteMultipleObject),
   restoreObject: defineApi('restoreObject', restoreObject),
   appendObject: defineApi('appendObject', appendObject),
+  getObjectStream(this: ObjectMethods, params: GetObjectParams, callback?: Callback<GetObjectResult>) {
+    const stream = coreOf(this).platform.passThrough?.();
+    if (!stream) throw invalidParameter('getObjectStream returns a Node.js stream: it needs Node.js');
+    this.getObject({ ...params, Output: stream }, (err, data) => {
+      if (err) stream.destroy(stream.listenerCount('error') > 0 ? err : undefined);
+      callback?.(err, data);
+    });
+    return stream as unknown as NodeJS.ReadableStream;
+  },
 };

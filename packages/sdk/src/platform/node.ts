@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { Readable, Transform, type Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CryptoLike } from '@coffer/protocol';
 import { asBytes, BlobSource, BytesSource, isBlobLike, isReadableLike, StreamSource } from '../source.js';
@@ -281,4 +281,5 @@ export const nodePlatform: Platform = {
   toBuffer: (bytes) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
   createFile: (file) => fs.promises.writeFile(file, ''),
   fileWriter: (file, start) => fs.createWriteStream(file, { flags: 'r+', start }),
+  passThrough: () => new PassThrough(),
 };

@@ -119,4 +119,6 @@ export interface Platform {
   createFile?(path: string): Promise<void>;
   /** Node (downloadFile): a Writable that writes into the existing file `path` from byte `start`. */
   fileWriter?(path: string, start: number): { write: unknown; end: unknown };
+  /** Node (getObjectStream): a PassThrough stream. */
+  passThrough?(): { write: unknown; end: unknown; destroy(err?: Error): unknown; listenerCount(event: string): number };
 }
