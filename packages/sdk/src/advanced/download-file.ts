@@ -5,11 +5,10 @@
  * of leaving a file stitched from two versions (Tencent's SDK compares sizes and CRC-64s after the fact).
  */
 import { type Formatted, formatParams } from '../api/define.js';
-import { type GetObjectParams, type GetObjectResult, getObject } from '../api/object.js';
+import { type GetObjectParams, type GetObjectResult, getObject, headObject } from '../api/object.js';
 import type { ClientCore } from '../core.js';
 import { invalidParameter, S3ServiceError } from '../errors.js';
 import { throttleProgress } from '../progress.js';
-import { submitRequest } from '../request.js';
 import type { ObjectParams, ProgressCallback } from '../types.js';
 import { autoChunkSize, runPool } from './pool.js';
 
@@ -46,16 +45,16 @@ export async function downloadFile(
   const chunkOption = params.ChunkSize || 1024 * 1024;
   const parallel = Math.max(1, params.ParallelLimit || 5);
   const retries = Math.max(1, params.RetryTimes || 3);
-  const versionQuery = params.VersionId !== undefined ? { versionId: params.VersionId } : {};
-  const head = await submitRequest(core, {
-    action: 'name/cos:HeadObject',
-    method: 'HEAD',
-    bucket: params.Bucket,
-    region: params.Region,
-    key: params.Key,
-    headers: params.Headers,
-    query: versionQuery,
-  });
+  const head = await headObject(
+    core,
+    formatParams({
+      Bucket: params.Bucket,
+      Region: params.Region,
+      Key: params.Key,
+      Headers: params.Headers,
+      ...(params.VersionId !== undefined ? { VersionId: params.VersionId } : {}),
+    }),
+  );
   const size = Number(head.headers['content-length']);
   if (!Number.isFinite(size)) {
     throw invalidParameter('get Content-Length error, please add "Content-Length" to CORS ExposeHeader setting.');

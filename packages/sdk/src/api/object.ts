@@ -274,7 +274,7 @@ function isNotModified(err: unknown, headers: Record<string, unknown>): boolean 
   return err instanceof S3ServiceError && err.statusCode === 304 && headers['If-Modified-Since'] !== undefined;
 }
 
-async function headObject(core: ClientCore, params: Formatted<HeadObjectParams>): Promise<HeadObjectResult> {
+export async function headObject(core: ClientCore, params: Formatted<HeadObjectParams>): Promise<HeadObjectResult> {
   try {
     const res = await submitRequest(core, {
       action: 'name/cos:HeadObject',
