@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { rawRequest, sdkError } from './helpers/s3.js';
-import { useS3Bucket } from './helpers/server.js';
+import { TEST_REGION, useS3Bucket } from './helpers/server.js';
 
 describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
   const fx = useS3Bucket('unserved');
@@ -127,5 +127,23 @@ describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
     const res = await rawRequest(fx.t, { method: 'GET', path: `/${fx.bucket}`, query: 'encryption', sign: 'none' });
     expect(res.status).toBe(403);
     expect(res.text).toContain('<Code>AccessDenied</Code>');
+  });
+
+  it('through cos-nodejs-sdk-v5: website and encryption read as empty configurations, logging and accelerate as none', async () => {
+    const cos = fx.t.cos('path');
+    const Bucket = fx.t.bucketName('unserved-cos');
+    await cos.putBucket({ Bucket, Region: TEST_REGION });
+    // Each SDK turns only its own "not found" code into an empty configuration.
+    const website = await cos.getBucketWebsite({ Bucket, Region: TEST_REGION });
+    expect(website.WebsiteConfiguration).toEqual({});
+    const encryption = await cos.getBucketEncryption({ Bucket, Region: TEST_REGION });
+    expect(encryption.EncryptionConfiguration).toEqual({ Rules: [] });
+    const logging = await cos.getBucketLogging({ Bucket, Region: TEST_REGION });
+    expect(logging.statusCode).toBe(200);
+    expect((logging.BucketLoggingStatus as { LoggingEnabled?: unknown } | string | undefined) || {}).not.toHaveProperty(
+      'LoggingEnabled',
+    );
+    const accelerate = await cos.getBucketAccelerate({ Bucket, Region: TEST_REGION });
+    expect(accelerate.statusCode).toBe(200);
   });
 });

@@ -52,6 +52,7 @@ export const S3_ERROR_STATUS = {
   NoSuchBucket: 404,
   NoSuchBucketPolicy: 404,
   NoSuchCORSConfiguration: 404,
+  NoSuchEncryptionConfiguration: 404,
   NoSuchKey: 404,
   NoSuchLifecycleConfiguration: 404,
   NoSuchRefererConfiguration: 404,

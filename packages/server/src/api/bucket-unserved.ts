@@ -29,10 +29,20 @@ async function deleteNothing(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 204);
 }
 
-export const getBucketEncryption = notConfigured(
+/**
+ * COS and S3 name "no default encryption" differently, and each SDK turns only its own code into an
+ * empty configuration (Tencent's getBucketEncryption: `EncryptionConfiguration: { Rules: [] }`).
+ */
+const getBucketEncryptionS3 = notConfigured(
   'ServerSideEncryptionConfigurationNotFoundError',
   'The server side encryption configuration was not found.',
 );
+const getBucketEncryptionCos = notConfigured(
+  'NoSuchEncryptionConfiguration',
+  'The specified bucket does not have an encryption configuration.',
+);
+export const getBucketEncryption: Handler = (ctx, deps) =>
+  ctx.flavor === 's3' ? getBucketEncryptionS3(ctx, deps) : getBucketEncryptionCos(ctx, deps);
 export const getBucketWebsite = notConfigured(
   'NoSuchWebsiteConfiguration',
   'The specified bucket does not have a website configuration.',
