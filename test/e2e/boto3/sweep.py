@@ -389,6 +389,21 @@ def access():
     status = http('POST', post['url'], data=form, headers={'Content-Type': f'multipart/form-data; boundary={boundary}'})[0]
     check('presigned POST', status, 204)
     check('presigned POST stored', s3.get_object(Bucket=b, Key='posted')['Body'].read(), b'data')
+    tagging = '<Tagging><TagSet><Tag><Key>team</Key><Value>a b</Value></Tag></TagSet></Tagging>'
+    for key, value, want in [('posted-tags', tagging, 204), ('posted-badtags', '<Tagging><TagSet><Tag>', 400)]:
+        post = s3.generate_presigned_post(b, key, Fields={'tagging': value}, Conditions=[{'tagging': value}])
+        boundary = uuid.uuid4().hex
+        form = b''.join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in post['fields'].items()
+        ) + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n'.encode() + b'data' + \
+            f'\r\n--{boundary}--\r\n'.encode()
+        status, text = http('POST', post['url'], data=form,
+                            headers={'Content-Type': f'multipart/form-data; boundary={boundary}'})
+        check(f'POST with a tagging field: {key}', status, want)
+    check('POST tagging stored', s3.get_object_tagging(Bucket=b, Key='posted-tags')['TagSet'],
+          [{'Key': 'team', 'Value': 'a b'}])
+    check('POST with bad tagging stored nothing', outcome(s3.head_object, Bucket=b, Key='posted-badtags'), ('404', 404))
     s3.put_bucket_policy(Bucket=b, Policy=json.dumps({'Version': '2012-10-17', 'Statement': [{
         'Effect': 'Allow', 'Principal': '*', 'Action': 's3:GetObject', 'Resource': f'arn:aws:s3:::{b}/*'}]}))
     check('policy grants anonymous GET', http('GET', f'{ENDPOINT}/{b}/presigned'), (200, b'hello'))

@@ -1,8 +1,9 @@
 import { pipeline, type Readable, Transform } from 'node:stream';
-import { S3Error } from '@coffer/protocol';
+import { parseXml, S3Error } from '@coffer/protocol';
 import { cannedAcl, parseGrantHeaders } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
 import type { ObjectAttributes } from '../engine/objects.js';
+import { encodeTagging, parseTaggingXml, validateTags } from '../engine/tags.js';
 import { setPrincipal } from '../http/caller.js';
 import type { RequestContext } from '../http/request-context.js';
 import { quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
@@ -178,11 +179,20 @@ function formAttributes(ctx: RequestContext, fields: FormFields, bucketOwner: st
     canned !== undefined
       ? cannedAcl(canned, 'object', ctx.actor.ownerId, bucketOwner)
       : grants && { owner: ctx.actor.ownerId, grants };
+  // The `tagging` field is a Tagging XML document (S3 POST Object), unlike the x-amz-tagging header's query form.
+  const taggingXml = fields.get('tagging');
+  let tagging: string | undefined;
+  if (taggingXml !== undefined && taggingXml.trim() !== '') {
+    const tags = parseTaggingXml(parseXml(taggingXml, 'Tagging'));
+    validateTags(tags, 'object');
+    tagging = encodeTagging(tags);
+  }
   return {
     contentHeaders,
     userMeta,
     ...(storageClass !== undefined && storageClass !== '' ? { storageClass } : {}),
     ...(acl ? { acl: JSON.stringify(acl) } : {}),
+    ...(tagging !== undefined ? { tagging } : {}),
   };
 }
 
