@@ -22,7 +22,7 @@ const SECTIONS: [section: string, checks: number][] = [
   ['copy_and_tags', 13],
   ['multipart', 16],
   ['versioning', 11],
-  ['access', 24],
+  ['access', 26],
   ['lifecycle', 7],
 ];
 

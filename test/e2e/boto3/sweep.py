@@ -408,6 +408,14 @@ def access():
         'Effect': 'Allow', 'Principal': '*', 'Action': 's3:GetObject', 'Resource': f'arn:aws:s3:::{b}/*'}]}))
     check('policy grants anonymous GET', http('GET', f'{ENDPOINT}/{b}/presigned'), (200, b'hello'))
     check('policy reads back', json.loads(s3.get_bucket_policy(Bucket=b)['Policy'])['Statement'][0]['Effect'], 'Allow')
+    tb = bucket('boto-tagpolicy')
+    s3.put_object(Bucket=tb, Key='t1', Body=b'x', Tagging='security=public')
+    s3.put_object(Bucket=tb, Key='t2', Body=b'x', Tagging='security=private')
+    s3.put_bucket_policy(Bucket=tb, Policy=json.dumps({'Version': '2012-10-17', 'Statement': [{
+        'Effect': 'Allow', 'Principal': '*', 'Action': 's3:GetObject', 'Resource': f'arn:aws:s3:::{tb}/*',
+        'Condition': {'StringEquals': {'s3:ExistingObjectTag/security': 'public'}}}]}))
+    check('policy on s3:ExistingObjectTag allows', http('GET', f'{ENDPOINT}/{tb}/t1')[0], 200)
+    check('policy on s3:ExistingObjectTag denies', http('GET', f'{ENDPOINT}/{tb}/t2')[0], 403)
     s3.put_bucket_cors(Bucket=b, CORSConfiguration={'CORSRules': [{'AllowedMethods': ['GET'], 'AllowedOrigins': ['*']}]})
     check('CORS', len(s3.get_bucket_cors(Bucket=b)['CORSRules']), 1)
 

@@ -366,3 +366,55 @@ describe('globMatch', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('object tag condition keys', () => {
+  const policy = parsePolicy(
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${BUCKET}/*`,
+          Condition: { StringEquals: { 's3:ExistingObjectTag/Security': 'public' } },
+        },
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${BUCKET}/*`,
+          Condition: { StringEquals: { 'S3:RequestObjectTag/Team': 'blue' } },
+        },
+      ],
+    }),
+    SCOPE,
+    'bucket',
+  );
+  const get = (context: Record<string, string>) =>
+    evaluatePolicy(policy, {
+      action: { cos: 'GetObject', s3: 'GetObject' },
+      resource: `${BUCKET}/a`,
+      bucketLevel: false,
+      context,
+    });
+  const put = (context: Record<string, string>) =>
+    evaluatePolicy(policy, {
+      action: { cos: 'PutObject', s3: 'PutObject' },
+      resource: `${BUCKET}/a`,
+      bucketLevel: false,
+      context,
+    });
+
+  it("s3:ExistingObjectTag/<key> reads the object's tags; the tag key stays case-sensitive", () => {
+    expect(get({ 'existingobjecttag/Security': 'public' })).toBe('allow');
+    expect(get({ 'existingobjecttag/Security': 'private' })).toBe('none');
+    expect(get({ 'existingobjecttag/security': 'public' })).toBe('none');
+    expect(get({})).toBe('none');
+  });
+
+  it('s3:RequestObjectTag/<key> reads the tags the request sets', () => {
+    expect(put({ 'requestobjecttag/Team': 'blue' })).toBe('allow');
+    expect(put({ 'requestobjecttag/Team': 'red' })).toBe('none');
+  });
+});

@@ -133,6 +133,9 @@ const CONDITION_KEYS: Record<string, string> = {
 
 /** A condition key's normalised name; other `cos:x-cos-…`/`s3:x-amz-…` keys read the request header. */
 export function normalizeConditionKey(key: string): string {
+  // Tag keys are case-sensitive: only the prefix is normalised.
+  const tag = /^(?:s3|cos):(existingobjecttag|requestobjecttag)\/(.+)$/i.exec(key);
+  if (tag) return `${tag[1]!.toLowerCase()}/${tag[2]}`;
   const lower = key.toLowerCase();
   const known = CONDITION_KEYS[lower];
   if (known) return known;

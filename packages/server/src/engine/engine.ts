@@ -164,11 +164,15 @@ export class Engine {
   bucketAccess(name: string) {
     return access.bucketAccess(this.ctx, name);
   }
-  /** An object version's ACL and owner for authorization (undefined when the object does not exist). */
+  /** An object version's ACL, owner and tags for authorization (undefined when the object does not exist). */
   async objectAccess(bucketId: number, key: string, versionId?: string) {
     const version = await this.ctx.meta.getObject(bucketId, key, versionId);
     if (!version || version.isDeleteMarker) return undefined;
-    return { acl: version.acl ? (JSON.parse(version.acl) as Acl) : undefined, ownerId: version.ownerId };
+    return {
+      acl: version.acl ? (JSON.parse(version.acl) as Acl) : undefined,
+      ownerId: version.ownerId,
+      ...(version.tagging !== undefined ? { tagging: version.tagging } : {}),
+    };
   }
 
   // browser access: CORS and Referer (hotlink protection)

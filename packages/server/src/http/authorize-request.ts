@@ -3,6 +3,7 @@ import { parseCopySource } from '../api/object-put.js';
 import { actionOf } from '../authz/actions.js';
 import { authorize, type Caller } from '../authz/authorize.js';
 import { type ConditionContext, type Policy, parsePolicy } from '../authz/policy.js';
+import { decodeTagging, parseTaggingHeader } from '../engine/tags.js';
 import type { RequestContext } from './request-context.js';
 
 /** Parsed policies by document, so a bucket policy is parsed once, not per request. */
@@ -50,7 +51,25 @@ export function conditionContext(ctx: RequestContext): ConditionContext {
   for (const name of Object.keys(ctx.req.headers)) {
     if (name.startsWith('x-cos-') || name.startsWith('x-amz-')) context[`header:${name}`] = ctx.header(name);
   }
+  // s3:RequestObjectTag/<key>: the tags a write sets (x-amz-tagging / x-cos-tagging); a malformed
+  // header is the handler's to refuse.
+  const tagging = ctx.vendorHeader('tagging');
+  if (tagging !== undefined) {
+    try {
+      for (const tag of parseTaggingHeader(tagging)) context[`requestobjecttag/${tag.key}`] = tag.value;
+    } catch {
+      // InvalidArgument from the handler.
+    }
+  }
   return context;
+}
+
+/** s3:ExistingObjectTag/<key>: the tags of the object the request acts on. */
+function withExistingTags(context: ConditionContext, tagging: string | undefined): ConditionContext {
+  if (!tagging) return context;
+  const out = { ...context };
+  for (const tag of decodeTagging(tagging)) out[`existingobjecttag/${tag.key}`] = tag.value;
+  return out;
 }
 
 export interface AccessTarget {
@@ -104,7 +123,10 @@ export async function authorizeRequest(ctx: RequestContext, operation: string, t
     ...(key !== undefined ? { key } : {}),
     ...(objectAcl?.acl ? { objectAcl: objectAcl.acl } : {}),
     // Only policies read conditions: skip walking the headers when there is none to evaluate.
-    context: policy || caller.userPolicies.length > 0 || caller.sessionPolicy ? conditionContext(ctx) : {},
+    context:
+      policy || caller.userPolicies.length > 0 || caller.sessionPolicy
+        ? withExistingTags(conditionContext(ctx), objectAcl?.tagging)
+        : {},
   });
   if (!decision.allowed) {
     ctx.log.debug(
