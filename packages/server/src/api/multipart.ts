@@ -13,7 +13,7 @@ import type { PartRecord } from '../stores/types.js';
 import { requireXmlBody } from './bucket.js';
 import { encoder, parseEncodingType, parseMaxKeys, urlEncodeKey } from './list-objects.js';
 import { readConditions } from './object-get.js';
-import { readBodyExpectations, readObjectAttributes, versionHeaders } from './object-headers.js';
+import { expirationHeaders, readBodyExpectations, readObjectAttributes, versionHeaders } from './object-headers.js';
 import { parseCopySource } from './object-put.js';
 import { ownerXml } from './owner.js';
 
@@ -199,7 +199,10 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
         }
       : { versionId: result.versionId, etag: result.etag, crc64: result.crc64, checksums: {} };
   const bucket = await ctx.engine.headBucket(ctx.bucket);
-  const headers: Record<string, string> = versionHeaders(completed.versionId, bucket.versioning !== '');
+  const headers: Record<string, string> = {
+    ...versionHeaders(completed.versionId, bucket.versioning !== ''),
+    ...(result.kind === 'completed' ? await expirationHeaders(ctx, result.version) : {}),
+  };
   if (completed.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = completed.crc64;
   const host = ctx.header('host') ?? '127.0.0.1';
   // Every reserved character of the key escaped (encodeURI would leave '?' and '#', cutting the URL short).

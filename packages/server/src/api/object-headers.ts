@@ -147,3 +147,14 @@ export function setObjectHeaders(
     }
   }
 }
+
+/**
+ * x-amz-expiration: when a lifecycle rule will expire this (current) version, and which rule, as S3
+ * sends it on PUT, GET, HEAD, copy and Complete: `expiry-date="<HTTP date>", rule-id="<id>"`.
+ */
+export async function expirationHeaders(ctx: RequestContext, version: ObjectVersion): Promise<Record<string, string>> {
+  const due = await ctx.engine.expirationOf(version);
+  if (!due) return {};
+  const ruleId = due.ruleId.replace(/["\\]/g, '\\$&');
+  return { 'x-amz-expiration': `expiry-date="${httpDate(due.dueMs)}", rule-id="${ruleId}"` };
+}

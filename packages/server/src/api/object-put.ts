@@ -3,7 +3,7 @@ import { bucketFromHost, decodePathPart } from '../http/addressing.js';
 import type { RequestContext } from '../http/request-context.js';
 import { isoDate, quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
 import { readConditions } from './object-get.js';
-import { readBodyExpectations, readObjectAttributes, versionHeaders } from './object-headers.js';
+import { expirationHeaders, readBodyExpectations, readObjectAttributes, versionHeaders } from './object-headers.js';
 
 /** PUT Object, or PUT Object - Copy when a copy source header is present. */
 export async function putObject(ctx: RequestContext): Promise<void> {
@@ -30,6 +30,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const headers: Record<string, string> = {
     etag: quoteEtag(version.etag),
     ...versionHeaders(version.versionId, versioned),
+    ...(await expirationHeaders(ctx, version)),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
   for (const [algorithm, value] of Object.entries(version.checksums)) {
@@ -94,7 +95,10 @@ async function copyObject(ctx: RequestContext): Promise<void> {
     attributes: readObjectAttributes(ctx),
   });
   const { version } = result;
-  const headers: Record<string, string> = { ...versionHeaders(version.versionId, result.versioned) };
+  const headers: Record<string, string> = {
+    ...versionHeaders(version.versionId, result.versioned),
+    ...(await expirationHeaders(ctx, version)),
+  };
   if (source.versionId !== undefined) {
     headers['x-cos-copy-source-version-id'] = result.source.versionId;
     headers['x-amz-copy-source-version-id'] = result.source.versionId;

@@ -7,6 +7,7 @@ import type {
   ListUploadsQuery,
   ListVersionsQuery,
   MetadataStore,
+  ObjectVersion,
 } from '../stores/types.js';
 import * as access from './access.js';
 import { type AppendObjectInput, appendObject } from './append.js';
@@ -18,6 +19,7 @@ import { type CopyObjectInput, copyObject } from './copy-object.js';
 import type { CorsConfiguration } from './cors-config.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
 import type { LifecycleRule } from './lifecycle/config.js';
+import { currentExpiration } from './lifecycle/evaluate.js';
 import {
   bucketRules,
   type LifecycleRunOptions,
@@ -226,6 +228,16 @@ export class Engine {
   async deleteBucketLifecycle(name: string) {
     const bucket = await requireBucket(this.ctx, name);
     await saveBucketRules(this.ctx, bucket.id, null);
+  }
+  /**
+   * When a current version will expire under its bucket's lifecycle rules, and by which rule (for
+   * x-amz-expiration); undefined for other versions, appendable objects and buckets without rules.
+   */
+  async expirationOf(version: ObjectVersion): Promise<{ dueMs: number; ruleId: string } | undefined> {
+    if (!version.isLatest || version.isDeleteMarker || version.objectType === 'appendable') return undefined;
+    const rules = await bucketRules(this.ctx, version.bucketId);
+    if (!rules) return undefined;
+    return currentExpiration(rules, { ...version, newerNoncurrent: 0, onlyVersion: false });
   }
   async lifecycleStats(name: string) {
     const bucket = await requireBucket(this.ctx, name);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   S3Error,
   type XmlNode,
@@ -83,7 +84,7 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
     throw new S3Error('InvalidArgument', `A lifecycle configuration has at most ${MAX_LIFECYCLE_RULES} rules.`);
   }
   const ids = new Set<string>();
-  return ruleNodes.map((node, index) => {
+  const rules = ruleNodes.map((node, index) => {
     const id = xmlText(node, 'ID')?.trim() ?? '';
     const fail = (m: string, code?: 'MalformedXML' | 'InvalidArgument') => ruleError(id, index, m, code);
     if (id.length > 255) throw fail('ID is longer than 255 characters.');
@@ -220,6 +221,14 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
     }
     return rule;
   });
+  // A rule without an ID gets one, as S3 assigns them: unique, so GET shows every rule by name.
+  for (const rule of rules) {
+    if (rule.id !== '') continue;
+    do rule.id = randomBytes(18).toString('base64url');
+    while (ids.has(rule.id));
+    ids.add(rule.id);
+  }
+  return rules;
 }
 
 /** Renders rules back as a LifecycleConfiguration body (GET ?lifecycle). */

@@ -137,3 +137,22 @@ export function uploadAbortRule(
   }
   return undefined;
 }
+
+/**
+ * When the current version `facts` describes will expire under `rules`, and by which rule: the
+ * earliest Expiration (Days or Date) of an enabled rule whose filter selects it. What S3 reports in
+ * x-amz-expiration on PUT, GET and HEAD.
+ */
+export function currentExpiration(
+  rules: LifecycleRule[],
+  facts: VersionFacts,
+): { dueMs: number; ruleId: string } | undefined {
+  let best: { dueMs: number; ruleId: string } | undefined;
+  for (const rule of rules) {
+    const when = rule.expiration;
+    if (!when || (when.days === undefined && when.date === undefined) || !ruleMatches(rule, facts)) continue;
+    const dueMs = dueFrom(facts.lastModifiedMs, when);
+    if (!best || dueMs < best.dueMs) best = { dueMs, ruleId: rule.id };
+  }
+  return best;
+}

@@ -37,9 +37,20 @@ export interface LifecycleRunOptions {
 const LIFECYCLE_CONFIG = 'lifecycle';
 
 /** Reads a bucket's rules (stored as normalised JSON by PUT ?lifecycle). */
+/** Parsed rule documents by their text: GET and HEAD read the rules for x-amz-expiration. */
+const parsedRules = new Map<string, LifecycleRule[]>();
+const MAX_PARSED_RULES = 256;
+
 export async function bucketRules(ctx: EngineContext, bucketId: number): Promise<LifecycleRule[] | undefined> {
   const doc = await ctx.meta.getBucketConfig(bucketId, LIFECYCLE_CONFIG);
-  return doc === undefined ? undefined : (JSON.parse(doc) as LifecycleRule[]);
+  if (doc === undefined) return undefined;
+  let rules = parsedRules.get(doc);
+  if (!rules) {
+    rules = JSON.parse(doc) as LifecycleRule[];
+    if (parsedRules.size >= MAX_PARSED_RULES) parsedRules.delete(parsedRules.keys().next().value!);
+    parsedRules.set(doc, rules);
+  }
+  return rules;
 }
 
 export async function saveBucketRules(
