@@ -22,6 +22,7 @@
 // and the pass runs through createEngine with an injected clock, exactly as `coffer server` would run it
 // (POST /-/admin/lifecycle/run, or the daily schedule), GC included.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -180,6 +181,8 @@ try {
     blobs,
     log: pino({ level: 'silent' }),
     region: 'ap-guangzhou',
+    // The objects are empty (no blob is sealed or read), so any key will do.
+    sealKey: randomBytes(32),
     limits: { maxPutSizeBytes: 5 * 1024 ** 3, gcGraceMs: 0 },
     clock: { nowMs: () => Date.now() + 30 * DAY_MS },
   });

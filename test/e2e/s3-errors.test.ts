@@ -140,7 +140,7 @@ describe('S3 errors: codes, statuses, error documents, and no 500 from bad input
   describe('unknown sub-resources and methods', () => {
     it.each([
       ['PUT', '', 'website'],
-      ['PUT', '', 'encryption'],
+      ['PUT', '', 'logging'],
       ['PUT', '', 'replication'],
       ['GET', '', 'inventory'],
       ['GET', '', 'analytics'],

@@ -1,5 +1,5 @@
 /**
- * Bucket configurations Coffer does not serve (website, default encryption, object lock, replication,
+ * Bucket configurations Coffer does not serve (website, object lock, replication,
  * ownership controls, public access block, logging, notifications, acceleration, requester pays):
  * through @aws-sdk/client-s3, reads answer what S3 answers for a bucket that has none, deletes are
  * no-ops, writes stay 501 NotImplemented, and a missing fx.bucket is NoSuchBucket first.
@@ -20,7 +20,6 @@ import {
   GetBucketWebsiteCommand,
   GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
-  PutBucketEncryptionCommand,
   PutBucketWebsiteCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -31,6 +30,7 @@ import { TEST_REGION, useS3Bucket } from './helpers/server.js';
 describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
   const fx = useS3Bucket('unserved');
 
+  // Default encryption is served (sse.test.ts); a bucket without one reads the same way as these.
   const NOT_FOUND: [name: string, command: (b: string) => Parameters<S3Client['send']>[0], code: string][] = [
     [
       'encryption',
@@ -102,18 +102,6 @@ describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
           new PutBucketWebsiteCommand({
             Bucket: fx.bucket,
             WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } },
-          }),
-        ),
-      ),
-    ).toMatchObject({ status: 501, code: 'NotImplemented' });
-    expect(
-      await sdkError(
-        fx.s3.send(
-          new PutBucketEncryptionCommand({
-            Bucket: fx.bucket,
-            ServerSideEncryptionConfiguration: {
-              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-            },
           }),
         ),
       ),

@@ -20,11 +20,14 @@ export type {
 export type {
   BucketConfigMethods,
   CorsRule,
+  EncryptionRule,
   GetBucketCorsResult,
+  GetBucketEncryptionResult,
   GetBucketLifecycleResult,
   GetBucketPolicyResult,
   GetBucketVersioningResult,
   LifecycleRule,
+  PutBucketEncryptionParams,
 } from './api/bucket-config.js';
 export type {
   MultipartCompleteParams,

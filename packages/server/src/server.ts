@@ -5,7 +5,7 @@ import path from 'node:path';
 import { nativeImplementation } from '@coffer/native';
 import { type Logger, pino } from 'pino';
 import { Accounts } from './accounts/accounts.js';
-import { loadOrCreateMasterKey, MASTER_KEY_FILE } from './accounts/master-key.js';
+import { deriveKey, loadOrCreateMasterKey, MASTER_KEY_FILE } from './accounts/master-key.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './engine/context.js';
 import { createEngine, type Engine } from './engine/engine.js';
@@ -67,21 +67,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     new SqliteMetaStore({ filename: path.join(config.dataDir, 'meta.db'), fsync: config.fsync }),
   );
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
+  const masterKey = await loadOrCreateMasterKey(config.dataDir);
+  if (masterKey.looseMode)
+    log.warn({ file: MASTER_KEY_FILE }, 'master.key is readable by group or others: chmod 600 it');
   const engine = createEngine({
     meta,
     blobs,
     log,
     clock,
     region: config.region,
+    sealKey: deriveKey(masterKey.key, 'blob-seal'),
     limits: { maxPutSizeBytes: config.maxPutSizeBytes, gcGraceMs: config.gcGraceMs },
   });
   const recovered = await engine.recoverPendingWrites();
   if (recovered > 0) log.warn({ blobs: recovered }, 'removed blobs of writes interrupted by a crash');
   log.debug({ checksums: nativeImplementation }, 'checksum implementations');
 
-  const masterKey = await loadOrCreateMasterKey(config.dataDir);
-  if (masterKey.looseMode)
-    log.warn({ file: MASTER_KEY_FILE }, 'master.key is readable by group or others: chmod 600 it');
   const accounts = new Accounts({
     meta,
     masterKey: masterKey.key,

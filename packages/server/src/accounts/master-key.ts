@@ -2,7 +2,10 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-/** `<data>/master.key`: 32 random bytes, the root of every key Coffer derives (secrets at rest, STS tokens). */
+/**
+ * `<data>/master.key`: 32 random bytes, the root of every key Coffer derives (secrets at rest, STS
+ * tokens, the keys of encrypted objects).
+ */
 export const MASTER_KEY_FILE = 'master.key';
 const MASTER_KEY_BYTES = 32;
 
@@ -17,7 +20,8 @@ export interface MasterKey {
 /**
  * Loads the master key, creating it (mode 0600, exclusively, so two processes starting at once
  * agree on one key) on first start. Losing or replacing it makes stored access-key secrets
- * undecryptable and invalidates every STS token, so it belongs in backups with the database.
+ * undecryptable, every object stored with server-side encryption unreadable, and every STS token
+ * invalid, so it belongs in backups with the database.
  */
 export async function loadOrCreateMasterKey(dataDir: string): Promise<MasterKey> {
   const file = path.join(dataDir, MASTER_KEY_FILE);
@@ -38,7 +42,7 @@ export async function loadOrCreateMasterKey(dataDir: string): Promise<MasterKey>
 }
 
 /** What a derived key is for; each purpose gets an independent key (HKDF-SHA256, RFC 5869). */
-export type KeyPurpose = 'secrets-at-rest' | 'sts-token' | 'sts-secret';
+export type KeyPurpose = 'secrets-at-rest' | 'sts-token' | 'sts-secret' | 'blob-seal';
 
 export function deriveKey(master: Buffer, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `coffer/${purpose}/v1`, 32));

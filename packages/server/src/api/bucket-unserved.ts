@@ -4,7 +4,7 @@ import { sendEmpty, sendXml } from '../http/respond.js';
 import type { Handler } from './routes.js';
 
 /**
- * Bucket configurations Coffer does not serve (website, default encryption, object lock, replication,
+ * Bucket configurations Coffer does not serve (website, object lock, replication,
  * ...). No bucket can have one, so the reads answer what S3 answers for a bucket without one: the
  * "not found" error of that configuration, or the documented empty/default document where S3 has
  * no such error. Deleting one is a no-op 204. Setting one stays 501 NotImplemented (routes.ts), so
@@ -29,20 +29,6 @@ async function deleteNothing(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 204);
 }
 
-/**
- * COS and S3 name "no default encryption" differently, and each SDK turns only its own code into an
- * empty configuration (Tencent's getBucketEncryption: `EncryptionConfiguration: { Rules: [] }`).
- */
-const getBucketEncryptionS3 = notConfigured(
-  'ServerSideEncryptionConfigurationNotFoundError',
-  'The server side encryption configuration was not found.',
-);
-const getBucketEncryptionCos = notConfigured(
-  'NoSuchEncryptionConfiguration',
-  'The specified bucket does not have an encryption configuration.',
-);
-export const getBucketEncryption: Handler = (ctx, deps) =>
-  ctx.flavor === 's3' ? getBucketEncryptionS3(ctx, deps) : getBucketEncryptionCos(ctx, deps);
 export const getBucketWebsite = notConfigured(
   'NoSuchWebsiteConfiguration',
   'The specified bucket does not have a website configuration.',

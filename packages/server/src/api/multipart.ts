@@ -13,7 +13,13 @@ import type { PartRecord } from '../stores/types.js';
 import { requireXmlBody } from './bucket.js';
 import { encoder, parseEncodingType, parseMaxKeys, urlEncodeKey } from './list-objects.js';
 import { readConditions } from './object-get.js';
-import { expirationHeaders, readBodyExpectations, readObjectAttributes, versionHeaders } from './object-headers.js';
+import {
+  expirationHeaders,
+  readBodyExpectations,
+  readObjectAttributes,
+  sseHeaders,
+  versionHeaders,
+} from './object-headers.js';
 import { parseCopySource } from './object-put.js';
 import { ownerXml } from './owner.js';
 
@@ -53,7 +59,12 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     ctx,
     'InitiateMultipartUploadResult',
     { Bucket: ctx.bucket, Key: ctx.key, UploadId: upload.uploadId },
-    upload.checksumAlgorithm ? { headers: { 'x-amz-checksum-algorithm': upload.checksumAlgorithm } } : {},
+    {
+      headers: {
+        ...sseHeaders(upload.sse),
+        ...(upload.checksumAlgorithm ? { 'x-amz-checksum-algorithm': upload.checksumAlgorithm } : {}),
+      },
+    },
   );
 }
 
@@ -65,7 +76,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   if (copySource !== undefined) {
     const rangeHeader = ctx.vendorHeader('copy-source-range');
     const range = rangeHeader === undefined ? undefined : parseCopyRange(rangeHeader);
-    const { part, source } = await ctx.engine.uploadPartCopy({
+    const { part, source, sse } = await ctx.engine.uploadPartCopy({
       bucket: ctx.bucket,
       key: ctx.key,
       uploadId,
@@ -75,7 +86,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
       ...(range ? { range } : {}),
       signal: ctx.signal,
     });
-    const headers: Record<string, string> = { 'x-cos-hash-crc64ecma': part.crc64 ?? '' };
+    const headers: Record<string, string> = { 'x-cos-hash-crc64ecma': part.crc64 ?? '', ...sseHeaders(sse) };
     if (ctx.param('versionId') !== undefined || copySource.includes('versionId=')) {
       headers['x-amz-copy-source-version-id'] = source.versionId;
       headers['x-cos-copy-source-version-id'] = source.versionId;
@@ -91,7 +102,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const expect = readBodyExpectations(ctx);
   if (expect.size === undefined && ctx.header('transfer-encoding') === undefined)
     throw new S3Error('MissingContentLength');
-  const part = await ctx.engine.uploadPart({
+  const { part, sse } = await ctx.engine.uploadPart({
     bucket: ctx.bucket,
     key: ctx.key,
     uploadId,
@@ -100,7 +111,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     expect,
     signal: ctx.signal,
   });
-  const headers: Record<string, string> = { etag: quoteEtag(part.etag) };
+  const headers: Record<string, string> = { etag: quoteEtag(part.etag), ...sseHeaders(sse) };
   if (part.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = part.crc64;
   for (const [algorithm, value] of Object.entries(part.checksums))
     headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = value;
@@ -202,6 +213,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   const headers: Record<string, string> = {
     ...versionHeaders(completed.versionId, bucket.versioning !== ''),
     ...(result.kind === 'completed' ? await expirationHeaders(ctx, result.version) : {}),
+    ...(result.kind === 'completed' ? sseHeaders(result.version.sse) : {}),
   };
   if (completed.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = completed.crc64;
   const host = ctx.header('host') ?? '127.0.0.1';

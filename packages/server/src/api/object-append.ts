@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import type { RequestContext } from '../http/request-context.js';
 import { quoteEtag, sendEmpty } from '../http/respond.js';
-import { readBodyExpectations, readObjectAttributes } from './object-headers.js';
+import { readBodyExpectations, readObjectAttributes, sseHeaders } from './object-headers.js';
 
 /** ?position: a non-negative integer, required. */
 function positionParam(ctx: RequestContext): number {
@@ -42,6 +42,7 @@ export async function appendObject(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, {
     etag: quoteEtag(version.etag),
     'x-cos-next-append-position': String(version.size),
+    ...sseHeaders(version.sse),
     ...(version.crc64 !== undefined ? { 'x-cos-hash-crc64ecma': version.crc64 } : {}),
   });
 }

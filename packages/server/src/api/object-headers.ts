@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, S3Error } from '@coffer/protocol';
+import { parseSse } from '../engine/encryption.js';
 import type { ObjectAttributes } from '../engine/objects.js';
 import type { BodyExpectations } from '../engine/write-blob.js';
 import type { RequestContext } from '../http/request-context.js';
 import { httpDate, quoteEtag } from '../http/respond.js';
-import type { ObjectVersion } from '../stores/types.js';
+import type { ObjectVersion, Sse } from '../stores/types.js';
 import { objectAclFromHeaders } from './acl.js';
 
 /** Content headers stored with an object and returned on GET/HEAD, lower-case. */
@@ -46,9 +47,11 @@ export function readObjectAttributes(ctx: RequestContext): ObjectAttributes {
   const storageClass = ctx.vendorHeader('storage-class');
   const tagging = ctx.vendorHeader('tagging');
   const acl = objectAclFromHeaders(ctx, ctx.actor.ownerId);
+  const sse = parseSse(ctx.vendorHeader('server-side-encryption'), 'x-amz-server-side-encryption');
   return {
     contentHeaders,
     userMeta,
+    ...(sse !== undefined ? { sse } : {}),
     ...(storageClass !== undefined ? { storageClass } : {}),
     ...(tagging !== undefined ? { tagging } : {}),
     ...(acl !== undefined ? { acl } : {}),
@@ -104,6 +107,30 @@ export function readBodyExpectations(ctx: RequestContext): Omit<BodyExpectations
   };
 }
 
+/**
+ * Server-side encryption with customer-provided keys (SSE-C) and with a key management service
+ * (SSE-KMS) is not served: a request that carries their keys is 501, never silently stored in the
+ * clear (a client would believe its key protects the object). Checked for every request.
+ */
+const UNSERVED_ENCRYPTION =
+  /^x-(?:amz|cos)-(?:copy-source-)?server-side-encryption-(?:customer-|aws-kms|cos-kms|context)/;
+
+export function refuseUnservedEncryption(headerNames: Iterable<string>): void {
+  for (const name of headerNames) {
+    if (UNSERVED_ENCRYPTION.test(name.toLowerCase())) {
+      throw new S3Error(
+        'NotImplemented',
+        `Coffer does not serve ${name}: server-side encryption with customer-provided or KMS keys is not available. Use AES256 (SSE-S3 / SSE-COS).`,
+      );
+    }
+  }
+}
+
+/** x-cos-/x-amz-server-side-encryption of a response: the algorithm an object is stored with. */
+export function sseHeaders(sse: Sse | undefined): Record<string, string> {
+  return sse === undefined ? {} : { 'x-cos-server-side-encryption': sse, 'x-amz-server-side-encryption': sse };
+}
+
 /** Response headers that name a version, in both families. */
 export function versionHeaders(versionId: string | undefined, versioned: boolean): Record<string, string> {
   if (!versioned || versionId === undefined) return {};
@@ -137,6 +164,7 @@ export function setObjectHeaders(
     res.setHeader('x-amz-storage-class', version.storageClass);
   }
   res.setHeader('x-cos-object-type', version.objectType);
+  for (const [name, value] of Object.entries(sseHeaders(version.sse))) res.setHeader(name, value);
   if (version.tagging) res.setHeader('x-amz-tagging-count', String(new URLSearchParams(version.tagging).size));
   for (const [name, value] of Object.entries(versionHeaders(version.versionId, options.versioned))) {
     res.setHeader(name, value);

@@ -3,7 +3,13 @@ import { bucketFromHost, decodePathPart } from '../http/addressing.js';
 import type { RequestContext } from '../http/request-context.js';
 import { isoDate, quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
 import { readConditions } from './object-get.js';
-import { expirationHeaders, readBodyExpectations, readObjectAttributes, versionHeaders } from './object-headers.js';
+import {
+  expirationHeaders,
+  readBodyExpectations,
+  readObjectAttributes,
+  sseHeaders,
+  versionHeaders,
+} from './object-headers.js';
 
 /** PUT Object, or PUT Object - Copy when a copy source header is present. */
 export async function putObject(ctx: RequestContext): Promise<void> {
@@ -30,6 +36,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const headers: Record<string, string> = {
     etag: quoteEtag(version.etag),
     ...versionHeaders(version.versionId, versioned),
+    ...sseHeaders(version.sse),
     ...(await expirationHeaders(ctx, version)),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
@@ -97,6 +104,7 @@ async function copyObject(ctx: RequestContext): Promise<void> {
   const { version } = result;
   const headers: Record<string, string> = {
     ...versionHeaders(version.versionId, result.versioned),
+    ...sseHeaders(version.sse),
     ...(await expirationHeaders(ctx, version)),
   };
   if (source.versionId !== undefined) {

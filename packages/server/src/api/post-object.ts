@@ -2,13 +2,14 @@ import { pipeline, type Readable, Transform } from 'node:stream';
 import { parseXml, S3Error } from '@coffer/protocol';
 import { cannedAcl, parseGrantHeaders } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
+import { parseSse } from '../engine/encryption.js';
 import type { ObjectAttributes } from '../engine/objects.js';
 import { encodeTagging, parseTaggingXml, validateTags } from '../engine/tags.js';
 import { setPrincipal } from '../http/caller.js';
 import type { RequestContext } from '../http/request-context.js';
 import { quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
 import { FormDataReader, type FormPart, formBoundary } from './form-data.js';
-import { CONTENT_HEADERS, versionHeaders } from './object-headers.js';
+import { CONTENT_HEADERS, refuseUnservedEncryption, sseHeaders, versionHeaders } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
 import type { HandlerDeps } from './routes.js';
 
@@ -85,6 +86,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
     etag: quoteEtag(version.etag),
     location,
     ...versionHeaders(version.versionId, versioned),
+    ...sseHeaders(version.sse),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
   const redirect = redirectUrl(fields.get('success_action_redirect') ?? fields.get('redirect'));
@@ -187,9 +189,15 @@ function formAttributes(ctx: RequestContext, fields: FormFields, bucketOwner: st
     validateTags(tags, 'object');
     tagging = encodeTagging(tags);
   }
+  refuseUnservedEncryption(fields.keys());
+  const sse = parseSse(
+    fields.get('x-cos-server-side-encryption') ?? fields.get('x-amz-server-side-encryption'),
+    'x-amz-server-side-encryption',
+  );
   return {
     contentHeaders,
     userMeta,
+    ...(sse !== undefined ? { sse } : {}),
     ...(storageClass !== undefined && storageClass !== '' ? { storageClass } : {}),
     ...(acl ? { acl: JSON.stringify(acl) } : {}),
     ...(tagging !== undefined ? { tagging } : {}),

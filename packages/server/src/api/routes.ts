@@ -3,6 +3,7 @@ import type { AuthContext } from '../auth/types.js';
 import type { RequestContext } from '../http/request-context.js';
 import * as acl from './acl.js';
 import * as bucket from './bucket.js';
+import * as encryption from './bucket-encryption.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import * as policy from './bucket-policy.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
@@ -121,9 +122,10 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'object GET uploadId': ['ListParts', multipart.listParts],
   'object POST uploadId': ['CompleteMultipartUpload', multipart.completeMultipartUpload],
   'object DELETE uploadId': ['AbortMultipartUpload', multipart.abortMultipartUpload],
+  'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
+  'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
+  'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],
   // Configurations Coffer does not serve: reads report none (bucket-unserved.ts), writes stay 501.
-  'bucket GET encryption': ['GetBucketEncryption', unserved.getBucketEncryption],
-  'bucket DELETE encryption': ['DeleteBucketEncryption', unserved.deleteNothing],
   'bucket GET website': ['GetBucketWebsite', unserved.getBucketWebsite],
   'bucket DELETE website': ['DeleteBucketWebsite', unserved.deleteNothing],
   'bucket GET object-lock': ['GetObjectLockConfiguration', unserved.getObjectLockConfiguration],

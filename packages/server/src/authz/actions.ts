@@ -55,14 +55,15 @@ export const ACTIONS: Record<string, ActionSpec> = {
   GetBucketTagging: { cos: 'GetBucketTagging', s3: 'GetBucketTagging', target: 'bucket', acl: 'OWNER' },
   PutBucketTagging: { cos: 'PutBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
   DeleteBucketTagging: { cos: 'DeleteBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
-  // Configurations Coffer does not serve (api/bucket-unserved.ts): reads report none; the owner only.
   GetBucketEncryption: { cos: 'GetBucketEncryption', s3: 'GetEncryptionConfiguration', target: 'bucket', acl: 'OWNER' },
+  PutBucketEncryption: { cos: 'PutBucketEncryption', s3: 'PutEncryptionConfiguration', target: 'bucket', acl: 'OWNER' },
   DeleteBucketEncryption: {
     cos: 'DeleteBucketEncryption',
     s3: 'PutEncryptionConfiguration',
     target: 'bucket',
     acl: 'OWNER',
   },
+  // Configurations Coffer does not serve (api/bucket-unserved.ts): reads report none; the owner only.
   GetBucketWebsite: { cos: 'GetBucketWebsite', s3: 'GetBucketWebsite', target: 'bucket', acl: 'OWNER' },
   DeleteBucketWebsite: { cos: 'DeleteBucketWebsite', s3: 'DeleteBucketWebsite', target: 'bucket', acl: 'OWNER' },
   GetObjectLockConfiguration: {

@@ -6,6 +6,7 @@ import type { ObjectVersion } from '../stores/types.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
+import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import type { ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
@@ -83,8 +84,12 @@ export async function appendObject(
   if (storageClass === 'INTELLIGENT_TIERING') {
     throw new S3Error('InvalidArgument', 'APPEND Object does not support the INTELLIGENT_TIERING storage class.');
   }
+  // The first append decides the object's encryption; later appends keep it.
+  const sse = base ? base.sse : await writeEncryption(ctx, bucket, input.sse);
   const room = ctx.limits.maxPutSizeBytes - input.position;
-  const blob = await writeBlob(ctx, input.body, { ...input.expect, maxSize: Math.max(room, 0) }, input.signal);
+  const blob = await writeBlob(ctx, input.body, { ...input.expect, maxSize: Math.max(room, 0) }, input.signal, {
+    seal: sse !== undefined,
+  });
   try {
     const size = input.position + blob.size;
     const crc64 =
@@ -130,10 +135,8 @@ export async function appendObject(
           : input.acl !== undefined
             ? { acl: input.acl }
             : {}),
-        manifest: [
-          ...(base ? base.manifest : []),
-          ...(blob.size === 0 ? [] : [{ blobId: blob.blobId, offset: 0, length: blob.size }]),
-        ],
+        manifest: [...(base ? base.manifest : []), ...blob.manifest],
+        ...(sse !== undefined ? { sse } : {}),
       },
     });
     return { version, segmentCrc64: blob.crc64 };

@@ -22,6 +22,8 @@ export interface EngineContext {
   clock: Clock;
   limits: EngineLimits;
   region: string;
+  /** The key sealed blobs' keys derive from (seal.ts): from the master key, so it survives restarts. */
+  sealKey: Buffer;
   /** Blobs being read right now, by id; GC leaves them alone until the readers finish. */
   pins: Map<string, number>;
   /** Part writes in progress, by upload id, so an abort can stop them. */

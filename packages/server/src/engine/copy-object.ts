@@ -4,6 +4,7 @@ import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
+import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
@@ -50,7 +51,8 @@ async function findCopySource(
 /**
  * PUT Object - Copy. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
  * Zero-copy: the new version's manifest names the source's blobs (blobs are immutable and
- * reference-counted), so a copy costs one metadata transaction whatever the object's size.
+ * reference-counted), so a copy costs one metadata transaction whatever the object's size — unless
+ * it changes the encryption at rest (encryption.ts), which rewrites the bytes.
  */
 export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Promise<CopyObjectResult> {
   validateKey(input.key);
@@ -64,7 +66,9 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
     sourceBucket.id === bucket.id &&
     input.source.key === input.key &&
     (input.source.versionId === undefined || source.isLatest);
-  if (sameObject && !replace && (input.attributes.storageClass === undefined || storageClass === source.storageClass)) {
+  const changesClass = input.attributes.storageClass !== undefined && storageClass !== source.storageClass;
+  // Asking for encryption is a change too: S3 encrypts an existing object by copying it onto itself.
+  if (sameObject && !replace && !changesClass && input.attributes.sse === undefined) {
     throw new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -74,32 +78,50 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
   validateUserMeta(userMeta);
   // With COPY (the default) the request's tagging header is ignored, as S3 ignores it.
   const tagging = input.taggingDirective === 'REPLACE' ? taggingFromHeader(input.attributes.tagging) : source.tagging;
+  const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
+  // Zero-copy unless the copy changes the encryption of the bytes: then they are rewritten once.
+  const blob = manifestMatches(source.manifest, sse)
+    ? undefined
+    : await rewriteManifest(ctx, source.manifest, sse, ctx.limits.maxPutSizeBytes);
   try {
     const { version } = await ctx.meta.commitObject({
       bucketId: bucket.id,
       key: input.key,
-      newBlobs: [],
+      newBlobs: blob ? [{ id: blob.blobId, size: blob.size }] : [],
       version: {
         isDeleteMarker: false,
         size: source.size,
-        etag: source.etag,
-        ...(source.crc64 !== undefined ? { crc64: source.crc64 } : {}),
+        ...(blob
+          ? // Rewritten bytes make a single-part object: a plain MD5 ETag and CRC-64, no part sizes; the
+            // checksums of the source still hold unless they were composed from parts.
+            {
+              etag: blob.md5Hex,
+              crc64: blob.crc64.toString(),
+              checksums: source.partSizes === undefined ? source.checksums : {},
+              manifest: blob.manifest,
+            }
+          : {
+              etag: source.etag,
+              ...(source.crc64 !== undefined ? { crc64: source.crc64 } : {}),
+              checksums: source.checksums,
+              manifest: source.manifest,
+              // The same bytes and the same ETag (md5-of-md5s-N): the same parts.
+              ...(source.partSizes !== undefined ? { partSizes: source.partSizes } : {}),
+            }),
+        ...(sse !== undefined ? { sse } : {}),
         lastModifiedMs: ctx.clock.nowMs(),
         storageClass,
         objectType: 'normal',
         ownerId: input.actor.ownerId,
         contentHeaders: replace ? input.attributes.contentHeaders : source.contentHeaders,
         userMeta,
-        checksums: source.checksums,
         ...(tagging !== undefined ? { tagging } : {}),
         ...(input.attributes.acl !== undefined ? { acl: input.attributes.acl } : {}),
-        manifest: source.manifest,
-        // The same bytes and the same ETag (md5-of-md5s-N): the same parts.
-        ...(source.partSizes !== undefined ? { partSizes: source.partSizes } : {}),
       },
     });
     return { source, version, versioned: bucket.versioning !== '' };
   } catch (err) {
+    await blob?.discard();
     if (err instanceof StoreError && err.reason === 'not-found') {
       throw new S3Error('NoSuchKey', 'The copy source was deleted while it was being copied.');
     }

@@ -17,6 +17,8 @@ import { type Actor, requireBucket } from './buckets.js';
 import { type Clock, type EngineContext, type EngineLimits, systemClock } from './context.js';
 import { type CopyObjectInput, copyObject } from './copy-object.js';
 import type { CorsConfiguration } from './cors-config.js';
+import type { BucketEncryption } from './encryption.js';
+import * as encryption from './encryption.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
 import type { LifecycleRule } from './lifecycle/config.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
@@ -39,6 +41,8 @@ export interface EngineOptions {
   log: Logger;
   region: string;
   limits: EngineLimits;
+  /** 32 bytes, the root of the keys of encrypted blobs (deriveKey(master, 'blob-seal')). */
+  sealKey: Buffer;
   clock?: Clock;
 }
 
@@ -57,6 +61,7 @@ export class Engine {
       clock: options.clock ?? systemClock,
       limits: options.limits,
       region: options.region,
+      sealKey: options.sealKey,
       pins: new Map(),
       uploadsInFlight: new Map(),
     };
@@ -178,6 +183,12 @@ export class Engine {
   }
 
   // browser access: CORS and Referer (hotlink protection)
+  putBucketEncryption(name: string, config: BucketEncryption | null) {
+    return encryption.putBucketEncryption(this.ctx, name, config);
+  }
+  getBucketEncryption(name: string) {
+    return encryption.getBucketEncryption(this.ctx, name);
+  }
   putBucketCors(name: string, config: CorsConfiguration | null) {
     return bucketConfigs.putBucketCors(this.ctx, name, config);
   }

@@ -13,6 +13,7 @@ import {
   type ManifestEntry,
   type NewObjectVersion,
   type PartRecord,
+  type Sse,
   StoreError,
   type UploadRecord,
 } from '../stores/types.js';
@@ -20,11 +21,12 @@ import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
+import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { type ByteRange, findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
-import { type BodyExpectations, writeBlob } from './write-blob.js';
+import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
 
 /** Smallest part other than the last (COS: 1 MB). */
 export const MIN_PART_SIZE_BYTES = 1024 * 1024;
@@ -86,6 +88,7 @@ export async function createMultipartUpload(
     }
   }
   const bucket = await requireBucket(ctx, input.bucket);
+  const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
   const upload: UploadRecord = {
     uploadId: newUploadId(),
     bucketId: bucket.id,
@@ -98,6 +101,7 @@ export async function createMultipartUpload(
     ...(tagging !== undefined ? { tagging } : {}),
     ...(input.attributes.acl !== undefined ? { acl: input.attributes.acl } : {}),
     ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
+    ...(sse !== undefined ? { sse } : {}),
   };
   await ctx.meta.createUpload(upload);
   return upload;
@@ -159,32 +163,50 @@ export async function uploadPart(
     expect: Omit<BodyExpectations, 'maxSize'>;
     signal?: AbortSignal;
   },
-): Promise<PartRecord> {
+): Promise<{ part: PartRecord; sse?: Sse }> {
   validatePartNumber(input.partNumber);
   const upload = await requireUpload(ctx, input.bucket, input.key, input.uploadId);
   const checksums = [...(input.expect.checksums ?? [])];
   const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
   if (algorithm && !checksums.some((c) => c.algorithm === algorithm)) checksums.push({ algorithm });
   return withUploadAbort(ctx, input.uploadId, input.signal, async (signal) => {
-    const blob = await writeBlob(ctx, input.body, { ...input.expect, checksums, maxSize: MAX_PART_SIZE_BYTES }, signal);
-    const part: PartRecord = {
-      partNumber: input.partNumber,
-      size: blob.size,
-      etag: blob.md5Hex,
-      crc64: blob.crc64.toString(),
-      checksums: blob.checksums,
-      lastModifiedMs: ctx.clock.nowMs(),
-      manifest: blob.size === 0 ? [] : [{ blobId: blob.blobId, offset: 0, length: blob.size }],
-    };
-    try {
-      if (signal.aborted) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
-      await commitPart(ctx, input.uploadId, part, [{ id: blob.blobId, size: blob.size }]);
-    } catch (err) {
-      await blob.discard();
-      throw err;
-    }
-    return part;
+    const blob = await writeBlob(
+      ctx,
+      input.body,
+      { ...input.expect, checksums, maxSize: MAX_PART_SIZE_BYTES },
+      signal,
+      { seal: upload.sse !== undefined },
+    );
+    const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal);
+    return { part, ...(upload.sse !== undefined ? { sse: upload.sse } : {}) };
   });
+}
+
+/** Commits a part whose bytes were written to a new blob; the blob is discarded if that fails. */
+async function commitWrittenPart(
+  ctx: EngineContext,
+  uploadId: string,
+  partNumber: number,
+  blob: WrittenBlob,
+  signal: AbortSignal,
+): Promise<PartRecord> {
+  const part: PartRecord = {
+    partNumber,
+    size: blob.size,
+    etag: blob.md5Hex,
+    crc64: blob.crc64.toString(),
+    checksums: blob.checksums,
+    lastModifiedMs: ctx.clock.nowMs(),
+    manifest: blob.manifest,
+  };
+  try {
+    if (signal.aborted) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
+    await commitPart(ctx, uploadId, part, [{ id: blob.blobId, size: blob.size }]);
+  } catch (err) {
+    await blob.discard();
+    throw err;
+  }
+  return part;
 }
 
 /** The slice of a manifest covering bytes [start, end] of an object. */
@@ -196,7 +218,7 @@ export function sliceManifest(manifest: ManifestEntry[], start: number, end: num
     if (entryEnd >= start && offset <= end) {
       const from = Math.max(start, offset) - offset;
       const to = Math.min(end, entryEnd) - offset;
-      out.push({ blobId: entry.blobId, offset: entry.offset + from, length: to - from + 1 });
+      out.push({ ...entry, offset: entry.offset + from, length: to - from + 1 });
     }
     offset += entry.length;
   }
@@ -239,7 +261,7 @@ export async function uploadPartCopy(
   },
 ) {
   validatePartNumber(input.partNumber);
-  await requireUpload(ctx, input.bucket, input.key, input.uploadId);
+  const upload = await requireUpload(ctx, input.bucket, input.key, input.uploadId);
   const sourceBucket = await requireBucket(ctx, input.source.bucket);
   const source = await findObject(ctx, sourceBucket, input.source.key, input.source.versionId);
   checkPreconditions(input.sourceConditions, source, 'copy');
@@ -249,6 +271,12 @@ export async function uploadPartCopy(
   }
   return withUploadAbort(ctx, input.uploadId, input.signal, async (signal) => {
     const manifest = source.size === 0 ? [] : sliceManifest(source.manifest, start, end);
+    if (!manifestMatches(manifest, upload.sse)) {
+      // The upload is encrypted and the source is not, or the other way round: the range is rewritten.
+      const blob = await rewriteManifest(ctx, manifest, upload.sse, MAX_PART_SIZE_BYTES, signal);
+      const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal);
+      return { part, source, sse: upload.sse };
+    }
     const hashed = await hashManifestRange(ctx, manifest, signal);
     const part: PartRecord = {
       partNumber: input.partNumber,
@@ -260,7 +288,7 @@ export async function uploadPartCopy(
       manifest,
     };
     await commitPart(ctx, input.uploadId, part, []);
-    return { part, source };
+    return { part, source, sse: upload.sse };
   });
 }
 
@@ -389,6 +417,7 @@ function composeObject(
     ...(upload.acl !== undefined ? { acl: upload.acl } : {}),
     manifest,
     partSizes,
+    ...(upload.sse !== undefined ? { sse: upload.sse } : {}),
   };
 }
 

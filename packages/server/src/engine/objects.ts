@@ -1,10 +1,11 @@
 import type { Readable, Writable } from 'node:stream';
 import { S3Error } from '@coffer/protocol';
-import type { BucketRecord, ObjectVersion } from '../stores/types.js';
+import type { BucketRecord, ObjectVersion, Sse } from '../stores/types.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, etagListMatches, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
+import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
 import { taggingFromHeader } from './tags.js';
@@ -19,6 +20,8 @@ export interface ObjectAttributes {
   /** The x-amz-tagging / x-cos-tagging header as sent: the engine validates it and stores it normalised. */
   tagging?: string;
   acl?: string;
+  /** x-cos-/x-amz-server-side-encryption: seal the bytes (else the bucket's default encryption decides). */
+  sse?: Sse;
 }
 
 export interface PutObjectInput extends ObjectAttributes {
@@ -52,7 +55,14 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   const storageClass = normalizeStorageClass(input.storageClass);
   const tagging = taggingFromHeader(input.tagging);
   const bucket = await requireBucket(ctx, input.bucket);
-  const blob = await writeBlob(ctx, input.body, { ...input.expect, maxSize: ctx.limits.maxPutSizeBytes }, input.signal);
+  const sse = await writeEncryption(ctx, bucket, input.sse);
+  const blob = await writeBlob(
+    ctx,
+    input.body,
+    { ...input.expect, maxSize: ctx.limits.maxPutSizeBytes },
+    input.signal,
+    { seal: sse !== undefined },
+  );
   try {
     const { version } = await ctx.meta.commitObject({
       bucketId: bucket.id,
@@ -73,7 +83,8 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
         checksums: blob.checksums,
         ...(tagging !== undefined ? { tagging } : {}),
         ...(input.acl !== undefined ? { acl: input.acl } : {}),
-        manifest: blob.size === 0 ? [] : [{ blobId: blob.blobId, offset: 0, length: blob.size }],
+        manifest: blob.manifest,
+        ...(sse !== undefined ? { sse } : {}),
       },
     });
     return { version, versioned: bucket.versioning !== '' };

@@ -1,14 +1,19 @@
-import { PassThrough, Readable, type Writable } from 'node:stream';
+import { PassThrough, pipeline, Readable, type Writable } from 'node:stream';
 import type { ManifestEntry } from '../stores/types.js';
 import { type EngineContext, pin } from './context.js';
+import { unsealFrom } from './seal.js';
+
+/** A run of one blob's bytes, [start, end] inclusive, and whether the blob is sealed (encrypted). */
+interface Piece {
+  blobId: string;
+  start: number;
+  end: number;
+  sealed: boolean;
+}
 
 /** Maps bytes [start, end] of an object onto runs of its blobs. */
-function piecesOf(
-  manifest: ManifestEntry[],
-  start: number,
-  end: number,
-): { blobId: string; start: number; end: number }[] {
-  const pieces: { blobId: string; start: number; end: number }[] = [];
+function piecesOf(manifest: ManifestEntry[], start: number, end: number): Piece[] {
+  const pieces: Piece[] = [];
   let offset = 0;
   for (const entry of manifest) {
     const entryStart = offset;
@@ -17,7 +22,12 @@ function piecesOf(
     if (entryEnd < start || entryStart > end) continue;
     const from = Math.max(start, entryStart) - entryStart;
     const to = Math.min(end, entryEnd) - entryStart;
-    pieces.push({ blobId: entry.blobId, start: entry.offset + from, end: entry.offset + to });
+    pieces.push({
+      blobId: entry.blobId,
+      start: entry.offset + from,
+      end: entry.offset + to,
+      sealed: entry.sealed === true,
+    });
   }
   return pieces;
 }
@@ -39,7 +49,12 @@ export async function readManifestRange(
     pieces.map((p) => p.blobId),
   );
   try {
-    const buffers = await Promise.all(pieces.map((p) => ctx.blobs.read(p.blobId, p.start, p.end)));
+    const buffers = await Promise.all(
+      pieces.map(async (p) => {
+        const stored = await ctx.blobs.read(p.blobId, p.start, p.end);
+        return p.sealed ? unsealFrom(ctx.sealKey, p.blobId, p.start).update(stored) : stored;
+      }),
+    );
     return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
   } finally {
     release();
@@ -65,8 +80,7 @@ export function openManifestStream(
     pieces.map((p) => p.blobId),
   );
   if (pieces.length === 1) {
-    const only = pieces[0]!;
-    const stream = ctx.blobs.createReadStream(only.blobId, only.start, only.end);
+    const stream = pieceStream(ctx, pieces[0]!);
     stream.once('close', release);
     return stream;
   }
@@ -83,13 +97,21 @@ export function openManifestStream(
       return;
     }
     const piece = pieces[i]!;
-    current = ctx.blobs.createReadStream(piece.blobId, piece.start, piece.end);
+    current = pieceStream(ctx, piece);
     current.on('error', (err) => out.destroy(err));
     current.on('end', () => next(i + 1));
     current.pipe(out, { end: false });
   };
   next(0);
   return out;
+}
+
+/** The plaintext of one piece as a stream: the blob's bytes, decrypted on the way if it is sealed. */
+function pieceStream(ctx: EngineContext, piece: Piece): Readable {
+  const stored = ctx.blobs.createReadStream(piece.blobId, piece.start, piece.end);
+  if (!piece.sealed) return stored;
+  // pipeline() destroys the file stream when the decipher is destroyed (client gone), and vice versa.
+  return pipeline(stored, unsealFrom(ctx.sealKey, piece.blobId, piece.start), () => {});
 }
 
 /** Read buffers for sendManifestRange, reused across requests (a pair per GET in flight). */
@@ -130,6 +152,7 @@ export async function sendManifestRange(
   let turn = 0;
   try {
     for (const piece of pieces) {
+      const decipher = piece.sealed ? unsealFrom(ctx.sealKey, piece.blobId, piece.start) : undefined;
       await ctx.blobs.withHandle(piece.blobId, async (handle) => {
         for (let position = piece.start; position <= piece.end; ) {
           const buffer = buffers[turn]!;
@@ -145,8 +168,10 @@ export async function sendManifestRange(
           // The other buffer's write must be done before this one is written (and, next turn, reused).
           await written;
           if (out.destroyed) throw new Error('the client closed the connection');
+          // A sealed piece is decrypted into a fresh buffer (the read buffer is free again at once).
+          const chunk = decipher ? decipher.update(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
           written = new Promise<void>((resolve, reject) => {
-            out.write(buffer.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve()));
+            out.write(chunk, (err) => (err ? reject(err) : resolve()));
           });
         }
       });

@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type ChecksumAlgorithm, S3Error } from '@coffer/protocol';
+import type { ManifestEntry } from '../stores/types.js';
 import type { EngineContext } from './context.js';
 import { HashingSink } from './hashing-sink.js';
+import { sealingWriter } from './seal.js';
 
 /** What a caller knows about the body before it arrives, and what the bytes must prove. */
 export interface BodyExpectations {
@@ -22,6 +24,8 @@ export interface WrittenBlob {
   md5Hex: string;
   crc64: bigint;
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
+  /** The blob as an object's (or part's) manifest: one entry, none when the body was empty. */
+  manifest: ManifestEntry[];
   /** Deletes the blob again when the metadata commit that should reference it fails. */
   discard(): Promise<void>;
 }
@@ -30,13 +34,15 @@ export interface WrittenBlob {
  * Steps 1–3 of the write protocol (ARCHITECTURE.md): record the pending-blob intent, stream the
  * body to a temporary file while hashing it, then make the file durable under its blob id. The
  * caller performs step 4 (the metadata commit) and calls `discard()` if that fails. On any failure
- * here — client gone, digest mismatch, size limit — nothing is left behind.
+ * here — client gone, digest mismatch, size limit — nothing is left behind. With `seal`, the file
+ * holds the bytes encrypted (seal.ts).
  */
 export async function writeBlob(
   ctx: EngineContext,
   body: Readable,
   expect: BodyExpectations,
   signal?: AbortSignal,
+  options: { seal?: boolean } = {},
 ): Promise<WrittenBlob> {
   if (expect.size !== undefined && expect.size > expect.maxSize) {
     throw new S3Error(
@@ -49,7 +55,9 @@ export async function writeBlob(
   // in tmp/, which start-up clears anyway), so it is written while the body streams.
   const intent = ctx.meta.addPendingBlob(blobId, ctx.clock.nowMs());
   intent.catch(() => {});
-  const writer = await ctx.blobs.createWriter(blobId);
+  const stored = await ctx.blobs.createWriter(blobId);
+  // Hashes and checksums are of the plaintext; only the file holds ciphertext.
+  const writer = options.seal ? sealingWriter(stored, ctx.sealKey) : stored;
   const sink = new HashingSink({
     writer,
     maxBytes: expect.maxSize,
@@ -81,6 +89,10 @@ export async function writeBlob(
       md5Hex: result.md5.toString('hex'),
       crc64: result.crc64,
       checksums: result.checksums,
+      manifest:
+        result.size === 0
+          ? []
+          : [{ blobId, offset: 0, length: result.size, ...(options.seal ? { sealed: true as const } : {}) }],
       discard: async () => {
         await ctx.blobs.delete(blobId);
         await ctx.meta.dropPendingBlobs([blobId]);

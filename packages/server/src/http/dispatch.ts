@@ -4,6 +4,7 @@ import { S3Error } from '@coffer/protocol';
 import type { Logger } from 'pino';
 import type { Accounts } from '../accounts/accounts.js';
 import { optionsObject } from '../api/cors.js';
+import { refuseUnservedEncryption } from '../api/object-headers.js';
 import { route } from '../api/routes.js';
 import { authenticate } from '../auth/index.js';
 import type { AuthContext } from '../auth/types.js';
@@ -136,6 +137,7 @@ export function createDispatcher(deps: DispatchDeps) {
         await enforceReferer(ctx);
         // POST Object's signature, key and policy are in its body: it authorizes itself once it has read them.
         if (operation !== 'PostObject') await authorizeOperation(ctx, operation);
+        refuseUnservedEncryption(Object.keys(req.headers));
         await handler(ctx, { auth: deps.auth });
       }
     } catch (err) {

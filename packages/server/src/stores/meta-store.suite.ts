@@ -445,6 +445,24 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
             etag: 'multi-2',
           });
 
+      it('keeps the encryption of an upload and of a version, and the sealed flag of manifest entries', async () => {
+        await store.createUpload({ ...upload('sealed'), sse: 'AES256' });
+        expect((await store.getUpload('sealed'))?.sse).toBe('AES256');
+        await store.createUpload(upload('clear'));
+        expect(await store.getUpload('clear')).not.toHaveProperty('sse');
+        const blobId = randomBytes(16).toString('hex');
+        const manifest = [{ blobId, offset: 0, length: 4, sealed: true as const }];
+        await store.commitObject({
+          bucketId: bucket.id,
+          key: 'enc',
+          newBlobs: [{ id: blobId, size: 4 }],
+          version: newVersion({ size: 4, manifest, sse: 'AES256' }),
+        });
+        const got = await store.getObject(bucket.id, 'enc');
+        expect(got).toMatchObject({ sse: 'AES256', manifest });
+        expect(await put('plain')).not.toHaveProperty('sse');
+      });
+
       it('creates an upload, replaces a re-uploaded part and lists parts in pages', async () => {
         await store.createUpload(upload('u1'));
         expect(await store.getUpload('u1')).toMatchObject({

@@ -33,7 +33,12 @@ export interface ManifestEntry {
   blobId: string;
   offset: number;
   length: number;
+  /** The blob is encrypted at rest (engine/seal.ts); readers decrypt it. */
+  sealed?: true;
 }
+
+/** Server-side encryption with keys Coffer manages (SSE-S3 / SSE-COS): the only algorithm is AES256. */
+export type Sse = 'AES256';
 
 /** An object version as stored: a real version or a delete marker. */
 export interface ObjectVersion {
@@ -71,6 +76,8 @@ export interface ObjectVersion {
    * completed before part sizes were recorded.
    */
   partSizes?: number[];
+  /** Server-side encryption the version was written with (every blob of its manifest sealed). */
+  sse?: Sse;
 }
 
 /** A new version as the engine hands it to the store: everything but what the store assigns. */
@@ -172,6 +179,8 @@ export interface UploadRecord {
   acl?: string;
   /** x-amz-checksum-algorithm given at initiation (CRC32, …), if any. */
   checksumAlgorithm?: string;
+  /** Server-side encryption of the object to be: its parts are written sealed. */
+  sse?: Sse;
 }
 
 export interface PartRecord {

@@ -240,4 +240,11 @@ export const MIGRATIONS: readonly string[] = [
     WHEN ${visible('NEW')} AND NOT (${visible('OLD')})
   BEGIN ${countIn('NEW')} END;
   `,
+  // 7: server-side encryption at rest (SSE-S3 / SSE-COS): the algorithm a version was written with
+  // ('AES256'), and the one an upload's parts are written with. NULL: stored in the clear. Which
+  // blobs are sealed is recorded per manifest entry (rows.ts), so a zero-copy manifest stays exact.
+  `
+  ALTER TABLE objects ADD COLUMN sse TEXT;
+  ALTER TABLE uploads ADD COLUMN sse TEXT;
+  `,
 ];

@@ -6,6 +6,7 @@ import type {
   ObjectSummary,
   ObjectVersion,
   PartRecord,
+  Sse,
   UploadRecord,
   UserPolicyRecord,
   UserRecord,
@@ -37,6 +38,8 @@ export interface ObjectRow {
   manifest: string;
   /** Added by migration 5. */
   part_sizes: string | null;
+  /** Added by migration 7. */
+  sse: string | null;
 }
 
 export type SummaryRow = Pick<
@@ -101,6 +104,7 @@ export function toVersion(row: ObjectRow): ObjectVersion {
     ...(row.acl !== null ? { acl: row.acl } : {}),
     manifest: decodeManifest(row.manifest),
     ...(row.part_sizes !== null ? { partSizes: decodePartSizes(row.part_sizes) } : {}),
+    ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
   };
 }
 
@@ -113,16 +117,24 @@ export function decodePartSizes(text: string): number[] {
   return text === '' ? [] : text.split(',').map(Number);
 }
 
-/** Manifests are stored compactly as `id:offset:length` joined by ','; a 10,000-part manifest stays small. */
+/**
+ * Manifests are stored compactly as `id:offset:length` joined by ','; a 10,000-part manifest stays
+ * small. An entry of a sealed (encrypted) blob ends in `:s`.
+ */
 export function encodeManifest(manifest: ManifestEntry[]): string {
-  return manifest.map((m) => `${m.blobId}:${m.offset}:${m.length}`).join(',');
+  return manifest.map((m) => `${m.blobId}:${m.offset}:${m.length}${m.sealed ? ':s' : ''}`).join(',');
 }
 
 export function decodeManifest(text: string): ManifestEntry[] {
   if (text === '') return [];
   return text.split(',').map((entry) => {
-    const [blobId, offset, length] = entry.split(':');
-    return { blobId: blobId!, offset: Number(offset), length: Number(length) };
+    const [blobId, offset, length, flag] = entry.split(':');
+    return {
+      blobId: blobId!,
+      offset: Number(offset),
+      length: Number(length),
+      ...(flag === 's' ? { sealed: true } : {}),
+    };
   });
 }
 
@@ -151,6 +163,8 @@ export interface UploadRow {
   tagging: string | null;
   acl: string | null;
   checksum_algorithm: string | null;
+  /** Added by migration 7. */
+  sse: string | null;
 }
 
 export interface PartRow {
@@ -177,6 +191,7 @@ export function toUpload(row: UploadRow): UploadRecord {
     ...(row.tagging !== null ? { tagging: row.tagging } : {}),
     ...(row.acl !== null ? { acl: row.acl } : {}),
     ...(row.checksum_algorithm !== null ? { checksumAlgorithm: row.checksum_algorithm } : {}),
+    ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
   };
 }
 

@@ -418,6 +418,7 @@ export class SqliteMetaStore implements MetadataStore {
         u.tagging ?? null,
         u.acl ?? null,
         u.checksumAlgorithm ?? null,
+        u.sse ?? null,
       );
     });
   }
@@ -950,6 +951,7 @@ export class SqliteMetaStore implements MetadataStore {
       v.acl ?? null,
       encodeManifest(v.manifest),
       encodePartSizes(v.partSizes),
+      v.sse ?? null,
     );
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }
