@@ -145,7 +145,7 @@ describe('S3 errors: codes, statuses, error documents, and no 500 from bad input
       ['GET', '', 'inventory'],
       ['GET', '', 'analytics'],
       ['GET', '/k', 'torrent'],
-      ['GET', '/k', 'retention'],
+      ['GET', '', 'metrics'],
     ])('%s ?%s is 501 NotImplemented, never the plain operation', async (method, keyPath, sub) => {
       const res = await rawRequest(t, { method, path: `/${bucket}${keyPath}`, query: sub });
       const err = errorOf(res);

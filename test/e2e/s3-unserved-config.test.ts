@@ -1,5 +1,5 @@
 /**
- * Bucket configurations Coffer does not serve (website, object lock, replication,
+ * Bucket configurations Coffer does not serve (website, replication,
  * ownership controls, public access block, logging, notifications, acceleration, requester pays):
  * through @aws-sdk/client-s3, reads answer what S3 answers for a bucket that has none, deletes are
  * no-ops, writes stay 501 NotImplemented, and a missing fx.bucket is NoSuchBucket first.
@@ -30,7 +30,8 @@ import { TEST_REGION, useS3Bucket } from './helpers/server.js';
 describe('unserved bucket configurations (@aws-sdk/client-s3)', () => {
   const fx = useS3Bucket('unserved');
 
-  // Default encryption is served (sse.test.ts); a bucket without one reads the same way as these.
+  // Default encryption (sse.test.ts) and object lock (object-lock.test.ts) are served; a bucket without
+  // them reads the same way as these.
   const NOT_FOUND: [name: string, command: (b: string) => Parameters<S3Client['send']>[0], code: string][] = [
     [
       'encryption',

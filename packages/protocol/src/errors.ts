@@ -55,6 +55,7 @@ export const S3_ERROR_STATUS = {
   NoSuchEncryptionConfiguration: 404,
   NoSuchKey: 404,
   NoSuchLifecycleConfiguration: 404,
+  NoSuchObjectLockConfiguration: 404,
   NoSuchRefererConfiguration: 404,
   NoSuchPublicAccessBlockConfiguration: 404,
   NoSuchTagSet: 404,

@@ -4,7 +4,7 @@ import { sendEmpty, sendXml } from '../http/respond.js';
 import type { Handler } from './routes.js';
 
 /**
- * Bucket configurations Coffer does not serve (website, object lock, replication,
+ * Bucket configurations Coffer does not serve (website, replication,
  * ...). No bucket can have one, so the reads answer what S3 answers for a bucket without one: the
  * "not found" error of that configuration, or the documented empty/default document where S3 has
  * no such error. Deleting one is a no-op 204. Setting one stays 501 NotImplemented (routes.ts), so
@@ -32,10 +32,6 @@ async function deleteNothing(ctx: RequestContext): Promise<void> {
 export const getBucketWebsite = notConfigured(
   'NoSuchWebsiteConfiguration',
   'The specified bucket does not have a website configuration.',
-);
-export const getObjectLockConfiguration = notConfigured(
-  'ObjectLockConfigurationNotFoundError',
-  'Object Lock configuration does not exist for this bucket.',
 );
 export const getBucketReplication = notConfigured(
   'ReplicationConfigurationNotFoundError',

@@ -17,6 +17,7 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   await ctx.engine.createBucket(ctx.actor, ctx.bucket, {
     ...(region !== undefined ? { region } : {}),
     ...(acl !== undefined ? { acl: JSON.stringify(acl) } : {}),
+    objectLock: ctx.vendorHeader('bucket-object-lock-enabled')?.toLowerCase() === 'true',
   });
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }

@@ -4,6 +4,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { requireXmlBody } from './bucket.js';
 import { versionHeaders } from './object-headers.js';
+import { bypassGovernance } from './object-lock.js';
 
 /** DELETE Object: 204 whether or not the key existed. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html */
 export async function deleteObject(ctx: RequestContext): Promise<void> {
@@ -13,6 +14,7 @@ export async function deleteObject(ctx: RequestContext): Promise<void> {
     key: ctx.key,
     ...(versionId !== undefined ? { versionId } : {}),
     actor: ctx.actor,
+    bypassGovernance: await bypassGovernance(ctx, ctx.key),
   });
   const headers: Record<string, string> = versionHeaders(result.versionId, result.versioned || versionId !== undefined);
   if (result.deleteMarker) {
@@ -64,7 +66,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
   const allowed = objects.filter((_, i) => !denied.has(i));
   const done =
     allowed.length > 0
-      ? await ctx.engine.deleteObjects(ctx.bucket, allowed, ctx.actor)
+      ? await ctx.engine.deleteObjects(ctx.bucket, allowed, ctx.actor, await bypassGovernance(ctx, '*'))
       : await ctx.engine.headBucket(ctx.bucket).then(() => []);
   const results: DeleteObjectsResult[] = [];
   let next = 0;

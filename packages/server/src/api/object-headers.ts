@@ -7,6 +7,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { httpDate, quoteEtag } from '../http/respond.js';
 import type { ObjectVersion, Sse } from '../stores/types.js';
 import { objectAclFromHeaders } from './acl.js';
+import { lockHeaders, readRequestedLock } from './object-lock.js';
 
 /** Content headers stored with an object and returned on GET/HEAD, lower-case. */
 export const CONTENT_HEADERS = [
@@ -48,9 +49,11 @@ export function readObjectAttributes(ctx: RequestContext): ObjectAttributes {
   const tagging = ctx.vendorHeader('tagging');
   const acl = objectAclFromHeaders(ctx, ctx.actor.ownerId);
   const sse = parseSse(ctx.vendorHeader('server-side-encryption'), 'x-amz-server-side-encryption');
+  const lock = readRequestedLock(ctx);
   return {
     contentHeaders,
     userMeta,
+    ...(lock !== undefined ? { lock } : {}),
     ...(sse !== undefined ? { sse } : {}),
     ...(storageClass !== undefined ? { storageClass } : {}),
     ...(tagging !== undefined ? { tagging } : {}),
@@ -165,6 +168,7 @@ export function setObjectHeaders(
   }
   res.setHeader('x-cos-object-type', version.objectType);
   for (const [name, value] of Object.entries(sseHeaders(version.sse))) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(lockHeaders(version.lock))) res.setHeader(name, value);
   if (version.tagging) res.setHeader('x-amz-tagging-count', String(new URLSearchParams(version.tagging).size));
   for (const [name, value] of Object.entries(versionHeaders(version.versionId, options.versioned))) {
     res.setHeader(name, value);

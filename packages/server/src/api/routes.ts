@@ -16,6 +16,7 @@ import { appendObject } from './object-append.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { deleteObject, deleteObjects } from './object-delete.js';
 import { getObject } from './object-get.js';
+import * as objectLock from './object-lock.js';
 import { putObject } from './object-put.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import { postObject } from './post-object.js';
@@ -122,13 +123,18 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'object GET uploadId': ['ListParts', multipart.listParts],
   'object POST uploadId': ['CompleteMultipartUpload', multipart.completeMultipartUpload],
   'object DELETE uploadId': ['AbortMultipartUpload', multipart.abortMultipartUpload],
+  'bucket GET object-lock': ['GetObjectLockConfiguration', objectLock.getObjectLockConfiguration],
+  'bucket PUT object-lock': ['PutObjectLockConfiguration', objectLock.putObjectLockConfiguration],
+  'object GET retention': ['GetObjectRetention', objectLock.getObjectRetention],
+  'object PUT retention': ['PutObjectRetention', objectLock.putObjectRetention],
+  'object GET legal-hold': ['GetObjectLegalHold', objectLock.getObjectLegalHold],
+  'object PUT legal-hold': ['PutObjectLegalHold', objectLock.putObjectLegalHold],
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],
   // Configurations Coffer does not serve: reads report none (bucket-unserved.ts), writes stay 501.
   'bucket GET website': ['GetBucketWebsite', unserved.getBucketWebsite],
   'bucket DELETE website': ['DeleteBucketWebsite', unserved.deleteNothing],
-  'bucket GET object-lock': ['GetObjectLockConfiguration', unserved.getObjectLockConfiguration],
   'bucket GET replication': ['GetBucketReplication', unserved.getBucketReplication],
   'bucket DELETE replication': ['DeleteBucketReplication', unserved.deleteNothing],
   'bucket GET ownershipControls': ['GetBucketOwnershipControls', unserved.getBucketOwnershipControls],

@@ -55,6 +55,29 @@ export const ACTIONS: Record<string, ActionSpec> = {
   GetBucketTagging: { cos: 'GetBucketTagging', s3: 'GetBucketTagging', target: 'bucket', acl: 'OWNER' },
   PutBucketTagging: { cos: 'PutBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
   DeleteBucketTagging: { cos: 'DeleteBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
+  GetObjectLockConfiguration: {
+    cos: 'GetBucketObjectLock',
+    s3: 'GetBucketObjectLockConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  PutObjectLockConfiguration: {
+    cos: 'PutBucketObjectLock',
+    s3: 'PutBucketObjectLockConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  GetObjectRetention: { cos: 'GetObjectRetention', s3: 'GetObjectRetention', target: 'object', acl: 'OWNER' },
+  PutObjectRetention: { cos: 'PutObjectRetention', s3: 'PutObjectRetention', target: 'object', acl: 'OWNER' },
+  GetObjectLegalHold: { cos: 'GetObjectLegalHold', s3: 'GetObjectLegalHold', target: 'object', acl: 'OWNER' },
+  PutObjectLegalHold: { cos: 'PutObjectLegalHold', s3: 'PutObjectLegalHold', target: 'object', acl: 'OWNER' },
+  // Asked for on top of the operation when a request sends x-amz-bypass-governance-retention: true.
+  BypassGovernanceRetention: {
+    cos: 'BypassGovernanceRetention',
+    s3: 'BypassGovernanceRetention',
+    target: 'object',
+    acl: 'OWNER',
+  },
   GetBucketEncryption: { cos: 'GetBucketEncryption', s3: 'GetEncryptionConfiguration', target: 'bucket', acl: 'OWNER' },
   PutBucketEncryption: { cos: 'PutBucketEncryption', s3: 'PutEncryptionConfiguration', target: 'bucket', acl: 'OWNER' },
   DeleteBucketEncryption: {
@@ -66,12 +89,6 @@ export const ACTIONS: Record<string, ActionSpec> = {
   // Configurations Coffer does not serve (api/bucket-unserved.ts): reads report none; the owner only.
   GetBucketWebsite: { cos: 'GetBucketWebsite', s3: 'GetBucketWebsite', target: 'bucket', acl: 'OWNER' },
   DeleteBucketWebsite: { cos: 'DeleteBucketWebsite', s3: 'DeleteBucketWebsite', target: 'bucket', acl: 'OWNER' },
-  GetObjectLockConfiguration: {
-    cos: 'GetBucketObjectLock',
-    s3: 'GetBucketObjectLockConfiguration',
-    target: 'bucket',
-    acl: 'OWNER',
-  },
   GetBucketReplication: {
     cos: 'GetBucketReplication',
     s3: 'GetReplicationConfiguration',

@@ -6,6 +6,7 @@ import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { lockForWrite } from './object-lock.js';
 import { findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
 
@@ -79,6 +80,8 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
   // With COPY (the default) the request's tagging header is ignored, as S3 ignores it.
   const tagging = input.taggingDirective === 'REPLACE' ? taggingFromHeader(input.attributes.tagging) : source.tagging;
   const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
+  // The copy's lock comes from the request or the destination's default, never from the source.
+  const lock = await lockForWrite(ctx, bucket, input.attributes.lock);
   // Zero-copy unless the copy changes the encryption of the bytes: then they are rewritten once.
   const blob = manifestMatches(source.manifest, sse)
     ? undefined
@@ -109,6 +112,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
               ...(source.partSizes !== undefined ? { partSizes: source.partSizes } : {}),
             }),
         ...(sse !== undefined ? { sse } : {}),
+        ...(lock !== undefined ? { lock } : {}),
         lastModifiedMs: ctx.clock.nowMs(),
         storageClass,
         objectType: 'normal',

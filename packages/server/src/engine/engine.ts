@@ -30,6 +30,7 @@ import {
   saveBucketRules,
 } from './lifecycle/runner.js';
 import * as multipart from './multipart.js';
+import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
 import type { RefererConfiguration } from './referer-config.js';
 import * as tagging from './tagging.js';
@@ -76,8 +77,10 @@ export class Engine {
   }
 
   // buckets
-  createBucket(actor: Actor, name: string, options?: { region?: string; acl?: string }) {
-    return buckets.createBucket(this.ctx, actor, name, options);
+  async createBucket(actor: Actor, name: string, options?: { region?: string; acl?: string; objectLock?: boolean }) {
+    const bucket = await buckets.createBucket(this.ctx, actor, name, options);
+    if (options?.objectLock) await objectLock.enableObjectLock(this.ctx, bucket);
+    return bucket;
   }
   deleteBucket(name: string) {
     return buckets.deleteBucket(this.ctx, name);
@@ -87,7 +90,25 @@ export class Engine {
   }
   async setBucketVersioning(name: string, status: 'Enabled' | 'Suspended') {
     const bucket = await requireBucket(this.ctx, name);
+    await objectLock.checkVersioningChange(this.ctx, bucket, status);
     await this.ctx.meta.setBucketVersioning(bucket.id, status);
+  }
+
+  // object lock
+  putObjectLockConfiguration(name: string, config: objectLock.BucketLockConfiguration) {
+    return objectLock.putObjectLockConfiguration(this.ctx, name, config);
+  }
+  getObjectLockConfiguration(name: string) {
+    return objectLock.getObjectLockConfiguration(this.ctx, name);
+  }
+  putObjectRetention(input: Parameters<typeof objectLock.putObjectRetention>[1]) {
+    return objectLock.putObjectRetention(this.ctx, input);
+  }
+  putObjectLegalHold(input: Parameters<typeof objectLock.putObjectLegalHold>[1]) {
+    return objectLock.putObjectLegalHold(this.ctx, input);
+  }
+  lockedVersion(input: Parameters<typeof objectLock.lockedVersion>[1]) {
+    return objectLock.lockedVersion(this.ctx, input);
   }
   listBuckets(actor: Actor) {
     return buckets.listBuckets(this.ctx, actor);
@@ -106,8 +127,8 @@ export class Engine {
   deleteObject(input: Parameters<typeof objects.deleteObject>[1]) {
     return objects.deleteObject(this.ctx, input);
   }
-  deleteObjects(bucket: string, items: { key: string; versionId?: string }[], actor: Actor) {
-    return objects.deleteObjects(this.ctx, bucket, items, actor);
+  deleteObjects(bucket: string, items: { key: string; versionId?: string }[], actor: Actor, bypassGovernance = false) {
+    return objects.deleteObjects(this.ctx, bucket, items, actor, bypassGovernance);
   }
   copyObject(input: CopyObjectInput) {
     return copyObject(this.ctx, input);

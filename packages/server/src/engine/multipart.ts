@@ -12,6 +12,7 @@ import {
   type ListUploadsQuery,
   type ManifestEntry,
   type NewObjectVersion,
+  type ObjectLock,
   type PartRecord,
   type Sse,
   StoreError,
@@ -24,6 +25,7 @@ import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { lockForWrite } from './object-lock.js';
 import { type ByteRange, findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
@@ -89,6 +91,9 @@ export async function createMultipartUpload(
   }
   const bucket = await requireBucket(ctx, input.bucket);
   const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
+  // Validated now (a bucket without object lock refuses it); the default retention is applied at Complete.
+  await lockForWrite(ctx, bucket, input.attributes.lock);
+  const requestedLock = input.attributes.lock;
   const upload: UploadRecord = {
     uploadId: newUploadId(),
     bucketId: bucket.id,
@@ -102,6 +107,9 @@ export async function createMultipartUpload(
     ...(input.attributes.acl !== undefined ? { acl: input.attributes.acl } : {}),
     ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
     ...(sse !== undefined ? { sse } : {}),
+    ...(requestedLock?.retention !== undefined || requestedLock?.legalHold !== undefined
+      ? { lock: requestedLock as ObjectLock }
+      : {}),
   };
   await ctx.meta.createUpload(upload);
   return upload;
@@ -350,6 +358,7 @@ function composeObject(
   parts: Map<number, PartRecord>,
   chosen: CompletedPart[],
   nowMs: number,
+  lock: ObjectLock | undefined,
 ): NewObjectVersion {
   const manifest: ManifestEntry[] = [];
   const md5s: Buffer[] = [];
@@ -418,6 +427,7 @@ function composeObject(
     manifest,
     partSizes,
     ...(upload.sse !== undefined ? { sse: upload.sse } : {}),
+    ...(lock !== undefined ? { lock } : {}),
   };
 }
 
@@ -468,13 +478,15 @@ export async function completeMultipartUpload(
     }
   }
   const nowMs = ctx.clock.nowMs();
+  // The object's lock: what Initiate asked for, else the bucket's default retention from now.
+  const lock = await lockForWrite(ctx, bucket, (await ctx.meta.getUpload(input.uploadId))?.lock);
   try {
     const result = await ctx.meta.completeUpload({
       uploadId: input.uploadId,
       bucketId: bucket.id,
       key: input.key,
       nowMs,
-      compose: (upload, parts) => composeObject(upload, parts, input.parts, nowMs),
+      compose: (upload, parts) => composeObject(upload, parts, input.parts, nowMs, lock),
     });
     return { bucket, result };
   } catch (err) {

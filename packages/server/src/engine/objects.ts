@@ -1,12 +1,19 @@
 import type { Readable, Writable } from 'node:stream';
 import { S3Error } from '@coffer/protocol';
-import type { BucketRecord, ObjectVersion, Sse } from '../stores/types.js';
+import {
+  type BucketRecord,
+  type DeleteObjectInput,
+  type ObjectVersion,
+  type Sse,
+  StoreError,
+} from '../stores/types.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, etagListMatches, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
 import { taggingFromHeader } from './tags.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
@@ -22,6 +29,8 @@ export interface ObjectAttributes {
   acl?: string;
   /** x-cos-/x-amz-server-side-encryption: seal the bytes (else the bucket's default encryption decides). */
   sse?: Sse;
+  /** x-amz-object-lock-*: retention and legal hold of the new version (else the bucket's default retention). */
+  lock?: RequestedLock;
 }
 
 export interface PutObjectInput extends ObjectAttributes {
@@ -56,6 +65,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   const tagging = taggingFromHeader(input.tagging);
   const bucket = await requireBucket(ctx, input.bucket);
   const sse = await writeEncryption(ctx, bucket, input.sse);
+  const lock = await lockForWrite(ctx, bucket, input.lock);
   const blob = await writeBlob(
     ctx,
     input.body,
@@ -85,6 +95,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
         ...(input.acl !== undefined ? { acl: input.acl } : {}),
         manifest: blob.manifest,
         ...(sse !== undefined ? { sse } : {}),
+        ...(lock !== undefined ? { lock } : {}),
       },
     });
     return { version, versioned: bucket.versioning !== '' };
@@ -254,22 +265,33 @@ export function resolveRange(range: ByteRange, size: number): { start: number; e
 /** DELETE Object. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html */
 export async function deleteObject(
   ctx: EngineContext,
-  input: { bucket: string; key: string; versionId?: string; actor: Actor },
+  input: { bucket: string; key: string; versionId?: string; actor: Actor; bypassGovernance?: boolean },
 ): Promise<{ versionId?: string; deleteMarker: boolean; versioned: boolean }> {
   const bucket = await requireBucket(ctx, input.bucket);
   validateKey(input.key);
-  const result = await ctx.meta.deleteObject({
+  const result = await deleteUnlessLocked(ctx, {
     bucketId: bucket.id,
     key: input.key,
     ...(input.versionId !== undefined ? { versionId: input.versionId } : {}),
     nowMs: ctx.clock.nowMs(),
     ownerId: input.actor.ownerId,
+    ...(input.bypassGovernance ? { bypassGovernance: true } : {}),
   });
   return {
     ...(result.versionId !== undefined ? { versionId: result.versionId } : {}),
     deleteMarker: result.deleteMarker,
     versioned: bucket.versioning !== '',
   };
+}
+
+/** The store's delete, with a version an object lock protects reported as 403 AccessDenied. */
+async function deleteUnlessLocked(ctx: EngineContext, input: DeleteObjectInput) {
+  try {
+    return await ctx.meta.deleteObject(input);
+  } catch (err) {
+    if (err instanceof StoreError && err.reason === 'locked') throw lockedError();
+    throw err;
+  }
 }
 
 export type DeleteObjectsResult =
@@ -285,6 +307,7 @@ export async function deleteObjects(
   bucketName: string,
   items: { key: string; versionId?: string }[],
   actor: Actor,
+  bypassGovernance = false,
 ): Promise<DeleteObjectsResult[]> {
   const bucket = await requireBucket(ctx, bucketName);
   const nowMs = ctx.clock.nowMs();
@@ -292,12 +315,13 @@ export async function deleteObjects(
     items.map(async ({ key, versionId }): Promise<DeleteObjectsResult> => {
       try {
         validateKey(key);
-        const r = await ctx.meta.deleteObject({
+        const r = await deleteUnlessLocked(ctx, {
           bucketId: bucket.id,
           key,
           ...(versionId !== undefined ? { versionId } : {}),
           nowMs,
           ownerId: actor.ownerId,
+          ...(bypassGovernance ? { bypassGovernance: true } : {}),
         });
         return {
           key,

@@ -677,6 +677,77 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
       });
     });
 
+    describe('object lock', () => {
+      const DAY = 86_400_000;
+
+      it('keeps retention and legal hold, and refuses to delete a protected version (GOVERNANCE yields to bypass)', async () => {
+        await store.setBucketVersioning(bucket.id, 'Enabled');
+        const retention = { mode: 'GOVERNANCE' as const, untilMs: 10 * DAY };
+        const v = await put('k', { lock: { retention } });
+        expect((await store.getObject(bucket.id, 'k'))!.lock).toEqual({ retention });
+        const remove = (nowMs: number, bypassGovernance = false) =>
+          store.deleteObject({
+            bucketId: bucket.id,
+            key: 'k',
+            versionId: v.versionId,
+            nowMs,
+            ownerId: 'o',
+            bypassGovernance,
+          });
+        await expect(remove(DAY)).rejects.toMatchObject({ reason: 'locked' });
+        // A plain delete adds a marker: allowed.
+        const marker = await store.deleteObject({ bucketId: bucket.id, key: 'k', nowMs: DAY, ownerId: 'o' });
+        expect(marker.createdDeleteMarker).toBe(true);
+        expect(await store.setObjectLock(bucket.id, 'k', marker.versionId!, () => ({}))).toBe(false);
+
+        // The update sees the version as stored and may refuse.
+        await expect(
+          store.setObjectLock(bucket.id, 'k', v.versionId, () => {
+            throw new StoreError('locked', 'no');
+          }),
+        ).rejects.toMatchObject({ reason: 'locked' });
+        expect(
+          await store.setObjectLock(bucket.id, 'k', v.versionId, (current) => ({ ...current.lock, legalHold: true })),
+        ).toBe(true);
+        expect((await store.getObject(bucket.id, 'k', v.versionId))!.lock).toEqual({ retention, legalHold: true });
+        await expect(remove(DAY, true)).rejects.toMatchObject({ reason: 'locked' });
+        await expect(remove(11 * DAY)).rejects.toMatchObject({ reason: 'locked' });
+        expect(
+          await store.setObjectLock(bucket.id, 'k', v.versionId, (current) => ({ ...current.lock, legalHold: false })),
+        ).toBe(true);
+        await remove(DAY, true);
+        expect(await store.getObject(bucket.id, 'k', v.versionId)).toBeUndefined();
+      });
+
+      it('COMPLIANCE holds until its date, bypass or not; lifecycle batches skip protected versions', async () => {
+        await store.setBucketVersioning(bucket.id, 'Enabled');
+        const old = await put('k', { lock: { retention: { mode: 'COMPLIANCE', untilMs: 10 * DAY } } });
+        await put('k');
+        await expect(
+          store.deleteObject({
+            bucketId: bucket.id,
+            key: 'k',
+            versionId: old.versionId,
+            nowMs: DAY,
+            ownerId: 'o',
+            bypassGovernance: true,
+          }),
+        ).rejects.toMatchObject({ reason: 'locked' });
+        const batch = async (nowMs: number) =>
+          store.applyLifecycleBatch({
+            bucketId: bucket.id,
+            nowMs,
+            actions: [{ kind: 'delete-version', key: 'k', versionId: old.versionId, seq: old.seq }],
+            runId: await store.startLifecycleRun(nowMs, '{}'),
+            state: '{}',
+          });
+        await batch(5 * DAY);
+        expect(await store.getObject(bucket.id, 'k', old.versionId)).toBeDefined();
+        await batch(11 * DAY);
+        expect(await store.getObject(bucket.id, 'k', old.versionId)).toBeUndefined();
+      });
+    });
+
     describe('lifecycle batches', () => {
       async function apply(actions: LifecycleAction[]) {
         const runId = await store.startLifecycleRun(1, '{}');

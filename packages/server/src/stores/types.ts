@@ -40,6 +40,18 @@ export interface ManifestEntry {
 /** Server-side encryption with keys Coffer manages (SSE-S3 / SSE-COS): the only algorithm is AES256. */
 export type Sse = 'AES256';
 
+/** Object lock retention of a version (S3 Object Lock / COS object lock). */
+export interface Retention {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  untilMs: number;
+}
+
+/** A version's object lock state: retention and legal hold (undefined: never set). */
+export interface ObjectLock {
+  retention?: Retention;
+  legalHold?: boolean;
+}
+
 /** An object version as stored: a real version or a delete marker. */
 export interface ObjectVersion {
   bucketId: number;
@@ -78,6 +90,8 @@ export interface ObjectVersion {
   partSizes?: number[];
   /** Server-side encryption the version was written with (every blob of its manifest sealed). */
   sse?: Sse;
+  /** Object lock: while retained or held, the version cannot be deleted. */
+  lock?: ObjectLock;
 }
 
 /** A new version as the engine hands it to the store: everything but what the store assigns. */
@@ -108,6 +122,8 @@ export interface DeleteObjectInput {
   versionId?: string;
   nowMs: number;
   ownerId: string;
+  /** x-amz-bypass-governance-retention, from a caller allowed to: a GOVERNANCE retention does not stop it. */
+  bypassGovernance?: boolean;
 }
 
 export interface DeleteObjectResult {
@@ -181,6 +197,8 @@ export interface UploadRecord {
   checksumAlgorithm?: string;
   /** Server-side encryption of the object to be: its parts are written sealed. */
   sse?: Sse;
+  /** Object lock asked for at initiation, given to the object at Complete. */
+  lock?: ObjectLock;
 }
 
 export interface PartRecord {
@@ -317,7 +335,7 @@ export interface UserPolicyRecord {
 /** Thrown by stores, translated by the engine. Stores never throw S3Errors of their own. */
 export class StoreError extends Error {
   constructor(
-    readonly reason: 'not-found' | 'conflict' | 'not-empty' | 'has-uploads' | 'limit-exceeded',
+    readonly reason: 'not-found' | 'conflict' | 'not-empty' | 'has-uploads' | 'limit-exceeded' | 'locked',
     message: string,
   ) {
     super(message);
@@ -360,6 +378,17 @@ export interface MetadataStore {
    * Last-Modified, not which version is latest. False when no such version, or it is a delete marker.
    */
   setObjectTagging(bucketId: number, key: string, versionId: string, tagging: string | null): Promise<boolean>;
+  /**
+   * Replaces a version's object lock state with what `update` makes of the version as stored, inside
+   * the transaction (`update` throws to refuse the change). False when the version does not exist or
+   * is a delete marker.
+   */
+  setObjectLock(
+    bucketId: number,
+    key: string,
+    versionId: string,
+    update: (current: ObjectVersion) => ObjectLock,
+  ): Promise<boolean>;
   /** Latest, non-deleted versions in UTF-8 byte order of key; O(page), folding delimited prefixes by seeking. */
   listObjects(bucketId: number, query: ListObjectsQuery): Promise<ListObjectsPage>;
   /** Every version and delete marker, keys in byte order, newest version first within a key. */

@@ -247,4 +247,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE objects ADD COLUMN sse TEXT;
   ALTER TABLE uploads ADD COLUMN sse TEXT;
   `,
+  // 8: object lock (WORM). A version's retention (mode GOVERNANCE or COMPLIANCE, retain-until time)
+  // and legal hold (NULL: never set, 0 off, 1 on); an upload's, given at initiation, for Complete.
+  `
+  ALTER TABLE objects ADD COLUMN lock_mode TEXT;
+  ALTER TABLE objects ADD COLUMN lock_until_ms INTEGER;
+  ALTER TABLE objects ADD COLUMN legal_hold INTEGER;
+  ALTER TABLE uploads ADD COLUMN lock_mode TEXT;
+  ALTER TABLE uploads ADD COLUMN lock_until_ms INTEGER;
+  ALTER TABLE uploads ADD COLUMN legal_hold INTEGER;
+  `,
 ];

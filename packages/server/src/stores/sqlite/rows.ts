@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { type LockColumns, lockFromColumns } from '../object-lock.js';
 import type {
   AccessKeyRecord,
   BucketRecord,
   ManifestEntry,
+  ObjectLock,
   ObjectSummary,
   ObjectVersion,
   PartRecord,
@@ -40,6 +42,10 @@ export interface ObjectRow {
   part_sizes: string | null;
   /** Added by migration 7. */
   sse: string | null;
+  /** Added by migration 8. */
+  lock_mode: string | null;
+  lock_until_ms: number | null;
+  legal_hold: number | null;
 }
 
 export type SummaryRow = Pick<
@@ -105,7 +111,13 @@ export function toVersion(row: ObjectRow): ObjectVersion {
     manifest: decodeManifest(row.manifest),
     ...(row.part_sizes !== null ? { partSizes: decodePartSizes(row.part_sizes) } : {}),
     ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
+    ...withLock(row),
   };
+}
+
+function withLock(row: LockColumns): { lock?: ObjectLock } {
+  const lock = lockFromColumns(row);
+  return lock ? { lock } : {};
 }
 
 /** Part sizes are stored as decimal numbers joined by ','. */
@@ -165,6 +177,10 @@ export interface UploadRow {
   checksum_algorithm: string | null;
   /** Added by migration 7. */
   sse: string | null;
+  /** Added by migration 8. */
+  lock_mode: string | null;
+  lock_until_ms: number | null;
+  legal_hold: number | null;
 }
 
 export interface PartRow {
@@ -192,6 +208,7 @@ export function toUpload(row: UploadRow): UploadRecord {
     ...(row.acl !== null ? { acl: row.acl } : {}),
     ...(row.checksum_algorithm !== null ? { checksumAlgorithm: row.checksum_algorithm } : {}),
     ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
+    ...withLock(row),
   };
 }
 

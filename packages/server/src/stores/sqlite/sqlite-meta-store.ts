@@ -2,6 +2,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { compareKeys, prefixSuccessor } from '../keys.js';
 import { type ScanFrom, type ScannedPage, scanListing } from '../listing.js';
+import { lockColumns, lockForbidsDeletion, lockFromColumns } from '../object-lock.js';
 import {
   type AccessKeyRecord,
   type BucketRecord,
@@ -26,6 +27,7 @@ import {
   type ManifestEntry,
   type MetadataStore,
   type NewBucket,
+  type ObjectLock,
   type ObjectSummary,
   type ObjectVersion,
   type PutPartInput,
@@ -251,6 +253,9 @@ export class SqliteMetaStore implements MetadataStore {
       if (input.versionId !== undefined) {
         const row = this.#stmt.byVersion.get(bucketId, key, input.versionId) as ObjectRow | undefined;
         if (!row) return { versionId: input.versionId, deleteMarker: false, createdDeleteMarker: false };
+        if (lockForbidsDeletion(lockFromColumns(row), input.nowMs, input.bypassGovernance)) {
+          throw new StoreError('locked', `version ${input.versionId} of ${key} is locked`);
+        }
         this.#removeRow(row, input.nowMs);
         if (row.is_latest) {
           const next = this.#stmt.newest.get(bucketId, key) as { id: number } | undefined;
@@ -289,6 +294,20 @@ export class SqliteMetaStore implements MetadataStore {
           ? s.setAclLatest.run(acl, bucketId, key)
           : s.setAclVersion.run(acl, bucketId, key, versionId);
       return result.changes === 1;
+    });
+  }
+
+  setObjectLock(
+    bucketId: number,
+    key: string,
+    versionId: string,
+    update: (current: ObjectVersion) => ObjectLock,
+  ): Promise<boolean> {
+    return this.#writes.run(() => {
+      const row = this.#stmt.byVersion.get(bucketId, key, versionId) as ObjectRow | undefined;
+      if (!row || row.is_delete_marker) return false;
+      const lock = update(toVersion(row));
+      return this.#stmt.setLock.run(...lockColumns(lock), bucketId, key, versionId).changes === 1;
     });
   }
 
@@ -419,6 +438,7 @@ export class SqliteMetaStore implements MetadataStore {
         u.acl ?? null,
         u.checksumAlgorithm ?? null,
         u.sse ?? null,
+        ...lockColumns(u.lock),
       );
     });
   }
@@ -664,7 +684,8 @@ export class SqliteMetaStore implements MetadataStore {
         // null version under the same id.
         if (!row || row.seq !== action.seq) continue;
         if (action.kind === 'delete-version') {
-          if (row.is_latest) continue;
+          // Object lock: a retained or held version outlives every lifecycle rule.
+          if (row.is_latest || lockForbidsDeletion(lockFromColumns(row), nowMs)) continue;
           this.#removeRow(row, nowMs);
           counts.versionsDeleted++;
         } else if (action.kind === 'remove-marker') {
@@ -952,6 +973,7 @@ export class SqliteMetaStore implements MetadataStore {
       encodeManifest(v.manifest),
       encodePartSizes(v.partSizes),
       v.sse ?? null,
+      ...lockColumns(v.lock),
     );
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }

@@ -49,8 +49,8 @@ export function prepareStatements(db: Database.Database) {
     insertObject:
       p(`INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, is_delete_marker, size, etag, crc64,
       last_modified_ms, storage_class, object_type, owner_id, content_headers, user_meta, checksums, tagging, acl, manifest,
-      part_sizes, sse)
-      VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      part_sizes, sse, lock_mode, lock_until_ms, legal_hold)
+      VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteObject: p('DELETE FROM objects WHERE id = ?'),
 
     currentGt: p(`${current} AND key > ? ORDER BY key LIMIT ?`),
@@ -95,7 +95,8 @@ export function prepareStatements(db: Database.Database) {
 
     insertUpload:
       p(`INSERT INTO uploads (upload_id, bucket_id, key, initiated_ms, owner_id, storage_class, content_headers,
-      user_meta, tagging, acl, checksum_algorithm, sse) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      user_meta, tagging, acl, checksum_algorithm, sse, lock_mode, lock_until_ms, legal_hold)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     uploadById: p('SELECT * FROM uploads WHERE upload_id = ?'),
     uploadByRow: p('SELECT * FROM uploads WHERE id = ?'),
     deleteUpload: p('DELETE FROM uploads WHERE id = ?'),
@@ -141,6 +142,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     setAclVersion: p(
       'UPDATE objects SET acl = ? WHERE bucket_id = ? AND key = ? AND version_id = ? AND is_delete_marker = 0',
+    ),
+    setLock: p(
+      'UPDATE objects SET lock_mode = ?, lock_until_ms = ?, legal_hold = ? WHERE bucket_id = ? AND key = ? AND version_id = ?',
     ),
     setTagging: p(
       'UPDATE objects SET tagging = ? WHERE bucket_id = ? AND key = ? AND version_id = ? AND is_delete_marker = 0',
