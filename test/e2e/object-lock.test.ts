@@ -54,6 +54,10 @@ describe('object lock', () => {
 
   const inDays = (days: number) => new Date(clock.now + days * DAY_MS);
 
+  /** PUT key `k` with a retention. */
+  const putRetained = (Bucket: string, mode: 'GOVERNANCE' | 'COMPLIANCE', until: Date, Body = 'x') =>
+    s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body, ObjectLockMode: mode, ObjectLockRetainUntilDate: until }));
+
   async function versionsOf(Bucket: string, Key: string): Promise<string[]> {
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: Key }));
     return (listed.Versions ?? []).map((v) => v.VersionId!);
@@ -79,19 +83,10 @@ describe('object lock', () => {
       status: 404,
       code: 'ObjectLockConfigurationNotFoundError',
     });
-    expect(
-      await sdkError(
-        s3.send(
-          new PutObjectCommand({
-            Bucket,
-            Key: 'k',
-            Body: 'x',
-            ObjectLockMode: 'GOVERNANCE',
-            ObjectLockRetainUntilDate: inDays(1),
-          }),
-        ),
-      ),
-    ).toMatchObject({ status: 400, code: 'InvalidRequest' });
+    expect(await sdkError(putRetained(Bucket, 'GOVERNANCE', inDays(1), 'x'))).toMatchObject({
+      status: 400,
+      code: 'InvalidRequest',
+    });
     expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket, Key: 'k' })))).toMatchObject({ status: 404 });
     await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x' }));
     expect(
@@ -121,15 +116,7 @@ describe('object lock', () => {
   it('GOVERNANCE: the version cannot be deleted, except with x-amz-bypass-governance-retention; a plain DELETE adds a marker', async () => {
     const Bucket = await lockedBucket('lock-gov');
     const until = inDays(2);
-    const put = await s3.send(
-      new PutObjectCommand({
-        Bucket,
-        Key: 'k',
-        Body: 'kept',
-        ObjectLockMode: 'GOVERNANCE',
-        ObjectLockRetainUntilDate: until,
-      }),
-    );
+    const put = await putRetained(Bucket, 'GOVERNANCE', until, 'kept');
     const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'k' }));
     expect(head.ObjectLockMode).toBe('GOVERNANCE');
     expect(head.ObjectLockRetainUntilDate?.getTime()).toBe(until.getTime());
@@ -164,15 +151,7 @@ describe('object lock', () => {
 
   it('x-amz-bypass-governance-retention needs s3:BypassGovernanceRetention: a sub-user without it is refused', async () => {
     const Bucket = await lockedBucket('lock-bypass');
-    const put = await s3.send(
-      new PutObjectCommand({
-        Bucket,
-        Key: 'k',
-        Body: 'x',
-        ObjectLockMode: 'GOVERNANCE',
-        ObjectLockRetainUntilDate: inDays(1),
-      }),
-    );
+    const put = await putRetained(Bucket, 'GOVERNANCE', inDays(1), 'x');
     const statement = (actions: string[]) => ({
       Version: '2012-10-17',
       Statement: [
@@ -199,15 +178,7 @@ describe('object lock', () => {
 
   it('COMPLIANCE: nothing deletes the version or shortens its retention; extending it works', async () => {
     const Bucket = await lockedBucket('lock-comp');
-    const put = await s3.send(
-      new PutObjectCommand({
-        Bucket,
-        Key: 'k',
-        Body: 'kept',
-        ObjectLockMode: 'COMPLIANCE',
-        ObjectLockRetainUntilDate: inDays(2),
-      }),
-    );
+    const put = await putRetained(Bucket, 'COMPLIANCE', inDays(2), 'kept');
     expect(
       await sdkError(
         s3.send(
@@ -361,15 +332,7 @@ describe('object lock', () => {
 
   it('lifecycle leaves retained versions alone until the retention ends', async () => {
     const Bucket = await lockedBucket('lock-lifecycle');
-    const first = await s3.send(
-      new PutObjectCommand({
-        Bucket,
-        Key: 'k',
-        Body: 'v1',
-        ObjectLockMode: 'COMPLIANCE',
-        ObjectLockRetainUntilDate: inDays(10),
-      }),
-    );
+    const first = await putRetained(Bucket, 'COMPLIANCE', inDays(10), 'v1');
     const second = await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'v2' }));
     await s3.send(
       new PutBucketLifecycleConfigurationCommand({
