@@ -24,6 +24,7 @@ const SECTIONS: [section: string, checks: number][] = [
   ['versioning', 11],
   ['access', 26],
   ['lifecycle', 7],
+  ['encryption_and_lock', 15],
 ];
 
 describe('boto3 1.26 (path style)', () => {

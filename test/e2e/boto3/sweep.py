@@ -446,8 +446,46 @@ def lifecycle():
           ('NoSuchLifecycleConfiguration', 404))
 
 
+def encryption_and_lock():
+    b = bucket('boto-sse')
+    r = s3.put_object(Bucket=b, Key='enc', Body=b'secret', ServerSideEncryption='AES256')
+    check('PUT answers AES256', r.get('ServerSideEncryption'), 'AES256')
+    check('HEAD answers AES256', s3.head_object(Bucket=b, Key='enc').get('ServerSideEncryption'), 'AES256')
+    check('GET reads the plaintext', s3.get_object(Bucket=b, Key='enc')['Body'].read(), b'secret')
+    check('aws:kms is not served', outcome(s3.put_object, Bucket=b, Key='kms', Body=b'x', ServerSideEncryption='aws:kms'),
+          ('NotImplemented', 501))
+    check('SSE-C is not served', outcome(s3.put_object, Bucket=b, Key='ssec', Body=b'x', SSECustomerAlgorithm='AES256',
+                                         SSECustomerKey='k' * 32), ('NotImplemented', 501))
+    s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={'Rules': [
+        {'ApplyServerSideEncryptionByDefault': {'SSEAlgorithm': 'AES256'}}]})
+    rules = s3.get_bucket_encryption(Bucket=b)['ServerSideEncryptionConfiguration']['Rules']
+    check('default encryption reads back', rules[0]['ApplyServerSideEncryptionByDefault']['SSEAlgorithm'], 'AES256')
+    check('default encryption applies', s3.put_object(Bucket=b, Key='d', Body=b'x').get('ServerSideEncryption'), 'AES256')
+    s3.delete_bucket_encryption(Bucket=b)
+    check('default encryption deleted', outcome(s3.get_bucket_encryption, Bucket=b),
+          ('ServerSideEncryptionConfigurationNotFoundError', 404))
+
+    lb = f'boto-lock-{uuid.uuid4().hex[:8]}'
+    s3.create_bucket(Bucket=lb, ObjectLockEnabledForBucket=True)
+    check('lock bucket is versioned', s3.get_bucket_versioning(Bucket=lb).get('Status'), 'Enabled')
+    check('lock configuration', s3.get_object_lock_configuration(Bucket=lb)['ObjectLockConfiguration']['ObjectLockEnabled'],
+          'Enabled')
+    until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+    v = s3.put_object(Bucket=lb, Key='k', Body=b'x', ObjectLockMode='GOVERNANCE', ObjectLockRetainUntilDate=until)
+    check('HEAD reports the retention', s3.head_object(Bucket=lb, Key='k').get('ObjectLockMode'), 'GOVERNANCE')
+    check('a retained version cannot be deleted', outcome(s3.delete_object, Bucket=lb, Key='k', VersionId=v['VersionId']),
+          ('AccessDenied', 403))
+    s3.put_object_legal_hold(Bucket=lb, Key='k', VersionId=v['VersionId'], LegalHold={'Status': 'ON'})
+    check('legal hold reads back', s3.get_object_legal_hold(Bucket=lb, Key='k')['LegalHold']['Status'], 'ON')
+    check('a held version resists the bypass', outcome(s3.delete_object, Bucket=lb, Key='k', VersionId=v['VersionId'],
+                                                       BypassGovernanceRetention=True), ('AccessDenied', 403))
+    s3.put_object_legal_hold(Bucket=lb, Key='k', VersionId=v['VersionId'], LegalHold={'Status': 'OFF'})
+    check('GOVERNANCE yields to the bypass', outcome(s3.delete_object, Bucket=lb, Key='k', VersionId=v['VersionId'],
+                                                     BypassGovernanceRetention=True), ('OK', 204))
+
+
 SECTIONS = {f.__name__: f for f in [buckets, objects, conditional_writes, listing, copy_and_tags, multipart, versioning,
-                                     access, lifecycle]}
+                                     access, lifecycle, encryption_and_lock]}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in SECTIONS:
