@@ -1,6 +1,6 @@
 /**
- * Against a tiny fake COS route: restoreObject (POST ?restore; Coffer answers 501 NotImplemented, it has no
- * archive tier), and the wire form of temporary keys from getAuthorization (sdk-objects.test.ts uses Coffer's own
+ * Against a tiny fake COS route: restoreObject (POST ?restore: the exact request and COS's answer; against Coffer
+ * in sdk-parity.test.ts and archive-restore.test.ts), and the wire form of temporary keys from getAuthorization (sdk-objects.test.ts uses Coffer's own
  * STS). Each call is made through Tencent's cos-nodejs-sdk-v5 and through @coffer/sdk, and the requests on the wire
  * and the results are compared.
  */

@@ -3,6 +3,7 @@ import type { Preconditions } from '../engine/conditions.js';
 import type { ByteRange } from '../engine/objects.js';
 import type { RequestContext } from '../http/request-context.js';
 import { expirationHeaders, setObjectHeaders } from './object-headers.js';
+import { restoreHeaders } from './object-restore.js';
 
 /**
  * A Range header as S3 reads it: one range, `bytes=a-b`, `bytes=a-` or `bytes=-n`. Anything else
@@ -96,6 +97,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     checksumMode: ctx.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && !result.range,
   });
   for (const [name, value] of Object.entries(await expirationHeaders(ctx, version))) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(restoreHeaders(version, ctx.engine.nowMs()))) res.setHeader(name, value);
   for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = ctx.param(param);
     if (value !== undefined) res.setHeader(header, value);

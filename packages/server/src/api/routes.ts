@@ -18,6 +18,7 @@ import { deleteObject, deleteObjects } from './object-delete.js';
 import { getObject } from './object-get.js';
 import * as objectLock from './object-lock.js';
 import { putObject } from './object-put.js';
+import { restoreObject } from './object-restore.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import { postObject } from './post-object.js';
 import * as referer from './referer.js';
@@ -147,6 +148,7 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'bucket GET requestPayment': ['GetBucketRequestPayment', unserved.getBucketRequestPayment],
   'object GET attributes': ['GetObjectAttributes', getObjectAttributes],
   'object POST append': ['AppendObject', appendObject],
+  'object POST restore': ['RestoreObject', restoreObject],
   'object PUT': ['PutObject', putObject],
   'object GET': ['GetObject', getObject],
   'object HEAD': ['HeadObject', getObject],

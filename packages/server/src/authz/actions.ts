@@ -67,6 +67,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
     target: 'bucket',
     acl: 'OWNER',
   },
+  RestoreObject: { cos: 'PostObjectRestore', s3: 'RestoreObject', target: 'object', acl: 'OWNER' },
   GetObjectRetention: { cos: 'GetObjectRetention', s3: 'GetObjectRetention', target: 'object', acl: 'OWNER' },
   PutObjectRetention: { cos: 'PutObjectRetention', s3: 'PutObjectRetention', target: 'object', acl: 'OWNER' },
   GetObjectLegalHold: { cos: 'GetObjectLegalHold', s3: 'GetObjectLegalHold', target: 'object', acl: 'OWNER' },

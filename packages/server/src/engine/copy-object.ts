@@ -1,5 +1,6 @@
 import { S3Error } from '@coffer/protocol';
 import { type BucketRecord, type ObjectVersion, StoreError } from '../stores/types.js';
+import { requireReadable } from './archive.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
@@ -61,6 +62,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
   const bucket = input.bucket === input.source.bucket ? sourceBucket : await requireBucket(ctx, input.bucket);
   const source = await findCopySource(ctx, sourceBucket, input.source);
   checkPreconditions(input.sourceConditions, source, 'copy');
+  requireReadable(ctx, source);
   const storageClass = normalizeStorageClass(input.attributes.storageClass);
   const replace = input.metadataDirective === 'REPLACE';
   const sameObject =

@@ -11,6 +11,7 @@ import type {
 } from '../stores/types.js';
 import * as access from './access.js';
 import { type AppendObjectInput, appendObject } from './append.js';
+import * as archive from './archive.js';
 import * as bucketConfigs from './bucket-configs.js';
 import * as buckets from './buckets.js';
 import { type Actor, requireBucket } from './buckets.js';
@@ -92,6 +93,10 @@ export class Engine {
     const bucket = await requireBucket(this.ctx, name);
     await objectLock.checkVersioningChange(this.ctx, bucket, status);
     await this.ctx.meta.setBucketVersioning(bucket.id, status);
+  }
+
+  restoreObject(input: Parameters<typeof archive.restoreObject>[1]) {
+    return archive.restoreObject(this.ctx, input);
   }
 
   // object lock

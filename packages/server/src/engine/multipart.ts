@@ -18,6 +18,7 @@ import {
   StoreError,
   type UploadRecord,
 } from '../stores/types.js';
+import { requireReadable } from './archive.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
@@ -273,6 +274,7 @@ export async function uploadPartCopy(
   const sourceBucket = await requireBucket(ctx, input.source.bucket);
   const source = await findObject(ctx, sourceBucket, input.source.key, input.source.versionId);
   checkPreconditions(input.sourceConditions, source, 'copy');
+  requireReadable(ctx, source);
   const { start, end } = input.range ? copyRange(input.range, source.size) : { start: 0, end: source.size - 1 };
   if (end - start + 1 > MAX_PART_SIZE_BYTES) {
     throw new S3Error('EntityTooLarge', `A part can be at most ${MAX_PART_SIZE_BYTES} bytes.`);

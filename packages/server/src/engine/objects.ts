@@ -7,6 +7,7 @@ import {
   type Sse,
   StoreError,
 } from '../stores/types.js';
+import { requireReadable } from './archive.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, etagListMatches, type Preconditions } from './conditions.js';
@@ -201,6 +202,7 @@ export async function getObject(ctx: EngineContext, input: GetObjectInput): Prom
   const bucket = await requireBucket(ctx, input.bucket);
   const version = await findObject(ctx, bucket, input.key, input.versionId);
   if (input.conditions) checkPreconditions(input.conditions, version, 'read');
+  if (!input.headOnly) requireReadable(ctx, version);
   const part = input.partNumber !== undefined ? partRange(version, input.partNumber) : undefined;
   let range: { start: number; end: number } | undefined;
   // An empty part is an empty body, not a range (no Content-Range can describe it).

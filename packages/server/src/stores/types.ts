@@ -92,6 +92,8 @@ export interface ObjectVersion {
   sse?: Sse;
   /** Object lock: while retained or held, the version cannot be deleted. */
   lock?: ObjectLock;
+  /** An archived version's restored copy is readable until then (POST Object restore). */
+  restoredUntilMs?: number;
 }
 
 /** A new version as the engine hands it to the store: everything but what the store assigns. */
@@ -378,6 +380,8 @@ export interface MetadataStore {
    * Last-Modified, not which version is latest. False when no such version, or it is a delete marker.
    */
   setObjectTagging(bucketId: number, key: string, versionId: string, tagging: string | null): Promise<boolean>;
+  /** Sets until when an archived version's restored copy is readable. False when no such version (or a marker). */
+  setObjectRestored(bucketId: number, key: string, versionId: string, untilMs: number): Promise<boolean>;
   /**
    * Replaces a version's object lock state with what `update` makes of the version as stored, inside
    * the transaction (`update` throws to refuse the change). False when the version does not exist or

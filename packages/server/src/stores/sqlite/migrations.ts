@@ -257,4 +257,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE uploads ADD COLUMN lock_until_ms INTEGER;
   ALTER TABLE uploads ADD COLUMN legal_hold INTEGER;
   `,
+  // 9: archive restores. Until when a restored copy of an archived version (ARCHIVE, DEEP_ARCHIVE, …)
+  // is readable; NULL: never restored. A transition to another class clears it.
+  `
+  ALTER TABLE objects ADD COLUMN restored_until_ms INTEGER;
+  `,
 ];

@@ -46,6 +46,8 @@ export interface ObjectRow {
   lock_mode: string | null;
   lock_until_ms: number | null;
   legal_hold: number | null;
+  /** Added by migration 9. */
+  restored_until_ms: number | null;
 }
 
 export type SummaryRow = Pick<
@@ -112,6 +114,7 @@ export function toVersion(row: ObjectRow): ObjectVersion {
     ...(row.part_sizes !== null ? { partSizes: decodePartSizes(row.part_sizes) } : {}),
     ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
     ...withLock(row),
+    ...(row.restored_until_ms !== null ? { restoredUntilMs: row.restored_until_ms } : {}),
   };
 }
 

@@ -297,6 +297,10 @@ export class SqliteMetaStore implements MetadataStore {
     });
   }
 
+  setObjectRestored(bucketId: number, key: string, versionId: string, untilMs: number): Promise<boolean> {
+    return this.#writes.run(() => this.#stmt.setRestored.run(untilMs, bucketId, key, versionId).changes === 1);
+  }
+
   setObjectLock(
     bucketId: number,
     key: string,

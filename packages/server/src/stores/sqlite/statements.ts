@@ -149,7 +149,12 @@ export function prepareStatements(db: Database.Database) {
     setTagging: p(
       'UPDATE objects SET tagging = ? WHERE bucket_id = ? AND key = ? AND version_id = ? AND is_delete_marker = 0',
     ),
-    setStorageClass: p('UPDATE objects SET storage_class = ? WHERE bucket_id = ? AND key = ? AND version_id = ?'),
+    setStorageClass: p(
+      'UPDATE objects SET storage_class = ?, restored_until_ms = NULL WHERE bucket_id = ? AND key = ? AND version_id = ?',
+    ),
+    setRestored: p(
+      'UPDATE objects SET restored_until_ms = ? WHERE bucket_id = ? AND key = ? AND version_id = ? AND is_delete_marker = 0',
+    ),
     unfinishedRun: p(
       'SELECT id, started_ms, state FROM lifecycle_runs WHERE finished_ms IS NULL ORDER BY id DESC LIMIT 1',
     ),
