@@ -61,6 +61,11 @@ const subs = [
   'x-id=Foo',
   'torrent',
   'acl=&versionId=x',
+  'encryption',
+  'object-lock',
+  'retention',
+  'retention&versionId=x',
+  'legal-hold',
 ];
 const methods = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'];
 const headerPool: [string, () => string][] = [
@@ -112,6 +117,12 @@ const headerPool: [string, () => string][] = [
   ['content-encoding', () => pick(['aws-chunked', 'gzip', ''])],
   ['x-cos-forbid-overwrite', () => pick(['true', 'x'])],
   ['x-amz-bucket-object-lock-enabled', () => pick(['true'])],
+  ['x-amz-server-side-encryption', () => pick(['AES256', 'aws:kms', 'SM4', 'x', ''])],
+  ['x-cos-server-side-encryption-customer-algorithm', () => pick(['AES256', ''])],
+  ['x-amz-object-lock-mode', () => pick(['GOVERNANCE', 'COMPLIANCE', 'x', ''])],
+  ['x-amz-object-lock-retain-until-date', () => pick(['2099-01-01T00:00:00Z', '2000-01-01T00:00:00Z', 'x', ''])],
+  ['x-amz-object-lock-legal-hold', () => pick(['ON', 'OFF', 'x'])],
+  ['x-amz-bypass-governance-retention', () => pick(['true', 'x'])],
   ['expect', () => pick(['100-continue'])],
 ];
 const bodies: (() => Body)[] = [
@@ -136,6 +147,18 @@ const bodies: (() => Body)[] = [
   () =>
     '--xyz\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\ndata\r\n--xyz--\r\n',
   () => '5;chunk-signature=abc\r\nhello\r\n0;chunk-signature=def\r\n\r\n',
+  () =>
+    '<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>',
+  () => '<ServerSideEncryptionConfiguration><Rule/><Rule/></ServerSideEncryptionConfiguration>',
+  () =>
+    '<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>',
+  () =>
+    '<ObjectLockConfiguration><Rule><DefaultRetention><Years>-1</Years></DefaultRetention></Rule></ObjectLockConfiguration>',
+  () => '<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>2099-01-01T00:00:00Z</RetainUntilDate></Retention>',
+  () => '<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>never</RetainUntilDate></Retention>',
+  () => '<LegalHold><Status>ON</Status></LegalHold>',
+  () => '<RestoreRequest><Days>1</Days><CASJobParameters><Tier>Bulk</Tier></CASJobParameters></RestoreRequest>',
+  () => '<RestoreRequest><Days>99999999999999999999</Days></RestoreRequest>',
 ];
 
 describe('random requests never get a 500', () => {

@@ -118,6 +118,23 @@ describe('anonymous form uploads', () => {
   });
 });
 
+describe('fields that could not be sent back as headers', () => {
+  it.each([
+    ['a Content-Type with CR LF', ['Content-Type', 'text/plain\r\nX-Evil: 1']],
+    ['a metadata name with a space', ['x-amz-meta-a b', 'v']],
+    ['a metadata value with a NUL', ['x-amz-meta-m', 'a\u0000b']],
+  ] as const)('%s: 400 InvalidArgument, nothing stored', async (_label, field) => {
+    const res = await postForm(t, publicBucket, formBody([['key', 'headers.txt'], [...field]], { content: 'x' }));
+    expect(res.status, res.text).toBe(400);
+    expect(xmlText(res.text, 'Code')).toBe('InvalidArgument');
+    await expect(
+      t.s3().send(new HeadObjectCommand({ Bucket: publicBucket, Key: 'headers.txt' })),
+    ).rejects.toMatchObject({
+      name: 'NotFound',
+    });
+  });
+});
+
 describe('authentication errors', () => {
   it('an unknown q-ak is InvalidAccessKeyId', async () => {
     const fields = cosSignedFields(t, policyDoc([])).map(([n, v]): [string, string] => [

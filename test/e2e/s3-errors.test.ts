@@ -175,6 +175,12 @@ describe('S3 errors: codes, statuses, error documents, and no 500 from bad input
   describe('malformed input is a 4xx, never a 500', () => {
     const cases: [label: string, request: () => RawRequest, status: number, code: string][] = [
       [
+        'a response-content-type override with CR LF (it would become a response header)',
+        () => ({ method: 'GET', path: `/${bucket}/k`, query: 'response-content-type=text%0d%0aX-Evil:%201' }),
+        400,
+        'InvalidArgument',
+      ],
+      [
         'bad percent-encoding in the key',
         () => ({ method: 'GET', path: `/${bucket}/%E0%A4%A`, sign: 'none' }),
         400,

@@ -2,7 +2,7 @@ import { S3Error } from '@coffer/protocol';
 import type { Preconditions } from '../engine/conditions.js';
 import type { ByteRange } from '../engine/objects.js';
 import type { RequestContext } from '../http/request-context.js';
-import { expirationHeaders, setObjectHeaders } from './object-headers.js';
+import { checkHeaderValue, expirationHeaders, setObjectHeaders } from './object-headers.js';
 import { restoreHeaders } from './object-restore.js';
 
 /**
@@ -67,6 +67,18 @@ const RESPONSE_OVERRIDES = {
   'response-content-encoding': 'content-encoding',
 } as const;
 
+/** The response-* query overrides as headers, each checked before the object is read. */
+function responseOverrides(ctx: RequestContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = ctx.param(param);
+    if (value === undefined) continue;
+    checkHeaderValue(header, value, param);
+    out[header] = value;
+  }
+  return out;
+}
+
 /**
  * GET and HEAD Object. https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  * The body streams from the blob(s) straight to the socket.
@@ -81,6 +93,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   }
   const range = parseRange(ctx.header('range'));
   const partNumber = partNumberParam(ctx);
+  const overrides = responseOverrides(ctx);
   const result = await ctx.engine.getObject({
     bucket: ctx.bucket,
     key: ctx.key,
@@ -98,10 +111,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   });
   for (const [name, value] of Object.entries(await expirationHeaders(ctx, version))) res.setHeader(name, value);
   for (const [name, value] of Object.entries(restoreHeaders(version, ctx.engine.nowMs()))) res.setHeader(name, value);
-  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
-    const value = ctx.param(param);
-    if (value !== undefined) res.setHeader(header, value);
-  }
+  for (const [header, value] of Object.entries(overrides)) res.setHeader(header, value);
   if (result.partsCount !== undefined) res.setHeader('x-amz-mp-parts-count', result.partsCount);
   if (result.range) {
     res.statusCode = 206;

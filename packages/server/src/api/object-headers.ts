@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, S3Error } from '@coffer/protocol';
 import { parseSse } from '../engine/encryption.js';
 import type { ObjectAttributes } from '../engine/objects.js';
@@ -132,6 +132,22 @@ export function refuseUnservedEncryption(headerNames: Iterable<string>): void {
 /** x-cos-/x-amz-server-side-encryption of a response: the algorithm an object is stored with. */
 export function sseHeaders(sse: Sse | undefined): Record<string, string> {
   return sse === undefined ? {} : { 'x-cos-server-side-encryption': sse, 'x-amz-server-side-encryption': sse };
+}
+
+/**
+ * Refuses a header that could not be sent back in a response (a name that is not a token; a value
+ * with CR, LF, other control characters or code points above U+00FF): a stored or echoed header is
+ * checked before anything is written, so a GET can never fail half-way on it.
+ */
+export function checkHeaderValue(header: string, value: string, argumentName: string): void {
+  try {
+    validateHeaderName(header);
+    validateHeaderValue(header, value);
+  } catch {
+    throw new S3Error('InvalidArgument', `${argumentName} holds characters a header cannot carry.`, {
+      details: { ArgumentName: argumentName, ArgumentValue: value },
+    });
+  }
 }
 
 /** Response headers that name a version, in both families. */

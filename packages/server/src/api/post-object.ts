@@ -9,7 +9,13 @@ import { setPrincipal } from '../http/caller.js';
 import type { RequestContext } from '../http/request-context.js';
 import { quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
 import { FormDataReader, type FormPart, formBoundary } from './form-data.js';
-import { CONTENT_HEADERS, refuseUnservedEncryption, sseHeaders, versionHeaders } from './object-headers.js';
+import {
+  CONTENT_HEADERS,
+  checkHeaderValue,
+  refuseUnservedEncryption,
+  sseHeaders,
+  versionHeaders,
+} from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
 import type { HandlerDeps } from './routes.js';
 
@@ -158,14 +164,21 @@ function limitLength(body: Readable, range: { minBytes: number; maxBytes: number
 /** Object attributes from form fields, named as the headers of a PUT would be (case-insensitively). */
 function formAttributes(ctx: RequestContext, fields: FormFields, bucketOwner: string): ObjectAttributes {
   const contentHeaders: Record<string, string> = {};
+  // Form fields, unlike request headers, may hold any character: what GET will send back as a header is checked.
   for (const name of CONTENT_HEADERS) {
     const value = fields.get(name);
-    if (value !== undefined && value !== '') contentHeaders[name] = value;
+    if (value !== undefined && value !== '') {
+      checkHeaderValue(name, value, name);
+      contentHeaders[name] = value;
+    }
   }
   const userMeta: Record<string, string> = {};
   for (const [name, value] of fields) {
     const prefix = ['x-cos-meta-', 'x-amz-meta-'].find((p) => name.startsWith(p));
-    if (prefix && name.length > prefix.length) userMeta[name.slice(prefix.length)] = value;
+    if (prefix && name.length > prefix.length) {
+      checkHeaderValue(name, value, name);
+      userMeta[name.slice(prefix.length)] = value;
+    }
   }
   const storageClass = fields.get('x-cos-storage-class') ?? fields.get('x-amz-storage-class');
   const canned = fields.get('acl') ?? fields.get('x-cos-acl') ?? fields.get('x-amz-acl');
