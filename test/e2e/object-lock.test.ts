@@ -129,7 +129,19 @@ describe('object lock', () => {
       await sdkError(s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: put.VersionId }))),
     ).toMatchObject({ status: 403, code: 'AccessDenied' });
     expect(await versionsOf(Bucket, 'k')).toEqual([put.VersionId]);
-    // Shortening a GOVERNANCE retention needs the bypass too.
+    // Making a GOVERNANCE retention COMPLIANCE (even for longer), or shortening it, needs the bypass too.
+    expect(
+      await sdkError(
+        s3.send(
+          new PutObjectRetentionCommand({
+            Bucket,
+            Key: 'k',
+            VersionId: put.VersionId,
+            Retention: { Mode: 'COMPLIANCE', RetainUntilDate: inDays(3) },
+          }),
+        ),
+      ),
+    ).toMatchObject({ status: 403, code: 'AccessDenied' });
     expect(
       await sdkError(
         s3.send(

@@ -137,8 +137,9 @@ const PROTECTED = 'Access Denied because object protected by object lock.';
 
 /**
  * Whether a version's retention may become `next`: a COMPLIANCE retention can only be extended and
- * stays COMPLIANCE; a GOVERNANCE one can be extended or made COMPLIANCE, and shortened or removed only
- * with x-amz-bypass-governance-retention (by a caller allowed to).
+ * stays COMPLIANCE; a GOVERNANCE one can be extended, and shortened, removed or changed to another
+ * mode only with x-amz-bypass-governance-retention (by a caller allowed to), as S3 (and Ceph's
+ * conformance tests) have it.
  */
 function checkRetentionChange(
   current: Retention | undefined,
@@ -152,7 +153,7 @@ function checkRetentionChange(
     if (shortens || next?.mode !== 'COMPLIANCE') throw new S3Error('AccessDenied', PROTECTED);
     return;
   }
-  if (shortens && !bypassGovernance) throw new S3Error('AccessDenied', PROTECTED);
+  if ((shortens || next?.mode !== 'GOVERNANCE') && !bypassGovernance) throw new S3Error('AccessDenied', PROTECTED);
 }
 
 interface VersionInput {
