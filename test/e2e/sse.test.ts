@@ -136,11 +136,29 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('<Code>InvalidArgument</Code>');
     expect(bad.text).toContain('<ArgumentName>x-amz-server-side-encryption</ArgumentName>');
+    // Contradictions and unknown methods are 400 (not 501): a KMS key id with AES256, a made-up method.
+    for (const headers of [
+      { 'x-amz-server-side-encryption': 'AES256', 'x-amz-server-side-encryption-aws-kms-key-id': 'fool-me-once' },
+      { 'x-amz-server-side-encryption': 'aes:kms' },
+    ]) {
+      const res = await rawRequest(t, { method: 'PUT', path: `/${b}/bad`, body: 'x', headers });
+      expect(res.status, JSON.stringify(headers)).toBe(400);
+      expect(res.text).toContain('<Code>InvalidArgument</Code>');
+    }
     for (const key of ['kms', 'ssec', 'bad']) {
       expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket: b, Key: key })))).toMatchObject({ status: 404 });
     }
-    // A GET with SSE-C key headers is refused too (the object is not protected by that key).
-    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'plain', Body: 'x' }));
+    // Reads take no encryption headers: x-amz-server-side-encryption is 400 on GET and HEAD (as S3), and
+    // SSE-C key headers are refused too (the object is not protected by that key).
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'plain', Body: 'x', ServerSideEncryption: 'AES256' }));
+    for (const method of ['GET', 'HEAD']) {
+      const res = await rawRequest(t, {
+        method,
+        path: `/${b}/plain`,
+        headers: { 'x-amz-server-side-encryption': 'AES256' },
+      });
+      expect(res.status, method).toBe(400);
+    }
     expect(
       await sdkError(
         s3.send(

@@ -34,6 +34,7 @@ export const S3_ERROR_STATUS = {
   InvalidPolicyDocument: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
+  InvalidRetentionPeriod: 400,
   InvalidStorageClass: 400,
   InvalidTag: 400,
   InvalidToken: 400,

@@ -91,6 +91,17 @@ export async function getObject(ctx: RequestContext): Promise<void> {
       details: { ArgumentName: 'versionId', ArgumentValue: '' },
     });
   }
+  const sse = ctx.vendorHeader('server-side-encryption');
+  if (sse !== undefined) {
+    // What an object is stored with is decided when it is written; S3 refuses the header on reads.
+    throw new S3Error(
+      'InvalidArgument',
+      'The x-amz-server-side-encryption header is not supported for this operation.',
+      {
+        details: { ArgumentName: 'x-amz-server-side-encryption', ArgumentValue: sse },
+      },
+    );
+  }
   const range = parseRange(ctx.header('range'));
   const partNumber = partNumberParam(ctx);
   const overrides = responseOverrides(ctx);

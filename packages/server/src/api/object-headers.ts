@@ -116,16 +116,24 @@ export function readBodyExpectations(ctx: RequestContext): Omit<BodyExpectations
  * clear (a client would believe its key protects the object). Checked for every request.
  */
 const UNSERVED_ENCRYPTION =
-  /^x-(?:amz|cos)-(?:copy-source-)?server-side-encryption-(?:customer-|aws-kms|cos-kms|context)/;
+  /^x-(amz|cos)-(?:copy-source-)?server-side-encryption-(?:customer-|aws-kms|cos-kms|context)/;
 
-export function refuseUnservedEncryption(headerNames: Iterable<string>): void {
-  for (const name of headerNames) {
-    if (UNSERVED_ENCRYPTION.test(name.toLowerCase())) {
-      throw new S3Error(
-        'NotImplemented',
-        `Coffer does not serve ${name}: server-side encryption with customer-provided or KMS keys is not available. Use AES256 (SSE-S3 / SSE-COS).`,
-      );
+export function refuseUnservedEncryption(get: (name: string) => string | undefined, names: Iterable<string>): void {
+  for (const raw of names) {
+    const name = raw.toLowerCase();
+    const match = UNSERVED_ENCRYPTION.exec(name);
+    if (!match) continue;
+    // A KMS key id next to another method is a contradiction, answered as S3 does (400, not 501).
+    const method = get(`x-${match[1]}-server-side-encryption`);
+    if (/-kms-key-id$|-context$/.test(name) && method !== undefined && !/kms/i.test(method)) {
+      throw new S3Error('InvalidArgument', `${name} needs the server-side encryption method aws:kms, not ${method}.`, {
+        details: { ArgumentName: name, ArgumentValue: get(name) ?? '' },
+      });
     }
+    throw new S3Error(
+      'NotImplemented',
+      `Coffer does not serve ${name}: server-side encryption with customer-provided or KMS keys is not available. Use AES256 (SSE-S3 / SSE-COS).`,
+    );
   }
 }
 

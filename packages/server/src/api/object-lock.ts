@@ -119,9 +119,7 @@ export async function putObjectLockConfiguration(ctx: RequestContext): Promise<v
     }
     const period = Number(days ?? years);
     if (!Number.isInteger(period) || period <= 0 || !/^\d+$/.test(days ?? years ?? '')) {
-      throw new S3Error('InvalidArgument', 'Default retention period must be a positive integer value.', {
-        details: { ArgumentName: days !== undefined ? 'Days' : 'Years', ArgumentValue: days ?? years ?? '' },
-      });
+      throw new S3Error('InvalidRetentionPeriod', 'Default retention period must be a positive integer value.');
     }
     config.rule = {
       // COS's DefaultRetention has Days only; its locks behave as COMPLIANCE.

@@ -202,7 +202,7 @@ function formAttributes(ctx: RequestContext, fields: FormFields, bucketOwner: st
     validateTags(tags, 'object');
     tagging = encodeTagging(tags);
   }
-  refuseUnservedEncryption(fields.keys());
+  refuseUnservedEncryption((name) => fields.get(name), fields.keys());
   const sse = parseSse(
     fields.get('x-cos-server-side-encryption') ?? fields.get('x-amz-server-side-encryption'),
     'x-amz-server-side-encryption',

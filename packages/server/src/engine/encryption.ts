@@ -75,6 +75,9 @@ export function rewriteManifest(
   });
 }
 
+/** Encryption methods S3 and COS define that Coffer cannot honour (no key management service; no SM4). */
+const UNSERVED_METHODS = new Set(['aws:kms', 'aws:kms:dsse', 'cos/kms', 'KMS', 'SM4']);
+
 /**
  * Parses an x-cos-/x-amz-server-side-encryption value (or an SSEAlgorithm): only AES256 is served;
  * the KMS modes of S3 and COS and COS's SM4 are 501, anything else 400.
@@ -82,7 +85,7 @@ export function rewriteManifest(
 export function parseSse(value: string | undefined, argumentName: string): Sse | undefined {
   if (value === undefined) return undefined;
   if (value === 'AES256') return 'AES256';
-  if (/kms|^sm4$/i.test(value)) {
+  if (UNSERVED_METHODS.has(value)) {
     throw new S3Error(
       'NotImplemented',
       `Coffer does not serve server-side encryption with ${value}: it has no key management service. Use AES256.`,

@@ -137,7 +137,7 @@ export function createDispatcher(deps: DispatchDeps) {
         await enforceReferer(ctx);
         // POST Object's signature, key and policy are in its body: it authorizes itself once it has read them.
         if (operation !== 'PostObject') await authorizeOperation(ctx, operation);
-        refuseUnservedEncryption(Object.keys(req.headers));
+        refuseUnservedEncryption((name) => ctx?.header(name), Object.keys(req.headers));
         await handler(ctx, { auth: deps.auth });
       }
     } catch (err) {
