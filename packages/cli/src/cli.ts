@@ -65,6 +65,12 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A safety net, not a way of working: one request's stray rejection must not take every other
+  // request (and in-flight writes) down with the process. It is reported loudly; the write protocol
+  // keeps stored data consistent either way.
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`coffer: unhandled rejection (kept serving; please report it): ${String(reason)}\n`);
+  });
 }
 
 function printBanner(server: RunningServer): void {

@@ -13,7 +13,8 @@ export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
   if (text.trim() === '')
     throw new S3Error('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
   cachedPolicy(text, { bucket: bucket.name, appId: ctx.appIdOf(bucket.ownerId) }, 'bucket');
-  await ctx.engine.putBucketPolicy(ctx.bucket, text);
+  const lockOut = ctx.header('x-amz-confirm-remove-self-bucket-access')?.toLowerCase() === 'true';
+  await ctx.engine.putBucketPolicy(ctx.bucket, text, lockOut);
   sendEmpty(ctx, 204);
 }
 

@@ -7,6 +7,7 @@ import { findObject } from './objects.js';
 
 const ACL = 'acl';
 const POLICY = 'policy';
+const POLICY_LOCKOUT = 'policy-lockout';
 
 /** A bucket's ACL: what was set, or `private` for its owner when nothing was. */
 export async function getBucketAcl(ctx: EngineContext, bucket: BucketRecord): Promise<Acl> {
@@ -57,9 +58,25 @@ export async function getBucketPolicy(ctx: EngineContext, bucketName: string): P
   return doc;
 }
 
-export async function putBucketPolicy(ctx: EngineContext, bucketName: string, doc: string | null): Promise<void> {
+/**
+ * Sets (or, with null, deletes) the bucket policy. `lockOutOwner` records S3's
+ * x-amz-confirm-remove-self-bucket-access: without it the owner account's root can always read,
+ * replace and delete the policy, whatever it denies (see selfLockedOut).
+ */
+export async function putBucketPolicy(
+  ctx: EngineContext,
+  bucketName: string,
+  doc: string | null,
+  lockOutOwner = false,
+): Promise<void> {
   const bucket = await requireBucket(ctx, bucketName);
   await ctx.meta.setBucketConfig(bucket.id, POLICY, doc);
+  await ctx.meta.setBucketConfig(bucket.id, POLICY_LOCKOUT, doc !== null && lockOutOwner ? '1' : null);
+}
+
+/** Whether the bucket policy was put with x-amz-confirm-remove-self-bucket-access: true. */
+export async function selfLockedOut(ctx: EngineContext, bucket: BucketRecord): Promise<boolean> {
+  return (await ctx.meta.getBucketConfig(bucket.id, POLICY_LOCKOUT)) !== undefined;
 }
 
 /** What authorization needs to know about a bucket: its record, ACL and policy text (one read each). */

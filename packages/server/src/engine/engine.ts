@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Acl } from '../authz/acl.js';
 import type {
   BlobStore,
+  BucketRecord,
   ListObjectsQuery,
   ListUploadsQuery,
   ListVersionsQuery,
@@ -191,8 +192,11 @@ export class Engine {
   getBucketPolicy(name: string) {
     return access.getBucketPolicy(this.ctx, name);
   }
-  putBucketPolicy(name: string, doc: string | null) {
-    return access.putBucketPolicy(this.ctx, name, doc);
+  putBucketPolicy(name: string, doc: string | null, lockOutOwner = false) {
+    return access.putBucketPolicy(this.ctx, name, doc, lockOutOwner);
+  }
+  selfLockedOut(bucket: BucketRecord) {
+    return access.selfLockedOut(this.ctx, bucket);
   }
   bucketAccess(name: string) {
     return access.bucketAccess(this.ctx, name);

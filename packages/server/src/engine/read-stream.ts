@@ -173,6 +173,9 @@ export async function sendManifestRange(
           written = new Promise<void>((resolve, reject) => {
             out.write(chunk, (err) => (err ? reject(err) : resolve()));
           });
+          // Awaited on the next turn; until then a failed write (client gone) must not count as an
+          // unhandled rejection, which would end the process.
+          written.catch(() => {});
         }
       });
     }

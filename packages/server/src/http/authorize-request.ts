@@ -6,6 +6,8 @@ import { type ConditionContext, type Policy, parsePolicy } from '../authz/policy
 import { decodeTagging, parseTaggingHeader } from '../engine/tags.js';
 import type { RequestContext } from './request-context.js';
 
+const POLICY_OPERATIONS = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy']);
+
 /** Parsed policies by document, so a bucket policy is parsed once, not per request. */
 const parsedPolicies = new Map<string, Policy>();
 const MAX_CACHED_POLICIES = 1000;
@@ -128,6 +130,11 @@ export async function authorizeRequest(ctx: RequestContext, operation: string, t
         ? withExistingTags(conditionContext(ctx), objectAcl?.tagging)
         : {},
   });
+  if (!decision.allowed && ownsBucket && POLICY_OPERATIONS.has(operation) && !caller.sessionPolicy) {
+    // S3: the root of the account that owns the bucket can always read, replace and delete its policy,
+    // whatever the policy denies, unless it was put with x-amz-confirm-remove-self-bucket-access: true.
+    if (!(await ctx.engine.selfLockedOut(access!.bucket))) return;
+  }
   if (!decision.allowed) {
     ctx.log.debug(
       { requestId: ctx.requestId, operation, caller: caller.id ?? 'anonymous', reason: decision.reason },
