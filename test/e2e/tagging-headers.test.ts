@@ -46,10 +46,11 @@ describe('@aws-sdk/client-s3', () => {
         Tagging: `project=coffer&team=storage+core&flag&${encodeURIComponent('中文')}=${encodeURIComponent('a b/c')}`,
       }),
     );
+    // Tag sets come back in key order.
     expect(await tagsOf('put')).toEqual([
+      { Key: 'flag', Value: '' },
       { Key: 'project', Value: 'coffer' },
       { Key: 'team', Value: 'storage core' },
-      { Key: 'flag', Value: '' },
       { Key: '中文', Value: 'a b/c' },
     ]);
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'put' }))).TagCount).toBe(4);
@@ -63,8 +64,8 @@ describe('@aws-sdk/client-s3', () => {
     const CopySource = `${Bucket}/src`;
     await s3.send(new CopyObjectCommand({ Bucket, Key: 'copy-default', CopySource }));
     expect(await tagsOf('copy-default')).toEqual([
-      { Key: 'origin', Value: 'src' },
       { Key: 'n', Value: '1' },
+      { Key: 'origin', Value: 'src' },
     ]);
     await s3.send(
       new CopyObjectCommand({ Bucket, Key: 'copy-copy', CopySource, TaggingDirective: 'COPY', Tagging: 'x=y' }),
@@ -100,8 +101,8 @@ describe('@aws-sdk/client-s3', () => {
       }),
     );
     expect(await tagsOf(Key)).toEqual([
-      { Key: 'stage', Value: 'upload' },
       { Key: 'size', Value: 'small' },
+      { Key: 'stage', Value: 'upload' },
     ]);
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key }))).TagCount).toBe(2);
   });
@@ -118,8 +119,8 @@ describe('cos-nodejs-sdk-v5 (x-cos-tagging)', () => {
       Headers: { 'x-cos-tagging': 'via=cos&n=1' },
     });
     expect((await cos.getObjectTagging({ Bucket, Region: REGION, Key: 'cos-put' })).Tags).toEqual([
-      { Key: 'via', Value: 'cos' },
       { Key: 'n', Value: '1' },
+      { Key: 'via', Value: 'cos' },
     ]);
     const head = await cos.headObject({ Bucket, Region: REGION, Key: 'cos-put' });
     expect(head.headers?.['x-amz-tagging-count']).toBe('2');

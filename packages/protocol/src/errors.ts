@@ -80,6 +80,7 @@ export const S3_ERROR_STATUS = {
   SlowDown: 503,
   TooManyBuckets: 400,
   UnexpectedContent: 400,
+  UnresolvableGrantByEmailAddress: 400,
   XAmzContentSHA256Mismatch: 400,
 } as const satisfies Record<string, number>;
 

@@ -43,9 +43,20 @@ export function requestedAcl(
   return { acl: undefined, given: false };
 }
 
-/** The JSON to store with a new object for the ACL headers of its PUT / copy / initiate (undefined = default). */
-export function objectAclFromHeaders(ctx: RequestContext, bucketOwner: string): string | undefined {
-  const { acl } = requestedAcl(ctx, 'object', ctx.actor.ownerId, bucketOwner);
+/**
+ * The JSON to store with a new object for the ACL headers of its PUT / copy / initiate; undefined =
+ * COS's `default` (the bucket's ACL applies). A write that names no ACL gets the default of the API
+ * its client speaks: COS clients `default`, as COS; S3 clients (SigV4/SigV2) `private`, as S3, where a
+ * bucket's ACL never reaches its objects.
+ */
+export async function objectAclFromHeaders(ctx: RequestContext): Promise<string | undefined> {
+  const owner = ctx.actor.ownerId;
+  // bucket-owner-read / bucket-owner-full-control grant the bucket's owner: only they need it looked up.
+  const bucketOwner = /^bucket-owner-/i.test(ctx.vendorHeader('acl') ?? '')
+    ? (await ctx.engine.headBucket(ctx.bucket)).ownerId
+    : owner;
+  const { acl, given } = requestedAcl(ctx, 'object', owner, bucketOwner);
+  if (!given && ctx.flavor === 's3') return JSON.stringify(cannedAcl('private', 'object', owner));
   return acl && JSON.stringify(acl);
 }
 

@@ -44,9 +44,24 @@ export async function getBucketLocation(ctx: RequestContext): Promise<void> {
   ctx.res.end(xml);
 }
 
-/** A configuration body that must be present. */
-export async function requireXmlBody(ctx: RequestContext, root: string, maxBytes = SMALL_BODY_BYTES) {
+/**
+ * A configuration body that must be present: an empty one is MissingRequestBodyError, or `emptyCode`
+ * where S3 answers otherwise (an empty CompleteMultipartUpload is MalformedXML).
+ */
+export async function requireXmlBody(
+  ctx: RequestContext,
+  root: string,
+  maxBytes = SMALL_BODY_BYTES,
+  emptyCode: 'MissingRequestBodyError' | 'MalformedXML' = 'MissingRequestBodyError',
+) {
   const body = await ctx.readSmallBody(maxBytes);
-  if (body.trim() === '') throw new S3Error('MissingRequestBodyError', 'Request Body is empty.');
+  if (body.trim() === '') {
+    throw new S3Error(
+      emptyCode,
+      emptyCode === 'MalformedXML'
+        ? 'The XML you provided was not well-formed or did not validate against our published schema: the body is empty.'
+        : 'Request Body is empty.',
+    );
+  }
   return parseXml(body, root);
 }

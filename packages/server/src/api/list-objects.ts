@@ -78,7 +78,9 @@ export async function listObjectsV1(ctx: RequestContext): Promise<void> {
   const nextMarker = 'nextAfter' in page && (delimiter !== '' || ctx.flavor === 'cos') ? page.nextAfter : undefined;
   sendXml(ctx, 'ListBucketResult', {
     Name: bucket.name,
-    Prefix: enc(prefix),
+    // S3 leaves V1's top-level Prefix as sent even under encoding-type=url (botocore decodes Marker,
+    // NextMarker, Delimiter, keys and common prefixes, not Prefix); COS clients get it encoded.
+    Prefix: ctx.flavor === 's3' ? prefix : enc(prefix),
     Marker: enc(marker),
     MaxKeys: maxKeys,
     ...(delimiter !== '' ? { Delimiter: enc(delimiter) } : {}),

@@ -52,7 +52,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     bucket: ctx.bucket,
     key: ctx.key,
     actor: ctx.actor,
-    attributes: readObjectAttributes(ctx),
+    attributes: await readObjectAttributes(ctx),
     ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
   });
   sendXml(
@@ -180,7 +180,7 @@ export async function listParts(ctx: RequestContext): Promise<void> {
 
 /** POST Object ?uploadId (Complete Multipart Upload). */
 export async function completeMultipartUpload(ctx: RequestContext): Promise<void> {
-  const doc = await requireXmlBody(ctx, 'CompleteMultipartUpload', 16 * 1024 * 1024);
+  const doc = await requireXmlBody(ctx, 'CompleteMultipartUpload', 16 * 1024 * 1024, 'MalformedXML');
   const parts: CompletedPart[] = xmlChildren(doc, 'Part').map((node) => {
     const number = xmlText(node, 'PartNumber')?.trim();
     const etag = xmlText(node, 'ETag');

@@ -24,7 +24,7 @@ function positionParam(ctx: RequestContext): number {
  */
 export async function appendObject(ctx: RequestContext): Promise<void> {
   const position = positionParam(ctx);
-  const attributes = readObjectAttributes(ctx);
+  const attributes = await readObjectAttributes(ctx);
   const expect = readBodyExpectations(ctx);
   if (expect.size === undefined && ctx.header('transfer-encoding') === undefined) {
     throw new S3Error('MissingContentLength');

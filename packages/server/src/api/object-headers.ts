@@ -21,8 +21,8 @@ export const CONTENT_HEADERS = [
 
 const META_PREFIXES = ['x-cos-meta-', 'x-amz-meta-'];
 
-/** The attributes a write request sets: content headers, user metadata, storage class, tagging. */
-export function readObjectAttributes(ctx: RequestContext): ObjectAttributes {
+/** The attributes a write request sets: content headers, user metadata, storage class, tagging, ACL, encryption, lock. */
+export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectAttributes> {
   const contentHeaders: Record<string, string> = {};
   for (const name of CONTENT_HEADERS) {
     let value = ctx.header(name);
@@ -47,7 +47,7 @@ export function readObjectAttributes(ctx: RequestContext): ObjectAttributes {
   }
   const storageClass = ctx.vendorHeader('storage-class');
   const tagging = ctx.vendorHeader('tagging');
-  const acl = objectAclFromHeaders(ctx, ctx.actor.ownerId);
+  const acl = await objectAclFromHeaders(ctx);
   const sse = parseSse(ctx.vendorHeader('server-side-encryption'), 'x-amz-server-side-encryption');
   const lock = readRequestedLock(ctx);
   return {

@@ -14,7 +14,7 @@ import {
 /** PUT Object, or PUT Object - Copy when a copy source header is present. */
 export async function putObject(ctx: RequestContext): Promise<void> {
   if (ctx.vendorHeader('copy-source') !== undefined) return copyObject(ctx);
-  const attributes = readObjectAttributes(ctx);
+  const attributes = await readObjectAttributes(ctx);
   const expect = readBodyExpectations(ctx);
   if (expect.size === undefined && ctx.header('transfer-encoding') === undefined) {
     throw new S3Error('MissingContentLength');
@@ -99,7 +99,7 @@ async function copyObject(ctx: RequestContext): Promise<void> {
     actor: ctx.actor,
     metadataDirective: parseDirective(ctx, 'metadata-directive'),
     taggingDirective: parseDirective(ctx, 'tagging-directive'),
-    attributes: readObjectAttributes(ctx),
+    attributes: await readObjectAttributes(ctx),
   });
   const { version } = result;
   const headers: Record<string, string> = {

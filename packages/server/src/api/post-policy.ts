@@ -46,7 +46,11 @@ export function parsePostPolicy(base64: string): PostPolicy {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalidPolicy('Invalid JSON.');
   const { expiration, conditions } = doc as { expiration?: unknown; conditions?: unknown };
-  const expirationMs = typeof expiration === 'string' ? Date.parse(expiration) : Number.NaN;
+  // ISO 8601 in UTC, as S3 and COS document it (`2026-11-21T09:00:00.000Z`): not whatever Date.parse accepts.
+  const expirationMs =
+    typeof expiration === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/.test(expiration)
+      ? Date.parse(expiration)
+      : Number.NaN;
   if (Number.isNaN(expirationMs)) throw invalidPolicy(`Invalid 'expiration' value: '${String(expiration)}'`);
   if (!Array.isArray(conditions)) throw invalidPolicy("Policy is missing the 'conditions' array.");
   return { expirationMs, conditions: conditions.flatMap(parseCondition) };
@@ -71,10 +75,12 @@ function parseCondition(item: unknown): Condition[] {
     throw invalidPolicy(`Invalid Condition: ${JSON.stringify(item)}`);
   }
   if (typeof item === 'object' && item !== null) {
-    return Object.entries(item).map(([field, value]) => {
-      if (typeof value !== 'string') throw invalidPolicy(`Invalid Simple-Condition: value must be a string.`);
-      return { op: 'eq' as const, field: field.toLowerCase(), value };
-    });
+    const entries = Object.entries(item);
+    if (entries.length !== 1)
+      throw invalidPolicy('Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.');
+    const [field, value] = entries[0]!;
+    if (typeof value !== 'string') throw invalidPolicy(`Invalid Simple-Condition: value must be a string.`);
+    return [{ op: 'eq' as const, field: field.toLowerCase(), value }];
   }
   throw invalidPolicy(`Invalid Condition: ${JSON.stringify(item)}`);
 }

@@ -63,13 +63,15 @@ export function cannedAcl(
     );
   }
   if (canned === 'default') return undefined;
-  const grants: Grant[] = [{ grantee: { type: 'user', id: owner }, permission: 'FULL_CONTROL' }];
+  // Group grants first, the owner's last: the order S3 tools (and Ceph's conformance tests) read them in.
+  const grants: Grant[] = [];
   const all: Grantee = { type: 'group', group: 'AllUsers' };
   if (canned === 'public-read') grants.push({ grantee: all, permission: 'READ' });
   if (canned === 'public-read-write')
     grants.push({ grantee: all, permission: 'READ' }, { grantee: all, permission: 'WRITE' });
   if (canned === 'authenticated-read')
     grants.push({ grantee: { type: 'group', group: 'AuthenticatedUsers' }, permission: 'READ' });
+  grants.push({ grantee: { type: 'user', id: owner }, permission: 'FULL_CONTROL' });
   if (canned === 'bucket-owner-read' && bucketOwner !== owner)
     grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'READ' });
   if (canned === 'bucket-owner-full-control' && bucketOwner !== owner) {
@@ -86,8 +88,17 @@ function parseHeaderGrantee(part: string, resolve: UinResolver): Grantee {
   const kind = m[1]!.toLowerCase();
   const value = m[2]!.trim();
   if (kind === 'uri') return groupOf(value);
-  if (kind === 'emailaddress') throw new S3Error('InvalidArgument', 'Grants by email address are not supported.');
+  if (kind === 'emailaddress') throw unresolvableEmail(value);
   return userGrantee(value, resolve);
+}
+
+/** Coffer's users have no email addresses, so no grant by email can be resolved (S3's error for an unknown one). */
+function unresolvableEmail(email: string): S3Error {
+  return new S3Error(
+    'UnresolvableGrantByEmailAddress',
+    'The email address you provided does not match any account on record.',
+    { details: { EmailAddress: email } },
+  );
 }
 
 function groupOf(uri: string): Grantee {
@@ -100,8 +111,10 @@ function userGrantee(id: string, resolve: UinResolver): Grantee {
   if (id === ANYONE_ID || id === '*') return { type: 'group', group: 'AllUsers' };
   if (/^qcs::cam::uin\/\d+:uin\/\d+$/.test(id)) return { type: 'user', id };
   if (/^\d+$/.test(id)) return { type: 'user', id: resolve(id) };
-  // Any other id is taken as is: S3 clients echo back the Owner.ID we gave them.
-  return { type: 'user', id };
+  // Every id Coffer hands out (Owner.ID, grantee IDs) has one of the forms above; anything else names nobody.
+  throw new S3Error('InvalidArgument', `Invalid id: "${id}" is not a user of this server.`, {
+    details: { ArgumentName: 'CanonicalUser/ID', ArgumentValue: id },
+  });
 }
 
 /**
@@ -155,8 +168,8 @@ export function parseAclXml(
     if (!PERMISSIONS.includes(permission)) throw malformed(`unknown Permission "${permission}".`);
     const uri = xmlText(grantee, 'URI')?.trim();
     const id = xmlText(grantee, 'ID')?.trim();
-    if (xmlText(grantee, 'EmailAddress') !== undefined)
-      throw new S3Error('InvalidArgument', 'Grants by email address are not supported.');
+    const email = xmlText(grantee, 'EmailAddress');
+    if (email !== undefined) throw unresolvableEmail(email.trim());
     if (uri !== undefined && uri !== '') {
       try {
         return { grantee: groupOf(uri), permission };

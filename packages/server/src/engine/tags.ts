@@ -123,7 +123,10 @@ export function encodeTagging(tags: Tag[]): string | undefined {
 /** An object's stored tags back as a list, in the order they were set. */
 export function decodeTagging(tagging: string | undefined): Tag[] {
   if (!tagging) return [];
-  return [...new URLSearchParams(tagging)].map(([key, value]) => ({ key, value }));
+  // In key order (S3 keeps no order; Ceph's conformance tests expect keys sorted).
+  return [...new URLSearchParams(tagging)]
+    .map(([key, value]) => ({ key, value }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import { parseCopySource } from '../api/object-put.js';
 import { actionOf } from '../authz/actions.js';
-import { authorize, type Caller } from '../authz/authorize.js';
+import { accountOf, authorize, type Caller } from '../authz/authorize.js';
 import { type ConditionContext, type Policy, parsePolicy } from '../authz/policy.js';
 import { decodeTagging, parseTaggingHeader } from '../engine/tags.js';
 import type { RequestContext } from './request-context.js';
@@ -150,10 +150,35 @@ export async function authorizeRequest(ctx: RequestContext, operation: string, t
  * DeleteObject, and reports denied keys individually).
  */
 export async function authorizeOperation(ctx: RequestContext, operation: string): Promise<void> {
+  const bucketName = ctx.address.bucket;
+  if (bucketName !== undefined && operation !== 'CreateBucket') {
+    await checkExpectedOwner(ctx, bucketName, ctx.header('x-amz-expected-bucket-owner'));
+  }
   if (operation === 'DeleteObjects') return;
   await authorizeRequest(ctx, operation);
   if (operation === 'CopyObject' || operation === 'UploadPartCopy') {
     const source = parseCopySource(ctx.vendorHeader('copy-source')!, ctx.config.domain);
+    await checkExpectedOwner(ctx, source.bucket, ctx.header('x-amz-source-expected-bucket-owner'));
     await authorizeRequest(ctx, 'GetObject', source);
   }
+}
+
+/**
+ * x-amz-expected-bucket-owner / x-amz-source-expected-bucket-owner: when the bucket's owner is not
+ * the account named (its uin, or the owner id Coffer shows), 403 AccessDenied, as S3 answers. A bucket
+ * that does not exist is left to the operation (NoSuchBucket).
+ */
+async function checkExpectedOwner(
+  ctx: RequestContext,
+  bucketName: string,
+  expected: string | undefined,
+): Promise<void> {
+  if (expected === undefined) return;
+  let pending = ctx.bucketAccessCache.get(bucketName);
+  if (!pending) ctx.bucketAccessCache.set(bucketName, (pending = ctx.engine.bucketAccess(bucketName)));
+  const access = await pending;
+  if (!access) return;
+  const owner = access.bucket.ownerId;
+  if (expected === owner || expected === accountOf(owner)) return;
+  throw new S3Error('AccessDenied', 'Access Denied: the bucket is not owned by the expected account.');
 }
