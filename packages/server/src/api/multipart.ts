@@ -18,7 +18,7 @@ import {
   readBodyExpectations,
   readObjectAttributes,
   sseHeaders,
-  versionHeaders,
+  writtenVersionHeaders,
 } from './object-headers.js';
 import { parseCopySource } from './object-put.js';
 import { ownerXml } from './owner.js';
@@ -211,7 +211,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
       : { versionId: result.versionId, etag: result.etag, crc64: result.crc64, checksums: {} };
   const bucket = await ctx.engine.headBucket(ctx.bucket);
   const headers: Record<string, string> = {
-    ...versionHeaders(completed.versionId, bucket.versioning !== ''),
+    ...writtenVersionHeaders(completed.versionId, bucket.versioning !== ''),
     ...(result.kind === 'completed' ? await expirationHeaders(ctx, result.version) : {}),
     ...(result.kind === 'completed' ? sseHeaders(result.version.sse) : {}),
   };

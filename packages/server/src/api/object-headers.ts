@@ -158,6 +158,14 @@ export function checkHeaderValue(header: string, value: string, argumentName: st
   }
 }
 
+/**
+ * The version headers of a write's answer (PUT, POST, copy, Complete): none for a 'null' version (a
+ * write while versioning is suspended), as S3 answers such writes.
+ */
+export function writtenVersionHeaders(versionId: string, versioned: boolean): Record<string, string> {
+  return versionId === 'null' ? {} : versionHeaders(versionId, versioned);
+}
+
 /** Response headers that name a version, in both families. */
 export function versionHeaders(versionId: string | undefined, versioned: boolean): Record<string, string> {
   if (!versioned || versionId === undefined) return {};

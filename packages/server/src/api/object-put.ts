@@ -8,7 +8,7 @@ import {
   readBodyExpectations,
   readObjectAttributes,
   sseHeaders,
-  versionHeaders,
+  writtenVersionHeaders,
 } from './object-headers.js';
 
 /** PUT Object, or PUT Object - Copy when a copy source header is present. */
@@ -35,7 +35,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   });
   const headers: Record<string, string> = {
     etag: quoteEtag(version.etag),
-    ...versionHeaders(version.versionId, versioned),
+    ...writtenVersionHeaders(version.versionId, versioned),
     ...sseHeaders(version.sse),
     ...(await expirationHeaders(ctx, version)),
   };
@@ -103,7 +103,7 @@ async function copyObject(ctx: RequestContext): Promise<void> {
   });
   const { version } = result;
   const headers: Record<string, string> = {
-    ...versionHeaders(version.versionId, result.versioned),
+    ...writtenVersionHeaders(version.versionId, result.versioned),
     ...sseHeaders(version.sse),
     ...(await expirationHeaders(ctx, version)),
   };
@@ -119,7 +119,7 @@ async function copyObject(ctx: RequestContext): Promise<void> {
       ETag: quoteEtag(version.etag),
       LastModified: isoDate(version.lastModifiedMs),
       ...(version.crc64 !== undefined ? { CRC64: version.crc64 } : {}),
-      ...(result.versioned ? { VersionId: version.versionId } : {}),
+      ...(result.versioned && version.versionId !== 'null' ? { VersionId: version.versionId } : {}),
     },
     { headers },
   );

@@ -14,7 +14,7 @@ import {
   checkHeaderValue,
   refuseUnservedEncryption,
   sseHeaders,
-  versionHeaders,
+  writtenVersionHeaders,
 } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
 import type { HandlerDeps } from './routes.js';
@@ -91,7 +91,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
   const headers: Record<string, string> = {
     etag: quoteEtag(version.etag),
     location,
-    ...versionHeaders(version.versionId, versioned),
+    ...writtenVersionHeaders(version.versionId, versioned),
     ...sseHeaders(version.sse),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
