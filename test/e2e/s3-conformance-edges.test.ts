@@ -5,20 +5,27 @@
  * owner's root and its own bucket policy, x-amz-expected-bucket-owner, V1's Prefix under
  * encoding-type=url, an empty Complete, and strict POST policy documents.
  */
+import { createHash } from 'node:crypto';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketPolicyCommand,
   GetBucketAclCommand,
   GetBucketPolicyCommand,
   GetObjectAclCommand,
+  GetObjectAttributesCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsCommand,
   PutBucketAclCommand,
   PutBucketPolicyCommand,
   PutObjectAclCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { checksumBase64, crc32, crc32c } from '@coffer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSubUser } from './helpers/access.js';
 import { formBody, policyDoc, postForm, sigV4SignedFields, xmlText } from './helpers/post-form.js';
@@ -209,5 +216,127 @@ describe('requests and documents', () => {
       expect(res.status, JSON.stringify(doc)).toBe(400);
       expect(xmlText(res.text, 'Code')).toBe('InvalidPolicyDocument');
     }
+  });
+});
+
+describe('ListBuckets pages', () => {
+  it('S3: max-buckets, continuation-token and prefix; COS: max-keys and marker', async () => {
+    const names = ['pg-a-1250000000', 'pg-b-1250000000', 'pg-c-1250000000'];
+    for (const Bucket of names) await s3.send(new CreateBucketCommand({ Bucket }));
+    const first = await s3.send(new ListBucketsCommand({ MaxBuckets: 2, Prefix: 'pg-' }));
+    expect(first.Buckets?.map((b) => b.Name)).toEqual(names.slice(0, 2));
+    expect(first.Prefix).toBe('pg-');
+    expect(first.ContinuationToken).toBeDefined();
+    const second = await s3.send(
+      new ListBucketsCommand({ MaxBuckets: 2, Prefix: 'pg-', ContinuationToken: first.ContinuationToken }),
+    );
+    expect(second.Buckets?.map((b) => b.Name)).toEqual(names.slice(2));
+    expect(second.ContinuationToken).toBeUndefined();
+    const bad = await rawRequest(t, { method: 'GET', path: '/', query: 'max-buckets=0' });
+    expect(bad.status).toBe(400);
+    const cos = await rawRequest(t, { method: 'GET', path: '/', query: `max-keys=1&marker=${names[0]}` });
+    expect(xmlText(cos.text, 'Name')).toBe(names[1]);
+    expect(xmlText(cos.text, 'IsTruncated')).toBe('true');
+    expect(xmlText(cos.text, 'NextMarker')).toBe(names[1]);
+  });
+});
+
+describe('multipart checksum types', () => {
+  const MiB = 1024 * 1024;
+  const partA = Buffer.alloc(MiB, 'a');
+  const partB = Buffer.from('tail of the object');
+  const whole = Buffer.concat([partA, partB]);
+
+  async function upload(
+    Bucket: string,
+    Key: string,
+    algorithm: 'CRC32' | 'CRC32C' | 'SHA256',
+    type?: 'FULL_OBJECT' | 'COMPOSITE',
+  ) {
+    const init = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket,
+        Key,
+        ChecksumAlgorithm: algorithm,
+        ...(type ? { ChecksumType: type } : {}),
+      }),
+    );
+    const parts = [];
+    for (const [i, Body] of [partA, partB].entries()) {
+      const part = await s3.send(
+        new UploadPartCommand({
+          Bucket,
+          Key,
+          UploadId: init.UploadId,
+          PartNumber: i + 1,
+          Body,
+          ChecksumAlgorithm: algorithm,
+        }),
+      );
+      parts.push({ PartNumber: i + 1, ETag: part.ETag, [`Checksum${algorithm}`]: part[`Checksum${algorithm}`] });
+    }
+    return { init, parts };
+  }
+
+  it('FULL_OBJECT CRC32 / CRC32C: the checksum of the whole object, combined from the parts', async () => {
+    const Bucket = await newBucket('cksum-full');
+    for (const [algorithm, value] of [
+      ['CRC32', checksumBase64('CRC32', crc32(whole))],
+      ['CRC32C', checksumBase64('CRC32C', crc32c(whole))],
+    ] as const) {
+      const Key = `full-${algorithm}`;
+      const { init, parts } = await upload(Bucket, Key, algorithm, 'FULL_OBJECT');
+      expect(init.ChecksumType).toBe('FULL_OBJECT');
+      const done = await s3.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: init.UploadId, MultipartUpload: { Parts: parts } }),
+      );
+      expect(done[`Checksum${algorithm}`]).toBe(value);
+      expect(done.ChecksumType).toBe('FULL_OBJECT');
+      const head = await s3.send(new HeadObjectCommand({ Bucket, Key, ChecksumMode: 'ENABLED' }));
+      expect(head[`Checksum${algorithm}`]).toBe(value);
+      expect(head.ChecksumType).toBe('FULL_OBJECT');
+      const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket, Key, ObjectAttributes: ['Checksum'] }));
+      expect(attributes.Checksum).toMatchObject({ [`Checksum${algorithm}`]: value, ChecksumType: 'FULL_OBJECT' });
+    }
+    // A type the algorithm cannot have is refused at initiation.
+    expect(
+      await sdkError(
+        s3.send(
+          new CreateMultipartUploadCommand({
+            Bucket,
+            Key: 'x',
+            ChecksumAlgorithm: 'SHA256',
+            ChecksumType: 'FULL_OBJECT',
+          }),
+        ),
+      ),
+    ).toMatchObject({ status: 400, code: 'InvalidRequest' });
+  });
+
+  it('an object-level checksum sent with Complete is verified: BadDigest when it differs, nothing made', async () => {
+    const Bucket = await newBucket('cksum-complete');
+    const { init, parts } = await upload(Bucket, 'k', 'SHA256');
+    expect(init.ChecksumType).toBe('COMPOSITE');
+    const complete = (checksum: string) =>
+      rawRequest(t, {
+        method: 'POST',
+        path: `/${Bucket}/k`,
+        query: `uploadId=${init.UploadId}`,
+        headers: { 'x-amz-checksum-sha256': checksum },
+        body: `<CompleteMultipartUpload>${parts
+          .map((p) => `<Part><PartNumber>${p.PartNumber}</PartNumber><ETag>${p.ETag}</ETag></Part>`)
+          .join('')}</CompleteMultipartUpload>`,
+      });
+    const bad = await complete('bad');
+    expect(bad.status).toBe(400);
+    expect(xmlText(bad.text, 'Code')).toBe('BadDigest');
+    expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket, Key: 'k' })))).toMatchObject({ status: 404 });
+    const composite = `${createHash('sha256')
+      .update(Buffer.concat(parts.map((p) => Buffer.from(p.ChecksumSHA256 as string, 'base64'))))
+      .digest('base64')}-2`;
+    const good = await complete(composite);
+    expect(good.status, good.text).toBe(200);
+    expect(xmlText(good.text, 'ChecksumSHA256')).toBe(composite);
+    expect(xmlText(good.text, 'ChecksumType')).toBe('COMPOSITE');
   });
 });

@@ -6,7 +6,7 @@ import {
   xmlChildren,
   xmlText,
 } from '@coffer/protocol';
-import type { CompletedPart } from '../engine/multipart.js';
+import { type CompletedPart, checksumTypeOf, uploadChecksumType } from '../engine/multipart.js';
 import type { RequestContext } from '../http/request-context.js';
 import { isoDate, quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
 import type { PartRecord } from '../stores/types.js';
@@ -45,16 +45,34 @@ function checksumXml(checksums: Record<string, string>): XmlObject {
   return out;
 }
 
+/** <ChecksumType> of an object's checksums, when it has one. */
+export function checksumTypeXml(checksums: Record<string, string>): XmlObject {
+  const first = Object.values(checksums)[0];
+  return first === undefined ? {} : { ChecksumType: checksumTypeOf(first) };
+}
+
+/** The object-level checksum header a Complete may carry (x-amz-checksum-<algorithm>). */
+function expectedChecksum(ctx: RequestContext): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  for (const algorithm of CHECKSUM_ALGORITHMS) {
+    const value = ctx.header(`x-amz-checksum-${algorithm.toLowerCase()}`);
+    if (value !== undefined) return { algorithm, value: value.trim() };
+  }
+  return undefined;
+}
+
 /** POST Object ?uploads (Initiate Multipart Upload). */
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
   const checksumAlgorithm = ctx.header('x-amz-checksum-algorithm');
+  const checksumType = ctx.header('x-amz-checksum-type');
   const upload = await ctx.engine.createMultipartUpload({
     bucket: ctx.bucket,
     key: ctx.key,
     actor: ctx.actor,
     attributes: await readObjectAttributes(ctx),
     ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
+    ...(checksumType !== undefined ? { checksumType } : {}),
   });
+  const type = uploadChecksumType(upload);
   sendXml(
     ctx,
     'InitiateMultipartUploadResult',
@@ -63,6 +81,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
       headers: {
         ...sseHeaders(upload.sse),
         ...(upload.checksumAlgorithm ? { 'x-amz-checksum-algorithm': upload.checksumAlgorithm } : {}),
+        ...(type ? { 'x-amz-checksum-type': type } : {}),
       },
     },
   );
@@ -174,6 +193,7 @@ export async function listParts(ctx: RequestContext): Promise<void> {
     MaxParts: maxParts,
     IsTruncated: page.isTruncated,
     ...(upload.checksumAlgorithm ? { ChecksumAlgorithm: upload.checksumAlgorithm } : {}),
+    ...(uploadChecksumType(upload) ? { ChecksumType: uploadChecksumType(upload)! } : {}),
     Part: page.parts.map(partXml),
   });
 }
@@ -199,6 +219,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     key: ctx.key,
     uploadId: uploadIdParam(ctx),
     parts,
+    ...(expectedChecksum(ctx) ? { expectedChecksum: expectedChecksum(ctx)! } : {}),
   });
   const completed =
     result.kind === 'completed'
@@ -232,6 +253,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
       ETag: quoteEtag(completed.etag),
       ...(completed.crc64 !== undefined ? { CRC64: completed.crc64 } : {}),
       ...checksumXml(completed.checksums),
+      ...checksumTypeXml(completed.checksums),
     },
     { headers },
   );

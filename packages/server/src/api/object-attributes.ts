@@ -1,6 +1,7 @@
 import { S3Error, XML_SEQUENCE, type XmlObject } from '@coffer/protocol';
 import type { RequestContext } from '../http/request-context.js';
 import { httpDate, sendXml } from '../http/respond.js';
+import { checksumTypeXml } from './multipart.js';
 import { versionHeaders } from './object-headers.js';
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
@@ -84,7 +85,7 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<void> {
       const element = CHECKSUM_ELEMENTS[algorithm];
       if (element) checksum[element] = value;
     }
-    if (Object.keys(checksum).length > 0) body['Checksum'] = checksum;
+    if (Object.keys(checksum).length > 0) body['Checksum'] = { ...checksum, ...checksumTypeXml(version.checksums) };
   }
   if (wanted.has('ObjectParts') && version.partSizes !== undefined) {
     const sizes = version.partSizes;

@@ -1,6 +1,7 @@
 import { type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, S3Error } from '@coffer/protocol';
 import { parseSse } from '../engine/encryption.js';
+import { checksumTypeOf } from '../engine/multipart.js';
 import type { ObjectAttributes } from '../engine/objects.js';
 import type { BodyExpectations } from '../engine/write-blob.js';
 import type { RequestContext } from '../http/request-context.js';
@@ -208,6 +209,7 @@ export function setObjectHeaders(
   if (options.checksumMode) {
     for (const [algorithm, value] of Object.entries(version.checksums)) {
       res.setHeader(`x-amz-checksum-${algorithm.toLowerCase()}`, value);
+      res.setHeader('x-amz-checksum-type', checksumTypeOf(value));
     }
   }
 }

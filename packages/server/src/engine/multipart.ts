@@ -5,10 +5,13 @@ import {
   CHECKSUM_ALGORITHMS,
   type ChecksumAlgorithm,
   checksumBase64,
+  crc32Combine,
+  crc32cCombine,
   crc64nvmeCombine,
   S3Error,
 } from '@coffer/protocol';
 import {
+  type ChecksumType,
   type ListUploadsQuery,
   type ManifestEntry,
   type NewObjectVersion,
@@ -30,6 +33,40 @@ import { lockForWrite } from './object-lock.js';
 import { type ByteRange, findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
+
+/**
+ * The checksum type an upload asks for, checked against its algorithm as S3 does: FULL_OBJECT for
+ * the CRCs only (they combine), COMPOSITE for all but CRC64NVME (which is full-object only).
+ */
+function parseChecksumType(
+  value: string | undefined,
+  algorithm: ChecksumAlgorithm | undefined,
+): ChecksumType | undefined {
+  if (value === undefined) return undefined;
+  const type = value.toUpperCase();
+  if (type !== 'COMPOSITE' && type !== 'FULL_OBJECT') {
+    throw new S3Error('InvalidRequest', `Value for x-amz-checksum-type header is invalid: ${value}.`);
+  }
+  if (algorithm === undefined) {
+    throw new S3Error('InvalidRequest', 'x-amz-checksum-type needs an x-amz-checksum-algorithm.');
+  }
+  const full = algorithm === 'CRC32' || algorithm === 'CRC32C' || algorithm === 'CRC64NVME';
+  if ((type === 'FULL_OBJECT' && !full) || (type === 'COMPOSITE' && algorithm === 'CRC64NVME')) {
+    throw new S3Error('InvalidRequest', `The ${type} checksum type cannot be used with the ${algorithm} algorithm.`);
+  }
+  return type;
+}
+
+/** The checksum type of an upload: what it asked for, else its algorithm's default. */
+export function uploadChecksumType(upload: UploadRecord): ChecksumType | undefined {
+  if (upload.checksumAlgorithm === undefined) return undefined;
+  return upload.checksumType ?? (upload.checksumAlgorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
+}
+
+/** The type of a stored object-level checksum: composite values end in `-<part count>`. */
+export function checksumTypeOf(value: string): ChecksumType {
+  return /-\d+$/.test(value) ? 'COMPOSITE' : 'FULL_OBJECT';
+}
 
 /** Smallest part other than the last (COS: 1 MB). */
 export const MIN_PART_SIZE_BYTES = 1024 * 1024;
@@ -77,7 +114,15 @@ function validatePartNumber(partNumber: number): void {
 /** CreateMultipartUpload (Initiate). https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html */
 export async function createMultipartUpload(
   ctx: EngineContext,
-  input: { bucket: string; key: string; actor: Actor; attributes: ObjectAttributes; checksumAlgorithm?: string },
+  input: {
+    bucket: string;
+    key: string;
+    actor: Actor;
+    attributes: ObjectAttributes;
+    checksumAlgorithm?: string;
+    /** x-amz-checksum-type: COMPOSITE or FULL_OBJECT (with an algorithm that allows it). */
+    checksumType?: string;
+  },
 ): Promise<UploadRecord> {
   validateKey(input.key);
   validateUserMeta(input.attributes.userMeta);
@@ -90,6 +135,7 @@ export async function createMultipartUpload(
       throw new S3Error('InvalidRequest', `Checksum algorithm ${input.checksumAlgorithm} is not supported.`);
     }
   }
+  const checksumType = parseChecksumType(input.checksumType, checksumAlgorithm);
   const bucket = await requireBucket(ctx, input.bucket);
   const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
   // Validated now (a bucket without object lock refuses it); the default retention is applied at Complete.
@@ -107,6 +153,7 @@ export async function createMultipartUpload(
     ...(tagging !== undefined ? { tagging } : {}),
     ...(input.attributes.acl !== undefined ? { acl: input.attributes.acl } : {}),
     ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
+    ...(checksumType !== undefined ? { checksumType } : {}),
     ...(sse !== undefined ? { sse } : {}),
     ...(requestedLock?.retention !== undefined || requestedLock?.legalHold !== undefined
       ? { lock: requestedLock as ObjectLock }
@@ -361,6 +408,7 @@ function composeObject(
   chosen: CompletedPart[],
   nowMs: number,
   lock: ObjectLock | undefined,
+  expected: { algorithm: ChecksumAlgorithm; value: string } | undefined,
 ): NewObjectVersion {
   const manifest: ManifestEntry[] = [];
   const md5s: Buffer[] = [];
@@ -408,9 +456,22 @@ function composeObject(
   if (algorithm && partChecksums.length === chosen.length) {
     checksums[algorithm] = multipartChecksum(
       algorithm,
+      uploadChecksumType(upload) ?? 'COMPOSITE',
       chosen.map((c) => parts.get(c.partNumber)!),
       partChecksums,
     );
+  }
+  // The object-level checksum a Complete may send (x-amz-checksum-<algorithm>) must be the one computed.
+  if (expected) {
+    if (upload.checksumAlgorithm !== expected.algorithm) {
+      throw new S3Error(
+        'InvalidRequest',
+        `The upload was created with the ${upload.checksumAlgorithm ?? 'null'} checksum algorithm, not ${expected.algorithm}.`,
+      );
+    }
+    if (checksums[expected.algorithm] !== expected.value) {
+      throw new S3Error('BadDigest', `The ${expected.algorithm} you specified did not match the calculated checksum.`);
+    }
   }
   return {
     isDeleteMarker: false,
@@ -437,7 +498,12 @@ function composeObject(
  * The object-level S3 checksum of a multipart upload: CRC64NVME is a full-object CRC (combined from
  * the parts'), the others are "composite": the checksum of the parts' checksums, suffixed `-N`.
  */
-function multipartChecksum(algorithm: ChecksumAlgorithm, parts: PartRecord[], values: string[]): string {
+function multipartChecksum(
+  algorithm: ChecksumAlgorithm,
+  type: ChecksumType,
+  parts: PartRecord[],
+  values: string[],
+): string {
   if (algorithm === 'CRC64NVME') {
     let crc = 0n;
     parts.forEach((part, i) => {
@@ -445,6 +511,16 @@ function multipartChecksum(algorithm: ChecksumAlgorithm, parts: PartRecord[], va
       crc = i === 0 ? value : crc64nvmeCombine(crc, value, part.size);
     });
     return checksumBase64('CRC64NVME', crc);
+  }
+  if (type === 'FULL_OBJECT' && (algorithm === 'CRC32' || algorithm === 'CRC32C')) {
+    // The CRC of the whole object, combined from the parts' CRCs: no byte is read again.
+    const combine = algorithm === 'CRC32' ? crc32Combine : crc32cCombine;
+    let crc = 0;
+    parts.forEach((part, i) => {
+      const value = Buffer.from(values[i]!, 'base64').readUInt32BE();
+      crc = i === 0 ? value : combine(crc, value, part.size);
+    });
+    return checksumBase64(algorithm, crc);
   }
   const joined = Buffer.concat(values.map((v) => Buffer.from(v, 'base64')));
   const digest =
@@ -465,7 +541,14 @@ function multipartChecksum(algorithm: ChecksumAlgorithm, parts: PartRecord[], va
  */
 export async function completeMultipartUpload(
   ctx: EngineContext,
-  input: { bucket: string; key: string; uploadId: string; parts: CompletedPart[] },
+  input: {
+    bucket: string;
+    key: string;
+    uploadId: string;
+    parts: CompletedPart[];
+    /** x-amz-checksum-<algorithm> of the whole object, when the client sends one: verified. */
+    expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
+  },
 ) {
   const bucket = await requireBucket(ctx, input.bucket);
   if (input.parts.length === 0) {
@@ -488,7 +571,7 @@ export async function completeMultipartUpload(
       bucketId: bucket.id,
       key: input.key,
       nowMs,
-      compose: (upload, parts) => composeObject(upload, parts, input.parts, nowMs, lock),
+      compose: (upload, parts) => composeObject(upload, parts, input.parts, nowMs, lock, input.expectedChecksum),
     });
     return { bucket, result };
   } catch (err) {

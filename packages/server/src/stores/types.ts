@@ -37,6 +37,12 @@ export interface ManifestEntry {
   sealed?: true;
 }
 
+/**
+ * How a multipart object's checksum is made: COMPOSITE (a checksum of the parts' checksums, `…-N`)
+ * or FULL_OBJECT (of the whole object, combined from the parts' CRCs).
+ */
+export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
+
 /** Server-side encryption with keys Coffer manages (SSE-S3 / SSE-COS): the only algorithm is AES256. */
 export type Sse = 'AES256';
 
@@ -197,6 +203,8 @@ export interface UploadRecord {
   acl?: string;
   /** x-amz-checksum-algorithm given at initiation (CRC32, …), if any. */
   checksumAlgorithm?: string;
+  /** x-amz-checksum-type given at initiation; undefined: the algorithm's default. */
+  checksumType?: ChecksumType;
   /** Server-side encryption of the object to be: its parts are written sealed. */
   sse?: Sse;
   /** Object lock asked for at initiation, given to the object at Complete. */

@@ -262,4 +262,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE objects ADD COLUMN restored_until_ms INTEGER;
   `,
+  // 10: an upload's checksum type (x-amz-checksum-type: COMPOSITE or FULL_OBJECT), for Complete.
+  // NULL: the algorithm's default (FULL_OBJECT for CRC64NVME, COMPOSITE otherwise).
+  `
+  ALTER TABLE uploads ADD COLUMN checksum_type TEXT;
+  `,
 ];

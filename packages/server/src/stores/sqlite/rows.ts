@@ -3,6 +3,7 @@ import { type LockColumns, lockFromColumns } from '../object-lock.js';
 import type {
   AccessKeyRecord,
   BucketRecord,
+  ChecksumType,
   ManifestEntry,
   ObjectLock,
   ObjectSummary,
@@ -178,6 +179,8 @@ export interface UploadRow {
   tagging: string | null;
   acl: string | null;
   checksum_algorithm: string | null;
+  /** Added by migration 10. */
+  checksum_type: string | null;
   /** Added by migration 7. */
   sse: string | null;
   /** Added by migration 8. */
@@ -210,6 +213,7 @@ export function toUpload(row: UploadRow): UploadRecord {
     ...(row.tagging !== null ? { tagging: row.tagging } : {}),
     ...(row.acl !== null ? { acl: row.acl } : {}),
     ...(row.checksum_algorithm !== null ? { checksumAlgorithm: row.checksum_algorithm } : {}),
+    ...(row.checksum_type !== null ? { checksumType: row.checksum_type as ChecksumType } : {}),
     ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
     ...withLock(row),
   };

@@ -443,6 +443,7 @@ export class SqliteMetaStore implements MetadataStore {
         u.checksumAlgorithm ?? null,
         u.sse ?? null,
         ...lockColumns(u.lock),
+        u.checksumType ?? null,
       );
     });
   }

@@ -95,8 +95,8 @@ export function prepareStatements(db: Database.Database) {
 
     insertUpload:
       p(`INSERT INTO uploads (upload_id, bucket_id, key, initiated_ms, owner_id, storage_class, content_headers,
-      user_meta, tagging, acl, checksum_algorithm, sse, lock_mode, lock_until_ms, legal_hold)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      user_meta, tagging, acl, checksum_algorithm, sse, lock_mode, lock_until_ms, legal_hold, checksum_type)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     uploadById: p('SELECT * FROM uploads WHERE upload_id = ?'),
     uploadByRow: p('SELECT * FROM uploads WHERE id = ?'),
     deleteUpload: p('DELETE FROM uploads WHERE id = ?'),
