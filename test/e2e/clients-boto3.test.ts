@@ -25,6 +25,7 @@ const SECTIONS: [section: string, checks: number][] = [
   ['access', 26],
   ['lifecycle', 7],
   ['encryption_and_lock', 15],
+  ['sigv2', 7],
 ];
 
 describe('boto3 1.26 (path style)', () => {

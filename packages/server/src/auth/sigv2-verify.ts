@@ -104,6 +104,10 @@ async function verify(
   // A virtual-host request signs '/bucket' + path; a client that thought it was path-style signs the path alone.
   const resources = [sigV2CanonicalResource(req.rawPath, params, req.virtualHostBucket)];
   if (req.virtualHostBucket) resources.push(sigV2CanonicalResource(req.rawPath, params));
+  // botocore signs a path-style bucket request (`PUT /bucket`) over `/bucket/`, with the slash.
+  if (!req.virtualHostBucket && /^\/[^/]+$/.test(req.rawPath)) {
+    resources.push(sigV2CanonicalResource(`${req.rawPath}/`, params));
+  }
   let firstStringToSign: string | undefined;
   for (const resource of resources) {
     for (const date of parts.dates) {
