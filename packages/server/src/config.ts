@@ -26,6 +26,11 @@ export interface Config {
   maxPutSizeBytes: number;
   /** How long a blob no object references waits before its file is deleted (readers may still hold it). */
   gcGraceMs: number;
+  /**
+   * How long a request body may stall (no byte arriving) before the request fails with 400
+   * RequestTimeout, as S3 answers a client that stops sending. COFFER_BODY_IDLE_TIMEOUT_MS. Default 30 s.
+   */
+  bodyIdleTimeoutMs: number;
   /** Largest accepted gap between a request's signing time and the server clock (S3: 15 minutes). */
   maxSkewMs: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent. `--log-level`, COFFER_LOG_LEVEL. Default info. */
@@ -91,6 +96,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     clockOffsetDays: env.COFFER_CLOCK_OFFSET_DAYS,
     lifecycleHourUtc: env.COFFER_LIFECYCLE_HOUR,
     gcGraceMs: env.COFFER_GC_GRACE_MS,
+    bodyIdleTimeoutMs: env.COFFER_BODY_IDLE_TIMEOUT_MS,
     stsMaxDurationSeconds: env.COFFER_STS_MAX_DURATION,
   });
 }
@@ -123,6 +129,7 @@ export function configFrom(raw: RawConfig): Config {
     fsync: parseBoolean('COFFER_FSYNC', raw.fsync, true),
     maxPutSizeBytes: parseInteger('COFFER_MAX_PUT_BYTES', raw.maxPutSizeBytes, 5 * GIB, 0),
     gcGraceMs: parseInteger('COFFER_GC_GRACE_MS', raw.gcGraceMs, 60_000, 0),
+    bodyIdleTimeoutMs: parseInteger('COFFER_BODY_IDLE_TIMEOUT_MS', raw.bodyIdleTimeoutMs, 30_000, 1),
     maxSkewMs: parseInteger('maxSkewMs', raw.maxSkewMs, 15 * 60_000, 0),
     logLevel,
     clockOffsetDays: parseNumber('COFFER_CLOCK_OFFSET_DAYS', raw.clockOffsetDays, 0),

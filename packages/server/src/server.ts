@@ -115,6 +115,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (closing) res.setHeader('connection', 'close');
     void dispatch(req, res, true);
   });
+  // Expectations other than 100-continue (an empty Expect, `Expect: 200`): S3 ignores them, so do we,
+  // rather than Node's automatic 417.
+  server.on('checkExpectation', (req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    void dispatch(req, res);
+  });
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     log.debug({ err }, 'client error');

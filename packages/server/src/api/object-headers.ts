@@ -74,7 +74,8 @@ function validBase64Digest(value: string, bytes: number): boolean {
  * before any byte is read.
  */
 export function readBodyExpectations(ctx: RequestContext): Omit<BodyExpectations, 'maxSize'> {
-  const contentMd5 = ctx.header('content-md5');
+  // An empty Content-MD5 is a bad digest too, not an absent one.
+  const contentMd5 = ctx.header('content-md5') ?? (ctx.req.headers['content-md5'] !== undefined ? '' : undefined);
   if (contentMd5 !== undefined && !validBase64Digest(contentMd5, 16)) {
     throw new S3Error('InvalidDigest', 'The Content-MD5 you specified is not valid.');
   }

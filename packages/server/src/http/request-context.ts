@@ -146,7 +146,7 @@ export class RequestContext {
       this.bodyRequested = true;
       this.onFirstBodyRead?.();
     }
-    this.#body ??= openRequestBody(this.req, this.auth.payload);
+    this.#body ??= openRequestBody(this.req, this.auth.payload, this.config.bodyIdleTimeoutMs);
     return this.#body.stream;
   }
 
