@@ -206,6 +206,19 @@ describe('SigV4 header auth', () => {
     expect((await authenticate(req, context(DOC_TIME_MS + 14 * MINUTE_MS))).kind).toBe('sigv4');
   });
 
+  it('a skewed x-amz-date is RequestTimeTooSkewed even when the credential date no longer matches it', async () => {
+    const { req } = signed({});
+    for (const amzDate of ['20100707T215304Z', '20300707T215304Z']) {
+      const err = await rejection(authenticate(withHeaders(req, { 'x-amz-date': amzDate }), context()));
+      expect(err.code, amzDate).toBe('RequestTimeTooSkewed');
+    }
+    // On time but on another day than the credential's: AuthorizationHeaderMalformed.
+    const err = await rejection(
+      authenticate(withHeaders(req, { 'x-amz-date': '20130525T000500Z' }), context(Date.UTC(2013, 4, 25, 0, 5))),
+    );
+    expect(err.code).toBe('AuthorizationHeaderMalformed');
+  });
+
   it('a Date header stands in for x-amz-date (converted to ISO basic in the string to sign)', async () => {
     const date = 'Fri, 24 May 2013 00:00:00 GMT';
     const headers = { date, host: HOST, 'x-amz-content-sha256': EMPTY_SHA256_HEX };

@@ -134,14 +134,16 @@ export async function verifySigV4Header(
 ): Promise<AuthResult> {
   const claim = parseSigV4Header(authorization, ctx);
   const { datetime, ms } = headerDatetime(req);
+  // The time first: a request from a skewed clock is RequestTimeTooSkewed (with the server's time, so
+  // clients can correct themselves) before any comparison of its dates.
+  const nowMs = ctx.nowMs();
+  checkSkew(ms, ctx, nowMs);
   if (datetime.slice(0, 8) !== claim.date) {
     throw new S3Error(
       'AuthorizationHeaderMalformed',
       `Invalid credential date "${claim.date}". This date is not the same as X-Amz-Date: "${datetime.slice(0, 8)}".`,
     );
   }
-  const nowMs = ctx.nowMs();
-  checkSkew(ms, ctx, nowMs);
   const sent = headerValue(req.headers, 'x-amz-content-sha256');
   // S3 requires x-amz-content-sha256 with header auth; generic SigV4 clients omit it. Be lenient: such a
   // request signed either UNSIGNED-PAYLOAD or the empty body's hash (GET/HEAD/DELETE).
