@@ -225,7 +225,9 @@ describe('minio-js 8.0.7 (pathStyle, no region)', () => {
     expect(put.status).toBe(200);
     expect(put.headers.get('etag')).toBe(`"${md5Hex('sent with a presigned URL')}"`);
     expect((await read('uploads/from presign.txt')).toString()).toBe('sent with a presigned URL');
-    expect((await fetch(getUrl.replace(/X-Amz-Signature=\w/, 'X-Amz-Signature=0'))).status).toBe(403);
+    // A different first character of the signature (replacing it with '0' could leave it unchanged).
+    const forged = getUrl.replace(/X-Amz-Signature=(\w)/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`);
+    expect((await fetch(forged)).status).toBe(403);
   });
 
   it('copyObject honours CopyConditions', async () => {

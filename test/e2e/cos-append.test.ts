@@ -143,7 +143,7 @@ describe('cos-nodejs-sdk-v5 appendObject', () => {
     expect((await ours.getObject({ Bucket, Region: REGION, Key: 'both' })).Body?.toString()).toBe('abcdef');
   });
 
-  it('a bucket with versioning is 409 InvalidBucketState (appendable objects are not versioned)', async () => {
+  it('a bucket with versioning Enabled is 409 InvalidBucketState (appendable objects are not versioned); Suspended appends', async () => {
     const cos = t.cos('vhost');
     const versioned = `appendv${process.pid}-1250000000`;
     await cos.putBucket({ Bucket: versioned, Region: REGION });
@@ -156,5 +156,14 @@ describe('cos-nodejs-sdk-v5 appendObject', () => {
       await cosError(cos.appendObject({ Bucket: versioned, Region: REGION, Key: 'k', Position: 0, Body: 'x' })),
       { statusCode: 409, code: 'InvalidBucketState' },
     );
+    // Suspended: writes replace the 'null' version, and appends work again (Tencent's SDK tests do this).
+    await cos.putBucketVersioning({
+      Bucket: versioned,
+      Region: REGION,
+      VersioningConfiguration: { Status: 'Suspended' },
+    });
+    await cos.appendObject({ Bucket: versioned, Region: REGION, Key: 'k', Position: 0, Body: 'ab' });
+    await cos.appendObject({ Bucket: versioned, Region: REGION, Key: 'k', Position: 2, Body: 'cd' });
+    expect((await cos.getObject({ Bucket: versioned, Region: REGION, Key: 'k' })).Body?.toString()).toBe('abcd');
   });
 });

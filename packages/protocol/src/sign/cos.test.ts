@@ -267,7 +267,8 @@ describe('parseCosAuthorization', () => {
     const p = parseCosAuthorization(
       'q-sign-algorithm=sha1&q-ak=AK&q-sign-time=1%3B2&q-key-time=1;2&q-header-list=host&q-url-param-list=prefix%3bresponse-content-type&q-signature=AB&response-content-type=text%2Fplain',
     );
-    expect(p.urlParamLists).toEqual([['prefix', 'response-content-type']]);
+    // One encoded name, or a list encoded once more: both readings are offered, the list among them.
+    expect(p.urlParamLists).toContainEqual(['prefix', 'response-content-type']);
     expect(p.signTime).toBe('1;2');
     expect(p.signature).toBe('ab');
   });

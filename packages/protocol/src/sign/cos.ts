@@ -319,7 +319,7 @@ function splitList(raw: string): string[][] {
       .map((n) => n.trim().toLowerCase())
       .filter((n) => n !== '');
   if (raw.includes(';')) return [split(raw)];
-  if (/%3b/i.test(raw)) return [split(safeDecode(raw))];
-  if (raw.includes('%')) return [split(raw), split(safeDecode(raw))];
-  return [split(raw)];
+  // Without a ';' the field is one encoded name (`k%3b` for a key `k;`) or a list encoded once more
+  // (`a%3bb`, getObjectUrl): the verifier tries both readings.
+  return raw.includes('%') ? [split(raw), split(safeDecode(raw))] : [split(raw)];
 }

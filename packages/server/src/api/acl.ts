@@ -36,7 +36,21 @@ export function requestedAcl(
   const account = accountOf(bucketOwner) ?? accountOf(owner) ?? '0';
   const grants = parseGrantHeaders((name) => ctx.header(name), uinResolver(account));
   if (canned !== undefined && grants !== undefined) {
-    throw new S3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed.');
+    // S3 refuses the mix; COS applies both (Tencent's SDK tests send x-cos-acl with x-cos-grant-*).
+    if (ctx.flavor === 's3') {
+      throw new S3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed.');
+    }
+    const base = cannedAcl(canned, kind, owner, bucketOwner) ?? {
+      owner,
+      grants: [{ grantee: { type: 'user', id: owner }, permission: 'FULL_CONTROL' }],
+    };
+    const extra = grants.filter(
+      (g) =>
+        !base.grants.some(
+          (b) => b.permission === g.permission && JSON.stringify(b.grantee) === JSON.stringify(g.grantee),
+        ),
+    );
+    return { acl: { owner, grants: [...base.grants, ...extra] }, given: true };
   }
   if (canned !== undefined) return { acl: cannedAcl(canned, kind, owner, bucketOwner), given: true };
   if (grants !== undefined) return { acl: { owner, grants }, given: true };

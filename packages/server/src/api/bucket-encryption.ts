@@ -18,7 +18,12 @@ export async function putBucketEncryption(ctx: RequestContext): Promise<void> {
     throw new S3Error('MalformedXML', 'A server-side encryption configuration holds exactly one Rule.');
   }
   const rule = rules[0]!;
-  const algorithm = xmlText(xmlChildren(rule, 'ApplyServerSideEncryptionByDefault')[0], 'SSEAlgorithm')?.trim();
+  // Tencent's SDK documents (and sends) the container as ApplySideEncryptionConfiguration; COS's API
+  // reference and S3 name it ApplyServerSideEncryptionByDefault. Either is taken.
+  const container =
+    xmlChildren(rule, 'ApplyServerSideEncryptionByDefault')[0] ??
+    xmlChildren(rule, 'ApplySideEncryptionConfiguration')[0];
+  const algorithm = xmlText(container, 'SSEAlgorithm')?.trim();
   if (algorithm === undefined) {
     throw new S3Error('MalformedXML', 'The Rule needs ApplyServerSideEncryptionByDefault with an SSEAlgorithm.');
   }

@@ -5,7 +5,9 @@ import { requireXmlBody } from './bucket.js';
 
 /** PUT Bucket ?lifecycle: validated whole; a bad rule is named in the error. */
 export async function putBucketLifecycle(ctx: RequestContext): Promise<void> {
-  const rules = parseLifecycle(await requireXmlBody(ctx, 'LifecycleConfiguration', 1024 * 1024));
+  const rules = parseLifecycle(await requireXmlBody(ctx, 'LifecycleConfiguration', 1024 * 1024), {
+    anyTime: ctx.flavor === 'cos',
+  });
   await ctx.engine.putBucketLifecycle(ctx.bucket, rules);
   sendEmpty(ctx, 200);
 }

@@ -18,13 +18,24 @@ export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 204);
 }
 
-/** GET Bucket ?policy: the document as it was put. */
+/**
+ * GET Bucket ?policy: the document as it was put. COS clients get its top-level `statement` key as
+ * `Statement`, which is how COS returns a CAM document (Tencent's SDK tests read `Policy.Statement`).
+ */
 export async function getBucketPolicy(ctx: RequestContext): Promise<void> {
-  const body = Buffer.from(await ctx.engine.getBucketPolicy(ctx.bucket));
+  const stored = await ctx.engine.getBucketPolicy(ctx.bucket);
+  const body = Buffer.from(ctx.flavor === 'cos' ? withStatementKey(stored) : stored);
   ctx.res.statusCode = 200;
   ctx.res.setHeader('content-type', 'application/json');
   ctx.res.setHeader('content-length', body.length);
   ctx.res.end(body);
+}
+
+function withStatementKey(text: string): string {
+  const doc = JSON.parse(text) as Record<string, unknown>;
+  const key = Object.keys(doc).find((k) => k.toLowerCase() === 'statement');
+  if (key === undefined || key === 'Statement') return text;
+  return JSON.stringify(Object.fromEntries(Object.entries(doc).map(([k, v]) => [k === key ? 'Statement' : k, v])));
 }
 
 export async function deleteBucketPolicy(ctx: RequestContext): Promise<void> {

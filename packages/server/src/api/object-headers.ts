@@ -8,6 +8,7 @@ import type { RequestContext } from '../http/request-context.js';
 import { httpDate, quoteEtag } from '../http/respond.js';
 import type { ObjectVersion, Sse } from '../stores/types.js';
 import { objectAclFromHeaders } from './acl.js';
+import { contentTypeOfKey } from './mime.js';
 import { lockHeaders, readRequestedLock } from './object-lock.js';
 
 /** Content headers stored with an object and returned on GET/HEAD, lower-case. */
@@ -37,6 +38,10 @@ export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectA
       if (value === '') value = undefined;
     }
     if (value !== undefined) contentHeaders[name] = value;
+  }
+  if (contentHeaders['content-type'] === undefined && ctx.flavor === 'cos') {
+    const guessed = contentTypeOfKey(ctx.key);
+    if (guessed !== undefined) contentHeaders['content-type'] = guessed;
   }
   const userMeta: Record<string, string> = {};
   for (const [name, raw] of Object.entries(ctx.req.headers)) {
@@ -203,7 +208,11 @@ export function setObjectHeaders(
   res.setHeader('x-cos-object-type', version.objectType);
   for (const [name, value] of Object.entries(sseHeaders(version.sse))) res.setHeader(name, value);
   for (const [name, value] of Object.entries(lockHeaders(version.lock))) res.setHeader(name, value);
-  if (version.tagging) res.setHeader('x-amz-tagging-count', String(new URLSearchParams(version.tagging).size));
+  if (version.tagging) {
+    const count = String(new URLSearchParams(version.tagging).size);
+    res.setHeader('x-cos-tagging-count', count);
+    res.setHeader('x-amz-tagging-count', count);
+  }
   for (const [name, value] of Object.entries(versionHeaders(version.versionId, options.versioned))) {
     res.setHeader(name, value);
   }

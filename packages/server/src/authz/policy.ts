@@ -286,6 +286,8 @@ export function parsePolicy(text: string, scope: ResourceScope, kind: 'bucket' |
   }
   const raw = member(doc as Record<string, unknown>, 'Statement');
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  // CAM documents may name the principal once, beside the statements, for all of them.
+  const sharedPrincipal = member(doc as Record<string, unknown>, 'Principal');
   if (list.length === 0) throw malformed('A policy needs at least one statement.');
   const statements = list.map((s, i): Statement => {
     if (typeof s !== 'object' || s === null || Array.isArray(s))
@@ -294,8 +296,8 @@ export function parsePolicy(text: string, scope: ResourceScope, kind: 'bucket' |
     const rawEffect = member(st, 'Effect');
     const effect = typeof rawEffect === 'string' ? rawEffect.toLowerCase() : '';
     if (effect !== 'allow' && effect !== 'deny') throw malformed(`Statement ${i + 1}: Effect must be Allow or Deny.`);
-    const principal = member(st, 'Principal');
     const notPrincipal = member(st, 'NotPrincipal');
+    const principal = member(st, 'Principal') ?? (notPrincipal === undefined ? sharedPrincipal : undefined);
     if (kind === 'bucket' && principal === undefined && notPrincipal === undefined) {
       throw malformed(`Statement ${i + 1}: a bucket policy statement needs a Principal.`);
     }

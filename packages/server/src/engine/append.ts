@@ -71,10 +71,11 @@ export async function appendObject(
   validateUserMeta(input.userMeta);
   const tagging = taggingFromHeader(input.tagging);
   const bucket = await requireBucket(ctx, input.bucket);
-  if (bucket.versioning !== '') {
+  // While versioning is Suspended a write replaces the 'null' version, which an append can extend.
+  if (bucket.versioning === 'Enabled') {
     throw new S3Error(
       'InvalidBucketState',
-      'APPEND Object is not supported in a bucket whose versioning is or was enabled: appendable objects are not versioned.',
+      'APPEND Object is not supported in a bucket whose versioning is enabled: appendable objects are not versioned.',
     );
   }
   const current = await ctx.meta.getObject(bucket.id, input.key);

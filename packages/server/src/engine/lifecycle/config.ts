@@ -59,12 +59,21 @@ function positiveInt(
   return Number(trimmed);
 }
 
-/** Lifecycle dates are midnight UTC in ISO 8601 (2026-01-01T00:00:00Z or with .000Z). */
-function parseDate(value: string | undefined, fail: (m: string) => S3Error): string | undefined {
+/**
+ * Lifecycle dates are ISO 8601. S3 wants midnight UTC (2026-01-01T00:00:00Z or with .000Z); COS
+ * documents any time with an offset (2018-07-29T00:00:00+08:00) and its SDK's tests send
+ * 2018-07-29T16:00:00.000Z, so `anyTime` (COS clients) takes any instant.
+ */
+function parseDate(value: string | undefined, fail: (m: string) => S3Error, anyTime: boolean): string | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value.trim());
-  if (Number.isNaN(ms) || ms % 86_400_000 !== 0) {
-    throw fail(`Date must be midnight UTC in ISO 8601 (e.g. 2026-01-01T00:00:00.000Z), not "${value}".`);
+  const trimmed = value.trim();
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  if (Number.isNaN(ms) || (!anyTime && ms % 86_400_000 !== 0)) {
+    throw fail(
+      anyTime
+        ? `Date must be an ISO 8601 date and time (e.g. 2026-01-01T00:00:00+08:00), not "${value}".`
+        : `Date must be midnight UTC in ISO 8601 (e.g. 2026-01-01T00:00:00.000Z), not "${value}".`,
+    );
   }
   return new Date(ms).toISOString();
 }
@@ -77,7 +86,11 @@ function parseTag(node: XmlNode, fail: (m: string) => S3Error): { key: string; v
 }
 
 /** Parses and validates a LifecycleConfiguration document (PUT ?lifecycle). */
-export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): LifecycleRule[] {
+export function parseLifecycle(
+  doc: { [name: string]: XmlNode | XmlNode[] },
+  options: { anyTime?: boolean } = {},
+): LifecycleRule[] {
+  const anyTime = options.anyTime === true;
   const ruleNodes = xmlChildren(doc, 'Rule');
   if (ruleNodes.length === 0) throw new S3Error('MalformedXML', 'A lifecycle configuration needs at least one Rule.');
   if (ruleNodes.length > MAX_LIFECYCLE_RULES) {
@@ -138,7 +151,7 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
     const expiration = xmlChild(node, 'Expiration');
     if (expiration !== undefined) {
       const days = positiveInt(xmlText(expiration, 'Days'), 'Expiration Days', fail);
-      const date = parseDate(xmlText(expiration, 'Date'), fail);
+      const date = parseDate(xmlText(expiration, 'Date'), fail, anyTime);
       const marker = xmlText(expiration, 'ExpiredObjectDeleteMarker')?.trim();
       if (marker !== undefined && marker !== 'true' && marker !== 'false') {
         throw fail('ExpiredObjectDeleteMarker must be true or false.', 'MalformedXML');
@@ -158,7 +171,7 @@ export function parseLifecycle(doc: { [name: string]: XmlNode | XmlNode[] }): Li
 
     for (const t of xmlChildren(node, 'Transition')) {
       const days = positiveInt(xmlText(t, 'Days'), 'Transition Days', fail, true);
-      const date = parseDate(xmlText(t, 'Date'), fail);
+      const date = parseDate(xmlText(t, 'Date'), fail, anyTime);
       const storageClass = xmlText(t, 'StorageClass')?.trim().toUpperCase();
       if ((days === undefined) === (date === undefined))
         throw fail('Transition needs exactly one of Days or Date.', 'MalformedXML');
