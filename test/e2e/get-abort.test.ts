@@ -1,9 +1,11 @@
 /**
  * Clients that walk away from a large GET: the body is being written when the socket goes. The
  * server must keep running (a write failing while the next chunk is read used to be an unhandled
- * rejection, which ends a Node process) and keep serving.
+ * rejection, which ends a Node process) and keep serving. A client that walks away from its own
+ * upload is not a server error: it is counted as 499, never as a 500.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { md5Hex } from './helpers/s3.js';
@@ -52,5 +54,27 @@ describe('GETs abandoned mid-body', () => {
     const got = await fetch(`${t.url}/${Bucket}/big`);
     expect(got.status).toBe(200);
     expect(md5Hex(await readAll(got.body as unknown as AsyncIterable<Uint8Array>))).toBe(md5Hex(body));
+  });
+
+  it('an upload abandoned mid-body is counted as a client error (499 ClientClosedRequest), not a 500', async () => {
+    // A bucket anyone may write to, so the unsigned upload gets as far as its body.
+    const open = 'abandon-open-1250000000';
+    await t.s3().send(new CreateBucketCommand({ Bucket: open, ACL: 'public-read-write' }));
+    const before = t.server.metrics.snapshot()['PutObject']?.byStatus ?? {};
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(t.port, '127.0.0.1', () => {
+        socket.write(
+          `PUT /${open}/abandoned HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(1000)}`,
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const after = t.server.metrics.snapshot()['PutObject']?.byStatus ?? {};
+    expect((after['4xx'] ?? 0) - (before['4xx'] ?? 0)).toBe(1);
+    expect(after['5xx'] ?? 0).toBe(0);
   });
 });

@@ -83,6 +83,7 @@ export function createDispatcher(deps: DispatchDeps) {
     let address: Address = { style: 'path', internal: false };
     let ctx: RequestContext | undefined;
     let corsHeaders: Record<string, string> | undefined;
+    let clientGone = false;
     const init = () => ({
       req,
       res,
@@ -142,8 +143,13 @@ export function createDispatcher(deps: DispatchDeps) {
       }
     } catch (err) {
       ctx ??= new RequestContext(init());
-      if (!(err instanceof S3Error) && !controller.signal.aborted)
-        deps.log.error({ err, requestId }, 'unexpected error');
+      if (controller.signal.aborted) {
+        // The client went away mid-request (a cancelled upload, a closed download): nobody to answer,
+        // and not a server error. Logged and counted as 499, as proxies name it.
+        clientGone = true;
+        return;
+      }
+      if (!(err instanceof S3Error)) deps.log.error({ err, requestId }, 'unexpected error');
       await settleUnreadBody(ctx);
       const error = err instanceof S3Error ? err : new S3Error('InternalError', undefined, { cause: err });
       // The error renderer clears headers; a browser can read an error only with its CORS headers.
@@ -151,8 +157,9 @@ export function createDispatcher(deps: DispatchDeps) {
       sendError(ctx, error);
     } finally {
       if (ctx) {
-        deps.metrics.count(ctx.operation, res.statusCode);
-        logRequest(deps.log, ctx, res);
+        const status = clientGone ? CLIENT_CLOSED : res.statusCode;
+        deps.metrics.count(ctx.operation, status);
+        logRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
       }
     }
   };
@@ -184,8 +191,10 @@ async function settleUnreadBody(ctx: RequestContext): Promise<void> {
   });
 }
 
-function logRequest(log: Logger, ctx: RequestContext, res: ServerResponse): void {
-  const status = res.statusCode;
+/** The status logged (and counted) for a request whose client closed the connection before the answer. */
+const CLIENT_CLOSED = 499;
+
+function logRequest(log: Logger, ctx: RequestContext, status: number, code: string | undefined): void {
   const level = status >= 500 ? 'warn' : status >= 400 ? 'info' : 'debug';
   if (!log.isLevelEnabled(level)) return;
   log[level](
@@ -196,7 +205,7 @@ function logRequest(log: Logger, ctx: RequestContext, res: ServerResponse): void
       bucket: ctx.address.bucket,
       key: ctx.address.key,
       status,
-      code: ctx.errorCode,
+      code,
       bytesIn: Number(ctx.req.headers['content-length'] ?? 0),
       durationMs: Math.round(performance.now() - ctx.startMs),
     },
