@@ -118,4 +118,25 @@ describe('Tencent SDK test-suite expectations', () => {
     const url = cos.getObjectUrl({ Bucket, Region, Key: 'q.txt', Query: { 'k;': 'v' } }, () => {});
     expect((await fetch(url)).status).toBe(200);
   });
+
+  it('the whole authorization as one `sign` query parameter (COS.getAuthorization output)', async () => {
+    await cos.putObject({ Bucket, Region, Key: 'signed.txt', Body: 'by sign' });
+    const COSClass = (await import('cos-nodejs-sdk-v5')).default;
+    const auth = COSClass.getAuthorization({
+      SecretId: t.secretId,
+      SecretKey: t.secretKey,
+      Method: 'get',
+      Key: 'signed.txt',
+      Expires: 300,
+    });
+    const url = `${t.url}/${Bucket}/signed.txt?sign=${encodeURIComponent(auth)}`;
+    const got = await fetch(url);
+    expect(got.status).toBe(200);
+    expect(await got.text()).toBe('by sign');
+    // A tampered one is refused.
+    const bad = await fetch(
+      `${t.url}/${Bucket}/signed.txt?sign=${encodeURIComponent(auth.replace(/q-signature=\w/, 'q-signature=z'))}`,
+    );
+    expect(bad.status).toBe(403);
+  });
 });

@@ -47,8 +47,11 @@ export async function authenticate(req: SignableRequest, ctx: AuthContext): Prom
     }
   }
   switch (queryScheme) {
-    case 'cos':
-      return verifyCos(req, ctx, parseCosAuthorization(req.rawQuery), params, true);
+    case 'cos': {
+      // COS also takes the whole Authorization string as one `sign` parameter (Tencent's SDK tests use it).
+      const sign = params.find((p) => p.name === 'sign' && /^q-sign-algorithm=/i.test(p.value));
+      return verifyCos(req, ctx, parseCosAuthorization(sign ? sign.value : req.rawQuery), params, true);
+    }
     case 'sigv4':
       return verifySigV4Query(req, ctx, params);
     case 'sigv2':
@@ -81,6 +84,7 @@ function detectQueryScheme(params: readonly RawQueryParam[]): Scheme | undefined
   for (const p of params) {
     const name = p.name.toLowerCase();
     if (name === 'q-sign-algorithm' || name === 'q-ak' || name === 'q-signature') return 'cos';
+    if (p.name === 'sign' && /^q-sign-algorithm=/i.test(p.value)) return 'cos';
     if (name === 'x-amz-algorithm' || name === 'x-amz-credential') return 'sigv4';
     // SigV2 names are case-sensitive, and S3 reports a partial set (AccessDenied) rather than ignoring it.
     if (p.name === 'AWSAccessKeyId' || p.name === 'Signature') sigv2 = true;
