@@ -201,6 +201,21 @@ describe('s3cmd 2.3.0 (host_base = host_bucket = 127.0.0.1:port, path style)', (
       expect(parseInfo((await ok('info', `s3://${bucket}`)).stdout)).toMatchObject({ Location: TEST_REGION });
     });
 
+    it('modify --remove-header drops metadata, though s3cmd echoes our x-cos-meta-* headers back', async () => {
+      await ok('put', '--add-header=x-amz-meta-foo: bar', 'small.txt', `s3://${bucket}/meta.txt`);
+      expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'meta.txt' }))).Metadata).toMatchObject({
+        foo: 'bar',
+      });
+      await ok('modify', '--remove-header=x-amz-meta-foo', `s3://${bucket}/meta.txt`);
+      const after = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'meta.txt' }));
+      expect(after.Metadata?.['foo']).toBeUndefined();
+      await ok('modify', '--add-header=x-amz-meta-color: blue', `s3://${bucket}/meta.txt`);
+      expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'meta.txt' }))).Metadata).toMatchObject({
+        color: 'blue',
+      });
+      await ok('del', `s3://${bucket}/meta.txt`);
+    });
+
     it('setacl --acl-public lets anonymous GET in; --acl-private shuts it out again', async () => {
       const key = 'ünï/日本/😀.txt';
       const url = `${t.url}/${bucket}/t/${encodePath(key)}`;

@@ -22,6 +22,8 @@ export const CONTENT_HEADERS = [
 ] as const;
 
 const META_PREFIXES = ['x-cos-meta-', 'x-amz-meta-'];
+/** S3 clients' metadata is x-amz-meta-* only: x-cos-meta-* from them are our own HEAD headers echoed back. */
+const S3_META_PREFIXES = ['x-amz-meta-'];
 
 /** The attributes a write request sets: content headers, user metadata, storage class, tagging, ACL, encryption, lock. */
 export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectAttributes> {
@@ -45,7 +47,7 @@ export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectA
   }
   const userMeta: Record<string, string> = {};
   for (const [name, raw] of Object.entries(ctx.req.headers)) {
-    const prefix = META_PREFIXES.find((p) => name.startsWith(p));
+    const prefix = (ctx.flavor === 's3' ? S3_META_PREFIXES : META_PREFIXES).find((p) => name.startsWith(p));
     if (!prefix || raw === undefined) continue;
     const metaName = name.slice(prefix.length);
     if (metaName === '') continue;

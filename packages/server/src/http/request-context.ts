@@ -128,6 +128,10 @@ export class RequestContext {
 
   /** `x-cos-<name>` or `x-amz-<name>`, whichever was sent (COS spelling first). */
   vendorHeader(name: string): string | undefined {
+    // Each client's own family first: S3 tools that copy a HEAD's headers into a new request (s3cmd
+    // modify) echo our x-cos-* headers back next to the x-amz-* ones they mean.
+    if (this.auth !== undefined && this.flavor === 's3')
+      return this.header(`x-amz-${name}`) ?? this.header(`x-cos-${name}`);
     return this.header(`x-cos-${name}`) ?? this.header(`x-amz-${name}`);
   }
 
