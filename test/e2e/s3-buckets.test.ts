@@ -149,7 +149,7 @@ describe('S3 buckets (@aws-sdk/client-s3, path style)', () => {
     });
     const err = errorOf(res);
     expect(err.status).toBe(400);
-    expect(err.code).toBe('InvalidArgument');
+    expect(err.code).toBe('IllegalLocationConstraintException');
     expect(xmlFields(res.text)['ArgumentValue']).toBe('eu-west-1');
     expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket: bucket })))).toMatchObject({ status: 404 });
   });

@@ -13,6 +13,7 @@ import {
   DeleteBucketPolicyCommand,
   GetBucketAclCommand,
   GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
   GetObjectAclCommand,
   GetObjectAttributesCommand,
   HeadObjectCommand,
@@ -338,5 +339,37 @@ describe('multipart checksum types', () => {
     expect(good.status, good.text).toBe(200);
     expect(xmlText(good.text, 'ChecksumSHA256')).toBe(composite);
     expect(xmlText(good.text, 'ChecksumType')).toBe('COMPOSITE');
+  });
+});
+
+describe('what awscli users set and read back', () => {
+  it('x-amz-website-redirect-location is kept and returned; a bad one is InvalidRedirectLocation', async () => {
+    const Bucket = await newBucket('redirect');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'old.html', Body: 'x', WebsiteRedirectLocation: '/new.html' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'old.html' }))).WebsiteRedirectLocation).toBe(
+      '/new.html',
+    );
+    expect(
+      await sdkError(
+        s3.send(new PutObjectCommand({ Bucket, Key: 'bad', Body: 'x', WebsiteRedirectLocation: 'elsewhere' })),
+      ),
+    ).toMatchObject({ status: 400, code: 'InvalidRedirectLocation' });
+  });
+
+  it('GET ?policyStatus: public while a policy allows everyone without conditions', async () => {
+    const Bucket = await newBucket('policy-status');
+    expect(await sdkError(s3.send(new GetBucketPolicyStatusCommand({ Bucket })))).toMatchObject({
+      status: 404,
+      code: 'NoSuchBucketPolicy',
+    });
+    const allow = (Principal: unknown) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal, Action: 's3:GetObject', Resource: `arn:aws:s3:::${Bucket}/*` }],
+      });
+    await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: allow('*') }));
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket }))).PolicyStatus?.IsPublic).toBe(true);
+    await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: allow({ AWS: [rootUin] }) }));
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket }))).PolicyStatus?.IsPublic).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import { cachedPolicy } from '../http/authorize-request.js';
 import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty } from '../http/respond.js';
+import { sendEmpty, sendXml } from '../http/respond.js';
 
 /** S3 limits bucket policies to 20 KB. */
 const MAX_POLICY_BYTES = 20 * 1024;
@@ -41,4 +41,19 @@ function withStatementKey(text: string): string {
 export async function deleteBucketPolicy(ctx: RequestContext): Promise<void> {
   await ctx.engine.putBucketPolicy(ctx.bucket, null);
   sendEmpty(ctx, 204);
+}
+
+/**
+ * GET Bucket ?policyStatus: whether the bucket policy makes the bucket public: an Allow statement for
+ * every principal (`*`) with no condition narrowing it, as S3 judges it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicyStatus.html
+ */
+export async function getBucketPolicyStatus(ctx: RequestContext): Promise<void> {
+  const bucket = await ctx.engine.headBucket(ctx.bucket);
+  const text = await ctx.engine.getBucketPolicy(ctx.bucket);
+  const policy = cachedPolicy(text, { bucket: bucket.name, appId: ctx.appIdOf(bucket.ownerId) }, 'bucket');
+  const isPublic = policy.statements.some(
+    (s) => s.effect === 'allow' && s.principals?.includes('*') === true && s.conditions.length === 0,
+  );
+  sendXml(ctx, 'PolicyStatus', { IsPublic: isPublic });
 }

@@ -22,8 +22,22 @@ export const CONTENT_HEADERS = [
 ] as const;
 
 const META_PREFIXES = ['x-cos-meta-', 'x-amz-meta-'];
-/** S3 clients' metadata is x-amz-meta-* only: x-cos-meta-* from them are our own HEAD headers echoed back. */
-const S3_META_PREFIXES = ['x-amz-meta-'];
+/** Stored with the content headers; returned in both families. */
+const REDIRECT = 'x-amz-website-redirect-location';
+const AMZ_META_PREFIXES = ['x-amz-meta-'];
+
+/**
+ * Where an S3 client's metadata comes from. Some copy every header of a HEAD into their next request
+ * (s3cmd modify), so our x-cos-meta-* come back beside the x-amz-meta-* they mean: from an S3
+ * (SigV4/SigV2) request that carries any x-amz-meta-*, or our response's x-cos-request-id, the
+ * x-cos-meta-* are ignored. A request with COS headers only keeps them.
+ */
+function metaPrefixes(ctx: RequestContext): string[] {
+  if (ctx.flavor !== 's3') return META_PREFIXES;
+  const names = Object.keys(ctx.req.headers);
+  const echoed = names.includes('x-cos-request-id') || names.some((n) => n.startsWith('x-amz-meta-'));
+  return echoed ? AMZ_META_PREFIXES : META_PREFIXES;
+}
 
 /** The attributes a write request sets: content headers, user metadata, storage class, tagging, ACL, encryption, lock. */
 export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectAttributes> {
@@ -41,13 +55,29 @@ export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectA
     }
     if (value !== undefined) contentHeaders[name] = value;
   }
+  // x-amz-website-redirect-location: kept and returned (Coffer hosts no websites, but S3 stores it on
+  // any object, and tools read it back).
+  const redirect = ctx.vendorHeader('website-redirect-location');
+  if (redirect !== undefined) {
+    if (!/^(\/|https?:\/\/)/.test(redirect) || Buffer.byteLength(redirect) > 2048) {
+      throw new S3Error(
+        'InvalidRedirectLocation',
+        'The website redirect location must begin with "/", "http://" or "https://".',
+        {
+          details: { ArgumentName: 'x-amz-website-redirect-location', ArgumentValue: redirect },
+        },
+      );
+    }
+    contentHeaders[REDIRECT] = redirect;
+  }
   if (contentHeaders['content-type'] === undefined && ctx.flavor === 'cos') {
     const guessed = contentTypeOfKey(ctx.key);
     if (guessed !== undefined) contentHeaders['content-type'] = guessed;
   }
   const userMeta: Record<string, string> = {};
+  const prefixes = metaPrefixes(ctx);
   for (const [name, raw] of Object.entries(ctx.req.headers)) {
-    const prefix = (ctx.flavor === 's3' ? S3_META_PREFIXES : META_PREFIXES).find((p) => name.startsWith(p));
+    const prefix = prefixes.find((p) => name.startsWith(p));
     if (!prefix || raw === undefined) continue;
     const metaName = name.slice(prefix.length);
     if (metaName === '') continue;
@@ -197,6 +227,11 @@ export function setObjectHeaders(
   for (const name of CONTENT_HEADERS) {
     const value = version.contentHeaders[name];
     if (value !== undefined && name !== 'content-type') res.setHeader(name, value);
+  }
+  const redirect = version.contentHeaders[REDIRECT];
+  if (redirect !== undefined) {
+    res.setHeader('x-cos-website-redirect-location', redirect);
+    res.setHeader(REDIRECT, redirect);
   }
   for (const [name, value] of Object.entries(version.userMeta)) {
     res.setHeader(`x-cos-meta-${name}`, value);

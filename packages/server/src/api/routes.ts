@@ -130,6 +130,7 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'object PUT retention': ['PutObjectRetention', objectLock.putObjectRetention],
   'object GET legal-hold': ['GetObjectLegalHold', objectLock.getObjectLegalHold],
   'object PUT legal-hold': ['PutObjectLegalHold', objectLock.putObjectLegalHold],
+  'bucket GET policyStatus': ['GetBucketPolicyStatus', policy.getBucketPolicyStatus],
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],

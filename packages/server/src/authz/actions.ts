@@ -55,6 +55,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
   GetBucketTagging: { cos: 'GetBucketTagging', s3: 'GetBucketTagging', target: 'bucket', acl: 'OWNER' },
   PutBucketTagging: { cos: 'PutBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
   DeleteBucketTagging: { cos: 'DeleteBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
+  GetBucketPolicyStatus: { cos: 'GetBucketPolicy', s3: 'GetBucketPolicyStatus', target: 'bucket', acl: 'OWNER' },
   GetObjectLockConfiguration: {
     cos: 'GetBucketObjectLock',
     s3: 'GetBucketObjectLockConfiguration',

@@ -29,7 +29,7 @@ export async function createBucket(
   validateBucketName(name);
   if (options.region !== undefined && options.region !== '' && options.region !== ctx.region) {
     throw new S3Error(
-      'InvalidArgument',
+      'IllegalLocationConstraintException',
       `The specified location-constraint "${options.region}" is not valid: this server serves ${ctx.region}.`,
       { details: { ArgumentName: 'LocationConstraint', ArgumentValue: options.region } },
     );
