@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketPolicyCommand,
@@ -16,6 +17,7 @@ import {
   GetBucketPolicyStatusCommand,
   GetObjectAclCommand,
   GetObjectAttributesCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
@@ -371,5 +373,60 @@ describe('what awscli users set and read back', () => {
     expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket }))).PolicyStatus?.IsPublic).toBe(true);
     await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: allow({ AWS: [rootUin] }) }));
     expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket }))).PolicyStatus?.IsPublic).toBe(false);
+  });
+});
+
+describe('what @aws-sdk/client-s3 apps send', () => {
+  it('CompleteMultipartUpload honours If-None-Match: * and If-Match like PutObject (412, 404), changing nothing', async () => {
+    const Bucket = await newBucket('complete-conditional');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'first' }));
+    const start = async () => {
+      const init = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'k' }));
+      const part = await s3.send(
+        new UploadPartCommand({ Bucket, Key: 'k', UploadId: init.UploadId, PartNumber: 1, Body: 'second' }),
+      );
+      return { UploadId: init.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } };
+    };
+    const upload = await start();
+    expect(
+      await sdkError(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'k', ...upload, IfNoneMatch: '*' }))),
+    ).toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    expect(
+      await sdkError(s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'k', ...upload, IfMatch: '"0123"' }))),
+    ).toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    const kept = await s3.send(new GetObjectCommand({ Bucket, Key: 'k' }));
+    expect(await kept.Body?.transformToString()).toBe('first');
+    // The upload is still there: completed now with the right ETag.
+    const etag = (await s3.send(new HeadObjectCommand({ Bucket, Key: 'k' }))).ETag;
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'k', ...upload, IfMatch: etag }));
+    const now = await s3.send(new GetObjectCommand({ Bucket, Key: 'k' }));
+    expect(await now.Body?.transformToString()).toBe('second');
+    const other = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'absent' }));
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket, Key: 'absent', UploadId: other.UploadId, PartNumber: 1, Body: 'x' }),
+    );
+    expect(
+      await sdkError(
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket,
+            Key: 'absent',
+            UploadId: other.UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+            IfMatch: '"0123"',
+          }),
+        ),
+      ),
+    ).toMatchObject({ status: 404, code: 'NoSuchKey' });
+  });
+
+  it('a CopySource encoded whole (encodeURIComponent of bucket/key) is decoded once', async () => {
+    const Bucket = await newBucket('copy-encoded');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'dir/a%20b.txt', Body: 'literal percent' }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket, Key: 'copy.txt', CopySource: encodeURIComponent(`${Bucket}/dir/a%20b.txt`) }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'copy.txt' }));
+    expect(await got.Body?.transformToString()).toBe('literal percent');
   });
 });

@@ -220,6 +220,8 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     uploadId: uploadIdParam(ctx),
     parts,
     ...(expectedChecksum(ctx) ? { expectedChecksum: expectedChecksum(ctx)! } : {}),
+    ...(ctx.header('if-none-match') !== undefined ? { ifNoneMatch: ctx.header('if-none-match')! } : {}),
+    ...(ctx.header('if-match') !== undefined ? { ifMatch: ctx.header('if-match')! } : {}),
   });
   const completed =
     result.kind === 'completed'

@@ -16,6 +16,7 @@ import {
   type ManifestEntry,
   type NewObjectVersion,
   type ObjectLock,
+  type ObjectVersion,
   type PartRecord,
   type Sse,
   StoreError,
@@ -30,7 +31,7 @@ import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.
 import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockForWrite } from './object-lock.js';
-import { type ByteRange, findObject, type ObjectAttributes } from './objects.js';
+import { type ByteRange, checkWritePreconditions, findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
 
@@ -548,6 +549,9 @@ export async function completeMultipartUpload(
     parts: CompletedPart[];
     /** x-amz-checksum-<algorithm> of the whole object, when the client sends one: verified. */
     expectedChecksum?: { algorithm: ChecksumAlgorithm; value: string };
+    /** Conditional write, as on PUT: If-None-Match: * fails when the key exists; If-Match needs that ETag. */
+    ifNoneMatch?: string;
+    ifMatch?: string;
   },
 ) {
   const bucket = await requireBucket(ctx, input.bucket);
@@ -572,6 +576,9 @@ export async function completeMultipartUpload(
       key: input.key,
       nowMs,
       compose: (upload, parts) => composeObject(upload, parts, input.parts, nowMs, lock, input.expectedChecksum),
+      ...(input.ifNoneMatch !== undefined || input.ifMatch !== undefined
+        ? { precondition: (current: ObjectVersion | undefined) => checkWritePreconditions(input, current) }
+        : {}),
     });
     return { bucket, result };
   } catch (err) {

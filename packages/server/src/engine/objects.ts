@@ -106,7 +106,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   }
 }
 
-function checkWritePreconditions(
+export function checkWritePreconditions(
   input: Pick<PutObjectInput, 'ifNoneMatch' | 'ifMatch' | 'forbidOverwrite'>,
   current: ObjectVersion | undefined,
 ): void {

@@ -240,6 +240,8 @@ export interface CompleteUploadInput {
    * manifest does not use are freed.
    */
   compose(upload: UploadRecord, parts: Map<number, PartRecord>): NewObjectVersion;
+  /** Runs inside the transaction with the key's latest version (conditional writes); throw to refuse. */
+  precondition?: (current: ObjectVersion | undefined) => void;
 }
 
 export type CompleteUploadResult =

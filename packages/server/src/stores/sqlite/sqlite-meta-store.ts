@@ -517,6 +517,7 @@ export class SqliteMetaStore implements MetadataStore {
       const version = input.compose(toUpload(row), parts);
       const versioning = this.#versioningOf(input.bucketId);
       const current = s.latest.get(input.bucketId, input.key) as ObjectRow | undefined;
+      input.precondition?.(current && toVersion(current));
       // The new version takes its references before the parts drop theirs, so used blobs never reach zero.
       const created = this.#insertVersion(input.bucketId, input.key, versioning, current, version);
       for (const part of parts.values()) this.#release(part.manifest, input.nowMs);
