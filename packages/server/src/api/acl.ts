@@ -7,6 +7,7 @@ import {
   parseAclXml,
   parseGrantHeaders,
   renderAcl,
+  sameGrantee,
   type UinResolver,
 } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
@@ -40,15 +41,10 @@ export function requestedAcl(
     if (ctx.flavor === 's3') {
       throw new S3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed.');
     }
-    const base = cannedAcl(canned, kind, owner, bucketOwner) ?? {
-      owner,
-      grants: [{ grantee: { type: 'user', id: owner }, permission: 'FULL_CONTROL' }],
-    };
+    // `default` cannot carry grants of its own: it becomes the owner's FULL_CONTROL plus the grants.
+    const base = cannedAcl(canned, kind, owner, bucketOwner) ?? cannedAcl('private', kind, owner)!;
     const extra = grants.filter(
-      (g) =>
-        !base.grants.some(
-          (b) => b.permission === g.permission && JSON.stringify(b.grantee) === JSON.stringify(g.grantee),
-        ),
+      (g) => !base.grants.some((b) => b.permission === g.permission && sameGrantee(b.grantee, g.grantee)),
     );
     return { acl: { owner, grants: [...base.grants, ...extra] }, given: true };
   }

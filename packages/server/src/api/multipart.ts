@@ -180,6 +180,7 @@ export async function listParts(ctx: RequestContext): Promise<void> {
     maxParts,
   });
   const owner = ownerXml(ctx, upload.ownerId);
+  const checksumType = uploadChecksumType(upload);
   sendXml(ctx, 'ListPartsResult', {
     Bucket: ctx.bucket,
     ...(encode ? { EncodingType: 'url' } : {}),
@@ -193,7 +194,7 @@ export async function listParts(ctx: RequestContext): Promise<void> {
     MaxParts: maxParts,
     IsTruncated: page.isTruncated,
     ...(upload.checksumAlgorithm ? { ChecksumAlgorithm: upload.checksumAlgorithm } : {}),
-    ...(uploadChecksumType(upload) ? { ChecksumType: uploadChecksumType(upload)! } : {}),
+    ...(checksumType ? { ChecksumType: checksumType } : {}),
     Part: page.parts.map(partXml),
   });
 }
@@ -214,12 +215,13 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     }
     return { partNumber: Number(number), etag, checksums };
   });
+  const expected = expectedChecksum(ctx);
   const { result } = await ctx.engine.completeMultipartUpload({
     bucket: ctx.bucket,
     key: ctx.key,
     uploadId: uploadIdParam(ctx),
     parts,
-    ...(expectedChecksum(ctx) ? { expectedChecksum: expectedChecksum(ctx)! } : {}),
+    ...(expected ? { expectedChecksum: expected } : {}),
     ...(ctx.header('if-none-match') !== undefined ? { ifNoneMatch: ctx.header('if-none-match')! } : {}),
     ...(ctx.header('if-match') !== undefined ? { ifMatch: ctx.header('if-match')! } : {}),
   });

@@ -142,7 +142,7 @@ export function parseGrantHeaders(
   return any ? grants : undefined;
 }
 
-function sameGrantee(a: Grantee, b: Grantee): boolean {
+export function sameGrantee(a: Grantee, b: Grantee): boolean {
   return a.type === 'user' ? b.type === 'user' && a.id === b.id : b.type === 'group' && a.group === b.group;
 }
 

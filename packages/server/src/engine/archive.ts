@@ -28,7 +28,8 @@ export function restoredUntil(version: ObjectVersion, nowMs: number): number | u
 
 /** GET and copy sources: an archived version without a live restored copy is 403 InvalidObjectState. */
 export function requireReadable(ctx: EngineContext, version: ObjectVersion): void {
-  if (!ARCHIVE_CLASSES.has(version.storageClass) || restoredUntil(version, ctx.clock.nowMs()) !== undefined) return;
+  if (!ARCHIVE_CLASSES.has(version.storageClass)) return;
+  if (restoredUntil(version, ctx.clock.nowMs()) !== undefined) return;
   throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", {
     details: { StorageClass: version.storageClass },
   });

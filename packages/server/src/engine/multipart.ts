@@ -30,7 +30,7 @@ import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
-import { lockForWrite } from './object-lock.js';
+import { asksForLock, bucketLockConfiguration, lockForWrite, resolveLock } from './object-lock.js';
 import { type ByteRange, checkWritePreconditions, findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
@@ -140,8 +140,8 @@ export async function createMultipartUpload(
   const bucket = await requireBucket(ctx, input.bucket);
   const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
   // Validated now (a bucket without object lock refuses it); the default retention is applied at Complete.
-  await lockForWrite(ctx, bucket, input.attributes.lock);
   const requestedLock = input.attributes.lock;
+  await lockForWrite(ctx, bucket, requestedLock);
   const upload: UploadRecord = {
     uploadId: newUploadId(),
     bucketId: bucket.id,
@@ -156,9 +156,7 @@ export async function createMultipartUpload(
     ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
     ...(checksumType !== undefined ? { checksumType } : {}),
     ...(sse !== undefined ? { sse } : {}),
-    ...(requestedLock?.retention !== undefined || requestedLock?.legalHold !== undefined
-      ? { lock: requestedLock as ObjectLock }
-      : {}),
+    ...(asksForLock(requestedLock) ? { lock: requestedLock } : {}),
   };
   await ctx.meta.createUpload(upload);
   return upload;
@@ -567,15 +565,24 @@ export async function completeMultipartUpload(
     }
   }
   const nowMs = ctx.clock.nowMs();
-  // The object's lock: what Initiate asked for, else the bucket's default retention from now.
-  const lock = await lockForWrite(ctx, bucket, (await ctx.meta.getUpload(input.uploadId))?.lock);
+  // The object's lock: what Initiate asked for, else the bucket's default retention from now (resolved
+  // inside the transaction, from the upload it reads anyway).
+  const lockConfig = await bucketLockConfiguration(ctx, bucket);
   try {
     const result = await ctx.meta.completeUpload({
       uploadId: input.uploadId,
       bucketId: bucket.id,
       key: input.key,
       nowMs,
-      compose: (upload, parts) => composeObject(upload, parts, input.parts, nowMs, lock, input.expectedChecksum),
+      compose: (upload, parts) =>
+        composeObject(
+          upload,
+          parts,
+          input.parts,
+          nowMs,
+          resolveLock(lockConfig, upload.lock, nowMs),
+          input.expectedChecksum,
+        ),
       ...(input.ifNoneMatch !== undefined || input.ifMatch !== undefined
         ? { precondition: (current: ObjectVersion | undefined) => checkWritePreconditions(input, current) }
         : {}),

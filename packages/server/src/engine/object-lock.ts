@@ -106,17 +106,29 @@ export async function lockForWrite(
   bucket: BucketRecord,
   requested: RequestedLock | undefined,
 ): Promise<ObjectLock | undefined> {
-  const config = await bucketLockConfiguration(ctx, bucket);
-  const asked = requested !== undefined && (requested.retention !== undefined || requested.legalHold !== undefined);
+  return resolveLock(await bucketLockConfiguration(ctx, bucket), requested, ctx.clock.nowMs());
+}
+
+/** Whether a write asks for any lock at all. */
+export function asksForLock(requested: RequestedLock | undefined): requested is RequestedLock {
+  return requested !== undefined && (requested.retention !== undefined || requested.legalHold !== undefined);
+}
+
+/** lockForWrite once the bucket's configuration is known: synchronous, so a store transaction can call it. */
+export function resolveLock(
+  config: BucketLockConfiguration | undefined,
+  requested: RequestedLock | undefined,
+  nowMs: number,
+): ObjectLock | undefined {
   if (!config) {
-    if (asked) throw new S3Error('InvalidRequest', MISSING_CONFIGURATION);
+    if (asksForLock(requested)) throw new S3Error('InvalidRequest', MISSING_CONFIGURATION);
     return undefined;
   }
   let retention = requested?.retention;
-  if (retention !== undefined) checkFuture(ctx, retention);
+  if (retention !== undefined) checkFuture(retention, nowMs);
   if (retention === undefined && config.rule) {
     const days = config.rule.days ?? (config.rule.years ?? 0) * 365;
-    retention = { mode: config.rule.mode, untilMs: ctx.clock.nowMs() + days * DAY_MS };
+    retention = { mode: config.rule.mode, untilMs: nowMs + days * DAY_MS };
   }
   const lock: ObjectLock = {
     ...(retention !== undefined ? { retention } : {}),
@@ -125,8 +137,8 @@ export async function lockForWrite(
   return lock.retention === undefined && lock.legalHold === undefined ? undefined : lock;
 }
 
-function checkFuture(ctx: EngineContext, retention: Retention): void {
-  if (retention.untilMs <= ctx.clock.nowMs()) {
+function checkFuture(retention: Retention, nowMs: number): void {
+  if (retention.untilMs <= nowMs) {
     throw new S3Error('InvalidArgument', 'The retain until date must be in the future!', {
       details: { ArgumentName: 'RetainUntilDate', ArgumentValue: new Date(retention.untilMs).toISOString() },
     });
@@ -179,7 +191,7 @@ export function putObjectRetention(
   ctx: EngineContext,
   input: VersionInput & { retention: Retention | undefined; bypassGovernance: boolean },
 ): Promise<ObjectVersion> {
-  if (input.retention) checkFuture(ctx, input.retention);
+  if (input.retention) checkFuture(input.retention, ctx.clock.nowMs());
   return updateLock(ctx, input, (current) => {
     checkRetentionChange(current.lock?.retention, input.retention, ctx.clock.nowMs(), input.bypassGovernance);
     return {

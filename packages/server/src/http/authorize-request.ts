@@ -6,6 +6,16 @@ import { type ConditionContext, type Policy, parsePolicy } from '../authz/policy
 import { decodeTagging, parseTaggingHeader } from '../engine/tags.js';
 import type { RequestContext } from './request-context.js';
 
+/** What authorization knows of a bucket, read once per request however often it is asked (DeleteObjects keys). */
+function bucketAccessOnce(
+  ctx: RequestContext,
+  bucketName: string,
+): ReturnType<RequestContext['engine']['bucketAccess']> {
+  let pending = ctx.bucketAccessCache.get(bucketName);
+  if (!pending) ctx.bucketAccessCache.set(bucketName, (pending = ctx.engine.bucketAccess(bucketName)));
+  return pending;
+}
+
 const POLICY_OPERATIONS = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy']);
 
 /** Parsed policies by document, so a bucket policy is parsed once, not per request. */
@@ -91,12 +101,7 @@ export async function authorizeRequest(ctx: RequestContext, operation: string, t
   const key = target ? target.key : ctx.address.key;
   const spec = actionOf(operation);
   let access: Awaited<ReturnType<typeof ctx.engine.bucketAccess>>;
-  if (bucketName !== undefined && operation !== 'CreateBucket') {
-    // One request may ask many times (each key of a DeleteObjects): read the bucket once.
-    let pending = ctx.bucketAccessCache.get(bucketName);
-    if (!pending) ctx.bucketAccessCache.set(bucketName, (pending = ctx.engine.bucketAccess(bucketName)));
-    access = await pending;
-  }
+  if (bucketName !== undefined && operation !== 'CreateBucket') access = await bucketAccessOnce(ctx, bucketName);
   if (bucketName !== undefined && operation !== 'CreateBucket' && !access) return;
   const ownerAppId = ctx.appIdOf(access?.bucket.ownerId);
   const policy =
@@ -174,9 +179,7 @@ async function checkExpectedOwner(
   expected: string | undefined,
 ): Promise<void> {
   if (expected === undefined) return;
-  let pending = ctx.bucketAccessCache.get(bucketName);
-  if (!pending) ctx.bucketAccessCache.set(bucketName, (pending = ctx.engine.bucketAccess(bucketName)));
-  const access = await pending;
+  const access = await bucketAccessOnce(ctx, bucketName);
   if (!access) return;
   const owner = access.bucket.ownerId;
   if (expected === owner || expected === accountOf(owner)) return;
