@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { type Clock, systemClock } from './engine/context.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createDispatcher } from './http/dispatch.js';
-import { Metrics } from './http/metrics.js';
+import { Metrics } from './http-kit/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';

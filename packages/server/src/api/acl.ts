@@ -11,8 +11,8 @@ import {
   type UinResolver,
 } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty } from '../http-kit/respond.js';
 
 /**
  * A bare uin names a user of the bucket owner's account (`uin="100000000011"`), or an account's

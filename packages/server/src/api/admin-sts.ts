@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { sendJson } from '../http/internal.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendJson } from '../http-kit/respond.js';
 
 /** The request is a duration and a policy: a few KiB at most. */
 const MAX_BODY_BYTES = 16 * 1024;

@@ -1,7 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { sendJson } from '../http/internal.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendJson } from '../http-kit/respond.js';
 import type { UserRecord } from '../stores/types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { sendJson } from '../http/internal.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendJson } from '../http-kit/respond.js';
 
 /**
  * GET /-/admin/usage?bucket=NAME — what a bucket holds, for its owner: current objects by storage

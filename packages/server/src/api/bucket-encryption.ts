@@ -1,7 +1,7 @@
 import { S3Error, xmlChildren, xmlText } from '@coffer/protocol';
 import { type BucketEncryption, parseSse } from '../engine/encryption.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
 
 /**

@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
-import { cachedPolicy } from '../http/authorize-request.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { cachedPolicy } from '../authz/policy-cache.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 
 /** S3 limits bucket policies to 20 KB. */
 const MAX_POLICY_BYTES = 20 * 1024;

@@ -1,6 +1,6 @@
 import { S3Error, xmlText } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
 
 /** PUT Bucket ?versioning. https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html */

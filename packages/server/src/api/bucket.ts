@@ -1,6 +1,6 @@
 import { parseXml, S3Error, xmlText } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty } from '../http-kit/respond.js';
 import { requestedAcl } from './acl.js';
 
 const SMALL_BODY_BYTES = 64 * 1024;

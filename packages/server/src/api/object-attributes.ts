@@ -1,6 +1,6 @@
 import { S3Error, XML_SEQUENCE, type XmlObject } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { httpDate, sendXml } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { httpDate, sendXml } from '../http-kit/respond.js';
 import { checksumTypeXml } from './multipart.js';
 import { versionHeaders } from './object-headers.js';
 

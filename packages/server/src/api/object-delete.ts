@@ -1,7 +1,8 @@
 import { S3Error, type XmlObject, xmlChildren, xmlText } from '@coffer/protocol';
 import type { DeleteObjectsResult } from '../engine/objects.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { authorizeRequest } from '../http-kit/authorize-request.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
 import { versionHeaders } from './object-headers.js';
 import { bypassGovernance } from './object-lock.js';
@@ -52,7 +53,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
   await Promise.all(
     objects.map(async (o, i) => {
       try {
-        await ctx.authorize('DeleteObject', {
+        await authorizeRequest(ctx, 'DeleteObject', {
           bucket: ctx.bucket,
           key: o.key,
           ...(o.versionId ? { versionId: o.versionId } : {}),

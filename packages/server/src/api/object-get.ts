@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import type { Preconditions } from '../engine/conditions.js';
 import type { ByteRange } from '../engine/objects.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
 import { checkHeaderValue, expirationHeaders, setObjectHeaders } from './object-headers.js';
 import { restoreHeaders } from './object-restore.js';
 

@@ -5,8 +5,9 @@ import {
   type RequestedLock,
   type RetentionMode,
 } from '../engine/object-lock.js';
-import type { RequestContext } from '../http/request-context.js';
-import { isoDate, sendEmpty, sendXml } from '../http/respond.js';
+import { authorizeRequest } from '../http-kit/authorize-request.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { isoDate, sendEmpty, sendXml } from '../http-kit/respond.js';
 import type { ObjectLock, Retention } from '../stores/types.js';
 import { requireXmlBody } from './bucket.js';
 
@@ -95,7 +96,7 @@ export function lockHeaders(lock: ObjectLock | undefined): Record<string, string
  */
 export async function bypassGovernance(ctx: RequestContext, key: string): Promise<boolean> {
   if (ctx.vendorHeader('bypass-governance-retention')?.toLowerCase() !== 'true') return false;
-  await ctx.authorize('BypassGovernanceRetention', { bucket: ctx.bucket, key });
+  await authorizeRequest(ctx, 'BypassGovernanceRetention', { bucket: ctx.bucket, key });
   return true;
 }
 

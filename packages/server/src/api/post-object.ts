@@ -5,10 +5,12 @@ import { accountOf } from '../authz/authorize.js';
 import { parseSse } from '../engine/encryption.js';
 import type { ObjectAttributes } from '../engine/objects.js';
 import { encodeTagging, parseTaggingXml, validateTags } from '../engine/tags.js';
-import { setPrincipal } from '../http/caller.js';
-import type { RequestContext } from '../http/request-context.js';
-import { quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
+import { authorizeRequest } from '../http-kit/authorize-request.js';
+import { setPrincipal } from '../http-kit/caller.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { quoteEtag, sendEmpty, sendXml } from '../http-kit/respond.js';
 import { FormDataReader, type FormPart, formBoundary } from './form-data.js';
+import type { HandlerDeps } from './handler.js';
 import {
   CONTENT_HEADERS,
   checkHeaderValue,
@@ -17,7 +19,6 @@ import {
   writtenVersionHeaders,
 } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
-import type { HandlerDeps } from './routes.js';
 
 /** All fields before the file, together (S3 allows 20 KB; a COS policy with many conditions needs more). */
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -72,7 +73,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
           { bucket: ctx.bucket, finalKey: key, requireAllFields: signer?.kind === 'sigv4' || signer?.kind === 'sigv2' },
           auth.nowMs(),
         );
-  await ctx.authorize('PostObject', { bucket: ctx.bucket, key });
+  await authorizeRequest(ctx, 'PostObject', { bucket: ctx.bucket, key });
 
   const bucketOwner = (await ctx.engine.headBucket(ctx.bucket)).ownerId;
   const { version, versioned } = await ctx.engine.putObject({

@@ -1,6 +1,5 @@
 import { S3Error } from '@coffer/protocol';
-import type { AuthContext } from '../auth/types.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
 import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
@@ -10,6 +9,7 @@ import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucke
 import * as unserved from './bucket-unserved.js';
 import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
 import * as cors from './cors.js';
+import type { Handler } from './handler.js';
 import * as list from './list-objects.js';
 import * as multipart from './multipart.js';
 import { appendObject } from './object-append.js';
@@ -24,11 +24,6 @@ import { postObject } from './post-object.js';
 import * as referer from './referer.js';
 import { listBuckets } from './service.js';
 
-/** What a handler may need besides its request: the authenticator's context (POST Object verifies a form's signature). */
-export interface HandlerDeps {
-  auth: AuthContext;
-}
-export type Handler = (ctx: RequestContext, deps: HandlerDeps) => Promise<void>;
 type Target = 'service' | 'bucket' | 'object';
 
 /**

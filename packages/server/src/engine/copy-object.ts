@@ -6,9 +6,10 @@ import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
+import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockForWrite } from './object-lock.js';
-import { findObject, type ObjectAttributes } from './objects.js';
+import type { ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
 
 export interface CopyObjectInput {

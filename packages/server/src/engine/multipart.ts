@@ -28,10 +28,11 @@ import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
+import { findObject } from './find-object.js';
 import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { asksForLock, bucketLockConfiguration, lockForWrite, resolveLock } from './object-lock.js';
-import { type ByteRange, checkWritePreconditions, findObject, type ObjectAttributes } from './objects.js';
+import { type ByteRange, checkWritePreconditions, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
 

@@ -13,6 +13,7 @@ import { requireBucket } from './buckets.js';
 import { checkPreconditions, etagListMatches, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
+import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
@@ -155,43 +156,6 @@ export interface GetObjectResult {
   readBody(): Promise<Buffer>;
   /** Writes the body to `out` without allocating per chunk (resolves when the last write completed). */
   sendBody(out: Writable): Promise<void>;
-}
-
-/**
- * Finds the version a GET/HEAD addresses, or throws what S3 throws: NoSuchKey (with the delete
- * marker's headers when the latest version is one), NoSuchVersion, MethodNotAllowed for a
- * delete marker addressed by version id.
- */
-export async function findObject(
-  ctx: EngineContext,
-  bucket: BucketRecord,
-  key: string,
-  versionId: string | undefined,
-): Promise<ObjectVersion> {
-  validateKey(key);
-  const version = await ctx.meta.getObject(bucket.id, key, versionId);
-  if (!version) {
-    if (versionId !== undefined && versionId !== 'null') {
-      throw new S3Error('NoSuchVersion', 'The specified version does not exist.');
-    }
-    throw new S3Error('NoSuchKey');
-  }
-  if (version.isDeleteMarker) {
-    // Both header families, as on every other response: the COS SDK reads x-cos-delete-marker.
-    const headers = {
-      'x-cos-delete-marker': 'true',
-      'x-cos-version-id': version.versionId,
-      'x-amz-delete-marker': 'true',
-      'x-amz-version-id': version.versionId,
-    };
-    if (versionId !== undefined) {
-      throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against a delete marker.', {
-        headers: { ...headers, 'last-modified': new Date(version.lastModifiedMs).toUTCString() },
-      });
-    }
-    throw new S3Error('NoSuchKey', undefined, { headers });
-  }
-  return version;
 }
 
 /** GET/HEAD Object. https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html */

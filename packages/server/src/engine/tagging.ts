@@ -2,7 +2,7 @@ import { S3Error } from '@coffer/protocol';
 import type { BucketRecord, ObjectVersion } from '../stores/types.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
-import { findObject } from './objects.js';
+import { findObject } from './find-object.js';
 import { decodeTagging, encodeTagging, type Tag, validateTags } from './tags.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/types.js';
 import { ANYONE_ID } from '../authz/acl.js';
+import { cachedPolicy } from '../authz/policy-cache.js';
 import { ownerIdOf } from '../identity.js';
-import { cachedPolicy } from './authorize-request.js';
 import type { RequestContext } from './request-context.js';
 
 /**

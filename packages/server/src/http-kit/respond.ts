@@ -115,3 +115,16 @@ export function httpDate(ms: number): string {
 export function quoteEtag(etag: string): string {
   return `"${etag}"`;
 }
+
+export function sendJson(ctx: RequestContext, status: number, body: unknown): void {
+  const payload = Buffer.from(JSON.stringify(body));
+  ctx.res.statusCode = status;
+  ctx.res.setHeader('content-type', 'application/json');
+  ctx.res.setHeader('content-length', payload.length);
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : payload);
+}
+
+export function sendJsonError(ctx: RequestContext, status: number, code: string, message: string): void {
+  ctx.errorCode = code;
+  sendJson(ctx, status, { error: code, message, requestId: ctx.requestId });
+}

@@ -1,9 +1,10 @@
 import { S3Error } from '@coffer/protocol';
-import { parseCopySource } from '../api/object-put.js';
 import { actionOf } from '../authz/actions.js';
 import { accountOf, authorize, type Caller } from '../authz/authorize.js';
-import { type ConditionContext, type Policy, parsePolicy } from '../authz/policy.js';
+import type { ConditionContext, Policy } from '../authz/policy.js';
+import { cachedPolicy } from '../authz/policy-cache.js';
 import { decodeTagging, parseTaggingHeader } from '../engine/tags.js';
+import { parseCopySource } from './copy-source.js';
 import type { RequestContext } from './request-context.js';
 
 /** What authorization knows of a bucket, read once per request however often it is asked (DeleteObjects keys). */
@@ -17,25 +18,6 @@ function bucketAccessOnce(
 }
 
 const POLICY_OPERATIONS = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy']);
-
-/** Parsed policies by document, so a bucket policy is parsed once, not per request. */
-const parsedPolicies = new Map<string, Policy>();
-const MAX_CACHED_POLICIES = 1000;
-
-export function cachedPolicy(
-  text: string,
-  scope: { bucket?: string; appId: string },
-  kind: 'bucket' | 'identity',
-): Policy {
-  const cacheKey = `${kind}\n${scope.bucket ?? ''}\n${scope.appId}\n${text}`;
-  let policy = parsedPolicies.get(cacheKey);
-  if (!policy) {
-    policy = parsePolicy(text, scope, kind);
-    if (parsedPolicies.size >= MAX_CACHED_POLICIES) parsedPolicies.delete(parsedPolicies.keys().next().value!);
-    parsedPolicies.set(cacheKey, policy);
-  }
-  return policy;
-}
 
 /** The values policy conditions can test, from the request (both header families). */
 export function conditionContext(ctx: RequestContext): ConditionContext {

@@ -10,7 +10,6 @@ import type { Config } from '../config.js';
 import type { Actor } from '../engine/buckets.js';
 import type { Engine } from '../engine/engine.js';
 import type { Address } from './addressing.js';
-import { type AccessTarget, authorizeRequest } from './authorize-request.js';
 import type { Metrics } from './metrics.js';
 import { openRequestBody } from './request-body.js';
 
@@ -98,15 +97,6 @@ export class RequestContext {
   get key(): string {
     if (this.address.key === undefined) throw new Error('no key in this request');
     return this.address.key;
-  }
-
-  /**
-   * Asks the one authorization function whether the caller may perform `operation` on `target`
-   * (default: what the request addresses); throws AccessDenied when not. Handlers use it for the
-   * parts of a request the dispatcher cannot see (each key of a DeleteObjects).
-   */
-  authorize(operation: string, target?: AccessTarget): Promise<void> {
-    return authorizeRequest(this, operation, target);
   }
 
   /**

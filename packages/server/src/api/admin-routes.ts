@@ -1,6 +1,9 @@
 import { AccountsError } from '../accounts/errors.js';
-import { adminRunLifecycle, adminUsage } from '../api/admin.js';
-import { getSessionToken } from '../api/admin-sts.js';
+import { decodePathPart } from '../http-kit/addressing.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendJson, sendJsonError } from '../http-kit/respond.js';
+import { adminRunLifecycle, adminUsage } from './admin.js';
+import { getSessionToken } from './admin-sts.js';
 import {
   createAccessKey,
   createUser,
@@ -14,9 +17,7 @@ import {
   listUsers,
   putUserPolicy,
   requirePermanentRoot,
-} from '../api/admin-users.js';
-import { decodePathPart } from './addressing.js';
-import type { RequestContext } from './request-context.js';
+} from './admin-users.js';
 
 /** Internal paths anyone may call (load balancers probe health without credentials). */
 export function isPublicInternalPath(path: string | undefined): boolean {
@@ -94,17 +95,4 @@ export async function handleInternal(ctx: RequestContext): Promise<void> {
     return;
   }
   sendJsonError(ctx, 404, 'NotFound', `No such Coffer endpoint: ${ctx.method} /-${path}`);
-}
-
-export function sendJson(ctx: RequestContext, status: number, body: unknown): void {
-  const payload = Buffer.from(JSON.stringify(body));
-  ctx.res.statusCode = status;
-  ctx.res.setHeader('content-type', 'application/json');
-  ctx.res.setHeader('content-length', payload.length);
-  ctx.res.end(ctx.method === 'HEAD' ? undefined : payload);
-}
-
-function sendJsonError(ctx: RequestContext, status: number, code: string, message: string): void {
-  ctx.errorCode = code;
-  sendJson(ctx, status, { error: code, message, requestId: ctx.requestId });
 }
