@@ -34,7 +34,7 @@ async function graphOf(pkg: string) {
 }
 
 /** The import edges that go up the layer order or sideways between siblings. */
-export function upwardImports(graph: Record<string, string[]>, layers: string[][]): string[] {
+function upwardImports(graph: Record<string, string[]>, layers: string[][]): string[] {
   const rank = new Map<string, number>();
   layers.forEach((names, i) => {
     for (const name of names) rank.set(name, i);

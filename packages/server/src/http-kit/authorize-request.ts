@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import { actionOf } from '../authz/actions.js';
 import { accountOf, authorize, type Caller } from '../authz/authorize.js';
-import type { ConditionContext, Policy } from '../authz/policy.js';
+import type { ConditionContext } from '../authz/policy.js';
 import { cachedPolicy } from '../authz/policy-cache.js';
 import { decodeTagging, parseTaggingHeader } from '../engine/tags.js';
 import { parseCopySource } from './copy-source.js';
