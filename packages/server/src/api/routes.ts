@@ -1,4 +1,5 @@
 import { S3Error } from '@coffer/protocol';
+import type { Operation } from '../authz/actions.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import * as acl from './acl.js';
 import * as bucket from './bucket.js';
@@ -77,7 +78,7 @@ const OBJECT_SUBRESOURCES = [
 ] as const;
 
 /** Route key (`target METHOD [subresource]`) → the S3 operation name (for metrics and logs) and its handler. */
-const ROUTES: Record<string, [operation: string, handler: Handler]> = {
+const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'service GET': ['ListBuckets', listBuckets],
   'bucket PUT': ['CreateBucket', bucket.createBucket],
   'bucket HEAD': ['HeadBucket', bucket.headBucket],
@@ -152,7 +153,7 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
 };
 
 /** Finds the operation and handler for a request, or throws NotImplemented / MethodNotAllowed. */
-export function route(ctx: RequestContext): { operation: string; handler: Handler } {
+export function route(ctx: RequestContext): { operation: Operation; handler: Handler } {
   const target: Target =
     ctx.address.bucket === undefined ? 'service' : ctx.address.key === undefined ? 'bucket' : 'object';
   const known: readonly string[] =

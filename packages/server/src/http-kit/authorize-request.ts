@@ -1,5 +1,5 @@
 import { S3Error } from '@coffer/protocol';
-import { actionOf } from '../authz/actions.js';
+import { actionOf, type Operation } from '../authz/actions.js';
 import { accountOf, authorize, type Caller } from '../authz/authorize.js';
 import type { ConditionContext } from '../authz/policy.js';
 import { cachedPolicy } from '../authz/policy-cache.js';
@@ -17,7 +17,7 @@ function bucketAccessOnce(
   return pending;
 }
 
-const POLICY_OPERATIONS = new Set(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy']);
+const POLICY_OPERATIONS = new Set<Operation>(['GetBucketPolicy', 'PutBucketPolicy', 'DeleteBucketPolicy']);
 
 /** The values policy conditions can test, from the request (both header families). */
 export function conditionContext(ctx: RequestContext): ConditionContext {
@@ -77,7 +77,11 @@ export interface AccessTarget {
  * addresses), with the one authorization function; throws AccessDenied when not. A bucket that does
  * not exist is left to the handler (NoSuchBucket), except for CreateBucket.
  */
-export async function authorizeRequest(ctx: RequestContext, operation: string, target?: AccessTarget): Promise<void> {
+export async function authorizeRequest(
+  ctx: RequestContext,
+  operation: Operation,
+  target?: AccessTarget,
+): Promise<void> {
   const caller: Caller = ctx.caller;
   const bucketName = target?.bucket ?? ctx.address.bucket;
   const key = target ? target.key : ctx.address.key;
@@ -136,7 +140,7 @@ export async function authorizeRequest(ctx: RequestContext, operation: string, t
  * GetObject on the source. DeleteObjects is checked key by key by its handler (S3 authorizes each
  * DeleteObject, and reports denied keys individually).
  */
-export async function authorizeOperation(ctx: RequestContext, operation: string): Promise<void> {
+export async function authorizeOperation(ctx: RequestContext, operation: Operation): Promise<void> {
   const bucketName = ctx.address.bucket;
   if (bucketName !== undefined && operation !== 'CreateBucket') {
     await checkExpectedOwner(ctx, bucketName, ctx.header('x-amz-expected-bucket-owner'));

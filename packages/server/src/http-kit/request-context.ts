@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import type { Actor } from '../engine/buckets.js';
 import type { Engine } from '../engine/engine.js';
 import type { Address } from './addressing.js';
-import type { Metrics } from './metrics.js';
+import type { MetricOperation, Metrics } from './metrics.js';
 import { openRequestBody } from './request-body.js';
 
 export interface RequestInit {
@@ -43,7 +43,7 @@ export class RequestContext {
   /** Who is asking, for authorization (set with auth). */
   caller: Caller = { isRoot: false, userPolicies: [] };
   /** The S3 operation this request was routed to (ListObjects, PutObject, …), for metrics and logs. */
-  operation = 'Unknown';
+  operation: MetricOperation = 'Unknown';
   /** The error code of the response, for the access log. */
   errorCode?: string;
   /** Set when the handler asked for the body (so an error afterwards cannot drain it). */
