@@ -212,13 +212,15 @@ export class Engine {
     };
   }
 
-  // browser access: CORS and Referer (hotlink protection)
+  // default encryption (SSE-S3 / SSE-COS)
   putBucketEncryption(name: string, config: BucketEncryption | null) {
     return encryption.putBucketEncryption(this.ctx, name, config);
   }
   getBucketEncryption(name: string) {
     return encryption.getBucketEncryption(this.ctx, name);
   }
+
+  // browser access: CORS and Referer (hotlink protection)
   putBucketCors(name: string, config: CorsConfiguration | null) {
     return bucketConfigs.putBucketCors(this.ctx, name, config);
   }

@@ -116,7 +116,10 @@ export class RequestContext {
     return trimmed === '' ? undefined : trimmed;
   }
 
-  /** `x-cos-<name>` or `x-amz-<name>`, whichever was sent (COS spelling first). */
+  /**
+   * `x-cos-<name>` or `x-amz-<name>`, whichever was sent; when both were, the request's own family
+   * wins: x-amz-* for SigV4/SigV2 requests, x-cos-* for COS-signed and anonymous ones.
+   */
   vendorHeader(name: string): string | undefined {
     // Each client's own family first: S3 tools that copy a HEAD's headers into a new request (s3cmd
     // modify) echo our x-cos-* headers back next to the x-amz-* ones they mean.
