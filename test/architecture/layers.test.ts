@@ -13,6 +13,7 @@ const SERVER_LAYERS: string[][] = [
   ['http', 'workers'],
   ['api'],
   ['http-kit'],
+  ['codecs'],
   ['accounts'],
   ['identity.ts'],
   ['auth', 'engine'],

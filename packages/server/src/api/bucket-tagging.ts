@@ -1,4 +1,4 @@
-import { renderTaggingXml } from '../engine/tags.js';
+import { renderTaggingXml } from '../codecs/tagging.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { readTaggingBody } from './object-tagging.js';

@@ -1,5 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { type CorsRule, findCorsRule, parseCors, renderCors } from '../engine/cors-config.js';
+import { parseCors, renderCors } from '../codecs/cors.js';
+import { type CorsRule, findCorsRule } from '../engine/cors.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';

@@ -1,6 +1,6 @@
 import { parseXml, S3Error } from '@coffer/protocol';
+import { parseTaggingXml, renderTaggingXml } from '../codecs/tagging.js';
 import type { ObjectTaggingResult } from '../engine/tagging.js';
-import { parseTaggingXml, renderTaggingXml } from '../engine/tags.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { versionHeaders } from './object-headers.js';

@@ -1,5 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { parseReferer, refererAllowed, renderReferer } from '../engine/referer-config.js';
+import { parseReferer, renderReferer } from '../codecs/referer.js';
+import { refererAllowed } from '../engine/referer.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';

@@ -9,7 +9,7 @@ import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import type { ObjectAttributes } from './objects.js';
-import { taggingFromHeader } from './tags.js';
+import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
 
 export interface AppendObjectInput extends ObjectAttributes {

@@ -10,7 +10,7 @@ import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockForWrite } from './object-lock.js';
 import type { ObjectAttributes } from './objects.js';
-import { taggingFromHeader } from './tags.js';
+import { taggingFromHeader } from './tagging.js';
 
 export interface CopyObjectInput {
   source: { bucket: string; key: string; versionId?: string };

@@ -13,12 +13,12 @@ import type {
 import * as access from './access.js';
 import { type AppendObjectInput, appendObject } from './append.js';
 import * as archive from './archive.js';
-import * as bucketConfigs from './bucket-configs.js';
 import * as buckets from './buckets.js';
 import { type Actor, requireBucket } from './buckets.js';
 import { type Clock, type EngineContext, type EngineLimits, systemClock } from './context.js';
 import { type CopyObjectInput, copyObject } from './copy-object.js';
-import type { CorsConfiguration } from './cors-config.js';
+import type { CorsConfiguration } from './cors.js';
+import * as cors from './cors.js';
 import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
@@ -34,9 +34,10 @@ import {
 import * as multipart from './multipart.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
-import type { RefererConfiguration } from './referer-config.js';
+import type { RefererConfiguration } from './referer.js';
+import * as referer from './referer.js';
+import type { Tag } from './tagging.js';
 import * as tagging from './tagging.js';
-import type { Tag } from './tags.js';
 
 export interface EngineOptions {
   meta: MetadataStore;
@@ -222,22 +223,22 @@ export class Engine {
 
   // browser access: CORS and Referer (hotlink protection)
   putBucketCors(name: string, config: CorsConfiguration | null) {
-    return bucketConfigs.putBucketCors(this.ctx, name, config);
+    return cors.putBucketCors(this.ctx, name, config);
   }
   getBucketCors(name: string) {
-    return bucketConfigs.getBucketCors(this.ctx, name);
+    return cors.getBucketCors(this.ctx, name);
   }
   bucketCors(name: string) {
-    return bucketConfigs.bucketCors(this.ctx, name);
+    return cors.bucketCors(this.ctx, name);
   }
   putBucketReferer(name: string, config: RefererConfiguration) {
-    return bucketConfigs.putBucketReferer(this.ctx, name, config);
+    return referer.putBucketReferer(this.ctx, name, config);
   }
   getBucketReferer(name: string) {
-    return bucketConfigs.getBucketReferer(this.ctx, name);
+    return referer.getBucketReferer(this.ctx, name);
   }
   bucketReferer(name: string) {
-    return bucketConfigs.bucketReferer(this.ctx, name);
+    return referer.bucketReferer(this.ctx, name);
   }
 
   // tagging

@@ -33,7 +33,7 @@ import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { asksForLock, bucketLockConfiguration, lockForWrite, resolveLock } from './object-lock.js';
 import { type ByteRange, checkWritePreconditions, type ObjectAttributes } from './objects.js';
-import { taggingFromHeader } from './tags.js';
+import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
 
 /**

@@ -17,7 +17,7 @@ import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
-import { taggingFromHeader } from './tags.js';
+import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
 
 /** The object fields a writer chooses (PUT, copy with REPLACE, multipart initiate). */

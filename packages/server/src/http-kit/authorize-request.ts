@@ -3,7 +3,7 @@ import { actionOf, type Operation } from '../authz/actions.js';
 import { accountOf, authorize, type Caller } from '../authz/authorize.js';
 import type { ConditionContext } from '../authz/policy.js';
 import { cachedPolicy } from '../authz/policy-cache.js';
-import { decodeTagging, parseTaggingHeader } from '../engine/tags.js';
+import { decodeTagging, parseTaggingHeader } from '../engine/tagging.js';
 import { parseCopySource } from './copy-source.js';
 import type { RequestContext } from './request-context.js';
 

@@ -1,30 +1,7 @@
 import { S3Error, type XmlNode, type XmlObject, xmlChildren, xmlText, xmlTextOf } from '@coffer/protocol';
+import { CORS_METHODS, type CorsConfiguration, type CorsRule, MAX_CORS_RULES } from '../engine/cors.js';
 
-/**
- * A bucket's CORS configuration and how a request is matched against it.
- * S3: https://docs.aws.amazon.com/AmazonS3/latest/API/API_CORSRule.html ;
- * COS: https://www.tencentcloud.com/document/product/436/8279 (PUT Bucket cors).
- */
-export interface CorsRule {
-  id?: string;
-  allowedOrigins: string[];
-  /** Upper-case: GET, PUT, HEAD, POST, DELETE. */
-  allowedMethods: string[];
-  allowedHeaders: string[];
-  exposeHeaders: string[];
-  maxAgeSeconds?: number;
-}
-
-export interface CorsConfiguration {
-  rules: CorsRule[];
-  /** COS's ResponseVary, kept so GET returns what was put. Coffer always sends Vary: Origin. */
-  responseVary?: string;
-}
-
-export const CORS_METHODS = ['GET', 'PUT', 'HEAD', 'POST', 'DELETE'] as const;
-/** S3 allows 100 rules per bucket. */
-export const MAX_CORS_RULES = 100;
-
+/** The CORSConfiguration XML of PUT and GET Bucket cors, as the typed configuration engine/cors.ts matches requests against. */
 function texts(node: XmlNode, name: string): string[] {
   return xmlChildren(node, name).map((child) => xmlTextOf(child).trim());
 }
@@ -99,51 +76,4 @@ export function renderCors(config: CorsConfiguration): XmlObject {
     })),
     ResponseVary: config.responseVary,
   };
-}
-
-/** Case-insensitive match of a value against a pattern in which `*` stands for any run of characters. */
-export function wildcardMatch(pattern: string, value: string): boolean {
-  const p = pattern.toLowerCase();
-  const v = value.toLowerCase();
-  const pieces = p.split('*');
-  if (pieces.length === 1) return p === v;
-  const first = pieces[0]!;
-  const last = pieces[pieces.length - 1]!;
-  if (v.length < first.length + last.length || !v.startsWith(first) || !v.endsWith(last)) return false;
-  let at = first.length;
-  const end = v.length - last.length;
-  for (const middle of pieces.slice(1, -1)) {
-    const found = v.indexOf(middle, at);
-    if (found < 0 || found + middle.length > end) return false;
-    at = found + middle.length;
-  }
-  return true;
-}
-
-export interface CorsRequest {
-  origin: string;
-  /** The actual request's method, or a preflight's Access-Control-Request-Method. */
-  method: string;
-  /** A preflight's Access-Control-Request-Headers, lower-cased; each must be allowed. */
-  headers?: string[];
-}
-
-/**
- * The first rule that allows the request (S3 and COS use the first match), with the AllowedOrigin
- * that matched it; undefined when none does.
- */
-export function findCorsRule(
-  config: CorsConfiguration,
-  request: CorsRequest,
-): { rule: CorsRule; origin: string } | undefined {
-  const method = request.method.toUpperCase();
-  for (const rule of config.rules) {
-    if (!rule.allowedMethods.includes(method)) continue;
-    const origin = rule.allowedOrigins.find((pattern) => wildcardMatch(pattern, request.origin));
-    if (origin === undefined) continue;
-    const headers = request.headers ?? [];
-    if (!headers.every((h) => rule.allowedHeaders.some((pattern) => wildcardMatch(pattern, h)))) continue;
-    return { rule, origin };
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTagging, encodeTagging, parseTaggingHeader, taggingFromHeader, validateTags } from './tags.js';
+import { decodeTagging, encodeTagging, parseTaggingHeader, taggingFromHeader, validateTags } from './tagging.js';
 
 describe('object tags', () => {
   it('round-trip through the stored query-string form, whatever characters they hold', () => {
