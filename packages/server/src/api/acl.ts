@@ -4,13 +4,12 @@ import {
   cannedAcl,
   cannedNameOf,
   type Grant,
-  parseAclXml,
   parseGrantHeaders,
-  renderAcl,
   sameGrantee,
   type UinResolver,
 } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
+import { parseAclXml, renderAcl } from '../codecs/acl.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendEmpty } from '../http-kit/respond.js';
 

@@ -1,4 +1,4 @@
-import { parseLifecycle, renderLifecycle } from '../engine/lifecycle/config.js';
+import { parseLifecycle, renderLifecycle } from '../codecs/lifecycle.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';

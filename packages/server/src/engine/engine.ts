@@ -22,7 +22,7 @@ import * as cors from './cors.js';
 import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
-import type { LifecycleRule } from './lifecycle/config.js';
+import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
 import {
   bucketRules,

@@ -1,6 +1,6 @@
 import type { LifecycleAction, LifecycleCounts, LifecycleRow } from '../../stores/types.js';
 import type { EngineContext } from '../context.js';
-import type { LifecycleRule } from './config.js';
+import type { LifecycleRule } from './evaluate.js';
 import { decide, uploadAbortRule, type VersionFacts } from './evaluate.js';
 
 /** Where a run is, saved with every batch so a restart resumes exactly there. */

@@ -8,27 +8,8 @@ import {
   xmlElementNames,
   xmlText,
 } from '@coffer/protocol';
-import { STORAGE_CLASSES } from '../names.js';
-
-/**
- * A lifecycle rule, normalised: the filter flattened to prefix + tags + size bounds, every action
- * optional. https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html
- */
-export interface LifecycleRule {
-  id: string;
-  enabled: boolean;
-  /** How the filter was written, so GET returns the same shape: `<Filter>` or the legacy top-level `<Prefix>`. */
-  filterStyle: 'filter' | 'prefix' | 'none';
-  prefix: string;
-  tags: { key: string; value: string }[];
-  sizeGreaterThan?: number;
-  sizeLessThan?: number;
-  expiration?: { days?: number; date?: string; expiredObjectDeleteMarker?: boolean };
-  transitions: { days?: number; date?: string; storageClass: string }[];
-  noncurrentExpiration?: { days: number; newerNoncurrentVersions?: number };
-  noncurrentTransitions: { days: number; storageClass: string; newerNoncurrentVersions?: number }[];
-  abortIncompleteUploadDays?: number;
-}
+import type { LifecycleRule } from '../engine/lifecycle/evaluate.js';
+import { STORAGE_CLASSES } from '../engine/names.js';
 
 export const MAX_LIFECYCLE_RULES = 1000;
 
