@@ -1,4 +1,4 @@
-import { S3Error, type XmlNode, type XmlObject, xmlChild, xmlChildren, xmlText } from '@coffer/protocol';
+import { S3Error } from '@coffer/protocol';
 import type { AclPermission } from './actions.js';
 
 /**

@@ -1,5 +1,5 @@
 import { S3Error, type XmlNode, type XmlObject, xmlChild, xmlChildren, xmlText } from '@coffer/protocol';
-import { type Tag, validateTags } from '../engine/tagging.js';
+import type { Tag } from '../engine/tagging.js';
 
 /** The <Tagging> document of PUT and GET Object/Bucket tagging; the tag rules are engine/tagging.ts's. */
 /** Reads the `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>` document (its root already checked). */
