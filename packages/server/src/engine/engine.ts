@@ -212,7 +212,7 @@ export class Engine {
     };
   }
 
-  // browser access: CORS and Referer (hotlink protection)
+  // default encryption, then browser access: CORS and Referer (hotlink protection)
   putBucketEncryption(name: string, config: BucketEncryption | null) {
     return encryption.putBucketEncryption(this.ctx, name, config);
   }

@@ -126,7 +126,10 @@ export class RequestContext {
     return trimmed === '' ? undefined : trimmed;
   }
 
-  /** `x-cos-<name>` or `x-amz-<name>`, whichever was sent (COS spelling first). */
+  /**
+   * `x-cos-<name>` or `x-amz-<name>`, whichever was sent: the `x-amz-` spelling first for a request signed
+   * with an S3 signature, the `x-cos-` spelling first otherwise.
+   */
   vendorHeader(name: string): string | undefined {
     // Each client's own family first: S3 tools that copy a HEAD's headers into a new request (s3cmd
     // modify) echo our x-cos-* headers back next to the x-amz-* ones they mean.

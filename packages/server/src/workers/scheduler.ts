@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 
 /**
  * Runs a job every `intervalMs` (and on demand with kick()), never two runs at once; stop() waits
- * for a run in progress. Workers call the engine; on a single node with SQLite no lease is needed,
- * the PostgreSQL scale-out takes one in the metadata store before each run.
+ * for a run in progress. Workers call the engine. There is no lease: two server processes that share
+ * one metadata store each run their own jobs.
  */
 export class PeriodicJob {
   #timer: NodeJS.Timeout | undefined;
