@@ -266,7 +266,7 @@ async function retryPause(
 
 /**
  * RequestTimeTooSkewed, or AccessDenied "Request has expired", with a server clock 30 s or more away from ours:
- * adopt the server's clock (Tencent's sdk/base.js allowRetry). Returns whether the request should be sent again.
+ * adopt the server's clock (Tencent's sdk/base.js getRetryInfo). Returns whether the request should be sent again.
  */
 function correctClockSkew(core: ClientCore, err: S3ServiceError): boolean {
   const message = typeof err.error?.Message === 'string' ? err.error.Message : '';

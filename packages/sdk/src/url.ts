@@ -1,6 +1,6 @@
 /**
  * Request URLs from the Domain / ServiceDomain templates, as Tencent's `getUrl` builds them
- * (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/util.js),
+ * (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js),
  * plus real path style (`ForcePathStyle`).
  */
 import { cosEncode } from '@coffer/protocol';
