@@ -1,5 +1,5 @@
 /**
- * Crash safety of the write protocol (ARCHITECTURE.md, "Storage engine": intent, temp file, fsync + rename, one
+ * Crash safety of the write protocol (docs/ARCHITECTURE.md, "Storage engine": intent, temp file, fsync + rename, one
  * metadata commit). A child `coffer server` (the built CLI, fsync on, one data directory for the whole file) is
  * killed with SIGKILL at a random moment while clients PUT and overwrite objects, then restarted on the same data
  * directory. After every restart:

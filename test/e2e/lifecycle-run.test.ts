@@ -2,8 +2,9 @@
  * The lifecycle engine against a real server whose engine clock the test moves forward (signatures
  * stay on the real clock). Each action is checked on both sides of its due time, which S3 rounds up
  * to the next midnight UTC, and for what it frees: the metadata, the bytes counted in
- * /-/admin/usage, and the blob files on disk after GC. Seed 001_'s rule first: clear incomplete
- * multipart uploads N days after they were started.
+ * /-/admin/usage, and the blob files on disk after GC. The COS console's rule first
+ * (https://intl.cloud.tencent.com/document/product/436/31632): clear incomplete multipart uploads N
+ * days after they were started.
  */
 import {
   CreateBucketCommand,
@@ -79,10 +80,10 @@ async function versionsOf(Bucket: string): Promise<string[]> {
   ].sort();
 }
 
-describe('AbortIncompleteMultipartUpload (seed 001_)', () => {
+describe('AbortIncompleteMultipartUpload (the COS console rule for incomplete uploads)', () => {
   it('a 7-day rule leaves a 6-day-old upload alone and aborts it exactly at the midnight after day 7; its part files leave the disk', async () => {
     const Bucket = await newBucket('lcabort');
-    // Set with the COS SDK, as the console of seed 001_ would.
+    // Set with the COS SDK, as the COS console would (https://intl.cloud.tencent.com/document/product/436/31632).
     await t.cos('path').putBucketLifecycle({
       Bucket,
       Region: REGION,

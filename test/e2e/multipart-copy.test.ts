@@ -1,5 +1,6 @@
 /**
- * UploadPartCopy (seed 004_ "Copying Parts"): parts taken from objects in other buckets, whole or by
+ * UploadPartCopy (https://intl.cloud.tencent.com/document/product/436/8287): parts taken from objects in other
+ * buckets, whole or by
  * `x-cos-copy-source-range` / `x-amz-copy-source-range`, from @aws-sdk/client-s3 and from the COS
  * SDK's uploadPartCopy, then completed and read back byte for byte. The part references the source's
  * files (no bytes are written); the source conditions fail with 412 PreconditionFailed.

@@ -1,5 +1,6 @@
 /**
- * Incomplete uploads as something an operator can see, count and clear (seeds 000_, 001_, 002_): the
+ * Incomplete uploads as something an operator can see, count and clear
+ * (https://intl.cloud.tencent.com/document/product/436/31632): the
  * usage report counts them, Abort frees their bytes from the disk (GC), a bucket holding only an
  * incomplete upload cannot be deleted until it is aborted. And the storage side of Complete: it is
  * zero-copy, frees the parts left out, answers a retry with the same result; a re-uploaded part

@@ -1,5 +1,6 @@
 /**
- * Constructor options: Tencent's names and defaults (cos-api-map.md §1.1), plus `ForcePathStyle` (real path-style
+ * Constructor options: Tencent's names and defaults
+ * (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/cos.js), plus `ForcePathStyle` (real path-style
  * addressing, signing the full path, for Coffer) and the retry knobs.
  */
 import type { Credentials, GetAuthorizationOptions } from './types.js';

@@ -1,5 +1,6 @@
 /**
- * One API request: URL, default headers, signature, send, parse, retry (cos-api-map.md §1.3, §5). Retries
+ * One API request: URL, default headers, signature, send, parse, retry (as Tencent's
+ * https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js does; docs/sdk.md). Retries
  * network errors and 5xx with exponential backoff and never a 4xx, except once after correcting clock skew.
  */
 import { cosEncode } from '@coffer/protocol';
@@ -265,7 +266,7 @@ async function retryPause(
 
 /**
  * RequestTimeTooSkewed, or AccessDenied "Request has expired", with a server clock 30 s or more away from ours:
- * adopt the server's clock (cos-api-map.md §5.2). Returns whether the request should be sent again.
+ * adopt the server's clock (Tencent's sdk/base.js getRetryInfo). Returns whether the request should be sent again.
  */
 function correctClockSkew(core: ClientCore, err: S3ServiceError): boolean {
   const message = typeof err.error?.Message === 'string' ? err.error.Message : '';

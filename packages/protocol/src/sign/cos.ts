@@ -1,6 +1,6 @@
 /**
  * COS "q-sign" request signatures (HMAC-SHA1), as cos-nodejs-sdk-v5 `util.getAuth` computes them.
- * https://cloud.tencent.com/document/product/436/7778 ; shared/reference/cos-api-map.md §3.
+ * https://intl.cloud.tencent.com/document/product/436/7778
  *
  * One implementation of each canonical form, used by `cosSign` (clients) and by the server's verifier.
  */

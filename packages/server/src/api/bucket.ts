@@ -22,7 +22,7 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }
 
-/** HEAD Bucket: COS answers with x-cos-bucket-region (seed 002_). */
+/** HEAD Bucket: COS answers with x-cos-bucket-region (https://intl.cloud.tencent.com/document/product/436/10687). */
 export async function headBucket(ctx: RequestContext): Promise<void> {
   const bucket = await ctx.engine.headBucket(ctx.bucket);
   sendEmpty(ctx, 200, { 'x-cos-bucket-region': bucket.region, 'x-amz-bucket-region': bucket.region });

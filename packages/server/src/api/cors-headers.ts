@@ -3,7 +3,7 @@ import { findCorsRule } from '../engine/cors.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 
 /**
- * Response headers browsers need to read what COS and S3 SDKs read (cos-api-map.md §5.3): exposed
+ * Response headers browsers need to read what COS and S3 SDKs read (docs/sdk.md, "In a browser"): exposed
  * with every matching rule, after the rule's own ExposeHeaders, so a browser SDK works with a rule
  * that forgot them.
  */

@@ -31,7 +31,8 @@ export const MAX_DELETE_KEYS = 1000;
 /**
  * POST Bucket ?delete (DeleteObjects). https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  * Keys are taken literally: a key written with a leading '/' names a different object than the one
- * without, so "deleting" it succeeds and the object stays, as the COS FAQ (seed 002_) warns.
+ * without, so "deleting" it succeeds and the object stays, as the COS API FAQ warns:
+ * https://intl.cloud.tencent.com/document/product/436/10687
  */
 export async function deleteObjects(ctx: RequestContext): Promise<void> {
   const doc = await requireXmlBody(ctx, 'Delete', 2 * 1024 * 1024);

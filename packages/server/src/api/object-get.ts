@@ -55,7 +55,8 @@ function partNumberParam(ctx: RequestContext): number | undefined {
 const SMALL_BODY_BYTES = 128 * 1024;
 
 /**
- * response-* query parameters that override headers of a GET or HEAD (seed 002_: response-content-disposition;
+ * response-* query parameters that override headers of a GET or HEAD (COS API FAQ on response-content-disposition,
+ * https://intl.cloud.tencent.com/document/product/436/10687;
  * HeadObject takes the same parameters as GetObject).
  */
 const RESPONSE_OVERRIDES = {

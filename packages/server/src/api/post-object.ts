@@ -29,7 +29,7 @@ const FILENAME_VARIABLE = '$' + '{filename}';
 const MAX_TRAILING_BYTES = 64 * 1024;
 
 /**
- * POST Object: a browser form upload (seed 004_ "Uploading an Object Using a Form";
+ * POST Object: a browser form upload (
  * https://www.tencentcloud.com/document/product/436/14690 ;
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html).
  *

@@ -12,7 +12,8 @@ export interface SignableRequest {
   headers: IncomingHttpHeaders;
   /**
    * For path-style requests, the bucket segment ('/bucket') that COS SDK clients leave out of the
-   * path they sign (see shared/reference/cos-api-map.md §1.2). Undefined for virtual-host requests.
+   * path they sign (cos-nodejs-sdk-v5 signs the path after its Domain template,
+   * https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js). Undefined for virtual-host requests.
    */
   pathStyleBucket?: string;
   /**

@@ -54,7 +54,8 @@ export async function createBucket(
 
 /**
  * DELETE Bucket: only an empty bucket. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
- * Incomplete multipart uploads count as content, as the COS FAQ (seeds 000_, 001_) describes.
+ * Incomplete multipart uploads count as content, as COS describes on "Deleting Incomplete Multipart Upload":
+ * https://intl.cloud.tencent.com/document/product/436/31632
  */
 export async function deleteBucket(ctx: EngineContext, name: string): Promise<void> {
   try {

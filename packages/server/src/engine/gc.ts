@@ -2,7 +2,7 @@ import type { EngineContext } from './context.js';
 
 /**
  * Deletes the files of blobs no version references any more, once their grace period has passed
- * (ARCHITECTURE.md: "Deletes are metadata first, blob files later"). Blobs pinned by a reader in
+ * (docs/ARCHITECTURE.md, "Blobs": a delete only drops references, the files go here). Blobs pinned by a reader in
  * this process stay queued until a later pass. Returns how many files were deleted.
  */
 /** How long a completed upload is remembered, so a retried Complete returns the same result. */

@@ -63,7 +63,7 @@ export async function readManifestRange(
 
 /**
  * Streams bytes [start, end] (inclusive) of an object by mapping the range onto its manifest
- * (ARCHITECTURE.md: "a Range GET maps the range onto the manifest"). One blob at a time is open;
+ * (docs/ARCHITECTURE.md, "Blobs": a manifest lists (blob, offset, length) runs). One blob at a time is open;
  * every blob of the range is pinned until the stream closes, so GC cannot delete a blob this
  * reader has yet to reach.
  */

@@ -31,7 +31,7 @@ export interface WrittenBlob {
 }
 
 /**
- * Steps 1–3 of the write protocol (ARCHITECTURE.md): record the pending-blob intent, stream the
+ * Steps 1–3 of the write protocol (docs/ARCHITECTURE.md, "Write protocol"): record the pending-blob intent, stream the
  * body to a temporary file while hashing it, then make the file durable under its blob id. The
  * caller performs step 4 (the metadata commit) and calls `discard()` if that fails. On any failure
  * here — client gone, digest mismatch, size limit — nothing is left behind. With `seal`, the file

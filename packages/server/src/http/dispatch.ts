@@ -69,7 +69,8 @@ export function createDispatcher(deps: DispatchDeps) {
     const startMs = performance.now();
     setRequestIdHeaders(res, requestId);
     // Date from the server's clock, not Node's automatic one: the COS SDK corrects its clock skew from
-    // this header after RequestTimeTooSkewed / "Request has expired" (cos-api-map.md §5.2).
+    // this header after RequestTimeTooSkewed / "Request has expired"
+    // (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js, getRetryInfo).
     res.setHeader('date', dateHeader(deps.auth.nowMs()));
     const controller = new AbortController();
     res.once('close', () => {

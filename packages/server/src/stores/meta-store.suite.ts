@@ -45,8 +45,8 @@ function newVersion(overrides: Partial<NewObjectVersion> = {}): NewObjectVersion
 }
 
 /**
- * The MetadataStore contract: every implementation runs this suite (STYLE.md: one suite per
- * interface, run against each implementation).
+ * The MetadataStore contract: every implementation runs this suite (one suite per interface,
+ * run against each implementation, as Garage's src/db/test.rs and tus's utils/src/test/stores.ts do).
  */
 export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>): void {
   describe(`MetadataStore contract: ${name}`, () => {

@@ -43,7 +43,7 @@ export function defaultCachedHandles(limit: number | undefined): number {
 }
 
 /**
- * Blobs as immutable files named by random id, never overwritten (ARCHITECTURE.md, "Blobs").
+ * Blobs as immutable files named by random id, never overwritten (docs/ARCHITECTURE.md, "Blobs").
  * A blob is written to tmp/ and renamed into place only when complete, so a crash never leaves a
  * torn file under a blob id; what tmp/ holds after a crash is garbage by definition.
  */

@@ -182,7 +182,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE objects ADD COLUMN part_sizes TEXT;
   `,
-  // 6: the directory index, for listings with delimiter '/' (ARCHITECTURE.md, "Listing"). dirs holds
+  // 6: the directory index, for listings with delimiter '/' (docs/ARCHITECTURE.md, "Listing"). dirs holds
   // one row per common prefix that has current objects under it (a path ending in '/', its parent
   // path, how many current objects are under it), kept exact by triggers on objects; objects_by_dir
   // indexes current keys by the path of their directory. A page of common prefixes is then one range
