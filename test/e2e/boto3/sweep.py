@@ -320,7 +320,12 @@ def multipart():
           [p['Prefix'] for p in r.get('CommonPrefixes', [])]), (['u/a'], ['u/b/']))
     r = s3.list_multipart_uploads(Bucket=b, MaxUploads=1)
     check('uploads paged', (r['IsTruncated'], r['NextKeyMarker']), (True, 'u/a'))
-    check('incomplete uploads block DeleteBucket', outcome(s3.delete_bucket, Bucket=b), ('BucketNotEmpty', 409))
+    check('objects block DeleteBucket', outcome(s3.delete_bucket, Bucket=b), ('BucketNotEmpty', 409))
+    # S3 deletes a bucket whose only contents are incomplete uploads, and the uploads go with it.
+    only = bucket('boto-mp-only')
+    s3.create_multipart_upload(Bucket=only, Key='half')
+    check('incomplete uploads go with DeleteBucket', outcome(s3.delete_bucket, Bucket=only), ('OK', 204))
+    check('the bucket is gone', outcome(s3.head_bucket, Bucket=only), ('404', 404))
 
 
 def versioning():

@@ -28,9 +28,12 @@ export async function headBucket(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, { 'x-cos-bucket-region': bucket.region, 'x-amz-bucket-region': bucket.region });
 }
 
-/** DELETE Bucket: 409 BucketNotEmpty while objects or incomplete uploads remain. */
+/**
+ * DELETE Bucket: 409 BucketNotEmpty while objects remain. Incomplete multipart uploads refuse it for
+ * COS clients, as COS does; S3 clients get S3's answer, the uploads aborted with the bucket.
+ */
 export async function deleteBucket(ctx: RequestContext): Promise<void> {
-  await ctx.engine.deleteBucket(ctx.bucket);
+  await ctx.engine.deleteBucket(ctx.bucket, { abortUploads: ctx.flavor === 's3' });
   sendEmpty(ctx, 204);
 }
 

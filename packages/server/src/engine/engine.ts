@@ -84,8 +84,9 @@ export class Engine {
     if (options?.objectLock) await objectLock.enableObjectLock(this.ctx, bucket);
     return bucket;
   }
-  deleteBucket(name: string) {
-    return buckets.deleteBucket(this.ctx, name);
+  /** `abortUploads`: S3's answer (incomplete uploads go with the bucket) rather than COS's refusal. */
+  deleteBucket(name: string, options: { abortUploads: boolean } = { abortUploads: false }) {
+    return buckets.deleteBucket(this.ctx, name, options);
   }
   headBucket(name: string) {
     return requireBucket(this.ctx, name);

@@ -355,6 +355,11 @@ export class StoreError extends Error {
   }
 }
 
+export interface DeleteBucketOptions {
+  /** Abort the bucket's incomplete uploads with the bucket (S3's DeleteBucket); `nowMs` dates the released blobs. */
+  abortUploads?: { nowMs: number };
+}
+
 export interface MetadataStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
@@ -363,8 +368,12 @@ export interface MetadataStore {
   createBucket(input: NewBucket): Promise<BucketRecord>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
-  /** Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. */
-  deleteBucket(name: string): Promise<void>;
+  /**
+   * Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. With
+   * `abortUploads`, incomplete multipart uploads do not count: they are aborted (their parts' blobs
+   * released) in the same transaction.
+   */
+  deleteBucket(name: string, options?: DeleteBucketOptions): Promise<void>;
   setBucketVersioning(bucketId: number, status: 'Enabled' | 'Suspended'): Promise<void>;
   /** A bucket configuration document (acl, policy, cors, lifecycle, tagging, …) or undefined. */
   getBucketConfig(bucketId: number, kind: string): Promise<string | undefined>;

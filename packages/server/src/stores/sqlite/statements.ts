@@ -101,6 +101,7 @@ export function prepareStatements(db: Database.Database) {
     uploadByRow: p('SELECT * FROM uploads WHERE id = ?'),
     deleteUpload: p('DELETE FROM uploads WHERE id = ?'),
     anyUpload: p('SELECT 1 FROM uploads WHERE bucket_id = ? LIMIT 1'),
+    uploadsOfBucket: p('SELECT * FROM uploads WHERE bucket_id = ?'),
     uploadsGt: p(`${uploads} AND key > ? ORDER BY key, id LIMIT ?`),
     uploadsGe: p(`${uploads} AND key >= ? ORDER BY key, id LIMIT ?`),
     uploadsGtLt: p(`${uploads} AND key > ? AND key < ? ORDER BY key, id LIMIT ?`),
