@@ -17,6 +17,7 @@ import { setCorsHeaders } from './cors.js';
 import { handleInternal, isPublicInternalPath } from './internal.js';
 import type { Metrics } from './metrics.js';
 import { enforceReferer } from './referer.js';
+import { lingerAfterAnswer } from './request-body.js';
 import { RequestContext } from './request-context.js';
 import { httpDate, sendError, setRequestIdHeaders } from './respond.js';
 
@@ -51,6 +52,14 @@ function dateHeader(nowMs: number): string {
 
 /** Bodies up to this size are drained after an early error so the connection can be reused. */
 const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * Bodies up to this size are still read (and dropped) after an early error has been answered with
+ * Connection: close, so that a client writing its whole body before reading the answer reads the
+ * answer instead of a reset (EPIPE). Beyond it the connection is closed at once.
+ */
+const LINGER_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How long a lingering connection waits for more of the body before it is closed anyway. */
+const LINGER_IDLE_MS = 5_000;
 
 /**
  * One request, start to end: address → authenticate → route → authorize → handler, errors
@@ -175,6 +184,10 @@ async function settleUnreadBody(ctx: RequestContext): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (ctx.bodyRequested || !(declared <= DRAIN_LIMIT_BYTES) || req.headers.expect !== undefined) {
     ctx.res.setHeader('connection', 'close');
+    // A client that sent Expect: 100-continue has not sent its body and will not; an unknown length
+    // (chunked) or a moderate one is read on after the answer, up to LINGER_LIMIT_BYTES.
+    const expecting = req.headers.expect !== undefined && !ctx.bodyRequested;
+    if (!expecting && !(declared > LINGER_LIMIT_BYTES)) lingerAfterAnswer(req, LINGER_LIMIT_BYTES, LINGER_IDLE_MS);
     return;
   }
   req.resume();

@@ -57,7 +57,9 @@ export function sendError(ctx: RequestContext, err: unknown): void {
       !name.startsWith('x-amz-request-id') &&
       name !== 'x-amz-id-2' &&
       name !== 'server' &&
-      name !== 'date'
+      name !== 'date' &&
+      // Connection: close, set when the request's body will not be read to its end.
+      name !== 'connection'
     ) {
       res.removeHeader(name);
     }
