@@ -20,7 +20,7 @@ const SECTIONS: [section: string, checks: number][] = [
   ['conditional_writes', 6],
   ['listing', 13],
   ['copy_and_tags', 13],
-  ['multipart', 18],
+  ['multipart', 21],
   ['versioning', 11],
   ['access', 26],
   ['lifecycle', 7],

@@ -320,6 +320,14 @@ def multipart():
           [p['Prefix'] for p in r.get('CommonPrefixes', [])]), (['u/a'], ['u/b/']))
     r = s3.list_multipart_uploads(Bucket=b, MaxUploads=1)
     check('uploads paged', (r['IsTruncated'], r['NextKeyMarker']), (True, 'u/a'))
+    # As S3 conformance suites expect: a part number past an object's parts, a copy range past the source.
+    s3.put_object(Bucket=b, Key='plain', Body=b'body')
+    check('GET ?partNumber=1 of a plain object is all of it', s3.get_object(Bucket=b, Key='plain', PartNumber=1)['Body'].read(), b'body')
+    check('GET ?partNumber=2 of a plain object', outcome(s3.get_object, Bucket=b, Key='plain', PartNumber=2), ('InvalidPart', 400))
+    u = s3.create_multipart_upload(Bucket=b, Key='rng')['UploadId']
+    check('UploadPartCopy past the source', outcome(s3.upload_part_copy, Bucket=b, Key='rng', UploadId=u, PartNumber=1,
+          CopySource={'Bucket': b, 'Key': 'plain'}, CopySourceRange='bytes=0-21'), ('InvalidRange', 416))
+    s3.abort_multipart_upload(Bucket=b, Key='rng', UploadId=u)
     check('objects block DeleteBucket', outcome(s3.delete_bucket, Bucket=b), ('BucketNotEmpty', 409))
     # S3 deletes a bucket whose only contents are incomplete uploads, and the uploads go with it.
     only = bucket('boto-mp-only')
