@@ -23,13 +23,13 @@ ENDPOINT = os.environ['COFFER_ENDPOINT']
 REGION = os.environ['COFFER_REGION']
 
 
-def client(signature_version='s3v4'):
+def client(signature_version='s3v4', region=REGION):
     return boto3.client(
         's3',
         endpoint_url=ENDPOINT,
         aws_access_key_id=os.environ['COFFER_ACCESS_KEY'],
         aws_secret_access_key=os.environ['COFFER_SECRET_KEY'],
-        region_name=REGION,
+        region_name=region,
         config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}, signature_version=signature_version),
     )
 
@@ -78,6 +78,10 @@ def md5(data):
 def buckets():
     b = bucket('boto-buckets')
     check('create again', outcome(s3.create_bucket, Bucket=b), ('BucketAlreadyOwnedByYou', 409))
+    # In S3's default region (us-east-1) S3 answers an owner's re-create with 200 and resets the ACL.
+    s3.put_bucket_acl(Bucket=b, ACL='public-read')
+    check('create again in us-east-1', outcome(client(region='us-east-1').create_bucket, Bucket=b), ('OK', 200))
+    check('the ACL was reset', [g['Permission'] for g in s3.get_bucket_acl(Bucket=b)['Grants']], ['FULL_CONTROL'])
     for bad in ['ab', 'Upper-case', 'a..b', '-abc', 'abc-', '192.168.5.4', 'a' * 64, 'under_score']:
         check(f'invalid name {bad}', outcome(s3.create_bucket, Bucket=bad), ('InvalidBucketName', 400))
     check('delete a missing bucket', outcome(s3.delete_bucket, Bucket='no-such-bucket-x'), ('NoSuchBucket', 404))

@@ -18,13 +18,15 @@ export async function requireBucket(ctx: EngineContext, name: string): Promise<B
 
 /**
  * PUT Bucket. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
- * Re-creating your own bucket is 409 BucketAlreadyOwnedByYou (as S3 outside us-east-1 and COS do).
+ * Re-creating your own bucket is 409 BucketAlreadyOwnedByYou (as S3 outside us-east-1 and COS do), or
+ * with `ownedAgain: 'reset-acl'` what S3 answers in us-east-1 "for legacy compatibility": success, the
+ * bucket's ACL reset to the request's (private when it names none).
  */
 export async function createBucket(
   ctx: EngineContext,
   actor: Actor,
   name: string,
-  options: { region?: string; acl?: string } = {},
+  options: { region?: string; acl?: string; ownedAgain?: 'refuse' | 'reset-acl' } = {},
 ): Promise<BucketRecord> {
   validateBucketName(name);
   if (options.region !== undefined && options.region !== '' && options.region !== ctx.region) {
@@ -45,6 +47,10 @@ export async function createBucket(
   } catch (err) {
     if (err instanceof StoreError && err.reason === 'conflict') {
       const existing = await ctx.meta.getBucket(name);
+      if (existing && existing.ownerId === actor.ownerId && options.ownedAgain === 'reset-acl') {
+        await ctx.meta.setBucketConfig(existing.id, 'acl', options.acl ?? null);
+        return existing;
+      }
       if (existing?.ownerId === actor.ownerId) throw new S3Error('BucketAlreadyOwnedByYou');
       throw new S3Error('BucketAlreadyExists');
     }

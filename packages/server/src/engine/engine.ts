@@ -79,7 +79,11 @@ export class Engine {
   }
 
   // buckets
-  async createBucket(actor: Actor, name: string, options?: { region?: string; acl?: string; objectLock?: boolean }) {
+  async createBucket(
+    actor: Actor,
+    name: string,
+    options?: { region?: string; acl?: string; objectLock?: boolean; ownedAgain?: 'refuse' | 'reset-acl' },
+  ) {
     const bucket = await buckets.createBucket(this.ctx, actor, name, options);
     if (options?.objectLock) await objectLock.enableObjectLock(this.ctx, bucket);
     return bucket;
