@@ -11,7 +11,7 @@ import type { AuthContext } from '../auth/types.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import { type Address, resolveAddress } from './addressing.js';
-import { authorizeOperation } from './authorize-request.js';
+import { authorizeOperation, missingKeyError } from './authorize-request.js';
 import { setPrincipal } from './caller.js';
 import { setCorsHeaders } from './cors.js';
 import { handleInternal, isPublicInternalPath } from './internal.js';
@@ -155,7 +155,11 @@ export function createDispatcher(deps: DispatchDeps) {
         // POST Object's signature, key and policy are in its body: it authorizes itself once it has read them.
         if (operation !== 'PostObject') await authorizeOperation(ctx, operation);
         refuseUnservedEncryption((name) => ctx?.header(name), Object.keys(req.headers));
-        await handler(ctx, { auth: deps.auth });
+        try {
+          await handler(ctx, { auth: deps.auth });
+        } catch (err) {
+          throw await missingKeyError(ctx, operation, err);
+        }
       }
     } catch (err) {
       ctx ??= new RequestContext(init());
