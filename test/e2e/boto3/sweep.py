@@ -132,6 +132,18 @@ def objects():
     )
     r = s3.get_object(Bucket=b, Key='foo')
     check('body', r['Body'].read(), b'bar')
+    wrong = base64.b64encode(hashlib.sha256(b'something else').digest()).decode()
+    check('a wrong x-amz-checksum-sha256 is BadDigest',
+          outcome(s3.put_object, Bucket=b, Key='digest', Body=b'abc', ChecksumAlgorithm='SHA256', ChecksumSHA256=wrong),
+          ('BadDigest', 400))
+    check('and stores nothing', outcome(s3.head_object, Bucket=b, Key='digest'), ('404', 404))
+    # A '*' anywhere in an AllowedOrigin matches, and the answer names the request's Origin.
+    s3.put_bucket_cors(Bucket=b, CORSConfiguration={'CORSRules': [
+        {'AllowedMethods': ['GET'], 'AllowedOrigins': ['*.suffix.test', 'http://start*end.test', 'https://prefix*']}]})
+    s3.put_object_acl(Bucket=b, Key='foo', ACL='public-read')
+    for origin in ['http://a.suffix.test', 'http://start-middle-end.test', 'https://prefix.example']:
+        with urllib.request.urlopen(urllib.request.Request(f'{ENDPOINT}/{b}/foo', headers={'Origin': origin})) as res:
+            check(f'CORS origin {origin}', res.headers.get('Access-Control-Allow-Origin'), origin)
     check('content type', r['ContentType'], 'text/x-foo')
     check('metadata (names lower-cased)', r['Metadata'], {'meta1': 'v1', 'mixed': 'Case'})
     check('content headers', (r.get('CacheControl'), r.get('ContentDisposition'), r.get('ContentLanguage')),
