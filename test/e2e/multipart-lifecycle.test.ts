@@ -5,6 +5,7 @@
  * zero-copy, frees the parts left out, answers a retry with the same result; a re-uploaded part
  * replaces the old one and frees its file.
  */
+import { PassThrough } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -129,6 +130,44 @@ describe('what Complete does to the stored parts', () => {
   beforeAll(async () => {
     Bucket = t.bucketName('mpcomplete');
     await s3.send(new CreateBucketCommand({ Bucket }));
+  });
+
+  it('uses the later send of a part number when the earlier send finishes last', async () => {
+    const Key = 'raced.bin';
+    const uploadId = await initiate(Bucket, Key);
+    const early = partBody(1000);
+    const late = partBody(1200);
+    // The early send starts, sends half its body and stalls; the late send starts and completes.
+    const stalled = new PassThrough();
+    const earlySend = s3.send(
+      new UploadPartCommand({
+        Bucket,
+        Key,
+        UploadId: uploadId,
+        PartNumber: 1,
+        Body: stalled,
+        ContentLength: early.length,
+      }),
+    );
+    stalled.write(early.subarray(0, 500));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lateEtag = await uploadPart(Bucket, Key, uploadId, 1, late);
+    stalled.end(early.subarray(500));
+    const earlyEtag = (await earlySend).ETag!;
+    expect(earlyEtag).not.toBe(lateEtag);
+
+    const parts = await s3.send(new ListPartsCommand({ Bucket, Key, UploadId: uploadId }));
+    expect(parts.Parts?.map((p) => [p.PartNumber, p.ETag, p.Size])).toEqual([[1, lateEtag, late.length]]);
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: lateEtag }] },
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(late)).toBe(true);
   });
 
   it('is zero-copy, and frees the parts it leaves out', async () => {

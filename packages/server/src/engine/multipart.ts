@@ -220,6 +220,9 @@ export async function uploadPart(
   },
 ): Promise<{ part: PartRecord; sse?: Sse }> {
   validatePartNumber(input.partNumber);
+  // A part is dated when its send began: of two sends of one part number, the later one wins, even
+  // when the earlier finishes last (the store keeps the part with the later date).
+  const startedMs = ctx.clock.nowMs();
   const upload = await requireUpload(ctx, input.bucket, input.key, input.uploadId);
   const checksums = [...(input.expect.checksums ?? [])];
   const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
@@ -232,7 +235,7 @@ export async function uploadPart(
       signal,
       { seal: upload.sse !== undefined },
     );
-    const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal);
+    const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal, startedMs);
     return { part, ...(upload.sse !== undefined ? { sse: upload.sse } : {}) };
   });
 }
@@ -244,6 +247,7 @@ async function commitWrittenPart(
   partNumber: number,
   blob: WrittenBlob,
   signal: AbortSignal,
+  startedMs: number,
 ): Promise<PartRecord> {
   const part: PartRecord = {
     partNumber,
@@ -251,7 +255,7 @@ async function commitWrittenPart(
     etag: blob.md5Hex,
     crc64: blob.crc64.toString(),
     checksums: blob.checksums,
-    lastModifiedMs: ctx.clock.nowMs(),
+    lastModifiedMs: startedMs,
     manifest: blob.manifest,
   };
   try {
@@ -322,6 +326,7 @@ export async function uploadPartCopy(
   },
 ) {
   validatePartNumber(input.partNumber);
+  const startedMs = ctx.clock.nowMs();
   const upload = await requireUpload(ctx, input.bucket, input.key, input.uploadId);
   const sourceBucket = await requireBucket(ctx, input.source.bucket);
   const source = await findObject(ctx, sourceBucket, input.source.key, input.source.versionId);
@@ -336,7 +341,7 @@ export async function uploadPartCopy(
     if (!manifestMatches(manifest, upload.sse)) {
       // The upload is encrypted and the source is not, or the other way round: the range is rewritten.
       const blob = await rewriteManifest(ctx, manifest, upload.sse, MAX_PART_SIZE_BYTES, signal);
-      const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal);
+      const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal, startedMs);
       return { part, source, sse: upload.sse };
     }
     const hashed = await hashManifestRange(ctx, manifest, signal);
@@ -346,7 +351,7 @@ export async function uploadPartCopy(
       etag: hashed.md5Hex,
       crc64: hashed.crc64.toString(),
       checksums: {},
-      lastModifiedMs: ctx.clock.nowMs(),
+      lastModifiedMs: startedMs,
       manifest,
     };
     await commitPart(ctx, input.uploadId, part, []);

@@ -224,6 +224,10 @@ export interface PartRecord {
 
 export interface PutPartInput {
   uploadId: string;
+  /**
+   * Replaces a part of the same number unless that one is dated later (`lastModifiedMs` is when its
+   * send began): then this part is dropped and its blobs released, as a send that started earlier.
+   */
   part: PartRecord;
   /** Blobs written for this part (their intents are removed in the same transaction). */
   newBlobs: { id: string; size: number }[];

@@ -477,6 +477,11 @@ export class SqliteMetaStore implements MetadataStore {
       // Retain first: re-uploading a part from the same blobs (a copy of itself) must not free them.
       this.#retain(p.manifest);
       const previous = s.partByNumber.get(upload.id, p.partNumber) as PartRow | undefined;
+      if (previous && previous.last_modified_ms > p.lastModifiedMs) {
+        // A later send of this part number already landed: this earlier one, finishing last, loses.
+        this.#release(p.manifest, p.lastModifiedMs);
+        return;
+      }
       if (previous) {
         s.deletePart.run(upload.id, p.partNumber);
         this.#release(decodeManifest(previous.manifest), p.lastModifiedMs);
