@@ -499,6 +499,7 @@ function composeObject(
     ...(upload.acl !== undefined ? { acl: upload.acl } : {}),
     manifest,
     partSizes,
+    ...partChecksumsOf(chosen.map((c) => parts.get(c.partNumber)!)),
     ...(upload.sse !== undefined ? { sse: upload.sse } : {}),
     ...(lock !== undefined ? { lock } : {}),
   };
@@ -610,4 +611,10 @@ export async function completeMultipartUpload(
     }
     throw err;
   }
+}
+
+/** Each part's checksums, kept with the object when any part has one (GetObjectAttributes, GET ?partNumber). */
+function partChecksumsOf(parts: PartRecord[]): { partChecksums?: Record<string, string>[] } {
+  if (!parts.some((p) => Object.keys(p.checksums).length > 0)) return {};
+  return { partChecksums: parts.map((p) => ({ ...p.checksums })) };
 }

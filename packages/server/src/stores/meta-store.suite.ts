@@ -631,13 +631,23 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
           bucketId: bucket.id,
           key: 'k',
           nowMs: 5,
-          compose: (u, parts) => ({ ...compose([1, 2, 3])(u, parts), partSizes: [10, 20, 5] }),
+          compose: (u, parts) => ({
+            ...compose([1, 2, 3])(u, parts),
+            partSizes: [10, 20, 5],
+            partChecksums: [{ SHA256: 'a' }, { SHA256: 'b' }, { SHA256: 'c', CRC32: 'd' }],
+          }),
         });
         expect((await store.getObject(bucket.id, 'k'))!.partSizes).toEqual([10, 20, 5]);
+        expect((await store.getObject(bucket.id, 'k'))!.partChecksums).toEqual([
+          { SHA256: 'a' },
+          { SHA256: 'b' },
+          { SHA256: 'c', CRC32: 'd' },
+        ]);
         const copy = await put('copy', { partSizes: [10, 20, 5] });
         expect((await store.getObject(bucket.id, 'copy', copy.versionId))!.partSizes).toEqual([10, 20, 5]);
         await put('plain');
         expect((await store.getObject(bucket.id, 'plain'))!.partSizes).toBeUndefined();
+        expect((await store.getObject(bucket.id, 'plain'))!.partChecksums).toBeUndefined();
       });
 
       it('forgets completed uploads after the retention time', async () => {

@@ -94,6 +94,11 @@ export interface ObjectVersion {
    * completed before part sizes were recorded.
    */
   partSizes?: number[];
+  /**
+   * The checksums of each part (by algorithm, base64) of a multipart object, in part order; present
+   * when a part had any. S3 keeps them: GetObjectAttributes lists them, GET ?partNumber answers them.
+   */
+  partChecksums?: Record<string, string>[];
   /** Server-side encryption the version was written with (every blob of its manifest sealed). */
   sse?: Sse;
   /** Object lock: while retained or held, the version cannot be deleted. */

@@ -996,6 +996,7 @@ export class SqliteMetaStore implements MetadataStore {
       encodePartSizes(v.partSizes),
       v.sse ?? null,
       ...lockColumns(v.lock),
+      v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
     );
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }
