@@ -3,11 +3,7 @@
  * read: an XML body over its limit is a 400 the client reads (not a reset mid-upload, EPIPE), XML that
  * is not UTF-8 is MalformedXML, a Content-Length above the largest PUT is EntityTooLarge at once.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import {
   CreateBucketCommand,
   GetBucketVersioningCommand,

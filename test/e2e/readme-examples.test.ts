@@ -23,7 +23,7 @@ interface Example {
 }
 
 /** The runnable blocks of a Markdown document: each fenced block on the line after a marker. */
-export function runnableExamples(markdown: string): Example[] {
+function runnableExamples(markdown: string): Example[] {
   const lines = markdown.split('\n');
   const examples: Example[] = [];
   for (let i = 0; i < lines.length - 1; i++) {
