@@ -6,6 +6,7 @@
  * (https://intl.cloud.tencent.com/document/product/436/31632): clear incomplete multipart uploads N
  * days after they were started.
  */
+import { Writable } from 'node:stream';
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -23,6 +24,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGION } from './helpers/cos.js';
 import { blobFileCount, DAY_MS, midnightAtOrAfter, movableClock, usageOf } from './helpers/lifecycle.js';
@@ -35,9 +37,21 @@ const clock = movableClock(Date.UTC(2030, 2, 10, 15, 30, 12, 345));
 let t: TestServer;
 let s3: S3Client;
 
+/** The server's 'lifecycle batch' log lines. */
+const batchLines: { bucket: string; phase: string; uploadsAborted: number; objectsExpired: number }[] = [];
+const logSink = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n').filter(Boolean)) {
+      const entry = JSON.parse(line);
+      if (entry.msg === 'lifecycle batch') batchLines.push(entry);
+    }
+    done();
+  },
+});
+
 beforeAll(async () => {
   // The daily schedule is off: every pass here is one the test starts.
-  t = await startTestServer({ clock, config: { lifecycleHourUtc: '-1' } });
+  t = await startTestServer({ clock, config: { lifecycleHourUtc: '-1' }, log: pino({ level: 'info' }, logSink) });
   s3 = t.s3();
 });
 afterAll(async () => {
@@ -125,8 +139,14 @@ describe('AbortIncompleteMultipartUpload (the COS console rule for incomplete up
     expect(await uploads()).toEqual([first, outside, second].sort());
     expect(await blobFileCount(t.dataDir)).toBe(filesBefore + 4);
 
+    batchLines.length = 0;
     const atDue = await passAt(due, Bucket);
     expect(atDue).toMatchObject({ uploadsAborted: 1, bytesFreed: 5000 });
+    // The log names the phase that did the work: the batch that aborted the upload is 'uploads'.
+    expect(batchLines.filter((l) => l.bucket === Bucket && l.uploadsAborted > 0)).toEqual([
+      expect.objectContaining({ phase: 'uploads', uploadsAborted: 1 }),
+    ]);
+    expect(batchLines.filter((l) => l.bucket === Bucket).map((l) => l.phase)).toEqual(['versions', 'uploads']);
     expect(await uploads()).toEqual([outside, second].sort());
     expect(await blobFileCount(t.dataDir)).toBe(filesBefore + 2);
     const gone = await sdkError(s3.send(new ListPartsCommand({ Bucket, Key: 'big/first.bin', UploadId: first })));

@@ -1,4 +1,4 @@
-import { ConfigError, callAdmin, loadConfig, type RunningServer, startServer } from '@coffer/server';
+import { ConfigError, callAdmin, loadConfig, type RunningServer, StartupError, startServer } from '@coffer/server';
 
 const USAGE = `coffer: a self-hosted object store speaking the COS and S3 APIs
 
@@ -108,6 +108,11 @@ main(process.argv.slice(2)).catch((err) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`coffer: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof StartupError) {
+    // What the operator must fix (a data directory in use or not creatable, an address taken): one line.
+    process.stderr.write(`coffer: ${err.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`coffer: ${err?.stack ?? err}\n`);
   process.exit(1);

@@ -1,6 +1,7 @@
 export { type AdminReply, callAdmin, localEndpoint } from './admin-client.js';
 export type { AuthContext, AuthResult, Credential, Principal } from './auth/types.js';
 export { type Config, ConfigError, configFrom, loadConfig } from './config.js';
+export { DataDirError, StartupError } from './data-dir.js';
 export type { Clock } from './engine/context.js';
 export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
 export type { Identity } from './identity.js';

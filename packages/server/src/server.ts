@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { type Logger, pino } from 'pino';
 import { Accounts } from './accounts/accounts.js';
 import { deriveKey, loadOrCreateMasterKey, MASTER_KEY_FILE } from './accounts/master-key.js';
 import type { Config } from './config.js';
+import { createPrivateFile, type DataDirLock, openDataDir, StartupError } from './data-dir.js';
 import { type Clock, systemClock } from './engine/context.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { createDispatcher } from './http/dispatch.js';
@@ -61,11 +61,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const offsetMs = config.clockOffsetDays * 86_400_000;
   const clock = options.clock ?? (offsetMs === 0 ? systemClock : { nowMs: () => Date.now() + offsetMs });
   const authClock = options.authClock ?? systemClock;
-  await fs.mkdir(config.dataDir, { recursive: true });
+  const dataDir = await openDataDir(config.dataDir, log);
+  try {
+    return await serve(config, log, clock, authClock, dataDir);
+  } catch (err) {
+    await dataDir.release();
+    throw err;
+  }
+}
+
+async function serve(
+  config: Config,
+  log: Logger,
+  clock: Clock,
+  authClock: Clock,
+  dataDir: DataDirLock,
+): Promise<RunningServer> {
   const identity = await loadOrCreateIdentity(config);
-  const meta = withBucketCache(
-    new SqliteMetaStore({ filename: path.join(config.dataDir, 'meta.db'), fsync: config.fsync }),
-  );
+  const metaFile = path.join(config.dataDir, 'meta.db');
+  await createPrivateFile(metaFile);
+  const meta = withBucketCache(new SqliteMetaStore({ filename: metaFile, fsync: config.fsync }));
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
@@ -125,13 +140,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     log.debug({ err }, 'client error');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.address.port, config.address.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.address.port, config.address.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await meta.close();
+    await blobs.close();
+    throw listenError(config, err as NodeJS.ErrnoException);
+  }
   const gc = new PeriodicJob('gc', GC_INTERVAL_MS, () => engine.collectGarbage(), log).start();
   const lifecycle =
     config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
@@ -161,8 +182,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await gc.stop();
         await meta.close();
         await blobs.close();
+        await dataDir.release();
       })();
       return closed;
     },
   };
+}
+
+/** A listen failure as one line for the operator (`coffer server` prints StartupError without a stack). */
+function listenError(config: Config, err: NodeJS.ErrnoException): Error {
+  const where = `${config.address.host}:${config.address.port}`;
+  if (err.code === 'EADDRINUSE') return new StartupError(`cannot listen on ${where}: the address is already in use`);
+  if (err.code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${where}: no such local address`);
+  if (err.code === 'EACCES') return new StartupError(`cannot listen on ${where}: permission denied`);
+  return err;
 }

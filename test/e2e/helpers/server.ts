@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Clock, configFrom, type RunningServer, startServer } from '@coffer/server';
 import COS from 'cos-nodejs-sdk-v5';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 
 /** The base domain virtual-host tests use; `installLocalhostResolver` makes `*.cos.localhost` resolve. */
@@ -47,6 +48,8 @@ export interface TestServerOptions {
   authClock?: Clock;
   /** Raw config values (as the environment would give them). */
   config?: Record<string, string>;
+  /** A logger of the test's own (to assert on log lines); default: pino at COFFER_TEST_LOG_LEVEL or silent. */
+  log?: Logger;
   /**
    * Start on this existing data directory instead of a fresh one: a restart. Stop the first server
    * with `t.server.close()` (which leaves the directory), start the second with `{ dataDir: t.dataDir }`.
@@ -76,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer(config, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.authClock ? { authClock: options.authClock } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const { secretId, secretKey, appId } = server.identity;
   const clients: { destroy(): void }[] = [];

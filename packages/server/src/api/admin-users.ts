@@ -28,7 +28,7 @@ function userJson(ctx: RequestContext, user: UserRecord) {
 }
 
 async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
-  const text = await ctx.readSmallBody(MAX_BODY_BYTES);
+  const text = await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument');
   let body: unknown;
   try {
     body = text.trim() === '' ? {} : JSON.parse(text);
@@ -100,7 +100,7 @@ export async function deleteAccessKey(ctx: RequestContext, secretId: string): Pr
 /** PUT /-/admin/users/<uin>/policies/<name> (body: the policy) → 204, or 400 MalformedPolicy. */
 export async function putUserPolicy(ctx: RequestContext, uin: string, name: string): Promise<void> {
   requirePermanentRoot(ctx);
-  const text = await ctx.readSmallBody(MAX_BODY_BYTES);
+  const text = await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument');
   if (text.trim() === '') throw new S3Error('MalformedPolicy', 'The request body must be a policy document (JSON).');
   await ctx.accounts.putUserPolicy(uin, name, text);
   sendEmpty(ctx, 204);

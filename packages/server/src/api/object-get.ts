@@ -125,6 +125,12 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   for (const [name, value] of Object.entries(restoreHeaders(version, ctx.engine.nowMs()))) res.setHeader(name, value);
   for (const [header, value] of Object.entries(overrides)) res.setHeader(header, value);
   if (result.partsCount !== undefined) res.setHeader('x-amz-mp-parts-count', result.partsCount);
+  // GET/HEAD ?partNumber with x-amz-checksum-mode: ENABLED answers that part's own checksums.
+  const partChecksums = partNumber !== undefined ? version.partChecksums?.[partNumber - 1] : undefined;
+  if (partChecksums && ctx.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+    for (const [algorithm, value] of Object.entries(partChecksums))
+      res.setHeader(`x-amz-checksum-${algorithm.toLowerCase()}`, value);
+  }
   if (result.range) {
     res.statusCode = 206;
     res.setHeader('content-range', `bytes ${result.range.start}-${result.range.end}/${version.size}`);

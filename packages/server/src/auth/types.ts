@@ -92,6 +92,8 @@ export interface AuthResult {
   principal?: Principal;
   /** True when the signature came from the query string (presigned URL). */
   presigned: boolean;
+  /** SigV4: the region of the credential scope (any is accepted; some answers depend on it). */
+  region?: string;
   /** x-cos-security-token / x-amz-security-token as sent (header or query); lookupCredential has checked it. */
   securityToken?: string;
   payload: PayloadVerification;

@@ -72,8 +72,8 @@ export function cannedAcl(
   if (canned === 'authenticated-read')
     grants.push({ grantee: { type: 'group', group: 'AuthenticatedUsers' }, permission: 'READ' });
   grants.push({ grantee: { type: 'user', id: owner }, permission: 'FULL_CONTROL' });
-  if (canned === 'bucket-owner-read' && bucketOwner !== owner)
-    grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'READ' });
+  // Listed even when the writer owns the bucket (then one id holds both grants), as S3 lists it.
+  if (canned === 'bucket-owner-read') grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'READ' });
   if (canned === 'bucket-owner-full-control' && bucketOwner !== owner) {
     grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'FULL_CONTROL' });
   }

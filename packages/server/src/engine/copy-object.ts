@@ -113,6 +113,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
               manifest: source.manifest,
               // The same bytes and the same ETag (md5-of-md5s-N): the same parts.
               ...(source.partSizes !== undefined ? { partSizes: source.partSizes } : {}),
+              ...(source.partChecksums !== undefined ? { partChecksums: source.partChecksums } : {}),
             }),
         ...(sse !== undefined ? { sse } : {}),
         ...(lock !== undefined ? { lock } : {}),

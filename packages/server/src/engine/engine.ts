@@ -80,13 +80,18 @@ export class Engine {
   }
 
   // buckets
-  async createBucket(actor: Actor, name: string, options?: { region?: string; acl?: string; objectLock?: boolean }) {
+  async createBucket(
+    actor: Actor,
+    name: string,
+    options?: { region?: string; acl?: string; objectLock?: boolean; ownedAgain?: 'refuse' | 'reset-acl' },
+  ) {
     const bucket = await buckets.createBucket(this.ctx, actor, name, options);
     if (options?.objectLock) await objectLock.enableObjectLock(this.ctx, bucket);
     return bucket;
   }
-  deleteBucket(name: string) {
-    return buckets.deleteBucket(this.ctx, name);
+  /** `abortUploads`: S3's answer (incomplete uploads go with the bucket) rather than COS's refusal. */
+  deleteBucket(name: string, options: { abortUploads: boolean } = { abortUploads: false }) {
+    return buckets.deleteBucket(this.ctx, name, options);
   }
   headBucket(name: string) {
     return requireBucket(this.ctx, name);

@@ -201,7 +201,9 @@ function partRange(version: ObjectVersion, partNumber: number): { start: number;
   }
   const sizes = version.partSizes ?? [version.size];
   if (partNumber > sizes.length) {
-    throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable', {
+    // 400 InvalidPart, as S3 conformance suites (Ceph's s3-tests test_multipart_get_part,
+    // test_non_multipart_get_part) expect; AWS itself has been seen to answer 416 InvalidPartNumber.
+    throw new S3Error('InvalidPart', 'The requested partnumber is not satisfiable', {
       details: { PartNumberRequested: partNumber, ActualPartCount: sizes.length },
     });
   }

@@ -81,6 +81,7 @@ export async function authorizeRequest(
   ctx: RequestContext,
   operation: Operation,
   target?: AccessTarget,
+  contextOverrides: ConditionContext = {},
 ): Promise<void> {
   const caller: Caller = ctx.caller;
   const bucketName = target?.bucket ?? ctx.address.bucket;
@@ -118,7 +119,7 @@ export async function authorizeRequest(
     // Only policies read conditions: skip walking the headers when there is none to evaluate.
     context:
       policy || caller.userPolicies.length > 0 || caller.sessionPolicy
-        ? withExistingTags(conditionContext(ctx), objectAcl?.tagging)
+        ? { ...withExistingTags(conditionContext(ctx), objectAcl?.tagging), ...contextOverrides }
         : {},
   });
   if (!decision.allowed && ownsBucket && POLICY_OPERATIONS.has(operation) && !caller.sessionPolicy) {
@@ -170,4 +171,23 @@ async function checkExpectedOwner(
   const owner = access.bucket.ownerId;
   if (expected === owner || expected === accountOf(owner)) return;
   throw new S3Error('AccessDenied', 'Access Denied: the bucket is not owned by the expected account.');
+}
+
+/**
+ * GET or HEAD of a key that does not exist: S3 answers 404 NoSuchKey only to a caller allowed to list
+ * the bucket (s3:ListBucket, with s3:prefix the key for conditions), and 403 AccessDenied to others, so
+ * that a caller who may read objects but not list them cannot probe which keys exist.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions)
+ * Returns the error to answer with.
+ */
+export async function missingKeyError(ctx: RequestContext, operation: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof S3Error) || err.code !== 'NoSuchKey') return err;
+  if (operation !== 'GetObject' && operation !== 'HeadObject') return err;
+  if (ctx.flavor !== 's3' || ctx.param('versionId') !== undefined || ctx.address.key === undefined) return err;
+  try {
+    await authorizeRequest(ctx, 'ListObjects', { bucket: ctx.bucket }, { prefix: ctx.address.key });
+    return err;
+  } catch (denied) {
+    return denied;
+  }
 }

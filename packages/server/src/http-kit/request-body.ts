@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { S3Error } from '@coffer/protocol';
 import { createAwsChunkedDecoder, createSha256Verifier, nodeCrypto } from '../auth/index.js';
@@ -62,4 +63,40 @@ function guardIdle(req: IncomingMessage, source: Readable, idleTimeoutMs: number
   });
   req.once('end', () => req.setTimeout(0));
   return guarded;
+}
+
+/**
+ * For a request answered (with Connection: close) before its body was read: instead of destroying the
+ * socket once the answer is written, which resets a client still sending its body (it sees EPIPE or
+ * ECONNRESET, never the answer), end our side (FIN after the answer) and keep reading and dropping
+ * what the client sends until its body ends, `maxBytes` more arrive, or nothing arrives for `idleMs`,
+ * then close. Nginx's lingering_close does the same. Hand-written because Node's server calls
+ * `socket.destroySoon()` after a Connection: close response and offers no hook for this.
+ */
+export function lingerAfterAnswer(req: IncomingMessage, maxBytes: number, idleMs: number): void {
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  const original = socket.destroySoon;
+  if (typeof original !== 'function') return;
+  socket.destroySoon = () => {
+    if (req.complete || req.destroyed) {
+      original.call(socket);
+      return;
+    }
+    socket.end();
+    let seen = 0;
+    const timer = setTimeout(() => close(), idleMs);
+    const close = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) close();
+      else timer.refresh();
+    });
+    req.once('end', close);
+    req.once('error', close);
+    socket.once('close', () => clearTimeout(timer));
+    req.resume();
+  };
 }

@@ -13,6 +13,9 @@ import type { Address } from './addressing.js';
 import type { MetricOperation, Metrics } from './metrics.js';
 import { openRequestBody } from './request-body.js';
 
+/** Decodes UTF-8, failing on invalid sequences (a BOM is dropped, as XML parsers do). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 export interface RequestInit {
   req: IncomingMessage;
   res: ServerResponse;
@@ -163,9 +166,14 @@ export class RequestContext {
 
   /**
    * Reads a small body (XML/JSON configuration) whole, up to `maxBytes` (MaxMessageLengthExceeded
-   * beyond), and checks Content-MD5 when sent.
+   * beyond, from Content-Length before a byte is read), checks Content-MD5 when sent, and decodes it
+   * as UTF-8: bytes that are not UTF-8 are `invalidUtf8` (MalformedXML for XML documents), never
+   * replaced with U+FFFD and accepted.
    */
-  async readSmallBody(maxBytes: number): Promise<string> {
+  async readSmallBody(
+    maxBytes: number,
+    invalidUtf8: 'MalformedXML' | 'MalformedPolicy' | 'InvalidArgument' = 'MalformedXML',
+  ): Promise<string> {
     const declared = this.declaredBodySize();
     if (declared !== undefined && declared > maxBytes) {
       throw new S3Error('MaxMessageLengthExceeded', `Your request was too big: at most ${maxBytes} bytes here.`);
@@ -184,6 +192,10 @@ export class RequestContext {
     if (md5 !== undefined && createHash('md5').update(body).digest('base64') !== md5) {
       throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
     }
-    return body.toString('utf8');
+    try {
+      return STRICT_UTF8.decode(body);
+    } catch {
+      throw new S3Error(invalidUtf8, 'The request body is not valid UTF-8.');
+    }
   }
 }

@@ -2,12 +2,18 @@ import type { ServerResponse } from 'node:http';
 import { buildXml, S3_XMLNS, S3Error, type XmlObject } from '@coffer/protocol';
 import type { RequestContext } from './request-context.js';
 
-/** Request-id headers in both families, on every response. */
+/** Request-id headers in both families, on every response (until a COS signature is seen). */
 export function setRequestIdHeaders(res: ServerResponse, requestId: string): void {
   res.setHeader('x-cos-request-id', requestId);
   res.setHeader('x-amz-request-id', requestId);
   res.setHeader('x-amz-id-2', requestId);
   res.setHeader('server', 'Coffer');
+}
+
+/** COS-signed requests get COS's request id header only. */
+export function removeAwsRequestIdHeaders(res: ServerResponse): void {
+  res.removeHeader('x-amz-request-id');
+  res.removeHeader('x-amz-id-2');
 }
 
 /** Sends an XML document. S3's namespace is added to roots for AWS clients; COS clients ignore it. */
@@ -57,7 +63,9 @@ export function sendError(ctx: RequestContext, err: unknown): void {
       !name.startsWith('x-amz-request-id') &&
       name !== 'x-amz-id-2' &&
       name !== 'server' &&
-      name !== 'date'
+      name !== 'date' &&
+      // Connection: close, set when the request's body will not be read to its end.
+      name !== 'connection'
     ) {
       res.removeHeader(name);
     }

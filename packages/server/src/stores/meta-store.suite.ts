@@ -421,7 +421,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         contentHeaders: { 'content-type': 'x/y' },
         userMeta: { m: 'v' },
       });
-      async function part(uploadId: string, partNumber: number, size: number): Promise<PartRecord> {
+      async function part(uploadId: string, partNumber: number, size: number, startedMs = 2): Promise<PartRecord> {
         const blobId = randomBytes(16).toString('hex');
         const record: PartRecord = {
           partNumber,
@@ -429,7 +429,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
           etag: `etag${partNumber}`,
           crc64: '7',
           checksums: {},
-          lastModifiedMs: 2,
+          lastModifiedMs: startedMs,
           manifest: [{ blobId, offset: 0, length: size }],
         };
         await store.putPart({ uploadId, part: record, newBlobs: [{ id: blobId, size }] });
@@ -484,6 +484,14 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         const page2 = await store.listParts('u1', 2, 2);
         expect(page2.parts.map((p) => p.partNumber)).toEqual([3]);
         expect(page2.isTruncated).toBe(false);
+      });
+
+      it('keeps the later send of a part number when an earlier send commits last, and frees the earlier', async () => {
+        await store.createUpload(upload('u1'));
+        await part('u1', 1, 10, 5);
+        const late = await part('u1', 1, 11, 4); // began before the part above, finished after it
+        expect((await store.listParts('u1', 0, 10)).parts.map((p) => [p.size, p.lastModifiedMs])).toEqual([[10, 5]]);
+        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([late.manifest[0]!.blobId]);
       });
 
       it('completes from the chosen parts, frees the rest, and answers a retry with the same result', async () => {
@@ -623,13 +631,23 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
           bucketId: bucket.id,
           key: 'k',
           nowMs: 5,
-          compose: (u, parts) => ({ ...compose([1, 2, 3])(u, parts), partSizes: [10, 20, 5] }),
+          compose: (u, parts) => ({
+            ...compose([1, 2, 3])(u, parts),
+            partSizes: [10, 20, 5],
+            partChecksums: [{ SHA256: 'a' }, { SHA256: 'b' }, { SHA256: 'c', CRC32: 'd' }],
+          }),
         });
         expect((await store.getObject(bucket.id, 'k'))!.partSizes).toEqual([10, 20, 5]);
+        expect((await store.getObject(bucket.id, 'k'))!.partChecksums).toEqual([
+          { SHA256: 'a' },
+          { SHA256: 'b' },
+          { SHA256: 'c', CRC32: 'd' },
+        ]);
         const copy = await put('copy', { partSizes: [10, 20, 5] });
         expect((await store.getObject(bucket.id, 'copy', copy.versionId))!.partSizes).toEqual([10, 20, 5]);
         await put('plain');
         expect((await store.getObject(bucket.id, 'plain'))!.partSizes).toBeUndefined();
+        expect((await store.getObject(bucket.id, 'plain'))!.partChecksums).toBeUndefined();
       });
 
       it('forgets completed uploads after the retention time', async () => {

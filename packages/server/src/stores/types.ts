@@ -94,6 +94,11 @@ export interface ObjectVersion {
    * completed before part sizes were recorded.
    */
   partSizes?: number[];
+  /**
+   * The checksums of each part (by algorithm, base64) of a multipart object, in part order; present
+   * when a part had any. S3 keeps them: GetObjectAttributes lists them, GET ?partNumber answers them.
+   */
+  partChecksums?: Record<string, string>[];
   /** Server-side encryption the version was written with (every blob of its manifest sealed). */
   sse?: Sse;
   /** Object lock: while retained or held, the version cannot be deleted. */
@@ -224,6 +229,10 @@ export interface PartRecord {
 
 export interface PutPartInput {
   uploadId: string;
+  /**
+   * Replaces a part of the same number unless that one is dated later (`lastModifiedMs` is when its
+   * send began): then this part is dropped and its blobs released, as a send that started earlier.
+   */
   part: PartRecord;
   /** Blobs written for this part (their intents are removed in the same transaction). */
   newBlobs: { id: string; size: number }[];
@@ -355,6 +364,11 @@ export class StoreError extends Error {
   }
 }
 
+export interface DeleteBucketOptions {
+  /** Abort the bucket's incomplete uploads with the bucket (S3's DeleteBucket); `nowMs` dates the released blobs. */
+  abortUploads?: { nowMs: number };
+}
+
 export interface MetadataStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
@@ -363,8 +377,12 @@ export interface MetadataStore {
   createBucket(input: NewBucket): Promise<BucketRecord>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
-  /** Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. */
-  deleteBucket(name: string): Promise<void>;
+  /**
+   * Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. With
+   * `abortUploads`, incomplete multipart uploads do not count: they are aborted (their parts' blobs
+   * released) in the same transaction.
+   */
+  deleteBucket(name: string, options?: DeleteBucketOptions): Promise<void>;
   setBucketVersioning(bucketId: number, status: 'Enabled' | 'Suspended'): Promise<void>;
   /** A bucket configuration document (acl, policy, cors, lifecycle, tagging, …) or undefined. */
   getBucketConfig(bucketId: number, kind: string): Promise<string | undefined>;

@@ -267,4 +267,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN checksum_type TEXT;
   `,
+  // 11: the checksums (SHA-256, SHA-1, CRC32, CRC32C, CRC64NVME) of each part of a completed multipart
+  // object, a JSON array in part order, for GetObjectAttributes and GET ?partNumber. NULL: none kept.
+  `
+  ALTER TABLE objects ADD COLUMN part_checksums TEXT;
+  `,
 ];

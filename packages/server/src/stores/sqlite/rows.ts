@@ -41,6 +41,7 @@ export interface ObjectRow {
   manifest: string;
   /** Added by migration 5. */
   part_sizes: string | null;
+  part_checksums: string | null;
   /** Added by migration 7. */
   sse: string | null;
   /** Added by migration 8. */
@@ -113,6 +114,7 @@ export function toVersion(row: ObjectRow): ObjectVersion {
     ...(row.acl !== null ? { acl: row.acl } : {}),
     manifest: decodeManifest(row.manifest),
     ...(row.part_sizes !== null ? { partSizes: decodePartSizes(row.part_sizes) } : {}),
+    ...(row.part_checksums !== null ? { partChecksums: JSON.parse(row.part_checksums) } : {}),
     ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
     ...withLock(row),
     ...(row.restored_until_ms !== null ? { restoredUntilMs: row.restored_until_ms } : {}),

@@ -11,6 +11,7 @@ import {
   type CommitObjectResult,
   type CompleteUploadInput,
   type CompleteUploadResult,
+  type DeleteBucketOptions,
   type DeleteObjectInput,
   type DeleteObjectResult,
   type LifecycleAction,
@@ -176,14 +177,24 @@ export class SqliteMetaStore implements MetadataStore {
     return rows.map(toBucket);
   }
 
-  deleteBucket(name: string): Promise<void> {
+  deleteBucket(name: string, options: DeleteBucketOptions = {}): Promise<void> {
     return this.#writes.run(() => {
-      const row = this.#stmt.bucketByName.get(name) as BucketRow | undefined;
+      const s = this.#stmt;
+      const row = s.bucketByName.get(name) as BucketRow | undefined;
       if (!row) throw new StoreError('not-found', `no bucket ${name}`);
-      if (this.#stmt.anyObject.get(row.id)) throw new StoreError('not-empty', `bucket ${name} has objects`);
-      if (this.#stmt.anyUpload.get(row.id))
-        throw new StoreError('has-uploads', `bucket ${name} has incomplete uploads`);
-      this.#stmt.deleteBucket.run(row.id);
+      if (s.anyObject.get(row.id)) throw new StoreError('not-empty', `bucket ${name} has objects`);
+      if (options.abortUploads === undefined) {
+        if (s.anyUpload.get(row.id)) throw new StoreError('has-uploads', `bucket ${name} has incomplete uploads`);
+      } else {
+        // In the same transaction as the bucket's removal: a part uploaded meanwhile either lands
+        // before (and is released here) or finds its upload gone.
+        for (const upload of s.uploadsOfBucket.all(row.id) as UploadRow[]) {
+          for (const part of s.allParts.all(upload.id) as PartRow[])
+            this.#release(decodeManifest(part.manifest), options.abortUploads.nowMs);
+          s.deleteUpload.run(upload.id);
+        }
+      }
+      s.deleteBucket.run(row.id);
     });
   }
 
@@ -466,6 +477,11 @@ export class SqliteMetaStore implements MetadataStore {
       // Retain first: re-uploading a part from the same blobs (a copy of itself) must not free them.
       this.#retain(p.manifest);
       const previous = s.partByNumber.get(upload.id, p.partNumber) as PartRow | undefined;
+      if (previous && previous.last_modified_ms > p.lastModifiedMs) {
+        // A later send of this part number already landed: this earlier one, finishing last, loses.
+        this.#release(p.manifest, p.lastModifiedMs);
+        return;
+      }
       if (previous) {
         s.deletePart.run(upload.id, p.partNumber);
         this.#release(decodeManifest(previous.manifest), p.lastModifiedMs);
@@ -980,6 +996,7 @@ export class SqliteMetaStore implements MetadataStore {
       encodePartSizes(v.partSizes),
       v.sse ?? null,
       ...lockColumns(v.lock),
+      v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
     );
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }

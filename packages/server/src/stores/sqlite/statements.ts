@@ -49,8 +49,8 @@ export function prepareStatements(db: Database.Database) {
     insertObject:
       p(`INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, is_delete_marker, size, etag, crc64,
       last_modified_ms, storage_class, object_type, owner_id, content_headers, user_meta, checksums, tagging, acl, manifest,
-      part_sizes, sse, lock_mode, lock_until_ms, legal_hold)
-      VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      part_sizes, sse, lock_mode, lock_until_ms, legal_hold, part_checksums)
+      VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteObject: p('DELETE FROM objects WHERE id = ?'),
 
     currentGt: p(`${current} AND key > ? ORDER BY key LIMIT ?`),
@@ -101,6 +101,7 @@ export function prepareStatements(db: Database.Database) {
     uploadByRow: p('SELECT * FROM uploads WHERE id = ?'),
     deleteUpload: p('DELETE FROM uploads WHERE id = ?'),
     anyUpload: p('SELECT 1 FROM uploads WHERE bucket_id = ? LIMIT 1'),
+    uploadsOfBucket: p('SELECT * FROM uploads WHERE bucket_id = ?'),
     uploadsGt: p(`${uploads} AND key > ? ORDER BY key, id LIMIT ?`),
     uploadsGe: p(`${uploads} AND key >= ? ORDER BY key, id LIMIT ?`),
     uploadsGtLt: p(`${uploads} AND key > ? AND key < ? ORDER BY key, id LIMIT ?`),
