@@ -47,6 +47,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** `<data>/server.json`: `{ pid, url, startedAt }` of the server running on that directory. */
+export const SERVER_FILE = 'server.json';
+
 /** How often the GC worker looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
 /** Longest a graceful shutdown waits for in-flight requests before cutting connections. */
@@ -138,6 +141,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { port } = server.address() as AddressInfo;
   const host = config.address.host === '0.0.0.0' || config.address.host === '::' ? '127.0.0.1' : config.address.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Where local commands find this server (`coffer lifecycle run --data DIR`): removed again on a clean close.
+  const serverFile = path.join(config.dataDir, SERVER_FILE);
+  await fs.writeFile(
+    serverFile,
+    `${JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() })}\n`,
+    {
+      mode: 0o600,
+    },
+  );
 
   let closed: Promise<void> | undefined;
   return {
@@ -161,6 +173,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await gc.stop();
         await meta.close();
         await blobs.close();
+        await fs.rm(serverFile, { force: true });
       })();
       return closed;
     },
