@@ -56,12 +56,17 @@ export function transferFlags(cmd: Command): Command {
     .option('-j, --jobs <n>', 'files transferred at once', '16')
     .option('--part-jobs <n>', 'parts of one large file transferred at once', '8')
     .option('--part-size <size>', 'part size; larger files go in parts (e.g. 8MiB)', '8MiB')
-    .option('--include <glob...>', 'only paths (relative to the source folder) matching a glob')
-    .option('--exclude <glob...>', 'skip paths matching a glob')
+    .option('--include <glob>', 'only paths (relative to the source folder) matching a glob (repeatable)', collect, [])
+    .option('--exclude <glob>', 'skip paths matching a glob (repeatable)', collect, [])
     .option('--storage-class <class>', 'STANDARD, STANDARD_IA, ARCHIVE, …')
     .option('--acl <acl>', 'canned ACL: private, public-read, …')
     .option('--content-type <type>', 'Content-Type of uploaded objects')
-    .option('--meta <name=value...>', 'user metadata (x-cos-meta-name)');
+    .option('--meta <name=value>', 'user metadata x-cos-meta-name (repeatable)', collect, []);
+}
+
+/** Commander's way to let an option repeat: `--exclude a --exclude b`. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveInt(text: string | undefined, name: string, fallback: number): number {

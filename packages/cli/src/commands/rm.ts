@@ -4,7 +4,7 @@ import { makeContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { deleteBatched, listObjects } from '../listing.js';
 import { parseRemote } from '../remote.js';
-import { folderPrefix, pathFilter } from '../transfer.js';
+import { collect, folderPrefix, pathFilter } from '../transfer.js';
 
 export function registerRm(program: Command): void {
   program
@@ -13,8 +13,8 @@ export function registerRm(program: Command): void {
     .argument('<paths...>', 'cos://bucket-appid/key …')
     .option('-r, --recursive', 'everything under the prefix (a folder), 1,000 keys per request')
     .option('--version-id <id>', 'delete this version for good')
-    .option('--include <glob...>', 'with -r: only keys (relative to the prefix) matching a glob')
-    .option('--exclude <glob...>', 'with -r: skip keys matching a glob')
+    .option('--include <glob>', 'with -r: only keys (relative to the prefix) matching a glob (repeatable)', collect, [])
+    .option('--exclude <glob>', 'with -r: skip keys matching a glob (repeatable)', collect, [])
     .option('--dry-run', 'print what would be deleted')
     .addHelpText(
       'after',
