@@ -1,4 +1,5 @@
 /** `ls`, `du`, `stat`/`head` and `cat`: reading what is there. */
+import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { type Context, makeContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -214,11 +215,24 @@ Examples:
         Bucket: p.bucket,
         Region: ctx.profile.region,
         Key: p.key,
-        Output: process.stdout,
+        Output: stdoutKeptOpen(),
         ...(opts.versionId ? { VersionId: opts.versionId } : {}),
         ...(opts.range ? { Range: `bytes=${opts.range}` } : {}),
       });
     });
+}
+
+/**
+ * stdout for a body that is piped in: the sdk's pipeline ends its destination, and ending process.stdout shuts
+ * down a socket stdout for every process sharing it (a script's later commands then get EPIPE). Each chunk is
+ * handed on with its callback, so backpressure still holds.
+ */
+function stdoutKeptOpen(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      process.stdout.write(chunk, (err) => callback(err ?? null));
+    },
+  });
 }
 
 async function listBuckets(ctx: Context): Promise<void> {

@@ -23,7 +23,7 @@ const serverPackage = () => import('@coffer/server');
 
 function serverOptions(cmd: Command): Command {
   return cmd
-    .option('--address <host:port>', 'where to listen (COFFER_ADDRESS; default 127.0.0.1:9000)')
+    .option('--address <host:port>', 'where to listen (COFFER_ADDRESS; default 0.0.0.0:9000)')
     .option('--data <dir>', 'data directory (COFFER_DATA_DIR; default ./data)')
     .option('--region <region>', 'the region this server reports (COFFER_REGION; default ap-guangzhou)')
     .option('--domain <base.domain>', 'base domain for virtual-host style requests (COFFER_DOMAIN)')
