@@ -252,6 +252,19 @@ export interface TaskResult {
   resumedParts?: number;
 }
 
+const madeDirs = new Map<string, Promise<unknown>>();
+
+/** mkdir -p, once per directory per process (a download of 2,000 files into one folder makes it once). */
+function ensureDir(dir: string): Promise<unknown> {
+  let made = madeDirs.get(dir);
+  if (!made) {
+    made = fs.promises.mkdir(dir, { recursive: true });
+    madeDirs.set(dir, made);
+    made.catch(() => madeDirs.delete(dir));
+  }
+  return made;
+}
+
 /** Runs one task; `onBytes` sees the bytes done so far. */
 export async function runTask(
   cos: COS,
@@ -294,7 +307,7 @@ export async function runTask(
     return result;
   }
   if (task.kind === 'download') {
-    await fs.promises.mkdir(path.dirname(task.file), { recursive: true });
+    await ensureDir(path.dirname(task.file));
     // Written beside the target and renamed into place: an interrupted download never leaves half a file under
     // the real name.
     const temp = `${task.file}.coffer-${process.pid}.part`;
