@@ -115,7 +115,7 @@ export function transferOptions(flags: TransferOptionFlags): TransferOptions {
 export function pathFilter(options: Pick<TransferOptions, 'include' | 'exclude'>): (relative: string) => boolean {
   const include = options.include.length ? picomatch(options.include, { dot: true }) : undefined;
   const exclude = options.exclude.length ? picomatch(options.exclude, { dot: true }) : undefined;
-  return (relative) => (!include || include(relative)) && !(exclude && exclude(relative));
+  return (relative) => (!include || include(relative)) && !exclude?.(relative);
 }
 
 export type Task =
