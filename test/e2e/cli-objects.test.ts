@@ -112,10 +112,10 @@ describe.each(['cos', 's3'] as Signing[])('coffer with %s signing', (signing) =>
     expect((await cofferOk(env, ['cat', `${url}/single/one.txt`])).stdout).toBe('one file\n');
     expect((await cofferOk(env, ['cat', '--range', '4-7', `${url}/single/one.txt`])).stdout).toBe('file');
 
-    await cofferOk(env, ['cp', `${url}/single/one.txt`, `${url}/copied/one copy.txt`]);
-    expect((await cofferOk(env, ['cat', `${url}/copied/one copy.txt`])).stdout).toBe('one file\n');
-    await cofferOk(env, ['mv', `${url}/copied/one copy.txt`, `${url}/moved.txt`]);
-    expect((await coffer(env, ['stat', `${url}/copied/one copy.txt`])).code).toBe(3);
+    await cofferOk(env, ['cp', `${url}/single/one.txt`, `${url}/copied/one %+ü? copy.txt`]);
+    expect((await cofferOk(env, ['cat', `${url}/copied/one %+ü? copy.txt`])).stdout).toBe('one file\n');
+    await cofferOk(env, ['mv', `${url}/copied/one %+ü? copy.txt`, `${url}/moved.txt`]);
+    expect((await coffer(env, ['stat', `${url}/copied/one %+ü? copy.txt`])).code).toBe(3);
     expect((await cofferOk(env, ['cat', `${url}/moved.txt`])).stdout).toBe('one file\n');
 
     const moveSrc = path.join(home, 'to-move.txt');

@@ -39,10 +39,11 @@ export function sdkOptions(
     SignatureVersion: profile.signing === 's3' ? 'v4' : 'cos',
     SigV4Region: profile.region,
     ProgressInterval: 250,
-    // S3 bucket names have no -APPID, which the sdk's own CopySource parser insists on.
+    // S3 bucket names have no -APPID, which the sdk's own CopySource parser insists on. The key stays encoded:
+    // the sdk decodes what a parser returns.
     CopySourceParser: (source: string) => {
       const m = /^([^./]+)\.cos\.([^./]+)\.myqcloud\.com\/(.+)$/.exec(source);
-      return m ? { Bucket: m[1]!, Region: m[2]!, Key: decodeURIComponent(m[3]!.replace(/\?versionId=.*$/, '')) } : null;
+      return m ? { Bucket: m[1]!, Region: m[2]!, Key: m[3]! } : null;
     },
     UserAgent: 'coffer-cli/0.1.0',
     ...extra,

@@ -32,6 +32,15 @@ export class CliError extends Error {
   }
 }
 
+const STATUS_CODES: Record<string, string> = {
+  '304': 'NotModified',
+  '400': 'BadRequest',
+  '403': 'Forbidden',
+  '404': 'NotFound',
+  '409': 'Conflict',
+  '412': 'PreconditionFailed',
+};
+
 /** The stable shape `--json` prints for a failure. */
 export interface ErrorJson {
   code: string;
@@ -47,8 +56,10 @@ export function describeError(err: unknown): ErrorJson {
       err.requestId ||
       (err.error as { RequestId?: string } | undefined)?.RequestId ||
       err.headers?.['x-amz-request-id'];
+    // A HEAD has no body, so the sdk's code is the bare status: name it.
+    const bare = /^\d+$/.test(err.code);
     return {
-      code: err.code,
+      code: bare ? (STATUS_CODES[err.code] ?? `Http${err.code}`) : err.code,
       message: err.message,
       ...(err.statusCode !== undefined ? { status: err.statusCode } : {}),
       ...(requestId ? { requestId } : {}),

@@ -265,6 +265,15 @@ function ensureDir(dir: string): Promise<unknown> {
   return made;
 }
 
+/** `bucket.cos.region.myqcloud.com/key` with the key percent-encoded (the server decodes it; '/' kept). */
+export function copySource(bucket: string, region: string, key: string, versionId?: string): string {
+  const encoded = key
+    .split('/')
+    .map((s) => encodeURIComponent(s))
+    .join('/');
+  return `${bucket}.cos.${region}.myqcloud.com/${encoded}${versionId ? `?versionId=${encodeURIComponent(versionId)}` : ''}`;
+}
+
 /** Runs one task; `onBytes` sees the bytes done so far. */
 export async function runTask(
   cos: COS,
@@ -346,7 +355,7 @@ export async function runTask(
     Bucket: task.dest.bucket,
     Region: region,
     Key: task.destKey,
-    CopySource: `${task.src.bucket}.cos.${region}.myqcloud.com/${task.key}`,
+    CopySource: copySource(task.src.bucket, region, task.key),
     SliceSize: Math.max(options.partSizeBytes, 5 * MIB),
     ChunkSize: Math.max(options.partSizeBytes, 5 * MIB),
     onProgress,

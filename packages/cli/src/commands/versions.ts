@@ -5,6 +5,7 @@ import { CliError } from '../errors.js';
 import { humanBytes, shortDate, table } from '../format.js';
 import { listVersions, type VersionEntry } from '../listing.js';
 import { parseRemote } from '../remote.js';
+import { copySource } from '../transfer.js';
 
 export function registerVersions(program: Command): void {
   const versions = program
@@ -66,7 +67,7 @@ Examples:
         Bucket: p.bucket,
         Region: ctx.profile.region,
         Key: p.key,
-        CopySource: `${p.bucket}.cos.${ctx.profile.region}.myqcloud.com/${encodeURIComponent(p.key).replace(/%2F/g, '/')}?versionId=${encodeURIComponent(versionId)}`,
+        CopySource: copySource(p.bucket, ctx.profile.region, p.key, versionId),
       });
       const newVersion = res.headers?.['x-cos-version-id'] ?? res.headers?.['x-amz-version-id'] ?? null;
       ctx.emit({ bucket: p.bucket, key: p.key, restoredFrom: versionId, versionId: newVersion });
