@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -46,6 +47,9 @@ export interface RunningServer {
   /** Graceful shutdown: stop accepting, finish in-flight requests, stop workers, close the database. */
   close(): Promise<void>;
 }
+
+/** `<data>/server.json`: `{ pid, url, startedAt }` of the server running on that directory. */
+export const SERVER_FILE = 'server.json';
 
 /** How often the GC worker looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
@@ -159,6 +163,15 @@ async function serve(
   const { port } = server.address() as AddressInfo;
   const host = config.address.host === '0.0.0.0' || config.address.host === '::' ? '127.0.0.1' : config.address.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Where local commands find this server (`coffer lifecycle run --data DIR`): removed again on a clean close.
+  const serverFile = path.join(config.dataDir, SERVER_FILE);
+  await fs.writeFile(
+    serverFile,
+    `${JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() })}\n`,
+    {
+      mode: 0o600,
+    },
+  );
 
   let closed: Promise<void> | undefined;
   return {
@@ -182,6 +195,7 @@ async function serve(
         await gc.stop();
         await meta.close();
         await blobs.close();
+        await fs.rm(serverFile, { force: true });
         await dataDir.release();
       })();
       return closed;
