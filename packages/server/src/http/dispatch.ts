@@ -13,6 +13,7 @@ import type { Engine } from '../engine/engine.js';
 import { type Address, resolveAddress } from './addressing.js';
 import { authorizeOperation } from './authorize-request.js';
 import { setPrincipal } from './caller.js';
+import { isConsolePath, serveConsole } from './console-static.js';
 import { setCorsHeaders } from './cors.js';
 import { handleInternal, isPublicInternalPath } from './internal.js';
 import type { Metrics } from './metrics.js';
@@ -104,6 +105,7 @@ export function createDispatcher(deps: DispatchDeps) {
       address = resolveAddress(req.headers.host, rawPath, deps.config.domain);
       ctx = new RequestContext(init());
       if (expectContinue) ctx.onFirstBodyRead = () => res.writeContinue();
+      if (address.internal && isConsolePath(address.internalPath)) return await serveConsole(req, res, rawPath);
       if (address.internal && isPublicInternalPath(address.internalPath)) {
         await handleInternal(ctx);
         return;
