@@ -57,6 +57,8 @@ export async function openConsole(
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(consoleUrl).origin });
   const page = await context.newPage();
+  // Fail a step (with a screenshot, see failureShot) well before the test's own timeout.
+  page.setDefaultTimeout(20_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(String(err)));
   await page.goto(consoleUrl);

@@ -69,20 +69,22 @@ export function FilesPage({ bucket, region }: { bucket: string; region: string }
 
   return (
     <Stack>
-      <Breadcrumbs aria-label="Folder path" separator="/">
-        <Anchor component={Link} href={`/buckets/${bucket}/files`}>
-          {bucket}
-        </Anchor>
-        {segments.map((s, i) => (
-          <Anchor
-            key={segments.slice(0, i + 1).join('/')}
-            component={Link}
-            href={`/buckets/${bucket}/files?prefix=${encodeURIComponent(`${segments.slice(0, i + 1).join('/')}/`)}`}
-          >
-            {s}
+      <nav aria-label="Folder path">
+        <Breadcrumbs separator="/">
+          <Anchor component={Link} href={`/buckets/${bucket}/files`}>
+            {bucket}
           </Anchor>
-        ))}
-      </Breadcrumbs>
+          {segments.map((s, i) => (
+            <Anchor
+              key={segments.slice(0, i + 1).join('/')}
+              component={Link}
+              href={`/buckets/${bucket}/files?prefix=${encodeURIComponent(`${segments.slice(0, i + 1).join('/')}/`)}`}
+            >
+              {s}
+            </Anchor>
+          ))}
+        </Breadcrumbs>
+      </nav>
       <Group justify="space-between">
         <Group gap="xs">
           <Button onClick={() => fileInput.current?.click()}>Upload files</Button>

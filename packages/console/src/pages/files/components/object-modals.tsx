@@ -76,7 +76,7 @@ export function PreviewModal({
         <iframe src={url} title={file.name} style={{ width: '100%', height: '70vh', border: 0 }} />
       )}
       {TEXT.test(file.name) && (
-        <ScrollArea.Autosize mah="70vh">
+        <ScrollArea.Autosize mah="70vh" viewportProps={{ tabIndex: 0 }}>
           {text.isError ? <ErrorAlert error={text.error} /> : <Code block>{text.data ?? 'Loading…'}</Code>}
           {file.size > TEXT_PREVIEW_BYTES && (
             <Text size="xs" c="dimmed">

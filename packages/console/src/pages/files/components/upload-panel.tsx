@@ -82,7 +82,7 @@ export function UploadPanel() {
         </Button>
       </Group>
       <Progress value={total ? (loaded / total) * 100 : 0} mb="sm" aria-label="Total upload progress" />
-      <ScrollArea.Autosize mah={220}>
+      <ScrollArea.Autosize mah={220} viewportProps={{ tabIndex: 0, 'aria-label': 'Upload tasks' }}>
         <Stack gap="xs">
           {tasks.map((t) => (
             <TaskRow key={t.id} task={t} />
