@@ -134,7 +134,7 @@ it('upload (40 MB with pause and resume, a folder of 50), folders, details, prev
     await t.cos().putObject({ Bucket, Region, Key: 'red.png', Body: PNG, ContentType: 'image/png' });
     await page.getByRole('button', { name: 'Actions for big.bin' }).waitFor();
     await page.reload();
-    await page.getByRole('button', { name: 'red.png' }).click();
+    await page.getByRole('button', { name: 'red.png', exact: true }).click();
     const img = page.getByTestId('preview-image');
     await img.waitFor();
     await page.waitForFunction(() => (document.querySelector('[data-testid=preview-image]') as HTMLImageElement)?.naturalWidth === 4);
