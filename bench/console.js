@@ -47,7 +47,16 @@ server = await startServer(config);
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -67,7 +76,9 @@ try {
     await page.getByRole('combobox', { name: 'Rows per page' }).click();
     start = performance.now();
     await page.getByRole('option', { name: '1000' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=file-row]').length === 1000, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=file-row]').length === 1000, undefined, {
+      timeout: 60_000,
+    });
     fullPage.push(performance.now() - start);
   }
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -55,7 +55,7 @@ it('upload (40 MB with pause and resume, a folder of 50), folders, details, prev
 
     // 40 MB through the file picker, throttled to ~8 MB/s so it can be paused mid-way.
     const big = Buffer.alloc(40 * MIB);
-    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i * 2654435761 >>> 0, i);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
     const cdp = await ui.context.newCDPSession(page);
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
@@ -69,7 +69,9 @@ it('upload (40 MB with pause and resume, a folder of 50), folders, details, prev
     await page.locator('input[aria-label="Choose files"]').setInputFiles(path.join(bigDir, 'big.bin'));
     const task = page.locator('[data-testid=upload-task][data-key="big.bin"]');
     await task.and(page.locator('[data-state=uploading]')).waitFor();
-    await page.waitForFunction(() => /\((?:[1-9]|[1-8]\d)%\)/.test(document.querySelector('[data-testid=upload-task]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /\((?:[1-9]|[1-8]\d)%\)/.test(document.querySelector('[data-testid=upload-task]')?.textContent ?? ''),
+    );
     await ui.capture('upload-progress');
     await page.getByRole('button', { name: 'Pause big.bin' }).click();
     await task.and(page.locator('[data-state=paused]')).waitFor();
@@ -77,7 +79,12 @@ it('upload (40 MB with pause and resume, a folder of 50), folders, details, prev
     await page.waitForTimeout(500);
     expect(await task.textContent()).toBe(pausedText);
     await ui.capture('upload-paused');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
     await page.getByRole('button', { name: 'Resume big.bin' }).click();
     await task.and(page.locator('[data-state=success]')).waitFor({ timeout: 60_000 });
     fs.rmSync(bigDir, { recursive: true, force: true });
@@ -85,14 +92,21 @@ it('upload (40 MB with pause and resume, a folder of 50), folders, details, prev
     expect(head.headers?.['content-length'] ?? head.headers?.['Content-Length']).toBe(String(40 * MIB));
     expect(head.ETag).toMatch(/-10"$/);
     const got = await t.cos().getObject({ Bucket, Region, Key: 'big.bin' });
-    expect(createHash('md5').update(got.Body as Buffer).digest('hex')).toBe(createHash('md5').update(big).digest('hex'));
+    expect(
+      createHash('md5')
+        .update(got.Body as Buffer)
+        .digest('hex'),
+    ).toBe(createHash('md5').update(big).digest('hex'));
     await page.locator('[data-testid=file-row][data-key="big.bin"]').waitFor();
 
     // A folder of 50 files, through the folder picker (Playwright hands the input a directory).
     const folderDir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-console-'));
     fs.mkdirSync(path.join(folderDir, 'batch'));
     for (let i = 0; i < 50; i++) {
-      fs.writeFileSync(path.join(folderDir, 'batch', `f${String(i).padStart(2, '0')}.txt`), `file ${i}\n`.repeat(i + 1));
+      fs.writeFileSync(
+        path.join(folderDir, 'batch', `f${String(i).padStart(2, '0')}.txt`),
+        `file ${i}\n`.repeat(i + 1),
+      );
     }
     await page.locator('input[aria-label="Choose a folder"]').setInputFiles(path.join(folderDir, 'batch'));
     await page.waitForFunction(
@@ -137,7 +151,9 @@ it('upload (40 MB with pause and resume, a folder of 50), folders, details, prev
     await page.getByRole('button', { name: 'red.png', exact: true }).click();
     const img = page.getByTestId('preview-image');
     await img.waitFor();
-    await page.waitForFunction(() => (document.querySelector('[data-testid=preview-image]') as HTMLImageElement)?.naturalWidth === 4);
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=preview-image]') as HTMLImageElement)?.naturalWidth === 4,
+    );
     await ui.capture('preview-image');
     await page.keyboard.press('Escape');
 
@@ -186,7 +202,9 @@ it('versions: enable versioning, restore an old version, undelete a deleted file
     await page.getByTestId('versioning-status').getByText('Off').waitFor();
     await page.getByRole('button', { name: 'Enable versioning' }).click();
     await page.getByTestId('versioning-status').getByText('Enabled').waitFor();
-    expect((await cos.getBucketVersioning({ Bucket, Region })).VersioningConfiguration).toMatchObject({ Status: 'Enabled' });
+    expect((await cos.getBucketVersioning({ Bucket, Region })).VersioningConfiguration).toMatchObject({
+      Status: 'Enabled',
+    });
 
     const Key = 'notes/todo.txt';
     await cos.putObject({ Bucket, Region, Key, Body: 'version one' });

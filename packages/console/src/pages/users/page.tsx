@@ -16,7 +16,6 @@ import {
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
-import { currentSession } from '../../api/session.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatDate } from '../../components/ui/format.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
@@ -62,15 +61,12 @@ function NewKeyModal({ created, onClose }: { created: NewKey; onClose: () => voi
 
 function PolicyEditor({ uin, initialName, onDone }: { uin: string; initialName?: string; onDone: () => void }) {
   const buckets = useBuckets();
-  const session = currentSession();
   const [name, setName] = useState(initialName ?? 'read-only');
   const existing = usePolicy(uin, initialName);
   const [text, setText] = useState('');
   const put = usePutPolicy(uin);
   const bucketNames = (buckets.data ?? []).map((b) => b.Name);
   const [bucket, setBucket] = useState<string | null>(bucketNames[0] ?? null);
-  const appId = (bucket ?? '').split('-').at(-1) ?? '';
-  const region = buckets.data?.find((b) => b.Name === bucket)?.Location ?? session?.region ?? 'ap-guangzhou';
   const shown = text || (existing.data ? JSON.stringify(existing.data, null, 2) : '');
   return (
     <Paper withBorder p="md">
@@ -87,14 +83,14 @@ function PolicyEditor({ uin, initialName, onDone }: { uin: string; initialName?:
           <Button
             variant="default"
             disabled={!bucket}
-            onClick={() => setText(JSON.stringify(readOnlyBucket(region, appId, bucket!), null, 2))}
+            onClick={() => setText(JSON.stringify(readOnlyBucket(bucket!), null, 2))}
           >
             Read-only on the bucket
           </Button>
           <Button
             variant="default"
             disabled={!bucket}
-            onClick={() => setText(JSON.stringify(uploaderToPrefix(region, appId, bucket!, 'uploads/'), null, 2))}
+            onClick={() => setText(JSON.stringify(uploaderToPrefix(bucket!, 'uploads/'), null, 2))}
           >
             Uploader to uploads/
           </Button>
@@ -289,7 +285,7 @@ export function UsersPage() {
             </Table.Thead>
             <Table.Tbody>
               {users.data?.map((u) => (
-                <Table.Tr key={u.uin} bg={selected === u.uin ? 'var(--mantine-primary-color-light)' : undefined}>
+                <Table.Tr key={u.uin} bg={selected === u.uin ? 'var(--mantine-color-default-hover)' : undefined}>
                   <Table.Td>
                     <Button variant="subtle" size="compact-sm" onClick={() => setSelected(u.uin)}>
                       {u.name}

@@ -1,34 +1,27 @@
-/** Policy templates in COS syntax (docs/admin-api.md): read-only on one bucket, uploader to a prefix. */
-export function readOnlyBucket(region: string, appId: string, bucket: string) {
+/**
+ * Policy templates (docs/admin-api.md). In S3 syntax: its resources name the bucket without the account's
+ * APPID, which the console does not know (bucket names carry an APPID suffix that need not be the server's).
+ */
+export function readOnlyBucket(bucket: string) {
   return {
-    version: '2.0',
-    statement: [
-      // GetService lists the account's buckets; the console shows a sub-user only those it may open.
-      { effect: 'allow', action: ['name/cos:GetService'], resource: ['*'] },
-      {
-        effect: 'allow',
-        action: ['name/cos:HeadBucket', 'name/cos:GetBucket', 'name/cos:GetObject', 'name/cos:HeadObject'],
-        resource: [`qcs::cos:${region}:uid/${appId}:${bucket}/*`],
-      },
+    Version: '2012-10-17',
+    Statement: [
+      // ListAllMyBuckets lists the account's buckets; the console shows a sub-user only those it may open.
+      { Effect: 'Allow', Action: ['s3:ListAllMyBuckets'], Resource: ['*'] },
+      { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: [`arn:aws:s3:::${bucket}`] },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${bucket}/*`] },
     ],
   };
 }
 
-export function uploaderToPrefix(region: string, appId: string, bucket: string, prefix: string) {
+export function uploaderToPrefix(bucket: string, prefix: string) {
   return {
-    version: '2.0',
-    statement: [
+    Version: '2012-10-17',
+    Statement: [
       {
-        effect: 'allow',
-        action: [
-          'name/cos:PutObject',
-          'name/cos:InitiateMultipartUpload',
-          'name/cos:UploadPart',
-          'name/cos:CompleteMultipartUpload',
-          'name/cos:AbortMultipartUpload',
-          'name/cos:ListParts',
-        ],
-        resource: [`qcs::cos:${region}:uid/${appId}:${bucket}/${prefix}*`],
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        Resource: [`arn:aws:s3:::${bucket}/${prefix}*`],
       },
     ],
   };
