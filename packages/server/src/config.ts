@@ -4,6 +4,12 @@ import path from 'node:path';
 export interface Config {
   /** host:port to listen on. `--address`, COFFER_ADDRESS. Default 0.0.0.0:9000. Port 0 picks a free port. */
   address: { host: string; port: number };
+  /**
+   * A second host:port that serves the web console (and the API it calls, so it stays same-origin), for
+   * operators who keep the console off the public address. `--console-address`, COFFER_CONSOLE_ADDRESS.
+   * Default none: the console is at /-/console/ on `address` only.
+   */
+  consoleAddress?: { host: string; port: number };
   /** Where metadata (SQLite) and blobs live. `--data`, COFFER_DATA_DIR. Default ./data. */
   dataDir: string;
   /** The region this server reports (HEAD Bucket, GET ?location). `--region`, COFFER_REGION. Default ap-guangzhou. */
@@ -63,6 +69,7 @@ export const CONFIG_FLAGS = {
   '--log-level': 'COFFER_LOG_LEVEL',
   '--fsync': 'COFFER_FSYNC',
   '--max-put-bytes': 'COFFER_MAX_PUT_BYTES',
+  '--console-address': 'COFFER_CONSOLE_ADDRESS',
 } as const;
 
 /**
@@ -84,6 +91,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   }
   return configFrom({
     address: values.COFFER_ADDRESS,
+    consoleAddress: values.COFFER_CONSOLE_ADDRESS,
     dataDir: values.COFFER_DATA_DIR,
     region: values.COFFER_REGION,
     domain: values.COFFER_DOMAIN,
@@ -121,6 +129,7 @@ export function configFrom(raw: RawConfig): Config {
   }
   return {
     address: parseAddress(raw.address || `0.0.0.0:${DEFAULT_PORT}`),
+    ...(raw.consoleAddress ? { consoleAddress: parseAddress(raw.consoleAddress) } : {}),
     dataDir: path.resolve(raw.dataDir || './data'),
     region,
     ...(domain ? { domain } : {}),

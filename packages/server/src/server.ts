@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createPrivateFile, type DataDirLock, openDataDir, StartupError } from './data-dir.js';
 import { type Clock, systemClock } from './engine/context.js';
 import { createEngine, type Engine } from './engine/engine.js';
+import { CONSOLE_PATH } from './http/console-static.js';
 import { createDispatcher } from './http/dispatch.js';
 import { Metrics } from './http-kit/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
@@ -38,6 +39,8 @@ export interface StartOptions {
 export interface RunningServer {
   /** http://host:port as reachable locally (0.0.0.0 shown as 127.0.0.1). */
   url: string;
+  /** The web console's address: `<url>/-/console/`, or on `consoleAddress` when that is set. */
+  consoleUrl: string;
   port: number;
   identity: Identity;
   engine: Engine;
@@ -157,12 +160,13 @@ async function serve(
     await blobs.close();
     throw listenError(config, err as NodeJS.ErrnoException);
   }
+  const consoleServer = config.consoleAddress ? await listenConsole(config.consoleAddress, server) : undefined;
   const gc = new PeriodicJob('gc', GC_INTERVAL_MS, () => engine.collectGarbage(), log).start();
   const lifecycle =
     config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
   const { port } = server.address() as AddressInfo;
-  const host = config.address.host === '0.0.0.0' || config.address.host === '::' ? '127.0.0.1' : config.address.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = localUrl(config.address.host, port);
+  const consoleUrl = `${consoleServer ? localUrl(config.consoleAddress!.host, (consoleServer.address() as AddressInfo).port) : url}${CONSOLE_PATH}`;
   // Where local commands find this server (`coffer lifecycle run --data DIR`): removed again on a clean close.
   const serverFile = path.join(config.dataDir, SERVER_FILE);
   await fs.writeFile(
@@ -176,6 +180,7 @@ async function serve(
   let closed: Promise<void> | undefined;
   return {
     url,
+    consoleUrl,
     port,
     identity,
     engine,
@@ -184,6 +189,8 @@ async function serve(
     close: () => {
       closed ??= (async () => {
         closing = true;
+        consoleServer?.close();
+        consoleServer?.closeAllConnections();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const idle = setInterval(() => server.closeIdleConnections(), 100);
@@ -210,4 +217,38 @@ function listenError(config: Config, err: NodeJS.ErrnoException): Error {
   if (err.code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${where}: no such local address`);
   if (err.code === 'EACCES') return new StartupError(`cannot listen on ${where}: permission denied`);
   return err;
+}
+
+function localUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/**
+ * The console's own listener: `/` redirects to the console, and every other request goes to the API
+ * server's handlers (the console calls the API on its own origin, so it needs no CORS there).
+ */
+async function listenConsole(address: { host: string; port: number }, api: http.Server): Promise<http.Server> {
+  const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+    if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(302, { location: CONSOLE_PATH });
+      res.end();
+      return;
+    }
+    api.emit('request', req, res);
+  });
+  for (const event of ['checkContinue', 'checkExpectation'] as const) {
+    server.on(event, (req, res) => api.emit(event, req, res));
+  }
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }

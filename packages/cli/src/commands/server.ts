@@ -147,6 +147,7 @@ function printBanner(server: RunningServer): void {
     `  AppId      ${identity.appId}`,
     `  Data       ${config.dataDir}`,
     ...(config.domain ? [`  Domain     <bucket>.${config.domain}:${server.port} (virtual-host style)`] : []),
+    `  Console    ${server.consoleUrl}`,
     `  Health     ${server.url}/-/health`,
     '',
   ];

@@ -13,8 +13,13 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export function requirePermanentRoot(ctx: RequestContext): void {
   const principal = ctx.auth.principal;
-  if (!principal?.isRoot || principal.sessionExpiresMs !== undefined) {
-    throw new S3Error('AccessDenied', 'Only the account root, signing with its permanent key, may use the admin API.');
+  // The console signs in with the root key and keeps only STS credentials: those (without a session
+  // policy narrowing them) act as the root here too. A session policy means "less than root": refused.
+  if (!principal?.isRoot || principal.sessionPolicy !== undefined) {
+    throw new S3Error(
+      'AccessDenied',
+      'Only the account root (its key, or its STS credentials without a session policy) may use the admin API.',
+    );
   }
 }
 

@@ -20,6 +20,7 @@ import type { Metrics } from '../http-kit/metrics.js';
 import { lingerAfterAnswer } from '../http-kit/request-body.js';
 import { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, removeAwsRequestIdHeaders, sendError, setRequestIdHeaders } from '../http-kit/respond.js';
+import { isConsolePath, serveConsole } from './console-static.js';
 
 export interface DispatchDeps {
   engine: Engine;
@@ -114,6 +115,7 @@ export function createDispatcher(deps: DispatchDeps) {
       address = resolveAddress(req.headers.host, rawPath, deps.config.domain);
       ctx = new RequestContext(init());
       if (expectContinue) ctx.onFirstBodyRead = () => res.writeContinue();
+      if (address.internal && isConsolePath(address.internalPath)) return await serveConsole(req, res, rawPath);
       if (address.internal && isPublicInternalPath(address.internalPath)) {
         await handleInternal(ctx);
         return;
