@@ -3,8 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { type ChecksumAlgorithm, S3Error } from '@coffer/protocol';
 import type { BlobWriter, ManifestEntry, NewBlob } from '../stores/types.js';
 import type { EngineContext } from './context.js';
-import { HashingSink } from './hashing-sink.js';
-import { sealingWriter } from './seal.js';
+import { BodyHashes, HashingSink } from './hashing-sink.js';
+import { sealBytes, sealingWriter } from './seal.js';
 
 /** What a caller knows about the body before it arrives, and what the bytes must prove. */
 export interface BodyExpectations {
@@ -115,6 +115,9 @@ export async function writeBlob(
   }
   const blobId = ctx.blobs.newBlobId();
   const inlineMax = ctx.limits.inlineMaxBytes ?? 0;
+  if (inlineMax > 0 && expect.size !== undefined && expect.size <= inlineMax) {
+    return writeInlineBlob(ctx, blobId, body, { ...expect, size: expect.size }, signal, options);
+  }
   // A body announced as larger than the threshold goes straight to a file; any other is kept in
   // memory until it proves larger (aws-chunked and chunked bodies announce nothing).
   const deferred =
@@ -141,21 +144,7 @@ export async function writeBlob(
   try {
     await pipeline(body, sink, signal ? { signal } : {});
     const result = sink.result();
-    if (expect.size !== undefined && result.size !== expect.size) {
-      throw new S3Error(
-        'IncompleteBody',
-        `You did not provide the number of bytes specified by the Content-Length HTTP header (${result.size} of ${expect.size}).`,
-      );
-    }
-    if (expect.contentMd5 !== undefined && result.md5.toString('base64') !== expect.contentMd5) {
-      throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
-    }
-    for (const { algorithm, expected } of expect.checksums ?? []) {
-      const value = typeof expected === 'function' ? expected() : expected;
-      if (value !== undefined && value !== result.checksums[algorithm]) {
-        throw new S3Error('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`);
-      }
-    }
+    verifyBody(expect, result);
     await intent;
     await writer.commit();
     const inlineBody = deferred?.inlineBody;
@@ -194,4 +183,71 @@ export async function writeBlob(
     );
     throw err;
   }
+}
+
+/** Checks what the bytes must prove: the announced length, Content-MD5, the given S3 checksums. */
+function verifyBody(expect: BodyExpectations, result: ReturnType<BodyHashes['result']>): void {
+  if (expect.size !== undefined && result.size !== expect.size) throw incompleteBody(result.size, expect.size);
+  if (expect.contentMd5 !== undefined && result.md5.toString('base64') !== expect.contentMd5) {
+    throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  for (const { algorithm, expected } of expect.checksums ?? []) {
+    const value = typeof expected === 'function' ? expected() : expected;
+    if (value !== undefined && value !== result.checksums[algorithm]) {
+      throw new S3Error('BadDigest', `The ${algorithm} you specified did not match the calculated checksum.`);
+    }
+  }
+}
+
+function incompleteBody(received: number, announced: number): S3Error {
+  return new S3Error(
+    'IncompleteBody',
+    `You did not provide the number of bytes specified by the Content-Length HTTP header (${received} of ${announced}).`,
+  );
+}
+
+/**
+ * A body announced at most the inline threshold long: read whole (it is at most that big, and a
+ * body that goes on past its announced length fails at once), hashed, sealed if asked, and handed
+ * back as an inline blob. No stream pipeline and no Writable: for a few kilobytes their machinery
+ * (pipeline's AbortController, whose abort() at the end builds a DOMException, stream state, extra
+ * ticks) cost more CPU than the bytes (docs/performance.md, issue 17).
+ */
+async function writeInlineBlob(
+  ctx: EngineContext,
+  blobId: string,
+  body: Readable,
+  expect: BodyExpectations & { size: number },
+  signal: AbortSignal | undefined,
+  options: { seal?: boolean },
+): Promise<WrittenBlob> {
+  const hashes = new BodyHashes((expect.checksums ?? []).map((c) => c.algorithm));
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    hashes.update(chunk);
+    if (hashes.size > expect.size) {
+      body.destroy();
+      throw incompleteBody(hashes.size, expect.size);
+    }
+    chunks.push(chunk);
+  }
+  signal?.throwIfAborted();
+  const result = hashes.result();
+  verifyBody(expect, result);
+  const plain = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, result.size);
+  const empty = result.size === 0;
+  return {
+    blobId,
+    size: result.size,
+    md5Hex: result.md5.toString('hex'),
+    crc64: result.crc64,
+    checksums: result.checksums,
+    manifest: empty
+      ? []
+      : [{ blobId, offset: 0, length: result.size, ...(options.seal ? { sealed: true as const } : {}), inline: true }],
+    newBlobs: empty
+      ? []
+      : [{ id: blobId, size: result.size, body: options.seal ? sealBytes(ctx.sealKey, blobId, plain) : plain }],
+    discard: async () => {},
+  };
 }
