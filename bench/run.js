@@ -11,6 +11,7 @@
 //   --targets NAMES    only these targets (default coffer,ceiling,s3rver)
 //   --cpu-prof DIR     run every Coffer server under `node --cpu-prof`, profiles written to DIR
 //   --coffer-node-args "FLAGS"  more node/V8 flags for every Coffer server (to A/B a runtime setting)
+//   --coffer-env "K=V,…"        COFFER_* settings for every Coffer server (e.g. COFFER_INLINE_MAX_BYTES=0)
 //   --no-build         skip `tsc -b` (the servers run from packages/*/dist)
 //
 // Rows (each run on Coffer, then the ceiling, then s3rver, interleaved in rounds so that noise from other work on
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     targets: { type: 'string', default: TARGET_NAMES.join(',') },
     'cpu-prof': { type: 'string' },
     'coffer-node-args': { type: 'string' },
+    'coffer-env': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
   },
 });
@@ -159,6 +161,9 @@ function cofferOptions(extra = {}) {
     auth: AUTH,
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
     ...(values['coffer-node-args'] ? { nodeArgs: values['coffer-node-args'].split(/\s+/) } : {}),
+    ...(values['coffer-env']
+      ? { env: Object.fromEntries(values['coffer-env'].split(',').map((kv) => kv.split('=', 2))) }
+      : {}),
     ...extra,
   };
 }

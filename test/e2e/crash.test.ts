@@ -86,7 +86,7 @@ const md5Hex = (data: Buffer) => createHash('md5').update(data).digest('hex');
 /** Sizes: a few empty, many small, some hundreds of KiB, some a few MiB (streamed). */
 /**
  * Mostly small objects, as real buckets hold: about 70 % at or below the default inline threshold
- * (64 KiB: kept in the metadata database, no file), the rest blob files up to 4 MiB.
+ * (16 KiB: kept in the metadata database, no file), the rest blob files up to 4 MiB.
  */
 function pickSize(random: () => number): number {
   const r = random();
@@ -99,7 +99,7 @@ function pickSize(random: () => number): number {
 }
 
 /** The server's default inline threshold (COFFER_INLINE_MAX_BYTES). */
-const INLINE_MAX_BYTES = 64 * 1024;
+const INLINE_MAX_BYTES = 16 * 1024;
 
 const largeSize = (random: () => number) => MIB + Math.floor(random() * 3 * MIB);
 
