@@ -30,6 +30,12 @@ export interface Config {
   fsync: boolean;
   /** Largest single PUT (S3 and COS: 5 GiB); larger bodies get EntityTooLarge. COFFER_MAX_PUT_BYTES. */
   maxPutSizeBytes: number;
+  /**
+   * Objects and parts of at most this many bytes are stored inline, in the metadata database with
+   * their version row (one group-committed write, no file); 0 turns inlining off. At most 1 MiB.
+   * `--inline-max-bytes`, COFFER_INLINE_MAX_BYTES. Default 16 KiB (docs/performance.md says why).
+   */
+  inlineMaxBytes: number;
   /** How long a blob no object references waits before its file is deleted (readers may still hold it). */
   gcGraceMs: number;
   /**
@@ -70,6 +76,7 @@ export const CONFIG_FLAGS = {
   '--fsync': 'COFFER_FSYNC',
   '--max-put-bytes': 'COFFER_MAX_PUT_BYTES',
   '--console-address': 'COFFER_CONSOLE_ADDRESS',
+  '--inline-max-bytes': 'COFFER_INLINE_MAX_BYTES',
 } as const;
 
 /**
@@ -98,6 +105,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     logLevel: values.COFFER_LOG_LEVEL,
     fsync: values.COFFER_FSYNC,
     maxPutSizeBytes: values.COFFER_MAX_PUT_BYTES,
+    inlineMaxBytes: values.COFFER_INLINE_MAX_BYTES,
     secretId: env.COFFER_SECRET_ID,
     secretKey: env.COFFER_SECRET_KEY,
     appId: env.COFFER_APPID,
@@ -137,6 +145,7 @@ export function configFrom(raw: RawConfig): Config {
     ...(raw.appId !== undefined ? { appId: raw.appId } : {}),
     fsync: parseBoolean('COFFER_FSYNC', raw.fsync, true),
     maxPutSizeBytes: parseInteger('COFFER_MAX_PUT_BYTES', raw.maxPutSizeBytes, 5 * GIB, 0),
+    inlineMaxBytes: parseInlineMax(raw.inlineMaxBytes),
     gcGraceMs: parseInteger('COFFER_GC_GRACE_MS', raw.gcGraceMs, 60_000, 0),
     bodyIdleTimeoutMs: parseInteger('COFFER_BODY_IDLE_TIMEOUT_MS', raw.bodyIdleTimeoutMs, 30_000, 1),
     maxSkewMs: parseInteger('maxSkewMs', raw.maxSkewMs, 15 * 60_000, 0),
@@ -145,6 +154,19 @@ export function configFrom(raw: RawConfig): Config {
     lifecycleHourUtc: parseHour(raw.lifecycleHourUtc),
     stsMaxDurationSeconds: parseStsMaxDuration(raw.stsMaxDurationSeconds),
   };
+}
+
+/** Largest inline threshold: a body is buffered whole before its commit, and lives in a database row. */
+const MAX_INLINE_BYTES = 1024 * 1024;
+
+function parseInlineMax(value: string | undefined): number {
+  const n = parseInteger('COFFER_INLINE_MAX_BYTES', value, 16 * 1024, 0);
+  if (n > MAX_INLINE_BYTES) {
+    throw new ConfigError(
+      `COFFER_INLINE_MAX_BYTES "${value}" must be at most ${MAX_INLINE_BYTES} (1 MiB); 0 turns inlining off`,
+    );
+  }
+  return n;
 }
 
 function parseStsMaxDuration(value: string | undefined): number {

@@ -99,7 +99,11 @@ async function serve(
     clock,
     region: config.region,
     sealKey: deriveKey(masterKey.key, 'blob-seal'),
-    limits: { maxPutSizeBytes: config.maxPutSizeBytes, gcGraceMs: config.gcGraceMs },
+    limits: {
+      maxPutSizeBytes: config.maxPutSizeBytes,
+      gcGraceMs: config.gcGraceMs,
+      inlineMaxBytes: config.inlineMaxBytes,
+    },
   });
   const recovered = await engine.recoverPendingWrites();
   if (recovered > 0) log.warn({ blobs: recovered }, 'removed blobs of writes interrupted by a crash');

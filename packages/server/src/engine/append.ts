@@ -102,7 +102,7 @@ export async function appendObject(
     const { version } = await ctx.meta.commitObject({
       bucketId: bucket.id,
       key: input.key,
-      newBlobs: [{ id: blob.blobId, size: blob.size }],
+      newBlobs: blob.newBlobs,
       // The object must still be the version this append was planned on.
       precondition: (now) => {
         const same = base === undefined ? now === undefined || now.isDeleteMarker : now?.seq === base.seq;

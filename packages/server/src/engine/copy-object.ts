@@ -93,7 +93,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
     const { version } = await ctx.meta.commitObject({
       bucketId: bucket.id,
       key: input.key,
-      newBlobs: blob ? [{ id: blob.blobId, size: blob.size }] : [],
+      newBlobs: blob ? blob.newBlobs : [],
       version: {
         isDeleteMarker: false,
         size: source.size,

@@ -14,6 +14,7 @@ import {
   type ChecksumType,
   type ListUploadsQuery,
   type ManifestEntry,
+  type NewBlob,
   type NewObjectVersion,
   type ObjectLock,
   type ObjectVersion,
@@ -188,12 +189,7 @@ async function withUploadAbort<T>(
   }
 }
 
-async function commitPart(
-  ctx: EngineContext,
-  uploadId: string,
-  part: PartRecord,
-  newBlobs: { id: string; size: number }[],
-) {
+async function commitPart(ctx: EngineContext, uploadId: string, part: PartRecord, newBlobs: NewBlob[]) {
   try {
     await ctx.meta.putPart({ uploadId, part, newBlobs });
   } catch (err) {
@@ -261,7 +257,7 @@ async function commitWrittenPart(
   };
   try {
     if (signal.aborted) throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
-    await commitPart(ctx, uploadId, part, [{ id: blob.blobId, size: blob.size }]);
+    await commitPart(ctx, uploadId, part, blob.newBlobs);
   } catch (err) {
     await blob.discard();
     throw err;

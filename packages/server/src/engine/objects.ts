@@ -79,7 +79,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
     const { version } = await ctx.meta.commitObject({
       bucketId: bucket.id,
       key: input.key,
-      newBlobs: [{ id: blob.blobId, size: blob.size }],
+      newBlobs: blob.newBlobs,
       precondition: (current) => checkWritePreconditions(input, current),
       version: {
         isDeleteMarker: false,

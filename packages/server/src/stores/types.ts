@@ -35,6 +35,33 @@ export interface ManifestEntry {
   length: number;
   /** The blob is encrypted at rest (engine/seal.ts); readers decrypt it. */
   sealed?: true;
+  /**
+   * An inline blob: its bytes live in the metadata store (NewBlob.body), not in a file. Reference
+   * counting, copies, part copies and Complete treat it like any other blob.
+   */
+  inline?: true;
+  /**
+   * The inline blob's stored bytes, whole (still sealed if `sealed`), as `getObject` attaches them;
+   * entries without it are read with `readInlineBlob`. Stores ignore it when a manifest is written.
+   */
+  body?: Buffer;
+}
+
+/**
+ * A blob a write created, committed in the same transaction as the version or part that references
+ * it. With `body`, the blob is inline: the store keeps the bytes (SQLite BLOB, PostgreSQL bytea) and
+ * there is no file and no pending intent; without it, the blob is a file whose intent is removed.
+ */
+export interface NewBlob {
+  id: string;
+  size: number;
+  body?: Uint8Array;
+}
+
+/** A blob the GC may delete: a file, or (inline) only the stored bytes, which forgetGarbage drops. */
+export interface GarbageBlob {
+  id: string;
+  inline: boolean;
 }
 
 /**
@@ -115,7 +142,7 @@ export interface CommitObjectInput {
   key: string;
   version: NewObjectVersion;
   /** Blobs written for this version; their pending intents are removed in the same transaction. */
-  newBlobs: { id: string; size: number }[];
+  newBlobs: NewBlob[];
   /**
    * Runs inside the transaction with the key's current latest version (undefined when none, or when
    * the latest is a delete marker only if `includeDeleteMarker`); throw an S3Error to abort the commit.
@@ -235,7 +262,7 @@ export interface PutPartInput {
    */
   part: PartRecord;
   /** Blobs written for this part (their intents are removed in the same transaction). */
-  newBlobs: { id: string; size: number }[];
+  newBlobs: NewBlob[];
 }
 
 export interface CompleteUploadInput {
@@ -353,6 +380,9 @@ export interface UserPolicyRecord {
   updatedMs: number;
 }
 
+/** How many bytes of inline bodies getObject attaches to a manifest at most (see getObject). */
+export const INLINE_ATTACH_BYTES = 1024 * 1024;
+
 /** Thrown by stores, translated by the engine. Stores never throw S3Errors of their own. */
 export class StoreError extends Error {
   constructor(
@@ -398,7 +428,12 @@ export interface MetadataStore {
 
   /** Write protocol step 4: makes a version visible, replaces what it supersedes, queues freed blobs for GC. */
   commitObject(input: CommitObjectInput): Promise<CommitObjectResult>;
-  /** The latest version (which may be a delete marker), or the given version. */
+  /**
+   * The latest version (which may be a delete marker), or the given version. Inline entries of its
+   * manifest come with their `body`, read in the same call, as long as those bodies add up to at
+   * most INLINE_ATTACH_BYTES (a small object is then one call, no file); the rest are read with
+   * readInlineBlob, as a stream reads them.
+   */
   getObject(bucketId: number, key: string, versionId?: string): Promise<ObjectVersion | undefined>;
   deleteObject(input: DeleteObjectInput): Promise<DeleteObjectResult>;
   /** Sets a version's ACL document (null = default, inherit the bucket's); false when no such version. */
@@ -498,13 +533,19 @@ export interface MetadataStore {
   /** StoreError 'not-found' when the user has no policy of that name. */
   deleteUserPolicy(uin: string, name: string): Promise<void>;
 
+  /**
+   * The stored bytes of an inline blob, whole; undefined when there is none. An unreferenced inline
+   * blob stays readable until the GC forgets it, so a reader that started on a version finishes.
+   */
+  readInlineBlob(blobId: string): Promise<Buffer | undefined>;
+
   /** Blobs no version references any more whose grace period has passed, oldest first. */
-  claimGarbage(nowMs: number, limit: number): Promise<string[]>;
-  /** Removes GC entries once their files are gone. */
+  claimGarbage(nowMs: number, limit: number): Promise<GarbageBlob[]>;
+  /** Removes GC entries once their files are gone, and the stored bytes of inline ones. */
   forgetGarbage(blobIds: string[]): Promise<void>;
   /** Count of blobs waiting in the GC queue (for tests and usage). */
   garbageCount(): Promise<number>;
-  /** Every blob id the metadata references (for consistency checks in tests; streams in id order). */
+  /** Every blob file id the metadata references, inline blobs excluded (for consistency checks in tests; in id order). */
   listBlobIds(): AsyncIterable<string>;
 }
 

@@ -272,4 +272,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE objects ADD COLUMN part_checksums TEXT;
   `,
+  // 12: inline blobs: the bytes of small objects and parts, kept in the database with the version row
+  // that references them (committed in the same transaction, so the WAL fsync of the group commit
+  // makes them durable: no file, no fsync of one, no rename, no intent). A blob with a row here is
+  // inline; its `blobs` row counts references as for files. The bytes outlive the `blobs` row until
+  // the GC forgets them, as a file does, so readers in flight finish. A rowid table: bodies of up to
+  // 1 MiB do not belong in a WITHOUT ROWID b-tree.
+  `
+  CREATE TABLE blob_bodies (
+    id TEXT PRIMARY KEY,
+    body BLOB NOT NULL
+  );
+  `,
 ];

@@ -190,9 +190,13 @@ export function prepareStatements(db: Database.Database) {
     addRef: p('UPDATE blobs SET refs = refs + 1 WHERE id = ?'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
     deleteBlob: p('DELETE FROM blobs WHERE id = ? RETURNING size'),
-    allBlobs: p('SELECT id FROM blobs ORDER BY id'),
+    allBlobs: p('SELECT id FROM blobs WHERE id NOT IN (SELECT id FROM blob_bodies) ORDER BY id'),
+    insertBody: p('INSERT INTO blob_bodies (id, body) VALUES (?, ?)'),
+    bodyOf: p('SELECT body FROM blob_bodies WHERE id = ?'),
+    deleteBody: p('DELETE FROM blob_bodies WHERE id = ?'),
     queueGarbage: p('INSERT OR IGNORE INTO gc_queue (id, queued_ms) VALUES (?, ?)'),
-    garbage: p('SELECT id FROM gc_queue WHERE queued_ms <= ? ORDER BY queued_ms LIMIT ?'),
+    garbage: p(`SELECT id, EXISTS (SELECT 1 FROM blob_bodies b WHERE b.id = g.id) AS inline
+      FROM gc_queue g WHERE queued_ms <= ? ORDER BY queued_ms LIMIT ?`),
     deleteGarbage: p('DELETE FROM gc_queue WHERE id = ?'),
     garbageCount: p('SELECT count(*) AS n FROM gc_queue'),
   };
