@@ -133,12 +133,13 @@ function startProxy(upstreamPort: number): Promise<http.Server> {
       if (!res.writableFinished) upstream.destroy();
     });
     if (url.endsWith('.put')) {
-      // Read the single-request upload slowly (~50 MB/s), so the browser has bytes in flight to report.
+      // Read the single-request upload slowly (~10 MB/s, 2 s for the file), so the browser has bytes in flight to
+      // report even when the machine is loaded (at 50 MB/s a busy CI run once saw only the final event).
       req
         .pipe(
           new Transform({
             transform(chunk: Buffer, _encoding, callback) {
-              setTimeout(() => callback(null, chunk), chunk.length / 50_000);
+              setTimeout(() => callback(null, chunk), chunk.length / 10_000);
             },
           }),
         )
