@@ -22,6 +22,7 @@ import { restoreObject } from './object-restore.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import { postObject } from './post-object.js';
 import * as referer from './referer.js';
+import { getBucketUsage } from './usage.js';
 import { listBuckets } from './service.js';
 
 /** What a handler may need besides its request: the authenticator's context (POST Object verifies a form's signature). */
@@ -62,6 +63,7 @@ const BUCKET_SUBRESOURCES = [
   'requestPayment',
   'tagging',
   'uploads',
+  'usage',
   'versioning',
   'versions',
   'website',
@@ -131,6 +133,7 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'object GET legal-hold': ['GetObjectLegalHold', objectLock.getObjectLegalHold],
   'object PUT legal-hold': ['PutObjectLegalHold', objectLock.putObjectLegalHold],
   'bucket GET policyStatus': ['GetBucketPolicyStatus', policy.getBucketPolicyStatus],
+  'bucket GET usage': ['GetBucketUsage', getBucketUsage],
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],

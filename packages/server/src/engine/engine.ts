@@ -170,9 +170,18 @@ export class Engine {
   listMultipartUploads(bucket: string, query: ListUploadsQuery) {
     return multipart.listMultipartUploads(this.ctx, bucket, query);
   }
-  async bucketUsage(bucketName: string) {
+  /** What a bucket holds (kept live by every write), or counted from its rows with `recount`. */
+  async bucketUsage(bucketName: string, options: { recount?: boolean } = {}) {
     const bucket = await requireBucket(this.ctx, bucketName);
-    return { bucket, usage: await this.ctx.meta.bucketUsage(bucket.id) };
+    const usage = options.recount
+      ? await this.ctx.meta.recountBucketUsage(bucket.id)
+      : await this.ctx.meta.bucketUsage(bucket.id);
+    return { bucket, usage };
+  }
+  /** Current objects and bytes under a prefix ("folder size"), from the directory index. */
+  async folderUsage(bucketName: string, prefix: string, options: { recount?: boolean } = {}) {
+    const bucket = await requireBucket(this.ctx, bucketName);
+    return { bucket, usage: await this.ctx.meta.folderUsage(bucket.id, prefix, options.recount) };
   }
 
   // access control

@@ -1,5 +1,5 @@
 import { AccountsError } from '../accounts/errors.js';
-import { adminRunLifecycle, adminUsage } from '../api/admin.js';
+import { adminRunLifecycle } from '../api/admin.js';
 import { getSessionToken } from '../api/admin-sts.js';
 import {
   createAccessKey,
@@ -15,6 +15,7 @@ import {
   putUserPolicy,
   requirePermanentRoot,
 } from '../api/admin-users.js';
+import { adminUsage } from '../api/usage.js';
 import { decodePathPart } from './addressing.js';
 import type { RequestContext } from './request-context.js';
 

@@ -118,6 +118,17 @@ export function prepareStatements(db: Database.Database) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     completedById: p('SELECT * FROM completed_uploads WHERE upload_id = ?'),
     forgetCompleted: p('DELETE FROM completed_uploads WHERE completed_ms < ?'),
+    // Live usage (migration 11): a handful of rows per bucket, and the directory index's totals.
+    liveUsage: p('SELECT kind, storage_class, count, bytes FROM bucket_usage WHERE bucket_id = ? AND count <> 0'),
+    dirTotals: p('SELECT objects, bytes FROM dirs WHERE bucket_id = ? AND path = ?'),
+    childDirTotals: p(`SELECT coalesce(sum(objects), 0) AS n, coalesce(sum(bytes), 0) AS bytes FROM dirs
+      WHERE bucket_id = ? AND parent = ? AND path >= ? AND ($upper IS NULL OR path < $upper)`),
+    dirFileTotals: p(`SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM objects
+      WHERE bucket_id = ? AND rtrim(key, replace(key, '/', '')) = ? AND is_latest = 1 AND is_delete_marker = 0
+      AND key >= ? AND ($upper IS NULL OR key < $upper)`),
+    prefixTotals: p(`SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM objects
+      WHERE bucket_id = ? AND is_latest = 1 AND is_delete_marker = 0 AND key >= ? AND ($upper IS NULL OR key < $upper)`),
+    // The full recount (a scan): to check the live figures (/-/admin/usage?recount=true).
     usageCurrent: p(`SELECT storage_class, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM objects
       WHERE bucket_id = ? AND is_latest = 1 AND is_delete_marker = 0 GROUP BY storage_class`),
     usageNoncurrent: p(`SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM objects
