@@ -41,7 +41,7 @@ export interface RunningServer {
   identity: Identity;
   engine: Engine;
   config: Config;
-  /** Request counters by S3 operation (also served at /-/admin/metrics). */
+  /** Prometheus metrics (served at /-/metrics; per-operation totals also at /-/admin/metrics). */
   metrics: Metrics;
   /** Graceful shutdown: stop accepting, finish in-flight requests, stop workers, close the database. */
   close(): Promise<void>;
@@ -63,9 +63,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const authClock = options.authClock ?? systemClock;
   await fs.mkdir(config.dataDir, { recursive: true });
   const identity = await loadOrCreateIdentity(config);
-  const meta = withBucketCache(
+  const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
+  const store = withBucketCache(
     new SqliteMetaStore({ filename: path.join(config.dataDir, 'meta.db'), fsync: config.fsync }),
   );
+  // The usage gauges read the store directly: a scrape is not metadata latency.
+  metrics.observeStore({
+    listBuckets: () => store.listBuckets(),
+    bucketUsage: (id) => store.bucketUsage(id),
+    garbageCount: () => store.garbageCount(),
+    unfinishedLifecycleRun: () => store.unfinishedLifecycleRun(),
+  });
+  const meta = metrics.timeStore(store);
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
@@ -90,7 +99,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     nowMs: () => authClock.nowMs(),
     stsMaxDurationSeconds: config.stsMaxDurationSeconds,
   });
-  const metrics = new Metrics();
   const dispatch = createDispatcher({
     engine,
     config,
@@ -159,6 +167,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         clearTimeout(force);
         await lifecycle?.stop();
         await gc.stop();
+        metrics.close();
         await meta.close();
         await blobs.close();
       })();

@@ -21,6 +21,7 @@ import { type CopyObjectInput, copyObject } from './copy-object.js';
 import type { CorsConfiguration } from './cors-config.js';
 import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
+import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
 import type { LifecycleRule } from './lifecycle/config.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
@@ -301,6 +302,11 @@ export class Engine {
     this.#lifecycleRun ??= (async () => {
       try {
         const summary = await runLifecycle(this.ctx, options);
+        if (lifecycleChannel.hasSubscribers) {
+          const { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed } = summary;
+          const counts = { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed };
+          lifecycleChannel.publish({ counts } satisfies LifecycleEvent);
+        }
         await collectGarbage(this.ctx);
         return summary;
       } finally {

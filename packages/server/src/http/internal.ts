@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { AccountsError } from '../accounts/errors.js';
 import { adminRunLifecycle } from '../api/admin.js';
 import { getSessionToken } from '../api/admin-sts.js';
@@ -19,9 +20,39 @@ import { adminUsage } from '../api/usage.js';
 import { decodePathPart } from './addressing.js';
 import type { RequestContext } from './request-context.js';
 
-/** Internal paths anyone may call (load balancers probe health without credentials). */
-export function isPublicInternalPath(path: string | undefined): boolean {
-  return path === '/health';
+/**
+ * Internal paths served before authentication: health (load balancers probe it without
+ * credentials), and /metrics with a bearer token (Prometheus scrapers cannot sign; the token is
+ * checked by the handler). /metrics without one is signed like any request and needs the root.
+ */
+export function isPublicInternalPath(path: string | undefined, authorization?: string): boolean {
+  return path === '/health' || (path === '/metrics' && bearerToken(authorization) !== undefined);
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  const m = /^Bearer +(\S+)$/i.exec(authorization ?? '');
+  return m?.[1];
+}
+
+/** GET /-/metrics: Prometheus text, for the configured bearer token or the root's signature. */
+async function serveMetrics(ctx: RequestContext): Promise<void> {
+  const token = bearerToken(ctx.req.headers.authorization);
+  if (token !== undefined) {
+    const want = ctx.config.metricsToken;
+    const ok =
+      want !== undefined && token.length === want.length && timingSafeEqual(Buffer.from(token), Buffer.from(want));
+    if (!ok) {
+      ctx.res.setHeader('www-authenticate', 'Bearer realm="coffer-metrics"');
+      return sendJsonError(ctx, 401, 'Unauthorized', 'The bearer token is not COFFER_METRICS_TOKEN.');
+    }
+  } else {
+    requirePermanentRoot(ctx);
+  }
+  const text = Buffer.from(await ctx.metrics.expose());
+  ctx.res.statusCode = 200;
+  ctx.res.setHeader('content-type', ctx.metrics.contentType);
+  ctx.res.setHeader('content-length', text.length);
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : text);
 }
 
 type Handler = (ctx: RequestContext, ...segments: string[]) => Promise<void> | void;
@@ -77,6 +108,9 @@ export async function handleInternal(ctx: RequestContext): Promise<void> {
   const path = ctx.address.internalPath ?? '/';
   if (path === '/health' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
     return sendJson(ctx, 200, { status: 'ok' });
+  }
+  if (path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    return serveMetrics(ctx);
   }
   for (const route of ROUTES) {
     const params = match(route.pattern, path);
