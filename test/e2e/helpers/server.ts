@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Clock, configFrom, type RunningServer, startServer } from '@coffer/server';
 import COS from 'cos-nodejs-sdk-v5';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 
 /** The base domain virtual-host tests use; `installLocalhostResolver` makes `*.cos.localhost` resolve. */
@@ -52,6 +53,8 @@ export interface TestServerOptions {
    * with `t.server.close()` (which leaves the directory), start the second with `{ dataDir: t.dataDir }`.
    */
   dataDir?: string;
+  /** A logger of the test's own (to read what the server logs, e.g. the audit log). */
+  log?: Logger;
 }
 
 let bucketCounter = 0;
@@ -76,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer(config, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.authClock ? { authClock: options.authClock } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const { secretId, secretKey, appId } = server.identity;
   const clients: { destroy(): void }[] = [];

@@ -85,6 +85,25 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/sts', methods: { POST: getSessionToken } },
 ];
 
+/** Operation names of the routes above (`METHOD pattern`), for metrics, logs and the audit log. */
+const OPERATIONS: Record<string, string> = {
+  'GET /admin/usage': 'AdminUsage',
+  'POST /admin/lifecycle/run': 'AdminRunLifecycle',
+  'GET /admin/metrics': 'AdminMetrics',
+  'GET /admin/users': 'AdminListUsers',
+  'POST /admin/users': 'AdminCreateUser',
+  'GET /admin/users/:': 'AdminGetUser',
+  'DELETE /admin/users/:': 'AdminDeleteUser',
+  'GET /admin/users/:/keys': 'AdminListAccessKeys',
+  'POST /admin/users/:/keys': 'AdminCreateAccessKey',
+  'DELETE /admin/keys/:': 'AdminDeleteAccessKey',
+  'GET /admin/users/:/policies': 'AdminListUserPolicies',
+  'GET /admin/users/:/policies/:': 'AdminGetUserPolicy',
+  'PUT /admin/users/:/policies/:': 'AdminPutUserPolicy',
+  'DELETE /admin/users/:/policies/:': 'AdminDeleteUserPolicy',
+  'POST /sts': 'GetSessionToken',
+};
+
 function match(pattern: string, path: string): string[] | undefined {
   const want = pattern.split('/');
   const got = path.split('/');
@@ -107,15 +126,19 @@ function match(pattern: string, path: string): string[] | undefined {
 export async function handleInternal(ctx: RequestContext): Promise<void> {
   const path = ctx.address.internalPath ?? '/';
   if (path === '/health' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    ctx.operation = 'Health';
     return sendJson(ctx, 200, { status: 'ok' });
   }
   if (path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    ctx.operation = 'Metrics';
     return serveMetrics(ctx);
   }
   for (const route of ROUTES) {
     const params = match(route.pattern, path);
     if (!params) continue;
-    const handler = route.methods[ctx.method] ?? (ctx.method === 'HEAD' ? route.methods.GET : undefined);
+    const method = route.methods[ctx.method] ? ctx.method : ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    const handler = route.methods[method];
+    ctx.operation = OPERATIONS[`${method} ${route.pattern}`] ?? 'Admin';
     if (!handler) {
       ctx.res.setHeader('allow', Object.keys(route.methods).join(', '));
       return sendJsonError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not allowed on /-${path}.`);
