@@ -631,24 +631,27 @@ export class SqliteMetaStore implements MetadataStore {
    */
   async folderUsage(bucketId: number, prefix: string, recount = false): Promise<FolderUsage> {
     const s = this.#stmt;
-    const upper = prefixSuccessor(prefix) ?? null;
+    if (prefix === '' && !recount) {
+      const all = Object.values((await this.bucketUsage(bucketId)).objects);
+      return { count: all.reduce((n, c) => n + c.count, 0), bytes: all.reduce((n, c) => n + c.bytes, 0) };
+    }
+    const upper = prefixSuccessor(prefix);
     type Totals = { n: number; bytes: number };
-    if (recount || s.dirsUnusable.get(bucketId) !== undefined) {
-      const t = s.prefixTotals.get(bucketId, prefix, { upper }) as Totals;
+    if (upper === undefined) {
+      const t = s.prefixTotalsAll.get(bucketId, prefix) as Totals;
       return { count: t.n, bytes: t.bytes };
     }
-    if (prefix === '') {
-      const usage = await this.bucketUsage(bucketId);
-      const all = Object.values(usage.objects);
-      return { count: all.reduce((n, c) => n + c.count, 0), bytes: all.reduce((n, c) => n + c.bytes, 0) };
+    if (recount || s.dirsUnusable.get(bucketId) !== undefined) {
+      const t = s.prefixTotals.get(bucketId, prefix, upper) as Totals;
+      return { count: t.n, bytes: t.bytes };
     }
     if (prefix.endsWith('/')) {
       const row = s.dirTotals.get(bucketId, prefix) as { objects: number; bytes: number } | undefined;
       return { count: row?.objects ?? 0, bytes: row?.bytes ?? 0 };
     }
     const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-    const dirs = s.childDirTotals.get(bucketId, dir, prefix, { upper }) as Totals;
-    const files = s.dirFileTotals.get(bucketId, dir, prefix, { upper }) as Totals;
+    const dirs = s.childDirTotals.get(bucketId, dir, prefix, upper) as Totals;
+    const files = s.dirFileTotals.get(bucketId, dir, prefix, upper) as Totals;
     return { count: dirs.n + files.n, bytes: dirs.bytes + files.bytes };
   }
 
