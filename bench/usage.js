@@ -54,7 +54,9 @@ function withoutLiveUsage(dataDir) {
   const db = new Database(path.join(dataDir, 'meta.db'));
   try {
     const triggers = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'usage_%' OR name LIKE 'dirs_on_%')")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'usage_%' OR name LIKE 'dirs_on_%')",
+      )
       .pluck()
       .all();
     for (const name of triggers) if (name !== 'dirs_on_nul_key') db.exec(`DROP TRIGGER ${name}`);
@@ -71,7 +73,12 @@ const withUsage = await startTarget('coffer', { bucket: BUCKET, env: COFFER_ENV 
 const plain = await startTarget('coffer', { bucket: BUCKET, env: COFFER_ENV });
 await plain.stop({ keepData: true });
 withoutLiveUsage(plain.dataDir);
-const without = await startTarget('coffer', { bucket: BUCKET, env: COFFER_ENV, dataDir: plain.dataDir, ownsData: true });
+const without = await startTarget('coffer', {
+  bucket: BUCKET,
+  env: COFFER_ENV,
+  dataDir: plain.dataDir,
+  ownsData: true,
+});
 for (const t of [withUsage, without]) await send(t, { method: 'PUT', path: `/${BUCKET}` });
 
 const puts = { with: [], without: [] };
@@ -96,11 +103,14 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 // The live figures were right all along: the counted answer agrees.
-const live = JSON.parse((await send(withUsage, { method: 'GET', path: '/-/admin/usage', query: `bucket=${BUCKET}` })).text);
+const live = JSON.parse(
+  (await send(withUsage, { method: 'GET', path: '/-/admin/usage', query: `bucket=${BUCKET}` })).text,
+);
 const counted = JSON.parse(
   (await send(withUsage, { method: 'GET', path: '/-/admin/usage', query: `bucket=${BUCKET}&recount=true` })).text,
 );
-if (JSON.stringify(live.objects) !== JSON.stringify(counted.objects)) throw new Error('live usage differs from a recount');
+if (JSON.stringify(live.objects) !== JSON.stringify(counted.objects))
+  throw new Error('live usage differs from a recount');
 await withUsage.stop();
 await without.stop();
 
@@ -119,7 +129,9 @@ const fillStart = performance.now();
   // Bulk load: the triggers are set aside while the rows go in, and the aggregates they would have built (the
   // directory rows and the bucket's usage row) are written from what was inserted; then the triggers come back.
   const triggers = db
-    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'usage_%' OR name LIKE 'dirs_on_%')")
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'usage_%' OR name LIKE 'dirs_on_%')",
+    )
     .all();
   for (const t of triggers) db.exec(`DROP TRIGGER ${t.name}`);
   const insert = db.prepare(`INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, is_delete_marker,
@@ -175,7 +187,8 @@ async function timeQuery(query, times) {
   ms.sort((a, b) => a - b);
   return { medianMs: ms[Math.floor(ms.length / 2)], body };
 }
-const q = (prefix, recount = false) => `bucket=${BUCKET}&prefix=${encodeURIComponent(prefix)}${recount ? '&recount=true' : ''}`;
+const q = (prefix, recount = false) =>
+  `bucket=${BUCKET}&prefix=${encodeURIComponent(prefix)}${recount ? '&recount=true' : ''}`;
 const folder = await timeQuery(q('big/'), 21);
 const partial = await timeQuery(q('big/sub0'), 21);
 const folderCounted = await timeQuery(q('big/', true), 3);
@@ -184,9 +197,11 @@ for (const [a, b] of [
   [folder, folderCounted],
   [partial, partialCounted],
 ]) {
-  if (JSON.stringify(a.body) !== JSON.stringify(b.body)) throw new Error(`folder size differs: ${JSON.stringify([a.body, b.body])}`);
+  if (JSON.stringify(a.body) !== JSON.stringify(b.body))
+    throw new Error(`folder size differs: ${JSON.stringify([a.body, b.body])}`);
 }
-if (folder.body.objects.count !== KEYS) throw new Error(`expected ${KEYS} keys under big/, got ${folder.body.objects.count}`);
+if (folder.body.objects.count !== KEYS)
+  throw new Error(`expected ${KEYS} keys under big/, got ${folder.body.objects.count}`);
 await folderServer.stop();
 
 // ---- report ----------------------------------------------------------------------------------------------------
@@ -199,10 +214,30 @@ const rows = [
   ['PUT 4 KiB c=' + CONCURRENCY + ', live usage', 'ops/s', num(withOps), puts.with.map((x) => num(x)).join(' / ')],
   ['PUT 4 KiB c=' + CONCURRENCY + ', without', 'ops/s', num(withoutOps), puts.without.map((x) => num(x)).join(' / ')],
   ['cost of live usage', '%', num(cost * 100), cost < 0.1 ? 'goal < 10%: PASS' : 'goal < 10%: MISS'],
-  [`folder size, "big/" (${KEYS.toLocaleString('en')} keys)`, 'ms', num(folder.medianMs, 2), folder.medianMs < 50 ? 'goal < 50 ms: PASS' : 'goal < 50 ms: MISS'],
-  [`folder size, "big/sub0" (${partial.body.objects.count.toLocaleString('en')} keys)`, 'ms', num(partial.medianMs, 2), partial.medianMs < 50 ? 'goal < 50 ms: PASS' : 'goal < 50 ms: MISS'],
-  ['the same by counting, "big/"', 'ms', num(folderCounted.medianMs, 1), `× ${num(folderCounted.medianMs / folder.medianMs)}`],
-  ['the same by counting, "big/sub0"', 'ms', num(partialCounted.medianMs, 1), `× ${num(partialCounted.medianMs / partial.medianMs)}`],
+  [
+    `folder size, "big/" (${KEYS.toLocaleString('en')} keys)`,
+    'ms',
+    num(folder.medianMs, 2),
+    folder.medianMs < 50 ? 'goal < 50 ms: PASS' : 'goal < 50 ms: MISS',
+  ],
+  [
+    `folder size, "big/sub0" (${partial.body.objects.count.toLocaleString('en')} keys)`,
+    'ms',
+    num(partial.medianMs, 2),
+    partial.medianMs < 50 ? 'goal < 50 ms: PASS' : 'goal < 50 ms: MISS',
+  ],
+  [
+    'the same by counting, "big/"',
+    'ms',
+    num(folderCounted.medianMs, 1),
+    `× ${num(folderCounted.medianMs / folder.medianMs)}`,
+  ],
+  [
+    'the same by counting, "big/sub0"',
+    'ms',
+    num(partialCounted.medianMs, 1),
+    `× ${num(partialCounted.medianMs / partial.medianMs)}`,
+  ],
   ['(fill of the folder)', 's', num(fillMs / 1000), ''],
 ];
 const columns = [

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, adminOk, send } from './helpers/access.js';
+import { admin, adminOk } from './helpers/access.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 interface AuditLine {
@@ -64,20 +64,27 @@ describe('audit log', () => {
         Bucket,
         Policy: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${Bucket}/*` }],
+          Statement: [
+            { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${Bucket}/*` },
+          ],
         }),
       }),
     );
     await s3.send(
       new PutBucketLifecycleConfigurationCommand({
         Bucket,
-        LifecycleConfiguration: { Rules: [{ ID: 'r', Status: 'Enabled', Filter: { Prefix: 'x/' }, Expiration: { Days: 1 } }] },
+        LifecycleConfiguration: {
+          Rules: [{ ID: 'r', Status: 'Enabled', Filter: { Prefix: 'x/' }, Expiration: { Days: 1 } }],
+        },
       }),
     );
     await s3.send(
       new PutObjectLockConfigurationCommand({
         Bucket,
-        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } },
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
+        },
       }),
     );
     const mine = audit().filter((l) => l.bucket === Bucket);
@@ -109,10 +116,16 @@ describe('audit log', () => {
     });
     await adminOk(t, 200, 'GET', `/admin/users/${user.uin}`);
     // The sub-user may not create users: refused, and recorded as such.
-    const refused = await admin(t, 'POST', '/admin/users', { name: 'sneaky' }, {
-      accessKeyId: key.secretId,
-      secretKey: key.secretKey,
-    });
+    const refused = await admin(
+      t,
+      'POST',
+      '/admin/users',
+      { name: 'sneaky' },
+      {
+        accessKeyId: key.secretId,
+        secretKey: key.secretKey,
+      },
+    );
     expect(refused.status).toBe(403);
     await adminOk(t, 204, 'DELETE', `/admin/keys/${key.secretId}`);
     await adminOk(t, 204, 'DELETE', `/admin/users/${user.uin}`);

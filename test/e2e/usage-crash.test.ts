@@ -27,7 +27,10 @@ import { nodeCrypto } from '../../packages/server/src/auth/node-crypto.js';
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 const REGION = 'ap-guangzhou';
 const BUCKET = 'usagecrash-1250000000';
-const CREDENTIALS = { accessKeyId: 'AKIDusagecrash000000000000000000000', secretKey: 'usagecrashsecretkey0000000000000' };
+const CREDENTIALS = {
+  accessKeyId: 'AKIDusagecrash000000000000000000000',
+  secretKey: 'usagecrashsecretkey0000000000000',
+};
 const TRIALS = 3;
 const PREFIXES = ['', 'd0/', 'd1/', 'd0/s1/', 'd1/s0/', 'd0/s', 'k'];
 
@@ -100,7 +103,9 @@ async function writeUntilDead(s3: S3Client, worker: number): Promise<void> {
     const roll = randomInt(10);
     try {
       if (roll < 6) {
-        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(randomInt(1, 200_000), worker) }));
+        await s3.send(
+          new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(randomInt(1, 200_000), worker) }),
+        );
       } else if (roll < 8) {
         await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
       } else {

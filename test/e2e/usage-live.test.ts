@@ -69,7 +69,9 @@ async function expectExact(bucket: string): Promise<Usage> {
 }
 
 const put = (Bucket: string, Key: string, size: number, StorageClass?: 'STANDARD_IA') =>
-  s3.send(new PutObjectCommand({ Bucket, Key, Body: Buffer.alloc(size, 'x'), ...(StorageClass ? { StorageClass } : {}) }));
+  s3.send(
+    new PutObjectCommand({ Bucket, Key, Body: Buffer.alloc(size, 'x'), ...(StorageClass ? { StorageClass } : {}) }),
+  );
 
 beforeAll(async () => {
   t = await startTestServer({ clock, config: { lifecycleHourUtc: '-1' } });
@@ -117,7 +119,9 @@ describe('live usage stays exact', () => {
     const p2 = await s3.send(
       new UploadPartCommand({ Bucket, Key: 'a/b/big.bin', UploadId: done.UploadId, PartNumber: 2, Body: 'tail' }),
     );
-    const dropped = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'a/dropped', StorageClass: 'STANDARD_IA' }));
+    const dropped = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: 'a/dropped', StorageClass: 'STANDARD_IA' }),
+    );
     await s3.send(
       new UploadPartCommand({ Bucket, Key: 'a/dropped', UploadId: dropped.UploadId, PartNumber: 1, Body: 'abc' }),
     );
@@ -226,7 +230,11 @@ describe('the usage endpoints', () => {
     await put(Bucket, 'docs/a.txt', 7);
     await put(Bucket, 'b.txt', 3);
     for (const kind of ['v4', 'cos'] as const) {
-      const whole = await send(t, { method: 'GET', path: `/${Bucket}`, query: { usage: '' } }, { kind, creds: rootCreds(t) });
+      const whole = await send(
+        t,
+        { method: 'GET', path: `/${Bucket}`, query: { usage: '' } },
+        { kind, creds: rootCreds(t) },
+      );
       expect(whole.status).toBe(200);
       expect(whole.json).toMatchObject({ bucket: Bucket, objects: { count: 2, bytes: 10 } });
       const docs = await send(
@@ -236,7 +244,11 @@ describe('the usage endpoints', () => {
       );
       expect(docs.json).toEqual({ bucket: Bucket, prefix: 'docs/', objects: { count: 1, bytes: 7 } });
     }
-    const bad = await send(t, { method: 'GET', path: `/${Bucket}`, query: { usage: '', max: '1' } }, { kind: 'v4', creds: rootCreds(t) });
+    const bad = await send(
+      t,
+      { method: 'GET', path: `/${Bucket}`, query: { usage: '', max: '1' } },
+      { kind: 'v4', creds: rootCreds(t) },
+    );
     expect(bad.status).toBe(400);
 
     const allowed = await createSubUser(t, 'usage-reader', {
@@ -251,10 +263,18 @@ describe('the usage endpoints', () => {
         Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${Bucket}`] }],
       },
     });
-    const asAllowed = await send(t, { method: 'GET', path: `/${Bucket}`, query: { usage: '' } }, { kind: 'v4', creds: allowed.creds });
+    const asAllowed = await send(
+      t,
+      { method: 'GET', path: `/${Bucket}`, query: { usage: '' } },
+      { kind: 'v4', creds: allowed.creds },
+    );
     expect(asAllowed.status).toBe(200);
     expect(asAllowed.json).toMatchObject({ objects: { count: 2, bytes: 10 } });
-    const asOther = await send(t, { method: 'GET', path: `/${Bucket}`, query: { usage: '' } }, { kind: 'v4', creds: other.creds });
+    const asOther = await send(
+      t,
+      { method: 'GET', path: `/${Bucket}`, query: { usage: '' } },
+      { kind: 'v4', creds: other.creds },
+    );
     expect(asOther.status).toBe(403);
     const anonymous = await send(t, { method: 'GET', path: `/${Bucket}`, query: { usage: '' } }, { kind: 'none' });
     expect(anonymous.status).toBe(403);

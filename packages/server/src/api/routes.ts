@@ -22,8 +22,8 @@ import { restoreObject } from './object-restore.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import { postObject } from './post-object.js';
 import * as referer from './referer.js';
-import { getBucketUsage } from './usage.js';
 import { listBuckets } from './service.js';
+import { getBucketUsage } from './usage.js';
 
 /** What a handler may need besides its request: the authenticator's context (POST Object verifies a form's signature). */
 export interface HandlerDeps {

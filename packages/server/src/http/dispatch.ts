@@ -11,8 +11,8 @@ import type { AuthContext } from '../auth/types.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import { type Address, resolveAddress } from './addressing.js';
-import { authorizeOperation } from './authorize-request.js';
 import { auditRequest, isAudited } from './audit.js';
+import { authorizeOperation } from './authorize-request.js';
 import { setPrincipal } from './caller.js';
 import { setCorsHeaders } from './cors.js';
 import { handleInternal, isPublicInternalPath } from './internal.js';
@@ -163,7 +163,8 @@ export function createDispatcher(deps: DispatchDeps) {
         const bytesOut = Number(res.getHeader('content-length') ?? 0);
         deps.metrics.finish(ctx.operation, status, startMs, requestBytes(req), ctx.method === 'HEAD' ? 0 : bytesOut);
         logRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
-        if (isAudited(ctx.operation)) auditRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
+        if (isAudited(ctx.operation))
+          auditRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
       } else {
         deps.metrics.finish('Unknown', res.statusCode, startMs, 0, 0);
       }

@@ -154,7 +154,6 @@ export class Metrics {
    * `maxBuckets` largest buckets by bytes get their own series, the others are summed as "_other".
    */
   #usageGauges(maxBuckets: number): void {
-    const self = this;
     const labelNames = ['bucket', 'storage_class'] as const;
     let filling: Promise<void> | undefined;
     // One read of the buckets fills both gauges; prom-client collects metrics concurrently, so each
@@ -164,11 +163,11 @@ export class Metrics {
         try {
           objects.reset();
           bytes.reset();
-          if (!self.#usage) return;
+          if (!this.#usage) return;
           const rows: { bucket: string; byClass: Record<string, { count: number; bytes: number }>; total: number }[] =
             [];
-          for (const b of await self.#usage.listBuckets()) {
-            const usage = await self.#usage.bucketUsage(b.id);
+          for (const b of await this.#usage.listBuckets()) {
+            const usage = await this.#usage.bucketUsage(b.id);
             const total = Object.values(usage.objects).reduce((n, c) => n + c.bytes, 0);
             rows.push({ bucket: b.name, byClass: usage.objects, total });
           }
@@ -229,9 +228,7 @@ export class Metrics {
   }
 
   snapshot(): Record<string, { total: number; byStatus: Record<string, number> }> {
-    return Object.fromEntries(
-      [...this.#totals].map(([k, v]) => [k, { total: v.total, byStatus: { ...v.byStatus } }]),
-    );
+    return Object.fromEntries([...this.#totals].map(([k, v]) => [k, { total: v.total, byStatus: { ...v.byStatus } }]));
   }
 
   /**

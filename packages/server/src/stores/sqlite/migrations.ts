@@ -34,7 +34,8 @@ const countOutWithBytes = (row: 'NEW' | 'OLD') => `
 /** What a version counts as in bucket_usage (migration 11): its kind, and its storage class ('' for a marker). */
 const usageKind = (row: 'NEW' | 'OLD') =>
   `CASE WHEN ${row}.is_delete_marker = 1 THEN 'marker' WHEN ${row}.is_latest = 1 THEN 'current' ELSE 'noncurrent' END`;
-const usageClass = (row: 'NEW' | 'OLD') => `CASE WHEN ${row}.is_delete_marker = 1 THEN '' ELSE ${row}.storage_class END`;
+const usageClass = (row: 'NEW' | 'OLD') =>
+  `CASE WHEN ${row}.is_delete_marker = 1 THEN '' ELSE ${row}.storage_class END`;
 /** Trigger body: adds (sign +1) or removes (-1) one entry of `count` items and `bytes` bytes. */
 const usageAdd = (bucket: string, kind: string, cls: string, sign: 1 | -1, bytes: string) => `
     INSERT INTO bucket_usage (bucket_id, kind, storage_class, count, bytes)
