@@ -1,4 +1,4 @@
-// Listing cost against bucket size. ARCHITECTURE.md ("Listing") promises O(page), not O(bucket): with a delimiter,
+// Listing cost against bucket size. docs/ARCHITECTURE.md ("Listing") promises O(page), not O(bucket): with a delimiter,
 // a folded common prefix is skipped with one index seek instead of being scanned. This times one 1,000-entry
 // ListObjectsV2 page with a delimiter in buckets of 10 k and 1 M keys and prints both times and their ratio
 // (goal: ≤ 1.2).

@@ -1,5 +1,5 @@
 // Memory stays flat while a large object streams through the server: a 2 GiB PUT and GET must keep the server's
-// RSS under 200 MiB (STYLE.md, "Streaming": never hold a whole body in memory).
+// RSS under 200 MiB (never hold a whole body in memory).
 //
 //   npm run build && node bench/memory.js [--size 2GiB] [--limit-mib 200] [--interval-ms 50] [--keep]
 //

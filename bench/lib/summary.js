@@ -80,6 +80,7 @@ export function summaryTable(rows) {
       { title: 's3rver' },
       { title: '×ceiling' },
       { title: '×s3rver' },
+      { title: 'CPU ms/req c/ceil/s3r' },
       { title: 'goals', align: 'left' },
     ],
     rows.map((row) => {
@@ -96,9 +97,26 @@ export function summaryTable(rows) {
       const checks = evaluate(row)
         .map((c) => `${c.goal} ${verdict(c.pass)}${c.detail ? ` ${c.detail}` : ''}`)
         .join('; ');
-      return [row.title, row.unit, cell('coffer'), cell('ceiling'), cell('s3rver'), r('ceiling'), r('s3rver'), checks];
+      return [
+        row.title,
+        row.unit,
+        cell('coffer'),
+        cell('ceiling'),
+        cell('s3rver'),
+        r('ceiling'),
+        r('s3rver'),
+        cpuCell(row),
+        checks,
+      ];
     }),
   );
+}
+
+/** The servers' CPU milliseconds per request (PUT/GET rows), Coffer / ceiling / s3rver; '' where not measured. */
+function cpuCell(row) {
+  const values = TARGET_ORDER.map((name) => row.measurements[name]?.serverCpuMsPerOp);
+  if (values.every((v) => v === undefined)) return '';
+  return values.map((v) => (v === undefined ? '-' : v.toFixed(3))).join(' / ');
 }
 
 /** Every measurement: one line per row and target. */

@@ -1,6 +1,7 @@
 /**
  * Archive storage classes and POST Object ?restore, through @aws-sdk/client-s3 and cos-nodejs-sdk-v5
- * (the seed's restoreObject example): an archived version is not readable (GET, copy source,
+ * (the restoreObject example of https://intl.cloud.tencent.com/document/product/436/31710): an archived version is
+ * not readable (GET, copy source,
  * UploadPartCopy source: 403 InvalidObjectState) until a restore; a restore answers 202, then 200 while
  * the restored copy lives; HEAD reports it in x-cos-restore / x-amz-restore; when the restore's days
  * are over, the version is unreadable again. Coffer restores at once (one disk for every class).
@@ -129,7 +130,7 @@ describe('archive classes and restore', () => {
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'deep' })))).toMatchObject(unreadable);
   });
 
-  it('cos-nodejs-sdk-v5: the seed’s restoreObject example on an ARCHIVE object, then headObject and getObject', async () => {
+  it('cos-nodejs-sdk-v5: the COS JS SDK restoreObject example on an ARCHIVE object, then headObject and getObject', async () => {
     const cos = t.cos('path');
     await cos.putObject({ Bucket, Region: TEST_REGION, Key: 'picture.jpg', Body: 'jpeg', StorageClass: 'ARCHIVE' });
     const refused = await cos.getObject({ Bucket, Region: TEST_REGION, Key: 'picture.jpg' }).catch((err) => err);

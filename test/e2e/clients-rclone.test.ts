@@ -192,8 +192,8 @@ describe('rclone 1.60.1 (provider Other, force_path_style)', () => {
     expect(puts.map((r) => (r.query.has('partNumber') ? 'part' : r.path)).sort()).toEqual(
       ['part', 'part', 'part', 'part', `/${bucket}/wire/w.txt`].sort(),
     );
-    // The single PUT is UNSIGNED-PAYLOAD; parts carry the part's signed SHA-256 (client-quirks.md says
-    // UNSIGNED-PAYLOAD for both; this is what 1.60.1 sends). Both come with Content-MD5.
+    // The single PUT is UNSIGNED-PAYLOAD; parts carry the part's signed SHA-256 (this is what rclone
+    // 1.60.1 sends). Both come with Content-MD5.
     for (const put of puts) {
       const n = Number(put.query.get('partNumber') ?? 0);
       const body = n ? part.subarray((n - 1) * CHUNK_BYTES, n * CHUNK_BYTES) : Buffer.from('wire\n');

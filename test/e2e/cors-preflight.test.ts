@@ -1,6 +1,6 @@
 /**
- * CORS at request time: OPTIONS Object preflights (seed 004_ "Pre-requesting Cross-origin
- * Configuration") through cos-nodejs-sdk-v5's optionsObject and plain fetch, wildcard origins and
+ * CORS at request time: OPTIONS Object preflights (https://intl.cloud.tencent.com/document/product/436/8288) through
+ * cos-nodejs-sdk-v5's optionsObject and plain fetch, wildcard origins and
  * headers, and the CORS headers (with Vary: Origin) on actual responses, errors included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

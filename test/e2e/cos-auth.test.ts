@@ -1,7 +1,7 @@
 /**
  * Authentication as cos-nodejs-sdk-v5 meets it: wrong keys, and clock skew, which the SDK corrects
  * by itself from the server's Date header when the server answers RequestTimeTooSkewed or
- * AccessDenied "Request has expired" (cos-api-map.md §5.2; seed 002_ "Request has expired").
+ * AccessDenied "Request has expired" (COS API FAQ, https://intl.cloud.tencent.com/document/product/436/10687).
  */
 import type COS from 'cos-nodejs-sdk-v5';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

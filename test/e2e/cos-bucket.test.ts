@@ -1,6 +1,7 @@
 /**
  * Bucket operations through Tencent's cos-nodejs-sdk-v5, in each of its addressing modes:
- * getService, putBucket, headBucket (x-cos-bucket-region, seed 002_), getBucketLocation, deleteBucket.
+ * getService, putBucket, headBucket (x-cos-bucket-region, https://intl.cloud.tencent.com/document/product/436/10687),
+ * getBucketLocation, deleteBucket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COS_MODES, cosError, expectCosError, REGION } from './helpers/cos.js';

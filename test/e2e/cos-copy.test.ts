@@ -1,7 +1,8 @@
 /**
  * putObjectCopy through cos-nodejs-sdk-v5: CopySource in the `<bucket-appid>.cos.<region>.myqcloud.com/<key>`
  * form the SDK insists on, MetadataDirective Copy / Replaced, CopySourceIf*, ?versionId, copying onto
- * itself, storage class change by copy (seed 002_) and rename by copy + delete (seed 002_, 004_).
+ * itself, storage class change by copy and rename by copy + delete (COS API FAQ,
+ * https://intl.cloud.tencent.com/document/product/436/10687).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COS_MODES, copySource, cosError, crc64ecma, expectCosError, md5Hex, REGION } from './helpers/cos.js';
@@ -36,7 +37,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 putObjectCopy, %s style', (mode) => 
     });
   });
 
-  it('seed 004_ example: copies across buckets with the content, headers and metadata', async () => {
+  it('COS JS SDK example: copies across buckets with the content, headers and metadata', async () => {
     const cos = t.cos(mode);
     const data = await cos.putObjectCopy({
       Bucket,
@@ -135,7 +136,7 @@ describe('cos-nodejs-sdk-v5 putObjectCopy options', () => {
   });
 
   // A copy onto itself shares the replaced version's blobs: the store must retain them before release.
-  it('seed 004_: copying onto itself with Replaced modifies the metadata in place', async () => {
+  it('COS JS SDK: copying onto itself with Replaced modifies the metadata in place', async () => {
     const cos = t.cos('path');
     await cos.putObject({ Bucket, Region: REGION, Key: 'self.txt', Body: 'self', 'x-cos-meta-v': '1' });
     await cos.putObjectCopy({
@@ -152,7 +153,7 @@ describe('cos-nodejs-sdk-v5 putObjectCopy options', () => {
     expect(got.headers).toMatchObject({ 'content-type': 'text/markdown', 'x-cos-meta-v': '2' });
   });
 
-  it('seed 002_: the storage class of an object is changed by copying it onto itself', async () => {
+  it('COS API FAQ: the storage class of an object is changed by copying it onto itself', async () => {
     const cos = t.cos('ip');
     await cos.putObject({ Bucket, Region: REGION, Key: 'tier.bin', Body: 'tier', 'x-cos-meta-keep': 'yes' });
     await cos.putObjectCopy({
@@ -186,7 +187,7 @@ describe('cos-nodejs-sdk-v5 putObjectCopy options', () => {
     expect(kept.headers?.['x-cos-storage-class']).toBe('STANDARD_IA');
   });
 
-  it('seed 002_: rename = copy to the new name, then delete the old one', async () => {
+  it('COS API FAQ: rename = copy to the new name, then delete the old one', async () => {
     const cos = t.cos('vhost');
     await cos.putObject({ Bucket, Region: REGION, Key: 'rename/old name.txt', Body: 'renamed' });
     await cos.putObjectCopy({
@@ -272,7 +273,7 @@ describe('cos-nodejs-sdk-v5 putObjectCopy options', () => {
     expect((await cosError(cos.headObject({ Bucket, Region: REGION, Key: 'cond-failed.txt' }))).statusCode).toBe(404);
   });
 
-  it('seed 002_ FAQ: a CopySource key missing the folder "/" is 404 NoSuchKey', async () => {
+  it('COS API FAQ: a CopySource key missing the folder "/" is 404 NoSuchKey', async () => {
     const cos = t.cos('path');
     await cos.putObject({ Bucket, Region: REGION, Key: 'folder/file.jpg', Body: 'f' });
     const err = await cosError(

@@ -1,6 +1,7 @@
 /**
- * deleteMultipleObject (POST ?delete) through cos-nodejs-sdk-v5: the seed 004_ example, Quiet mode,
- * and the COS FAQ case (seed 002_): a key written with a leading '/' "succeeds" but deletes nothing.
+ * deleteMultipleObject (POST ?delete) through cos-nodejs-sdk-v5: the COS JS SDK example, Quiet mode,
+ * and the COS API FAQ case (https://intl.cloud.tencent.com/document/product/436/10687): a key written with a leading
+ * '/' "succeeds" but deletes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COS_MODES, cosError, expectCosError, REGION } from './helpers/cos.js';
@@ -28,7 +29,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 deleteMultipleObject, %s style', (mo
     await t.cos(mode).putBucket({ Bucket, Region: REGION });
   });
 
-  it('seed 004_ example: deletes the listed keys and reports each in Deleted', async () => {
+  it('COS JS SDK example: deletes the listed keys and reports each in Deleted', async () => {
     const cos = t.cos(mode);
     for (const Key of ['picture.jpg', '2.zip', 'keep.txt'])
       await cos.putObject({ Bucket, Region: REGION, Key, Body: Key });
@@ -60,7 +61,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 deleteMultipleObject, %s style', (mo
     expect(await keysOf(mode, Bucket)).toEqual([]);
   });
 
-  it('seed 002_ FAQ: a key with a leading "/" is reported deleted while the object is NOT deleted', async () => {
+  it('COS API FAQ: a key with a leading "/" is reported deleted while the object is NOT deleted', async () => {
     const cos = t.cos(mode);
     await cos.putObject({ Bucket, Region: REGION, Key: 'folder/file.txt', Body: 'still here' });
     const data = await cos.deleteMultipleObject({

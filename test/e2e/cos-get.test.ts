@@ -1,5 +1,5 @@
 /**
- * getObject / headObject options through cos-nodejs-sdk-v5: Range (seed 004_ `bytes=1-3`, suffix
+ * getObject / headObject options through cos-nodejs-sdk-v5: Range (the COS JS SDK docs' `bytes=1-3`, suffix
  * and open ranges), the If-* preconditions (the SDK turns a 304 into {NotModified: true} when
  * IfModifiedSince was sent) and the Response* header overrides.
  */
@@ -97,7 +97,7 @@ describe('cos-nodejs-sdk-v5 getObject / headObject preconditions', () => {
     expect(changed.Body?.toString()).toBe(BODY);
   });
 
-  it('seed 004_ headObject IfModifiedSince: 304 becomes {NotModified: true, statusCode: 304}', async () => {
+  it('COS JS SDK headObject IfModifiedSince: 304 becomes {NotModified: true, statusCode: 304}', async () => {
     const cos = t.cos('path');
     expect(
       await cos.headObject({ Bucket, Region: REGION, Key: KEY, IfModifiedSince: after } as COS.HeadObjectParams),
@@ -193,7 +193,7 @@ describe('cos-nodejs-sdk-v5 getObject Response* overrides', () => {
     expect(head.headers?.['content-disposition']).toBeUndefined();
   });
 
-  it('seed 002_: response-content-disposition=attachment on a signed GET', async () => {
+  it('COS API FAQ: response-content-disposition=attachment on a signed GET', async () => {
     const data = await t
       .cos('ip')
       .getObject({ Bucket, Region: REGION, Key: KEY, ResponseContentDisposition: 'attachment' });

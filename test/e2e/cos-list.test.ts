@@ -1,7 +1,9 @@
 /**
- * getBucket (List Objects v1) through cos-nodejs-sdk-v5, with the result shape of seed 004_:
+ * getBucket (List Objects v1) through cos-nodejs-sdk-v5, with the result shape of
+ * https://intl.cloud.tencent.com/document/product/436/31710:
  * strings throughout ('true'/'false', "1000"), quoted ETags, Owner, StorageClass, CommonPrefixes;
- * and folders as zero-byte keys ending in '/' (seed 002_, 004_ "Create a directory").
+ * and folders as zero-byte keys ending in '/' (COS API FAQ,
+ * https://intl.cloud.tencent.com/document/product/436/10687; "Create a directory" in the JS SDK docs).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COS_MODES, cosError, expectCosError, md5Hex, REGION } from './helpers/cos.js';
@@ -32,7 +34,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 getBucket, %s style', (mode) => {
       await cos.putObject({ Bucket, Region: REGION, Key, Body: Key === 'c/' ? '' : body });
   });
 
-  it('seed 004_ example 1: Prefix a/ lists everything under a/, with the documented fields', async () => {
+  it('COS JS SDK example 1: Prefix a/ lists everything under a/, with the documented fields', async () => {
     const cos = t.cos(mode);
     const data = await cos.getBucket({ Bucket, Region: REGION, Prefix: 'a/' });
     expect(data.statusCode).toBe(200);
@@ -58,7 +60,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 getBucket, %s style', (mode) => {
     expect('NextMarker' in data).toBe(false);
   });
 
-  it('seed 004_ example 2: Prefix a/ with Delimiter / folds sub-directories into CommonPrefixes', async () => {
+  it('COS JS SDK example 2: Prefix a/ with Delimiter / folds sub-directories into CommonPrefixes', async () => {
     const cos = t.cos(mode);
     const data = await cos.getBucket({ Bucket, Region: REGION, Prefix: 'a/', Delimiter: '/' });
     expect(data).toMatchObject({ Name: Bucket, Prefix: 'a/', Marker: '', MaxKeys: '1000', Delimiter: '/' });
@@ -187,7 +189,7 @@ describe('cos-nodejs-sdk-v5 folders (keys ending in "/")', () => {
     await t.cos('vhost').putBucket({ Bucket, Region: REGION });
   });
 
-  it('seed 004_ "Create a directory": putObject of an empty a/ is a zero-byte object', async () => {
+  it('COS JS SDK "Create a directory": putObject of an empty a/ is a zero-byte object', async () => {
     const cos = t.cos('vhost');
     const put = await cos.putObject({ Bucket, Region: REGION, Key: 'a/', Body: '' });
     expect(put.statusCode).toBe(200);
@@ -216,7 +218,7 @@ describe('cos-nodejs-sdk-v5 folders (keys ending in "/")', () => {
     expect(inside.CommonPrefixes).toEqual([{ Prefix: 'docs/sub/' }]);
   });
 
-  it('deleting a folder object leaves the keys under it (COS has no directories, seed 002_)', async () => {
+  it('deleting a folder object leaves the keys under it (COS has no directories: COS API FAQ)', async () => {
     const cos = t.cos('vhost');
     await cos.putObject({ Bucket, Region: REGION, Key: 'tmp/', Body: '' });
     await cos.putObject({ Bucket, Region: REGION, Key: 'tmp/file', Body: 'f' });

@@ -1,7 +1,7 @@
 /**
  * putObject / headObject / getObject / deleteObject through cos-nodejs-sdk-v5 in each addressing
  * mode: stored headers, x-cos-meta-*, storage class, Content-MD5, x-cos-hash-crc64ecma (CRC-64/XZ),
- * and the seed 004_ example calls.
+ * and the example calls of https://intl.cloud.tencent.com/document/product/436/31710.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +22,8 @@ afterAll(async () => {
 const AWKWARD_KEY = 'dir/exampleobject(腾讯云) 1.txt';
 
 describe('CRC-64/XZ reference', () => {
-  it('matches the published vectors (cos-api-map.md §5.4)', () => {
+  // CRC-64/XZ in the CRC catalogue: https://reveng.sourceforge.io/crc-catalogue/17plus.htm#crc.cat.crc-64-xz
+  it('matches the published vectors', () => {
     expect(crc64ecma('123456789')).toBe('11051210869376104954');
     expect(crc64ecma('Hello')).toBe('5895031849087642824');
     expect(crc64ecma('')).toBe('0');
@@ -52,7 +53,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 objects, %s style', (mode) => {
     expect(put?.headers.authorization).toMatch(/^q-sign-algorithm=sha1&q-ak=/);
   });
 
-  it('seed 004_ "upload a string": putObject returns the quoted MD5 ETag and the CRC-64 in decimal', async () => {
+  it('COS JS SDK "upload a string": putObject returns the quoted MD5 ETag and the CRC-64 in decimal', async () => {
     const cos = t.cos(mode);
     const data = await cos.putObject({ Bucket, Region: REGION, Key: 'picture.jpg', Body: 'hello!' });
     expect(data.statusCode).toBe(200);
@@ -83,7 +84,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 objects, %s style', (mode) => {
       // key's extension.
       'content-type': 'text/plain',
     });
-    // STANDARD is reported by leaving the header out (seed 004_: "If this header is not returned … STANDARD").
+    // STANDARD is reported by leaving the header out (COS JS SDK docs: "If this header is not returned … STANDARD").
     expect(head.headers?.['x-cos-storage-class']).toBeUndefined();
     expect(new Date(head.headers!['last-modified']!).getTime()).toBeLessThanOrEqual(Date.now());
   });
@@ -123,7 +124,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 objects, %s style', (mode) => {
     expect(got.Body?.toString()).toBe('body');
   });
 
-  it('seed 004_ StorageClass: STANDARD_IA is kept, reported on HEAD and in the listing', async () => {
+  it('COS JS SDK StorageClass: STANDARD_IA is kept, reported on HEAD and in the listing', async () => {
     const cos = t.cos(mode);
     await cos.putObject({ Bucket, Region: REGION, Key: 'cold/ia.bin', Body: 'ia', StorageClass: 'STANDARD_IA' });
     const head = await cos.headObject({ Bucket, Region: REGION, Key: 'cold/ia.bin' });
@@ -167,7 +168,7 @@ describe('cos-nodejs-sdk-v5 putObject checks', () => {
     await t.cos('path').putBucket({ Bucket, Region: REGION });
   });
 
-  it('seed 004_ "upload the file object": a file stream with StorageClass STANDARD and onProgress', async () => {
+  it('COS JS SDK "upload the file object": a file stream with StorageClass STANDARD and onProgress', async () => {
     const file = path.join(t.dataDir, 'picture.jpg');
     const content = Buffer.alloc(64 * 1024, 7);
     fs.writeFileSync(file, content);

@@ -1,7 +1,8 @@
 /**
  * COS presigned URLs (q-sign in the query) made by cos-nodejs-sdk-v5's getObjectUrl and fetched
- * with plain HTTP: GET and PUT, response-content-disposition (seed 002_), unsigned URLs (refused:
- * Coffer has no anonymous access yet), tampering, and expiry (seed 002_ "Request has expired").
+ * with plain HTTP: GET and PUT, response-content-disposition, unsigned URLs (refused on a private
+ * bucket), tampering, and expiry ("Request has expired",
+ * https://intl.cloud.tencent.com/document/product/436/10687).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COS_MODES, fetchUrl, md5Hex, REGION } from './helpers/cos.js';
@@ -56,7 +57,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 getObjectUrl, %s style', (mode) => {
     expect(res.headers.get('content-type')).toBe('text/plain');
   });
 
-  it('seed 002_: response-content-disposition=attachment in Query is signed and applied', async () => {
+  it('COS API FAQ: response-content-disposition=attachment in Query is signed and applied', async () => {
     const url = t.cos(mode).getObjectUrl({
       Bucket,
       Region: REGION,
@@ -91,7 +92,7 @@ describe.each(COS_MODES)('cos-nodejs-sdk-v5 getObjectUrl, %s style', (mode) => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('Sign: false is refused with 403 AccessDenied (anonymous access is not allowed yet)', async () => {
+  it('Sign: false is refused with 403 AccessDenied on a private bucket', async () => {
     const url = t.cos(mode).getObjectUrl({ Bucket, Region: REGION, Key: KEY, Sign: false });
     expect(new URL(url).search).toBe('');
     const res = await fetchUrl(t, mode, url);

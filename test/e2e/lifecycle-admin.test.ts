@@ -136,7 +136,8 @@ describe('POST /-/admin/lifecycle/run and GET /-/admin/usage', () => {
     expect((await fetch(`${t.url}/-/admin/lifecycle/run`, { method: 'POST' })).status).toBe(403);
     expect((await fetch(`${t.url}/-/admin/usage?bucket=${Bucket}`)).status).toBe(403);
     const cos = t.cos('path');
-    // The COS SDK parses a JSON body into the result itself (cos-api-map.md §5.1).
+    // The COS SDK parses a JSON body into the result itself
+    // (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js).
     const run = await cos.request({ Method: 'POST', Url: `${t.url}/-/admin/lifecycle/run` });
     expect(run).toMatchObject({ statusCode: 200, finished: true, objectsExpired: 0 });
     const usage = await cos.request({ Method: 'GET', Url: `${t.url}/-/admin/usage`, Query: { bucket: Bucket } });

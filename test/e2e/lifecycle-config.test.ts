@@ -1,7 +1,7 @@
 /**
  * PUT / GET / DELETE Bucket ?lifecycle through @aws-sdk/client-s3 and cos-nodejs-sdk-v5
- * (cos-api-map.md §4.3): every action and filter form round-trips; a bucket without a configuration
- * is 404 NoSuchLifecycleConfiguration, which the COS SDK turns into `Rules: []` (§5.2); a bad rule is
+ * (docs/sdk.md): every action and filter form round-trips; a bucket without a configuration
+ * is 404 NoSuchLifecycleConfiguration, which the COS SDK turns into `Rules: []`; a bad rule is
  * refused whole with MalformedXML / InvalidArgument naming the rule, and the previous configuration
  * stays.
  */
@@ -117,7 +117,8 @@ describe('round trip', () => {
     expect(empty.Rules).toEqual([]);
     expect(empty.statusCode).toBe(404);
 
-    // The rule of seed 001_: clear incomplete multipart uploads seven days after creation.
+    // The rule of the COS console (https://intl.cloud.tencent.com/document/product/436/31632): clear incomplete
+    // multipart uploads seven days after creation.
     const Rules: COS.LifecycleRule[] = [
       {
         ID: 'clear-fragments',
@@ -151,7 +152,8 @@ describe('round trip', () => {
     const put = await cos.putBucketLifecycle({ Bucket, Region: REGION, Rules });
     expect(put.statusCode).toBe(200);
     const got = await cos.getBucketLifecycle({ Bucket, Region: REGION });
-    // The COS SDK reads every XML value as a string (cos-api-map.md §6).
+    // The COS SDK reads every XML value as a string
+    // (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/util.js, xml2json).
     expect(got.Rules).toEqual([
       {
         ID: 'clear-fragments',

@@ -2,9 +2,11 @@
  * The lifecycle engine against a real server whose engine clock the test moves forward (signatures
  * stay on the real clock). Each action is checked on both sides of its due time, which S3 rounds up
  * to the next midnight UTC, and for what it frees: the metadata, the bytes counted in
- * /-/admin/usage, and the blob files on disk after GC. Seed 001_'s rule first: clear incomplete
- * multipart uploads N days after they were started.
+ * /-/admin/usage, and the blob files on disk after GC. The COS console's rule first
+ * (https://intl.cloud.tencent.com/document/product/436/31632): clear incomplete multipart uploads N
+ * days after they were started.
  */
+import { Writable } from 'node:stream';
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -22,6 +24,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGION } from './helpers/cos.js';
 import { blobFileCount, DAY_MS, midnightAtOrAfter, movableClock, usageOf } from './helpers/lifecycle.js';
@@ -34,9 +37,21 @@ const clock = movableClock(Date.UTC(2030, 2, 10, 15, 30, 12, 345));
 let t: TestServer;
 let s3: S3Client;
 
+/** The server's 'lifecycle batch' log lines. */
+const batchLines: { bucket: string; phase: string; uploadsAborted: number; objectsExpired: number }[] = [];
+const logSink = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n').filter(Boolean)) {
+      const entry = JSON.parse(line);
+      if (entry.msg === 'lifecycle batch') batchLines.push(entry);
+    }
+    done();
+  },
+});
+
 beforeAll(async () => {
   // The daily schedule is off: every pass here is one the test starts.
-  t = await startTestServer({ clock, config: { lifecycleHourUtc: '-1' } });
+  t = await startTestServer({ clock, config: { lifecycleHourUtc: '-1' }, log: pino({ level: 'info' }, logSink) });
   s3 = t.s3();
 });
 afterAll(async () => {
@@ -79,10 +94,10 @@ async function versionsOf(Bucket: string): Promise<string[]> {
   ].sort();
 }
 
-describe('AbortIncompleteMultipartUpload (seed 001_)', () => {
+describe('AbortIncompleteMultipartUpload (the COS console rule for incomplete uploads)', () => {
   it('a 7-day rule leaves a 6-day-old upload alone and aborts it exactly at the midnight after day 7; its part files leave the disk', async () => {
     const Bucket = await newBucket('lcabort');
-    // Set with the COS SDK, as the console of seed 001_ would.
+    // Set with the COS SDK, as the COS console would (https://intl.cloud.tencent.com/document/product/436/31632).
     await t.cos('path').putBucketLifecycle({
       Bucket,
       Region: REGION,
@@ -124,8 +139,14 @@ describe('AbortIncompleteMultipartUpload (seed 001_)', () => {
     expect(await uploads()).toEqual([first, outside, second].sort());
     expect(await blobFileCount(t.dataDir)).toBe(filesBefore + 4);
 
+    batchLines.length = 0;
     const atDue = await passAt(due, Bucket);
     expect(atDue).toMatchObject({ uploadsAborted: 1, bytesFreed: 5000 });
+    // The log names the phase that did the work: the batch that aborted the upload is 'uploads'.
+    expect(batchLines.filter((l) => l.bucket === Bucket && l.uploadsAborted > 0)).toEqual([
+      expect.objectContaining({ phase: 'uploads', uploadsAborted: 1 }),
+    ]);
+    expect(batchLines.filter((l) => l.bucket === Bucket).map((l) => l.phase)).toEqual(['versions', 'uploads']);
     expect(await uploads()).toEqual([outside, second].sort());
     expect(await blobFileCount(t.dataDir)).toBe(filesBefore + 2);
     const gone = await sdkError(s3.send(new ListPartsCommand({ Bucket, Key: 'big/first.bin', UploadId: first })));

@@ -1,5 +1,6 @@
 /**
- * UploadPartCopy (seed 004_ "Copying Parts"): parts taken from objects in other buckets, whole or by
+ * UploadPartCopy (https://intl.cloud.tencent.com/document/product/436/8287): parts taken from objects in other
+ * buckets, whole or by
  * `x-cos-copy-source-range` / `x-amz-copy-source-range`, from @aws-sdk/client-s3 and from the COS
  * SDK's uploadPartCopy, then completed and read back byte for byte. The part references the source's
  * files (no bytes are written); the source conditions fail with 412 PreconditionFailed.
@@ -198,7 +199,7 @@ describe('UploadPartCopy across buckets', () => {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: DEST, Key, UploadId }));
   });
 
-  it('a copy range that is malformed or reaches past the source is refused (400)', async () => {
+  it('a copy range that is malformed (400) or reaches past the source (416 InvalidRange) is refused', async () => {
     const Key = 'bad-range.bin';
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: DEST, Key }));
     const base = { Bucket: DEST, Key, UploadId, PartNumber: 1, CopySource: `${SOURCE}/src/plain.bin` };
@@ -206,10 +207,12 @@ describe('UploadPartCopy across buckets', () => {
       const err = await sdkError(s3.send(new UploadPartCopyCommand({ ...base, CopySourceRange })));
       expect({ CopySourceRange, ...err }).toMatchObject({ CopySourceRange, status: 400, code: 'InvalidArgument' });
     }
-    // S3: "Range specified is not valid for source object of size: N" — never a silently shorter part.
+    // Outside the source: InvalidRange ("Range specified is not valid for source object of size: N"),
+    // as S3 conformance suites expect — never a silently shorter part.
     for (const CopySourceRange of [`bytes=0-${plain.length}`, `bytes=${plain.length}-${plain.length + 10}`]) {
       const err = await sdkError(s3.send(new UploadPartCopyCommand({ ...base, CopySourceRange })));
-      expect({ CopySourceRange, ...err }).toMatchObject({ CopySourceRange, status: 400, code: 'InvalidArgument' });
+      expect({ CopySourceRange, ...err }).toMatchObject({ CopySourceRange, status: 416, code: 'InvalidRange' });
+      expect(err.message).toBe(`Range specified is not valid for source object of size: ${plain.length}`);
     }
     const last = await s3.send(
       new UploadPartCopyCommand({ ...base, CopySourceRange: `bytes=${plain.length - 1}-${plain.length - 1}` }),

@@ -1,5 +1,6 @@
 /**
- * cos-nodejs-sdk-v5 sliceUploadFile (seed 004_, cos-api-map.md §4.6): a 30 MB file in 1 MB slices
+ * cos-nodejs-sdk-v5 sliceUploadFile (https://intl.cloud.tencent.com/document/product/436/31710): a 30 MB file in 1 MB
+ * slices
  * with onProgress, then an upload interrupted halfway that a second sliceUploadFile resumes — the SDK
  * finds the upload with ListMultipartUploads, re-hashes its slices against ListParts, and sends only
  * the parts the server does not have. The server's request counters prove how many it sent.
@@ -15,7 +16,7 @@ import { crc64Decimal, MiB, md5Hex, waitFor } from './helpers/multipart.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const FILE_BYTES = 30 * MiB;
-/** sliceUploadFile's default ChunkSize (cos-api-map.md §1.1): 30 parts. */
+/** sliceUploadFile's default ChunkSize (1 MB): 30 parts. */
 const TOTAL_PARTS = 30;
 
 describe('cos-nodejs-sdk-v5 sliceUploadFile', () => {
@@ -130,7 +131,8 @@ describe('cos-nodejs-sdk-v5 sliceUploadFile', () => {
     const data = await second.sliceUploadFile({ Bucket, Region: REGION, Key, FilePath: filePath });
     expect(t.server.metrics.requests('UploadPart') - partsBefore).toBe(TOTAL_PARTS - complete);
     expect(t.server.metrics.requests('CreateMultipartUpload') - initiatesBefore).toBe(1);
-    // sliceUploadFile's result carries the UploadId it used (cos-api-map.md §4.6), though its typings omit it.
+    // sliceUploadFile's result carries the UploadId it used
+    // (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/advance.js), though its typings omit it.
     expect((data as { UploadId?: string }).UploadId).toBe(uploadId);
     expect(data.ETag).toMatch(new RegExp(`^"[0-9a-f]{32}-${TOTAL_PARTS}"$`));
 

@@ -1,8 +1,11 @@
 /**
- * Multipart errors, each with its exact Code and status: what COS documents for Complete (seed 004_:
+ * Multipart errors, each with its exact Code and status: what COS documents for Complete
+ * (https://intl.cloud.tencent.com/document/product/436/7742:
  * EntityTooSmall, InvalidPart, InvalidPartOrder, NoSuchUpload), MalformedXML, part numbers out of
- * range, digests that do not match, UploadPart after Abort (seed 002_: 404 NoSuchUpload), and an
- * Abort that lands while a part is still streaming (seed 004_: "the request will fail").
+ * range, digests that do not match, UploadPart after Abort (404 NoSuchUpload,
+ * https://intl.cloud.tencent.com/document/product/436/10687), and an
+ * Abort that lands while a part is still streaming (https://intl.cloud.tencent.com/document/product/436/7740: "the
+ * request will fail").
  */
 import {
   AbortMultipartUploadCommand,
@@ -197,7 +200,9 @@ describe('multipart errors (@aws-sdk/client-s3 and raw SigV4)', () => {
       });
       expect({ body, ...errorOf(res) }).toMatchObject({ body, status: 400, code: 'MalformedXML' });
     }
-    // The COS SDK writes the ETag as &quot;…&quot; entities (cos-api-map.md §4.5): decoded, not refused.
+    // The COS SDK writes the ETag as &quot;…&quot; entities
+    // (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js, multipartComplete): decoded, not
+    // refused.
     const quoted = e1.replace(/"/g, '&quot;');
     const ok = await rawRequest(t, {
       method: 'POST',

@@ -1,6 +1,7 @@
 /**
- * Incomplete uploads as something an operator can see and clear (seeds 000_, 001_, 002_): the COS SDK's
- * multipartInit / multipartUpload / multipartList / multipartListPart / multipartAbort (seed 004_),
+ * Incomplete uploads as something an operator can see and clear
+ * (https://intl.cloud.tencent.com/document/product/436/31632): the COS SDK's
+ * multipartInit / multipartUpload / multipartList / multipartListPart / multipartAbort (COS JS SDK),
  * ListParts paging, and ListMultipartUploads paging (max-uploads, key-marker + upload-id-marker),
  * delimiter folding into CommonPrefixes and encoding-type=url with awkward keys.
  */
@@ -25,7 +26,7 @@ afterAll(async () => {
   await t.close();
 });
 
-/** The COS owner id form (cos-api-map.md §5): `qcs::cam::uin/<uin>:uin/<uin>`. */
+/** The COS owner id form (docs/sdk.md): `qcs::cam::uin/<uin>:uin/<uin>`. */
 const COS_OWNER_ID = /^qcs::cam::uin\/\d+:uin\/\d+$/;
 
 describe('cos-nodejs-sdk-v5 multipartList, multipartListPart, multipartAbort', () => {
@@ -47,7 +48,7 @@ describe('cos-nodejs-sdk-v5 multipartList, multipartListPart, multipartAbort', (
       expect(up.headers?.['x-cos-hash-crc64ecma']).toBe(crc64Decimal(Body));
     }
 
-    // seed 004_: "Get the list of incomplete UploadIds prefixed with 1.zip".
+    // COS JS SDK docs: "Get the list of incomplete UploadIds prefixed with 1.zip".
     const listed = await cos.multipartList({ Bucket, Region: REGION, Prefix: '1.zip', Delimiter: '' });
     expect(listed.Upload).toHaveLength(1);
     const upload = listed.Upload[0]!;

@@ -1,7 +1,7 @@
 /**
  * GetObject and HeadObject with PartNumber (`?partNumber=N`) through @aws-sdk/client-s3: on a
  * three-part object each part comes back as a 206 whose Content-Range covers the whole object, with
- * x-amz-mp-parts-count and the object's ETag; a part past the last is 416 InvalidPartNumber; an
+ * x-amz-mp-parts-count and the object's ETag; a part past the last is 400 InvalidPart (as S3 conformance suites expect); an
  * object written in one piece is its own part 1; copies keep the parts; a Range together with a
  * part number is refused.
  */
@@ -111,20 +111,20 @@ describe('a three-part object', () => {
     expect(plain.PartsCount).toBeUndefined();
   });
 
-  it('a part past the last is 416 InvalidPartNumber (GET with the error document, HEAD bare)', async () => {
+  it('a part past the last is 400 InvalidPart (GET with the error document, HEAD bare)', async () => {
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key, PartNumber: 4 })))).toMatchObject({
-      status: 416,
-      code: 'InvalidPartNumber',
+      status: 400,
+      code: 'InvalidPart',
     });
     const get = await rawRequest(t, { method: 'GET', path: `/${Bucket}/${encodeKeyPath(Key)}`, query: 'partNumber=4' });
-    expect(errorOf(get)).toMatchObject({ status: 416, code: 'InvalidPartNumber' });
+    expect(errorOf(get)).toMatchObject({ status: 400, code: 'InvalidPart' });
     expect(xmlFields(get.text)).toMatchObject({ PartNumberRequested: '4', ActualPartCount: '3' });
     const head = await rawRequest(t, {
       method: 'HEAD',
       path: `/${Bucket}/${encodeKeyPath(Key)}`,
       query: 'partNumber=10000',
     });
-    expect(head.status).toBe(416);
+    expect(head.status).toBe(400);
     expect(head.body.length).toBe(0);
   });
 
@@ -161,7 +161,7 @@ describe('a three-part object', () => {
 });
 
 describe('other objects', () => {
-  it('an object written in one piece is its own part 1 (206 over all of it, no parts count); part 2 is InvalidPartNumber', async () => {
+  it('an object written in one piece is its own part 1 (206 over all of it, no parts count); part 2 is InvalidPart', async () => {
     await s3.send(new PutObjectCommand({ Bucket, Key: 'single', Body: 'one piece' }));
     const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'single', PartNumber: 1 }));
     expect(got.$metadata.httpStatusCode).toBe(206);
@@ -169,8 +169,8 @@ describe('other objects', () => {
     expect(got.PartsCount).toBeUndefined();
     expect(await got.Body!.transformToString()).toBe('one piece');
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'single', PartNumber: 2 })))).toMatchObject({
-      status: 416,
-      code: 'InvalidPartNumber',
+      status: 400,
+      code: 'InvalidPart',
     });
   });
 
@@ -182,8 +182,8 @@ describe('other objects', () => {
     expect(second.ContentRange).toBe(`bytes ${MiB}-${MiB + 999}/${MiB + 1000}`);
     expect(Buffer.from(await second.Body!.transformToByteArray()).equals(bodies[1]!)).toBe(true);
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'sparse.bin', PartNumber: 3 })))).toMatchObject({
-      status: 416,
-      code: 'InvalidPartNumber',
+      status: 400,
+      code: 'InvalidPart',
     });
   });
 

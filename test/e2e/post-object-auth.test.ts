@@ -1,5 +1,5 @@
 /**
- * POST Object (seed 004_ "Uploading an Object Using a Form"): form uploads signed with each family
+ * POST Object (https://intl.cloud.tencent.com/document/product/436/14690): form uploads signed with each family
  * (COS q-sign, SigV4, SigV2), anonymous uploads where the bucket's ACL allows them, and the errors
  * of a form that does not authenticate or is not a well-formed form. Objects are read back with the
  * SDKs.

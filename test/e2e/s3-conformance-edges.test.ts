@@ -102,6 +102,16 @@ describe('object ACLs', () => {
     }
   });
 
+  it('bucket-owner-read from the bucket’s owner lists both grants (FULL_CONTROL and READ to the same id)', async () => {
+    const Bucket = await newBucket('acl-own-read');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x', ACL: 'bucket-owner-read' }));
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket, Key: 'k' }));
+    expect(acl.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([
+      [acl.Owner?.ID, 'FULL_CONTROL'],
+      [acl.Owner?.ID, 'READ'],
+    ]);
+  });
+
   it('a grant by e-mail is UnresolvableGrantByEmailAddress; a grant to an id that names nobody is InvalidArgument', async () => {
     const Bucket = await newBucket('acl-grantees');
     await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x' }));

@@ -3,12 +3,14 @@
  * and no other, additional checksums, the parts of a multipart object paged by MaxParts and
  * PartNumberMarker, versions and delete markers, and the header's validation.
  */
+import { createHash } from 'node:crypto';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectAttributesCommand,
+  GetObjectCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -109,6 +111,45 @@ describe('GetObjectAttributes (@aws-sdk/client-s3)', () => {
       Parts: [{ PartNumber: 3, Size: 7 }],
     });
     expect(rest.ObjectParts?.NextPartNumberMarker).toBeUndefined();
+  });
+
+  it('keeps each part’s SHA-256 after Complete: GetObjectAttributes lists them, GET ?partNumber answers them', async () => {
+    const Key = 'sha-parts';
+    const { UploadId } = await fx.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: fx.bucket, Key, ChecksumAlgorithm: 'SHA256' }),
+    );
+    const bodies = [Buffer.alloc(MiB, 1), Buffer.alloc(10, 2)];
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('base64');
+    const parts = [];
+    for (const [i, Body] of bodies.entries()) {
+      const { ETag, ChecksumSHA256 } = await fx.s3.send(
+        new UploadPartCommand({
+          Bucket: fx.bucket,
+          Key,
+          UploadId,
+          PartNumber: i + 1,
+          Body,
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+      expect(ChecksumSHA256).toBe(sha(Body));
+      parts.push({ PartNumber: i + 1, ETag, ChecksumSHA256 });
+    }
+    await fx.s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: fx.bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
+    );
+    const attributes = await fx.s3.send(
+      new GetObjectAttributesCommand({ Bucket: fx.bucket, Key, ObjectAttributes: ['ObjectParts'] }),
+    );
+    expect(attributes.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256])).toEqual([
+      [1, MiB, sha(bodies[0]!)],
+      [2, 10, sha(bodies[1]!)],
+    ]);
+    const second = await fx.s3.send(
+      new GetObjectCommand({ Bucket: fx.bucket, Key, PartNumber: 2, ChecksumMode: 'ENABLED' }),
+    );
+    expect(second.ChecksumSHA256).toBe(sha(bodies[1]!));
+    expect(Buffer.from(await second.Body!.transformToByteArray()).equals(bodies[1]!)).toBe(true);
   });
 
   it('reads a given version; the current delete marker is 404 NoSuchKey with x-amz-delete-marker', async () => {

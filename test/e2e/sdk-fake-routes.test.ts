@@ -74,7 +74,7 @@ function wire(c: Captured) {
   };
 }
 
-describe('restoreObject (seed 004_ example)', () => {
+describe('restoreObject (COS JS SDK example)', () => {
   it('sends the same POST ?restore as Tencent’s SDK, with a matching Content-MD5, and returns the same result', async () => {
     const { tencent, coffer } = clients();
     const params = () => ({

@@ -1,5 +1,6 @@
 /**
- * @coffer/sdk multipart and advanced methods against a live Coffer: the seed 004_ multipart calls, sliceUploadFile
+ * @coffer/sdk multipart and advanced methods against a live Coffer: the COS JS SDK docs' multipart calls,
+ * sliceUploadFile
  * (bodies, resume from what the server has, pause/restart/cancel through the task queue), sliceCopyFile,
  * uploadFiles. UploadPart requests are counted on the server.
  */
@@ -41,7 +42,7 @@ function multipartETag(data: Buffer, partBytes: number): string {
   return `"${md5Hex(Buffer.concat(digests))}-${digests.length}"`;
 }
 
-describe('seed 004_ multipart operations', () => {
+describe('COS JS SDK multipart operations', () => {
   it('multipartInit → multipartUpload → multipartListPart → multipartList → multipartComplete', async () => {
     const Key = '1.zip';
     const part1 = randomBytes(MIB);
@@ -131,7 +132,7 @@ describe('seed 004_ multipart operations', () => {
 });
 
 describe('sliceUploadFile', () => {
-  it('seed 004_ example: Body, TaskReady, onHashProgress, onProgress (loaded/total/speed/percent)', async () => {
+  it('COS JS SDK example: Body, TaskReady, onHashProgress, onProgress (loaded/total/speed/percent)', async () => {
     const body = randomBytes(5 * MIB + 123);
     const taskIds: string[] = [];
     const progress: { loaded: number; total: number; speed: number; percent: number }[] = [];
@@ -364,7 +365,7 @@ describe('uploadFile', () => {
 });
 
 describe('sliceCopyFile', () => {
-  it('seed 004_ example: a large object is copied in ChunkSize parts with progress; metadata carried over', async () => {
+  it('COS JS SDK example: a large object is copied in ChunkSize parts with progress; metadata carried over', async () => {
     const source = randomBytes(3 * MIB + 1);
     await cos.putObject({
       Bucket,
@@ -414,7 +415,7 @@ describe('sliceCopyFile', () => {
 });
 
 describe('uploadFiles', () => {
-  it('seed 004_ example: putObject up to SliceSize, sliceUploadFile above; aggregated progress; onFileFinish', async () => {
+  it('COS JS SDK example: putObject up to SliceSize, sliceUploadFile above; aggregated progress; onFileFinish', async () => {
     const small = 'small file';
     const big = randomBytes(3 * MIB);
     const file = path.join(t.dataDir, 'upload-files.bin');

@@ -1,5 +1,6 @@
 /**
- * @coffer/sdk object methods against a live Coffer: the seed 004_ example calls (getBucket, putObject, headObject,
+ * @coffer/sdk object methods against a live Coffer: the example calls of
+ * https://intl.cloud.tencent.com/document/product/436/31710 (getBucket, putObject, headObject,
  * getObject, putObjectCopy, deleteObject, deleteMultipleObject, putObjectAcl, getObjectAcl), every addressing mode
  * on the wire, bodies (string, Buffer, Blob, stream, FilePath), Output, presigned and public URLs, errors.
  */
@@ -61,7 +62,7 @@ describe.each(SDK_MODES)('addressing mode %s', (mode) => {
   });
 });
 
-describe('seed 004_ examples', () => {
+describe('COS JS SDK examples', () => {
   it('getBucket example 1: all files under a/ (Contents)', async () => {
     await cos.putObject({ Bucket, Region, Key: 'a/3mb.zip', Body: Buffer.alloc(3 * 1024, 1) });
     await cos.putObject({ Bucket, Region, Key: 'a/1/deep.txt', Body: 'deep' });

@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inlineBodies } from './helpers/blobs.js';
 import { MiB, md5Hex } from './helpers/multipart.js';
 import { formBody, policyDoc, postForm, sigV4SignedFields } from './helpers/post-form.js';
 import { rawRequest, sdkError } from './helpers/s3.js';
@@ -37,7 +38,10 @@ function plaintext(size: number): Buffer {
   return out;
 }
 
-/** Blob files (path → bytes read) of the data directory. */
+/**
+ * Stored blobs (id → bytes) of the data directory: blob files, and the bodies of inline blobs (small
+ * objects and parts) in the metadata database.
+ */
 async function blobContents(dataDir: string): Promise<Map<string, Buffer>> {
   const root = path.join(dataDir, 'blobs');
   const out = new Map<string, Buffer>();
@@ -46,14 +50,27 @@ async function blobContents(dataDir: string): Promise<Map<string, Buffer>> {
       out.set(name, await fs.readFile(path.join(root, fanout, name)));
     }
   }
+  for (const [id, body] of inlineBodies(dataDir)) out.set(id, body);
   return out;
 }
 
-/** How many blob files hold the marker in the clear. */
+/** How many stored blobs hold the marker in the clear. */
 async function blobsInTheClear(dataDir: string): Promise<number> {
   let n = 0;
   for (const content of (await blobContents(dataDir)).values()) if (content.includes(MARKER)) n++;
   return n;
+}
+
+/**
+ * Whether the marker appears anywhere in the metadata database's files as they lie on disk (the
+ * database and its write-ahead log): what an attacker with the disk but not master.key would read.
+ */
+async function markerInDatabaseFiles(dataDir: string): Promise<boolean> {
+  for (const name of ['meta.db', 'meta.db-wal']) {
+    const bytes = await fs.readFile(path.join(dataDir, name)).catch(() => Buffer.alloc(0));
+    if (bytes.includes(MARKER)) return true;
+  }
+  return false;
 }
 
 async function body(t: TestServer, bucket: string, key: string, range?: string): Promise<Buffer> {
@@ -436,5 +453,44 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
     expect(res.headers['x-amz-server-side-encryption']).toBe('AES256');
     expect(await blobsInTheClear(t.dataDir)).toBe(before);
     expect((await body(t, b, 'posted')).equals(data)).toBe(true);
+  });
+  it('small objects kept inline in the metadata database are sealed there too: no plaintext in meta.db or its WAL', async () => {
+    const b = t.bucketName('sse-inline');
+    // Its own server, so the database files hold nothing but this test's writes.
+    const own = await startTestServer();
+    try {
+      const c = own.s3();
+      await c.send(new CreateBucketCommand({ Bucket: b }));
+      const small = plaintext(4096);
+      const put = await c.send(
+        new PutObjectCommand({ Bucket: b, Key: 'small-sealed', Body: small, ServerSideEncryption: 'AES256' }),
+      );
+      expect(put.ServerSideEncryption).toBe('AES256');
+      // Stored inline (no blob file), sealed.
+      const inline = inlineBodies(own.dataDir);
+      expect(inline.size).toBe(1);
+      expect([...inline.values()][0]!.length).toBe(4096);
+      expect(await blobsInTheClear(own.dataDir)).toBe(0);
+      expect(await markerInDatabaseFiles(own.dataDir)).toBe(false);
+      expect((await body(own, b, 'small-sealed')).equals(small)).toBe(true);
+      expect((await body(own, b, 'small-sealed', 'bytes=100-4000')).equals(small.subarray(100, 4001))).toBe(true);
+      // A copy that decrypts, and one that encrypts again: the clear copy is visible to the scan.
+      await c.send(new CopyObjectCommand({ Bucket: b, Key: 'small-clear', CopySource: `${b}/small-sealed` }));
+      expect(await blobsInTheClear(own.dataDir)).toBe(1);
+      expect(await markerInDatabaseFiles(own.dataDir)).toBe(true);
+      await c.send(
+        new CopyObjectCommand({
+          Bucket: b,
+          Key: 'small-resealed',
+          CopySource: `${b}/small-clear`,
+          ServerSideEncryption: 'AES256',
+        }),
+      );
+      expect(await blobsInTheClear(own.dataDir)).toBe(1);
+      expect((await body(own, b, 'small-resealed')).equals(small)).toBe(true);
+      expect((await body(own, b, 'small-clear')).equals(small)).toBe(true);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
- * Versioning through cos-nodejs-sdk-v5 (cos-api-map.md §4.2–4.4): putBucketVersioning /
+ * Versioning through cos-nodejs-sdk-v5 (https://intl.cloud.tencent.com/document/product/436/19883):
+ * putBucketVersioning /
  * getBucketVersioning, VersionId on putObject, headObject, getObject, deleteObject and putObjectCopy
  * (read from x-cos-version-id), DeleteMarker (x-cos-delete-marker), deleteMultipleObject with
- * VersionId, listObjectVersions. The recovery of seed 000_ ("extract, delete, or restore a specified
+ * VersionId, listObjectVersions. The recovery COS describes ("extract, delete, or restore a specified
  * version") in each addressing mode.
  */
 import { randomBytes } from 'node:crypto';
@@ -66,7 +67,7 @@ function headObject(cos: COS, p: { Bucket: string; Key: string; VersionId?: stri
 }
 
 describe.each(COS_MODES)('cos-nodejs-sdk-v5 versioning, %s style', (mode) => {
-  it('overwrite, delete by mistake, then restore the old version with putObjectCopy ?versionId= (seed 000_)', async () => {
+  it('overwrite, delete by mistake, then restore the old version with putObjectCopy ?versionId= (COS versioning)', async () => {
     const cos = t.cos(mode);
     const Bucket = await newBucket(mode, `cv${mode}`, 'Enabled');
     const Key = '财务/report 1.bin';
@@ -176,7 +177,7 @@ describe('cos-nodejs-sdk-v5 delete markers and deleteMultipleObject', () => {
     expect(await versionsOf('path', Bucket)).toEqual([]);
   });
 
-  it('deleteMultipleObject with VersionId: Deleted carries VersionId, DeleteMarker and DeleteMarkerVersionId (seed 004_)', async () => {
+  it('deleteMultipleObject with VersionId: Deleted carries VersionId, DeleteMarker and DeleteMarkerVersionId (COS JS SDK)', async () => {
     const cos = t.cos('path');
     const Bucket = await newBucket('path', 'cvmulti', 'Enabled');
     const a1 = (await cos.putObject({ Bucket, Region: REGION, Key: 'a', Body: '1' })).VersionId!;
@@ -192,7 +193,8 @@ describe('cos-nodejs-sdk-v5 delete markers and deleteMultipleObject', () => {
     });
     expect(data.Error).toEqual([]);
     const byKey = Object.fromEntries(data.Deleted.map((d) => [d.Key, d]));
-    // Values are strings in the COS SDK's parsed XML (cos-api-map.md §6).
+    // Values are strings in the COS SDK's parsed XML
+    // (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/util.js, xml2json).
     expect(byKey['a']).toEqual({ Key: 'a', VersionId: a1 });
     const bMarker = byKey['b']!.DeleteMarkerVersionId!;
     expect(byKey['b']).toEqual({ Key: 'b', DeleteMarker: 'true', DeleteMarkerVersionId: bMarker });

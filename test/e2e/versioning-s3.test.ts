@@ -1,7 +1,8 @@
 /**
- * Versioning through @aws-sdk/client-s3: the FAQ's way of recovering a file deleted or overwritten by
- * mistake (seed 000_): enable versioning, then copy an older version back over the key. Version ids on
- * every write and read, delete markers, the "null" version of a suspended bucket, DeleteObjects with
+ * Versioning through @aws-sdk/client-s3: the COS way of recovering a file deleted or overwritten by
+ * mistake (https://intl.cloud.tencent.com/document/product/436/19883): enable versioning, then copy an
+ * older version back over the key. Version ids on every write and read, delete markers, the "null"
+ * version of a suspended bucket, DeleteObjects with
  * versions, and an unversioned bucket that never mentions a version.
  */
 import { randomBytes } from 'node:crypto';
@@ -138,7 +139,7 @@ describe('an unversioned bucket', () => {
   });
 });
 
-describe('recovering an overwritten or deleted object (seed 000_)', () => {
+describe('recovering an overwritten or deleted object (COS versioning)', () => {
   it('keeps every version; copying an old version over the key restores its exact bytes', async () => {
     const Bucket = await versionedBucket('vrecover');
     const Key = 'reports/q1.bin';

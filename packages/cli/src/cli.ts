@@ -1,114 +1,115 @@
-import { ConfigError, callAdmin, loadConfig, type RunningServer, startServer } from '@coffer/server';
+/**
+ * The `coffer` command line: `coffer server` starts the service; every other command is a thin layer over
+ * @coffer/sdk (objects and buckets) or the server's JSON admin API. Parsing is commander's, one file per command
+ * family under commands/.
+ */
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerAdmin } from './commands/admin.js';
+import { registerBucket } from './commands/bucket.js';
+import { registerBucketConfig } from './commands/bucket-config.js';
+import { registerConfig } from './commands/config.js';
+import { registerCp } from './commands/cp.js';
+import { registerLs } from './commands/ls.js';
+import { registerMultipart } from './commands/multipart.js';
+import { registerObject } from './commands/object.js';
+import { registerRm } from './commands/rm.js';
+import { registerServer } from './commands/server.js';
+import { registerVersions } from './commands/versions.js';
+import { CliError, describeError, EXIT, exitCodeOf, formatError } from './errors.js';
 
-const USAGE = `coffer: a self-hosted object store speaking the COS and S3 APIs
+const VERSION = (
+  JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
-Usage:
-  coffer server [--address host:port] [--data dir] [--region region] [--domain base.domain]
-                [--log-level level] [--fsync 1|0] [--max-put-bytes n]
+export function buildProgram(): Command {
+  const program = new Command('coffer')
+    .description('Coffer: a self-hosted object store speaking the COS and S3 APIs, and its command line')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--profile <name>', 'the config profile to use (COFFER_PROFILE)')
+    .option('--json', 'one JSON document on stdout, for scripts')
+    .option('-q, --quiet', 'no progress and no messages, only errors')
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      `
+Paths: cos://bucket-appid/key (as COSCLI writes them) or s3://bucket/key; a trailing / names a folder.
+Keys: coffer config, or COFFER_ENDPOINT / COFFER_SECRET_ID / COFFER_SECRET_KEY.
+Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 access denied, 5 network, 6 conflict, 7 partly failed.
 
-  coffer lifecycle run [--endpoint url] [--no-wait] [--address host:port] [--data dir]
-                Runs a lifecycle pass now on the running server (POST /-/admin/lifecycle/run, signed
-                with the root key from the data directory or COFFER_SECRET_ID / COFFER_SECRET_KEY)
-                and prints what it did as JSON. The endpoint defaults to the server's --address.
-
-Every flag has an environment equivalent: COFFER_ADDRESS, COFFER_DATA_DIR, COFFER_REGION,
-COFFER_DOMAIN, COFFER_LOG_LEVEL, COFFER_FSYNC, COFFER_MAX_PUT_BYTES. Root credentials come from
-COFFER_SECRET_ID / COFFER_SECRET_KEY / COFFER_APPID, or are generated on first start and kept in
-the data directory.`;
-
-/** `coffer lifecycle run`: asks the running server for a lifecycle pass and prints its summary. */
-async function lifecycle(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'run') throw new ConfigError(`lifecycle: unknown subcommand "${sub ?? ''}" (known: run)`);
-  let endpoint: string | undefined;
-  let wait = true;
-  const serverFlags: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === '--no-wait') wait = false;
-    else if (arg === '--endpoint') {
-      endpoint = rest[++i];
-      if (endpoint === undefined) throw new ConfigError('--endpoint needs a value');
-    } else if (arg.startsWith('--endpoint=')) endpoint = arg.slice('--endpoint='.length);
-    else serverFlags.push(arg);
-  }
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(endpoint)) {
-    throw new ConfigError(`--endpoint "${endpoint}" must be a URL such as http://127.0.0.1:9000`);
-  }
-  const config = loadConfig(serverFlags);
-  const reply = await callAdmin(config, 'POST', `/-/admin/lifecycle/run${wait ? '' : '?wait=false'}`, {
-    ...(endpoint !== undefined ? { endpoint } : {}),
-  });
-  process.stdout.write(`${JSON.stringify(reply.body, null, 2)}\n`);
-  if (reply.status !== 200 && reply.status !== 202) {
-    process.stderr.write(`coffer: the server answered ${reply.status}\n`);
-    process.exitCode = 1;
-  }
-}
-
-async function serve(argv: string[]): Promise<void> {
-  const config = loadConfig(argv);
-  const server = await startServer(config);
-  printBanner(server);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`coffer: ${signal}: finishing in-flight requests…\n`);
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`coffer: shutdown failed: ${err}\n`);
-        process.exit(1);
-      },
+Examples:
+  coffer server --data ./data
+  coffer config set endpoint http://127.0.0.1:9000 secretId AKID… secretKey …
+  coffer mb cos://photos-1250000000
+  coffer cp -r ./photos/ cos://photos-1250000000/2024/
+  coffer ls cos://photos-1250000000/2024/`,
     );
+  registerServer(program);
+  registerConfig(program);
+  registerLs(program);
+  registerBucket(program);
+  registerCp(program);
+  registerRm(program);
+  registerMultipart(program);
+  registerVersions(program);
+  registerObject(program);
+  registerBucketConfig(program);
+  registerAdmin(program);
+  // Groups (`coffer lifecycle`, `coffer admin user`, …) print their help when given no subcommand, and name
+  // the subcommands they know when given another.
+  const groups = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      if (sub.commands.length > 0 && !(sub as unknown as { _actionHandler?: unknown })._actionHandler) {
+        sub.argument('[subcommand]').action((name: string | undefined) => {
+          if (name === undefined) sub.help();
+          throw new CliError(
+            `${sub.name()}: unknown subcommand "${name}" (known: ${sub.commands.map((c) => c.name()).join(', ')})`,
+          );
+        });
+      }
+      groups(sub);
+    }
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  // A safety net, not a way of working: one request's stray rejection must not take every other
-  // request (and in-flight writes) down with the process. It is reported loudly; the write protocol
-  // keeps stored data consistent either way.
-  process.on('unhandledRejection', (reason) => {
-    process.stderr.write(`coffer: unhandled rejection (kept serving; please report it): ${String(reason)}\n`);
-  });
-}
-
-function printBanner(server: RunningServer): void {
-  const { identity, config } = server;
-  const lines = [
-    '',
-    `Coffer is serving the COS and S3 APIs at ${server.url}`,
-    '',
-    `  Endpoint   ${server.url}`,
-    `  Region     ${config.region}`,
-    `  SecretId   ${identity.secretId}`,
-    `  SecretKey  ${identity.fromEnvironment ? '(from COFFER_SECRET_KEY)' : identity.secretKey}`,
-    `  AppId      ${identity.appId}`,
-    `  Data       ${config.dataDir}`,
-    ...(config.domain ? [`  Domain     <bucket>.${config.domain}:${server.port} (virtual-host style)`] : []),
-    `  Health     ${server.url}/-/health`,
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  groups(program);
+  program.exitOverride();
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === 'server') return serve(rest);
-  if (command === 'lifecycle') return lifecycle(rest);
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; commander has already printed the message of the others.
+      process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)
+        ? 0
+        : EXIT.usage;
+      return;
+    }
+    if (['StartupError', 'DataDirError'].includes((err as Error)?.name)) {
+      // What the operator must fix (a data directory in use or not creatable, an address taken): one line.
+      process.stderr.write(`coffer: ${(err as Error).message}\n`);
+      process.exitCode = EXIT.failure;
+      return;
+    }
+    if ((err as Error)?.name === 'ConfigError') {
+      process.stderr.write(`coffer: ${(err as Error).message}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    if (json) process.stdout.write(`${JSON.stringify({ error: describeError(err) })}\n`);
+    const code = exitCodeOf(err);
+    const known = code !== EXIT.failure || (err as { code?: string })?.code !== undefined;
+    process.stderr.write(`coffer: ${known ? formatError(err) : ((err as Error)?.stack ?? String(err))}\n`);
+    process.exitCode = code;
   }
-  process.stderr.write(`coffer: unknown command "${command}"\n\n${USAGE}\n`);
-  process.exitCode = 2;
 }
 
-main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`coffer: ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`coffer: ${err?.stack ?? err}\n`);
-  process.exit(1);
-});
+await main(process.argv.slice(2));

@@ -20,4 +20,12 @@ describe('error table', () => {
     expect(err.message).toBe(DEFAULT_MESSAGES.NoSuchKey);
     expect(new S3Error('InvalidRange', 'custom').message).toBe('custom');
   });
+
+  it('has a default message, not the bare code, for every code', () => {
+    for (const code of Object.keys(S3_ERROR_STATUS) as (keyof typeof S3_ERROR_STATUS)[]) {
+      const message = new S3Error(code).message;
+      expect(message, code).toBe(DEFAULT_MESSAGES[code]);
+      expect(message, code).not.toBe(code);
+    }
+  });
 });

@@ -100,11 +100,7 @@ export type S3ErrorDetails = Record<string, string | number | undefined>;
 export class S3Error extends Error {
   readonly code: S3ErrorCode;
   readonly status: number;
-  /** Filled in by the HTTP layer: the bucket/key the request addressed. */
-  resource?: string;
-  /** Filled in by the HTTP layer. */
-  requestId?: string;
-  /** Extra XML elements (ServerTime, ArgumentName, …) and, for some codes, response headers. */
+  /** Extra XML elements of the error body (ServerTime, ArgumentName, …). */
   readonly details: S3ErrorDetails;
   /** Response headers to send with this error (e.g. x-cos-version-id on a delete-marker 404). */
   readonly headers: Record<string, string>;
@@ -114,10 +110,7 @@ export class S3Error extends Error {
     message?: string,
     options: { cause?: unknown; details?: S3ErrorDetails; headers?: Record<string, string> } = {},
   ) {
-    super(
-      message ?? DEFAULT_MESSAGES[code] ?? code,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'S3Error';
     this.code = code;
     this.status = S3_ERROR_STATUS[code];
@@ -130,44 +123,92 @@ export function isS3Error(err: unknown): err is S3Error {
   return err instanceof S3Error;
 }
 
-/** The messages S3 sends for each code, used when a throw site has nothing more specific to say. */
-export const DEFAULT_MESSAGES: Partial<Record<S3ErrorCode, string>> = {
+/**
+ * The message S3 (or, for COS's own codes, COS) sends with each code, used when a throw site has nothing more
+ * specific to say. `satisfies Record<S3ErrorCode, string>`: a code without a message does not compile.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html ; https://intl.cloud.tencent.com/document/product/436/7730
+ */
+export const DEFAULT_MESSAGES = {
   AccessDenied: 'Access Denied.',
+  AccountProblem: 'There is a problem with your account that prevents the operation from completing successfully.',
+  AllAccessDisabled: 'All access to this resource has been disabled.',
+  AuthorizationHeaderMalformed: 'The authorization header you provided is not valid.',
+  AuthorizationQueryParametersError:
+    'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ' +
+    'X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
   BadDigest: 'The Content-MD5 or checksum you specified did not match what we received.',
   BucketAlreadyExists: 'The requested bucket name is not available.',
   BucketAlreadyOwnedByYou: 'Your previous request to create the named bucket succeeded and you already own it.',
   BucketNotEmpty: 'The bucket you tried to delete is not empty.',
   EntityTooLarge: 'Your proposed upload exceeds the maximum allowed object size.',
   EntityTooSmall: 'Your proposed upload is smaller than the minimum allowed object size.',
+  ExpiredToken: 'The provided token has expired.',
+  IllegalVersioningConfigurationException: 'The versioning configuration specified in the request is not valid.',
+  IllegalLocationConstraintException:
+    'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',
   IncompleteBody: 'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+  IncorrectNumberOfFilesInPostRequest: 'POST requires exactly one file upload per request.',
   InternalError: 'We encountered an internal error. Please try again.',
   InvalidAccessKeyId: 'The access key Id you provided does not exist in our records.',
   InvalidArgument: 'Invalid Argument.',
   InvalidBucketName: 'The specified bucket is not valid.',
+  InvalidBucketState: 'The request is not valid with the current state of the bucket.',
   InvalidDigest: 'The Content-MD5 you specified is not valid.',
+  InvalidObjectState: 'The operation is not valid for the current state of the object.',
   InvalidPart: 'One or more of the specified parts could not be found.',
   InvalidPartOrder: 'The list of parts was not in ascending order.',
   InvalidPartNumber: 'The requested partnumber is not satisfiable',
+  InvalidPolicyDocument: 'The content of the form does not meet the conditions specified in the policy document.',
   InvalidRange: 'The requested range is not satisfiable.',
+  InvalidRedirectLocation: "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
   InvalidRequest: 'Invalid Request.',
+  InvalidRetentionPeriod: 'Default retention period must be a positive integer value.',
   InvalidStorageClass: 'The storage class you specified is not valid.',
+  InvalidTag: 'The tag provided was not a valid tag.',
+  InvalidToken: 'The provided token is malformed or otherwise invalid.',
   InvalidURI: "Couldn't parse the specified URI.",
   KeyTooLongError: 'Your key is too long.',
+  MalformedACLError: 'The XML you provided was not well-formed or did not validate against our published schema.',
+  MalformedPOSTRequest: 'The body of your POST request is not well-formed multipart/form-data.',
+  MalformedPolicy: 'This policy contains invalid Json.',
   MalformedXML: 'The XML you provided was not well-formed or did not validate against our published schema.',
+  MaxMessageLengthExceeded: 'Your request was too big.',
   MetadataTooLarge: 'Your metadata headers exceed the maximum allowed metadata size.',
   MethodNotAllowed: 'The specified method is not allowed against this resource.',
   MissingContentLength: 'You must provide the Content-Length HTTP header.',
   MissingRequestBodyError: 'Request Body is empty.',
+  MissingSecurityHeader: 'Your request is missing a required header.',
   NoSuchBucket: 'The specified bucket does not exist.',
+  NoSuchBucketPolicy: 'The bucket policy does not exist.',
+  NoSuchCORSConfiguration: 'The CORS configuration does not exist.',
+  NoSuchEncryptionConfiguration: 'The specified bucket does not have an encryption configuration.',
   NoSuchKey: 'The specified key does not exist.',
+  NoSuchLifecycleConfiguration: 'The lifecycle configuration does not exist.',
+  NoSuchObjectLockConfiguration: 'The specified object does not have a ObjectLock configuration.',
+  NoSuchRefererConfiguration: 'The specified bucket does not have a referer configuration.',
+  NoSuchPublicAccessBlockConfiguration: 'The public access block configuration was not found.',
+  NoSuchTagSet: 'The TagSet does not exist.',
+  NoSuchWebsiteConfiguration: 'The specified bucket does not have a website configuration.',
   NoSuchUpload: 'The specified multipart upload does not exist.',
   NoSuchVersion: 'The specified version does not exist.',
   NotImplemented: 'A header or query you provided implies functionality that is not implemented.',
   NotModified: 'Not Modified',
+  ObjectLockConfigurationNotFoundError: 'Object Lock configuration does not exist for this bucket.',
+  ObjectNotAppendable: 'The object is not appendable.',
+  OperationAborted: 'A conflicting conditional operation is currently in progress against this resource. Try again.',
+  OwnershipControlsNotFoundError: 'The bucket ownership controls were not found.',
+  PositionNotEqualToLength: 'The position is not equal to the length of the object.',
   PreconditionFailed: 'At least one of the pre-conditions you specified did not hold.',
+  ReplicationConfigurationNotFoundError: 'The replication configuration was not found.',
   RequestTimeTooSkewed: 'The difference between the request time and the server time is too large.',
   RequestTimeout: 'Your socket connection to the server was not read from or written to within the timeout period.',
+  ServerSideEncryptionConfigurationNotFoundError: 'The server side encryption configuration was not found.',
+  ServiceUnavailable: 'Please reduce your request rate.',
   SignatureDoesNotMatch:
     'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  SlowDown: 'Please reduce your request rate.',
+  TooManyBuckets: 'You have attempted to create more buckets than allowed.',
+  UnexpectedContent: 'This request does not support content.',
+  UnresolvableGrantByEmailAddress: 'The email address you provided does not match any account on record.',
   XAmzContentSHA256Mismatch: "The provided 'x-amz-content-sha256' header does not match what was computed.",
-};
+} as const satisfies Record<S3ErrorCode, string>;

@@ -1,6 +1,6 @@
 /**
- * COS.getAuthorization of @coffer/sdk (Node and browser builds) against Tencent's on the cos-api-map.md §3.6 test
- * vectors and on generated inputs.
+ * COS.getAuthorization of @coffer/sdk (Node and browser builds) against Tencent's on the test vectors of
+ * protocol's sign/cos.test.ts and on generated inputs.
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import COS from './index.js';
 const require = createRequire(import.meta.url);
 const TencentCOS = require('cos-nodejs-sdk-v5') as { getAuthorization(opts: Record<string, unknown>): string };
 
-/** cos-api-map.md §3.6 vector 1 (the COS docs example; Date is not signed). */
+/** Vector 1: the example of https://intl.cloud.tencent.com/document/product/436/7778 (Date is not signed). */
 const VECTOR_1 = {
   SecretId: 'AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q',
   SecretKey: 'BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz',
@@ -30,7 +30,7 @@ const VECTOR_1 = {
     'q-sign-algorithm=sha1&q-ak=AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q&q-sign-time=1557989151;1557996351&q-key-time=1557989151;1557996351&q-header-list=content-length;content-md5;content-type;host;x-cos-acl;x-cos-grant-read&q-url-param-list=&q-signature=fc4e4717b501da12715d5fc84a4880a87ad2b7ab',
 };
 
-/** cos-api-map.md §3.6 vector 2 (query parameters, Range, an unsigned User-Agent). */
+/** Vector 2, from cos-nodejs-sdk-v5 COS.getAuthorization: query parameters, Range, an unsigned User-Agent. */
 const VECTOR_2 = {
   SecretId: 'AKIDEXAMPLE',
   SecretKey: 'EXAMPLEKEY',

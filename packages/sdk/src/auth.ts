@@ -1,6 +1,7 @@
 /**
  * Where a request's Authorization comes from: the permanent keys, a getAuthorization / getSTS callback, or cached
- * temporary keys (cos-api-map.md §3). The signature itself is protocol's `cosSign`, the same code the server
+ * temporary keys (https://intl.cloud.tencent.com/document/product/436/7778). The signature itself is protocol's
+ * `cosSign`, the same code the server
  * verifies with.
  */
 import {

@@ -1,5 +1,6 @@
 /**
- * Constructor options: Tencent's names and defaults (cos-api-map.md §1.1), plus `ForcePathStyle` (real path-style
+ * Constructor options: Tencent's names and defaults
+ * (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/cos.js), plus `ForcePathStyle` (real path-style
  * addressing, signing the full path, for Coffer) and the retry knobs.
  */
 import type { Credentials, GetAuthorizationOptions } from './types.js';
@@ -84,6 +85,14 @@ export interface CosOptions {
   CopySourceParser?: (source: string) => { Bucket: string; Region: string; Key: string } | null;
   /** Reject getObject keys that normalise to '/' (which would list the bucket). Default true. */
   ObjectKeySimplifyCheck?: boolean;
+  /**
+   * Coffer extension: `'v4'` signs every request with AWS Signature V4 (permanent keys, UNSIGNED-PAYLOAD, the
+   * request's Region as the scope's region, `SigV4Region` if it has none) instead of COS's q-sign. For servers that
+   * answer S3-signed requests as S3 does (Coffer does, per client family). Default `'cos'`.
+   */
+  SignatureVersion?: 'cos' | 'v4';
+  /** The SigV4 scope region when a request has no Region (getService). Default `us-east-1`. */
+  SigV4Region?: string;
 }
 
 const MIB = 1024 * 1024;
@@ -120,6 +129,7 @@ export const DEFAULT_OPTIONS = {
   ProgressInterval: 1000,
   UploadQueueSize: 1000,
   ObjectKeySimplifyCheck: true,
+  SigV4Region: 'us-east-1',
 } satisfies Partial<CosOptions>;
 
 /** Literal defaults widened to their types (`false` → boolean). */

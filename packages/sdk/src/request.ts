@@ -1,8 +1,9 @@
 /**
- * One API request: URL, default headers, signature, send, parse, retry (cos-api-map.md §1.3, §5). Retries
+ * One API request: URL, default headers, signature, send, parse, retry (as Tencent's
+ * https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js does; docs/sdk.md). Retries
  * network errors and 5xx with exponential backoff and never a 4xx, except once after correcting clock skew.
  */
-import { cosEncode } from '@coffer/protocol';
+import { cosEncode, signV4Headers } from '@coffer/protocol';
 import { authorize } from './auth.js';
 import type { ClientCore } from './core.js';
 import { isAbortError, S3ServiceError, SDK_ERROR_CODES } from './errors.js';
@@ -178,20 +179,23 @@ export async function submitRequest(core: ClientCore, spec: RequestSpec): Promis
 
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) headers['x-cos-sdk-retry'] = 'true';
-    const auth = await authorize(core, {
-      method,
-      bucket: spec.bucket ?? '',
-      region: spec.region ?? '',
-      keyName,
-      pathname: spec.url ? '/' : signedPathname(o, spec.bucket, spec.key),
-      query: signQuery,
-      headers,
-      signHost: hostOf(baseUrl),
-      scope,
-    });
-    const sent: Record<string, string> = { ...headers };
-    if (auth.Authorization) sent.Authorization = auth.Authorization;
-    if (auth.SecurityToken) sent['x-cos-security-token'] = auth.SecurityToken;
+    const sent = o.SignatureVersion === 'v4' ? signV4(core, method, url, spec.region, headers) : undefined;
+    const auth = sent
+      ? {}
+      : await authorize(core, {
+          method,
+          bucket: spec.bucket ?? '',
+          region: spec.region ?? '',
+          keyName,
+          pathname: spec.url ? '/' : signedPathname(o, spec.bucket, spec.key),
+          query: signQuery,
+          headers,
+          signHost: hostOf(baseUrl),
+          scope,
+        });
+    const wire: Record<string, string> = sent ?? { ...headers };
+    if (auth.Authorization) wire.Authorization = auth.Authorization;
+    if (auth.SecurityToken) wire['x-cos-security-token'] = auth.SecurityToken;
 
     const started = Date.now();
     platform.publish(DIAGNOSTICS_CHANNELS.requestStart, { method, url, attempt });
@@ -202,7 +206,7 @@ export async function submitRequest(core: ClientCore, spec: RequestSpec): Promis
         method,
         url,
         ...(o.Ip ? { connectTo: o.Ip } : {}),
-        headers: sent,
+        headers: wire,
         ...(spec.body !== undefined ? { body: spec.body } : {}),
         ...(spec.signal ? { signal: spec.signal } : {}),
         timeoutMs: o.Timeout,
@@ -265,7 +269,7 @@ async function retryPause(
 
 /**
  * RequestTimeTooSkewed, or AccessDenied "Request has expired", with a server clock 30 s or more away from ours:
- * adopt the server's clock (cos-api-map.md §5.2). Returns whether the request should be sent again.
+ * adopt the server's clock (Tencent's sdk/base.js getRetryInfo). Returns whether the request should be sent again.
  */
 function correctClockSkew(core: ClientCore, err: S3ServiceError): boolean {
   const message = typeof err.error?.Message === 'string' ? err.error.Message : '';
@@ -285,4 +289,44 @@ function correctClockSkew(core: ClientCore, err: S3ServiceError): boolean {
 /** Text of a response body. */
 export function bodyText(body: Uint8Array): string {
   return decoder.decode(body);
+}
+
+/**
+ * The headers of a SigV4-signed request (the `SignatureVersion: 'v4'` option), signed over the path and query
+ * exactly as they go on the wire: `new URL()` would normalise `.`/`..` segments of a key, so the URL is split by hand.
+ */
+function signV4(
+  core: ClientCore,
+  method: string,
+  url: string,
+  region: string | undefined,
+  headers: Record<string, string>,
+): Record<string, string> {
+  const o = core.options;
+  if (!o.SecretId || !o.SecretKey)
+    throw new S3ServiceError({
+      code: SDK_ERROR_CODES.invalidParameter,
+      message: "SignatureVersion 'v4' needs SecretId and SecretKey",
+    });
+  const afterScheme = url.replace(/^https?:\/\//, '');
+  const slash = afterScheme.indexOf('/');
+  const pathAndQuery = slash < 0 ? '/' : afterScheme.slice(slash);
+  const q = pathAndQuery.indexOf('?');
+  const path = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
+  const query = q < 0 ? '' : pathAndQuery.slice(q + 1);
+  const signed = signV4Headers(
+    { method, path, query, headers: { ...headers, host: hostOf(url) } },
+    {
+      credentials: {
+        accessKeyId: o.SecretId,
+        secretKey: o.SecretKey,
+        ...(o.SecurityToken ? { sessionToken: o.SecurityToken } : {}),
+      },
+      region: region || o.SigV4Region,
+      nowMs: Date.now() + o.SystemClockOffset,
+    },
+    core.platform.crypto,
+  );
+  delete signed.headers.host;
+  return signed.headers;
 }

@@ -124,6 +124,10 @@ export class StreamSource implements UploadSource {
   }
 
   async #readNext(start: number, end: number, withMd5: boolean): Promise<SourcePart> {
+    // Parallel callers ask for the next range before they know an earlier read hit the end: past the end of a
+    // finished stream there is nothing, which is an answer, not an out-of-order read.
+    if (this.#done && this.#pendingBytes === 0 && start >= this.#position)
+      return { body: new Uint8Array(0), sizeBytes: 0 };
     if (start !== this.#position)
       throw new Error(`Stream parts must be read in order (at ${this.#position}, not ${start})`);
     const want = end - start;

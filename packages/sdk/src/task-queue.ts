@@ -1,5 +1,6 @@
 /**
- * The upload queue of putObject, sliceUploadFile and uploadFile(s) (seed 004_ "Upload Queue"; Tencent's task.js):
+ * The upload queue of putObject, sliceUploadFile and uploadFile(s) ("Upload Queue" in
+ * https://intl.cloud.tencent.com/document/product/436/31710; Tencent's sdk/task.js):
  * at most FileParallelLimit tasks run; pauseTask / cancelTask abort a task's requests; restartTask runs it again
  * from the start, which for sliceUploadFile means resuming from what the server already has.
  */
@@ -35,7 +36,7 @@ export interface TaskParams {
   FilePath?: string;
   TaskId?: string;
   onTaskReady?: (taskId: string) => void;
-  /** Deprecated name of onTaskReady (seed 004_ still uses it). */
+  /** Deprecated name of onTaskReady (Tencent's JS SDK docs still use it). */
   TaskReady?: (taskId: string) => void;
   onTaskStart?: (task: TaskInfo) => void;
   onProgress?: (info: ProgressInfo) => void;

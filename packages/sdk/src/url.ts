@@ -1,5 +1,6 @@
 /**
- * Request URLs from the Domain / ServiceDomain templates, as Tencent's `getUrl` builds them (cos-api-map.md §1.1),
+ * Request URLs from the Domain / ServiceDomain templates, as Tencent's `getUrl` builds them
+ * (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js),
  * plus real path style (`ForcePathStyle`).
  */
 import { cosEncode } from '@coffer/protocol';
@@ -34,7 +35,8 @@ export interface UrlParts {
  * The URL of a bucket (`key` undefined) or an object.
  *
  * @example
- * bucketUrl({ protocol: 'https:', domain: '', forcePathStyle: false, bucket: 'b-1250000000', region: 'ap-beijing', key: 'a b' })
+ * bucketUrl({ protocol: 'https:', domain: '', forcePathStyle: false, bucket: 'b-1250000000', region: 'ap-beijing',
+ * key: 'a b' })
  * // 'https://b-1250000000.cos.ap-beijing.myqcloud.com/a%20b'
  */
 export function bucketUrl(p: UrlParts): string {

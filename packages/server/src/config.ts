@@ -4,6 +4,12 @@ import path from 'node:path';
 export interface Config {
   /** host:port to listen on. `--address`, COFFER_ADDRESS. Default 0.0.0.0:9000. Port 0 picks a free port. */
   address: { host: string; port: number };
+  /**
+   * A second host:port that serves the web console (and the API it calls, so it stays same-origin), for
+   * operators who keep the console off the public address. `--console-address`, COFFER_CONSOLE_ADDRESS.
+   * Default none: the console is at /-/console/ on `address` only.
+   */
+  consoleAddress?: { host: string; port: number };
   /** Where metadata (SQLite) and blobs live. `--data`, COFFER_DATA_DIR. Default ./data. */
   dataDir: string;
   /** The region this server reports (HEAD Bucket, GET ?location). `--region`, COFFER_REGION. Default ap-guangzhou. */
@@ -24,6 +30,12 @@ export interface Config {
   fsync: boolean;
   /** Largest single PUT (S3 and COS: 5 GiB); larger bodies get EntityTooLarge. COFFER_MAX_PUT_BYTES. */
   maxPutSizeBytes: number;
+  /**
+   * Objects and parts of at most this many bytes are stored inline, in the metadata database with
+   * their version row (one group-committed write, no file); 0 turns inlining off. At most 1 MiB.
+   * `--inline-max-bytes`, COFFER_INLINE_MAX_BYTES. Default 16 KiB (docs/performance.md says why).
+   */
+  inlineMaxBytes: number;
   /** How long a blob no object references waits before its file is deleted (readers may still hold it). */
   gcGraceMs: number;
   /**
@@ -73,6 +85,8 @@ export const CONFIG_FLAGS = {
   '--log-level': 'COFFER_LOG_LEVEL',
   '--fsync': 'COFFER_FSYNC',
   '--max-put-bytes': 'COFFER_MAX_PUT_BYTES',
+  '--console-address': 'COFFER_CONSOLE_ADDRESS',
+  '--inline-max-bytes': 'COFFER_INLINE_MAX_BYTES',
 } as const;
 
 /**
@@ -94,12 +108,14 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   }
   return configFrom({
     address: values.COFFER_ADDRESS,
+    consoleAddress: values.COFFER_CONSOLE_ADDRESS,
     dataDir: values.COFFER_DATA_DIR,
     region: values.COFFER_REGION,
     domain: values.COFFER_DOMAIN,
     logLevel: values.COFFER_LOG_LEVEL,
     fsync: values.COFFER_FSYNC,
     maxPutSizeBytes: values.COFFER_MAX_PUT_BYTES,
+    inlineMaxBytes: values.COFFER_INLINE_MAX_BYTES,
     secretId: env.COFFER_SECRET_ID,
     secretKey: env.COFFER_SECRET_KEY,
     appId: env.COFFER_APPID,
@@ -133,6 +149,7 @@ export function configFrom(raw: RawConfig): Config {
   }
   return {
     address: parseAddress(raw.address || `0.0.0.0:${DEFAULT_PORT}`),
+    ...(raw.consoleAddress ? { consoleAddress: parseAddress(raw.consoleAddress) } : {}),
     dataDir: path.resolve(raw.dataDir || './data'),
     region,
     ...(domain ? { domain } : {}),
@@ -140,6 +157,7 @@ export function configFrom(raw: RawConfig): Config {
     ...(raw.appId !== undefined ? { appId: raw.appId } : {}),
     fsync: parseBoolean('COFFER_FSYNC', raw.fsync, true),
     maxPutSizeBytes: parseInteger('COFFER_MAX_PUT_BYTES', raw.maxPutSizeBytes, 5 * GIB, 0),
+    inlineMaxBytes: parseInlineMax(raw.inlineMaxBytes),
     gcGraceMs: parseInteger('COFFER_GC_GRACE_MS', raw.gcGraceMs, 60_000, 0),
     bodyIdleTimeoutMs: parseInteger('COFFER_BODY_IDLE_TIMEOUT_MS', raw.bodyIdleTimeoutMs, 30_000, 1),
     maxSkewMs: parseInteger('maxSkewMs', raw.maxSkewMs, 15 * 60_000, 0),
@@ -150,6 +168,19 @@ export function configFrom(raw: RawConfig): Config {
     ...(raw.metricsToken ? { metricsToken: parseMetricsToken(raw.metricsToken) } : {}),
     metricsMaxBuckets: parseInteger('COFFER_METRICS_MAX_BUCKETS', raw.metricsMaxBuckets, 100, 0),
   };
+}
+
+/** Largest inline threshold: a body is buffered whole before its commit, and lives in a database row. */
+const MAX_INLINE_BYTES = 1024 * 1024;
+
+function parseInlineMax(value: string | undefined): number {
+  const n = parseInteger('COFFER_INLINE_MAX_BYTES', value, 16 * 1024, 0);
+  if (n > MAX_INLINE_BYTES) {
+    throw new ConfigError(
+      `COFFER_INLINE_MAX_BYTES "${value}" must be at most ${MAX_INLINE_BYTES} (1 MiB); 0 turns inlining off`,
+    );
+  }
+  return n;
 }
 
 function parseMetricsToken(value: string): string {

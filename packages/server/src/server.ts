@@ -7,10 +7,12 @@ import { type Logger, pino } from 'pino';
 import { Accounts } from './accounts/accounts.js';
 import { deriveKey, loadOrCreateMasterKey, MASTER_KEY_FILE } from './accounts/master-key.js';
 import type { Config } from './config.js';
+import { createPrivateFile, type DataDirLock, openDataDir, StartupError } from './data-dir.js';
 import { type Clock, systemClock } from './engine/context.js';
 import { createEngine, type Engine } from './engine/engine.js';
+import { CONSOLE_PATH } from './http/console-static.js';
 import { createDispatcher } from './http/dispatch.js';
-import { Metrics } from './http/metrics.js';
+import { Metrics } from './http-kit/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
@@ -37,6 +39,8 @@ export interface StartOptions {
 export interface RunningServer {
   /** http://host:port as reachable locally (0.0.0.0 shown as 127.0.0.1). */
   url: string;
+  /** The web console's address: `<url>/-/console/`, or on `consoleAddress` when that is set. */
+  consoleUrl: string;
   port: number;
   identity: Identity;
   engine: Engine;
@@ -46,6 +50,9 @@ export interface RunningServer {
   /** Graceful shutdown: stop accepting, finish in-flight requests, stop workers, close the database. */
   close(): Promise<void>;
 }
+
+/** `<data>/server.json`: `{ pid, url, startedAt }` of the server running on that directory. */
+export const SERVER_FILE = 'server.json';
 
 /** How often the GC worker looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
@@ -61,12 +68,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const offsetMs = config.clockOffsetDays * 86_400_000;
   const clock = options.clock ?? (offsetMs === 0 ? systemClock : { nowMs: () => Date.now() + offsetMs });
   const authClock = options.authClock ?? systemClock;
-  await fs.mkdir(config.dataDir, { recursive: true });
+  const dataDir = await openDataDir(config.dataDir, log);
+  try {
+    return await serve(config, log, clock, authClock, dataDir);
+  } catch (err) {
+    await dataDir.release();
+    throw err;
+  }
+}
+
+async function serve(
+  config: Config,
+  log: Logger,
+  clock: Clock,
+  authClock: Clock,
+  dataDir: DataDirLock,
+): Promise<RunningServer> {
   const identity = await loadOrCreateIdentity(config);
   const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
-  const store = withBucketCache(
-    new SqliteMetaStore({ filename: path.join(config.dataDir, 'meta.db'), fsync: config.fsync }),
-  );
+  const metaFile = path.join(config.dataDir, 'meta.db');
+  await createPrivateFile(metaFile);
+  const store = withBucketCache(new SqliteMetaStore({ filename: metaFile, fsync: config.fsync }));
   // The usage gauges read the store directly: a scrape is not metadata latency.
   metrics.observeStore({
     listBuckets: () => store.listBuckets(),
@@ -86,7 +108,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     clock,
     region: config.region,
     sealKey: deriveKey(masterKey.key, 'blob-seal'),
-    limits: { maxPutSizeBytes: config.maxPutSizeBytes, gcGraceMs: config.gcGraceMs },
+    limits: {
+      maxPutSizeBytes: config.maxPutSizeBytes,
+      gcGraceMs: config.gcGraceMs,
+      inlineMaxBytes: config.inlineMaxBytes,
+    },
   });
   const recovered = await engine.recoverPendingWrites();
   if (recovered > 0) log.warn({ blobs: recovered }, 'removed blobs of writes interrupted by a crash');
@@ -133,23 +159,40 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     log.debug({ err }, 'client error');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.address.port, config.address.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.address.port, config.address.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await meta.close();
+    await blobs.close();
+    throw listenError(config, err as NodeJS.ErrnoException);
+  }
+  const consoleServer = config.consoleAddress ? await listenConsole(config.consoleAddress, server) : undefined;
   const gc = new PeriodicJob('gc', GC_INTERVAL_MS, () => engine.collectGarbage(), log).start();
   const lifecycle =
     config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
   const { port } = server.address() as AddressInfo;
-  const host = config.address.host === '0.0.0.0' || config.address.host === '::' ? '127.0.0.1' : config.address.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = localUrl(config.address.host, port);
+  const consoleUrl = `${consoleServer ? localUrl(config.consoleAddress!.host, (consoleServer.address() as AddressInfo).port) : url}${CONSOLE_PATH}`;
+  // Where local commands find this server (`coffer lifecycle run --data DIR`): removed again on a clean close.
+  const serverFile = path.join(config.dataDir, SERVER_FILE);
+  await fs.writeFile(
+    serverFile,
+    `${JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() })}\n`,
+    {
+      mode: 0o600,
+    },
+  );
 
   let closed: Promise<void> | undefined;
   return {
     url,
+    consoleUrl,
     port,
     identity,
     engine,
@@ -158,6 +201,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     close: () => {
       closed ??= (async () => {
         closing = true;
+        consoleServer?.close();
+        consoleServer?.closeAllConnections();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const idle = setInterval(() => server.closeIdleConnections(), 100);
@@ -170,8 +215,53 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         metrics.close();
         await meta.close();
         await blobs.close();
+        await fs.rm(serverFile, { force: true });
+        await dataDir.release();
       })();
       return closed;
     },
   };
+}
+
+/** A listen failure as one line for the operator (`coffer server` prints StartupError without a stack). */
+function listenError(config: Config, err: NodeJS.ErrnoException): Error {
+  const where = `${config.address.host}:${config.address.port}`;
+  if (err.code === 'EADDRINUSE') return new StartupError(`cannot listen on ${where}: the address is already in use`);
+  if (err.code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${where}: no such local address`);
+  if (err.code === 'EACCES') return new StartupError(`cannot listen on ${where}: permission denied`);
+  return err;
+}
+
+function localUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/**
+ * The console's own listener: `/` redirects to the console, and every other request goes to the API
+ * server's handlers (the console calls the API on its own origin, so it needs no CORS there).
+ */
+async function listenConsole(address: { host: string; port: number }, api: http.Server): Promise<http.Server> {
+  const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+    if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(302, { location: CONSOLE_PATH });
+      res.end();
+      return;
+    }
+    api.emit('request', req, res);
+  });
+  for (const event of ['checkContinue', 'checkExpectation'] as const) {
+    server.on(event, (req, res) => api.emit(event, req, res));
+  }
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }

@@ -23,13 +23,13 @@ ENDPOINT = os.environ['COFFER_ENDPOINT']
 REGION = os.environ['COFFER_REGION']
 
 
-def client(signature_version='s3v4'):
+def client(signature_version='s3v4', region=REGION):
     return boto3.client(
         's3',
         endpoint_url=ENDPOINT,
         aws_access_key_id=os.environ['COFFER_ACCESS_KEY'],
         aws_secret_access_key=os.environ['COFFER_SECRET_KEY'],
-        region_name=REGION,
+        region_name=region,
         config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}, signature_version=signature_version),
     )
 
@@ -78,6 +78,10 @@ def md5(data):
 def buckets():
     b = bucket('boto-buckets')
     check('create again', outcome(s3.create_bucket, Bucket=b), ('BucketAlreadyOwnedByYou', 409))
+    # In S3's default region (us-east-1) S3 answers an owner's re-create with 200 and resets the ACL.
+    s3.put_bucket_acl(Bucket=b, ACL='public-read')
+    check('create again in us-east-1', outcome(client(region='us-east-1').create_bucket, Bucket=b), ('OK', 200))
+    check('the ACL was reset', [g['Permission'] for g in s3.get_bucket_acl(Bucket=b)['Grants']], ['FULL_CONTROL'])
     for bad in ['ab', 'Upper-case', 'a..b', '-abc', 'abc-', '192.168.5.4', 'a' * 64, 'under_score']:
         check(f'invalid name {bad}', outcome(s3.create_bucket, Bucket=bad), ('InvalidBucketName', 400))
     check('delete a missing bucket', outcome(s3.delete_bucket, Bucket='no-such-bucket-x'), ('NoSuchBucket', 404))
@@ -128,6 +132,18 @@ def objects():
     )
     r = s3.get_object(Bucket=b, Key='foo')
     check('body', r['Body'].read(), b'bar')
+    wrong = base64.b64encode(hashlib.sha256(b'something else').digest()).decode()
+    check('a wrong x-amz-checksum-sha256 is BadDigest',
+          outcome(s3.put_object, Bucket=b, Key='digest', Body=b'abc', ChecksumAlgorithm='SHA256', ChecksumSHA256=wrong),
+          ('BadDigest', 400))
+    check('and stores nothing', outcome(s3.head_object, Bucket=b, Key='digest'), ('404', 404))
+    # A '*' anywhere in an AllowedOrigin matches, and the answer names the request's Origin.
+    s3.put_bucket_cors(Bucket=b, CORSConfiguration={'CORSRules': [
+        {'AllowedMethods': ['GET'], 'AllowedOrigins': ['*.suffix.test', 'http://start*end.test', 'https://prefix*']}]})
+    s3.put_object_acl(Bucket=b, Key='foo', ACL='public-read')
+    for origin in ['http://a.suffix.test', 'http://start-middle-end.test', 'https://prefix.example']:
+        with urllib.request.urlopen(urllib.request.Request(f'{ENDPOINT}/{b}/foo', headers={'Origin': origin})) as res:
+            check(f'CORS origin {origin}', res.headers.get('Access-Control-Allow-Origin'), origin)
     check('content type', r['ContentType'], 'text/x-foo')
     check('metadata (names lower-cased)', r['Metadata'], {'meta1': 'v1', 'mixed': 'Case'})
     check('content headers', (r.get('CacheControl'), r.get('ContentDisposition'), r.get('ContentLanguage')),
@@ -320,7 +336,20 @@ def multipart():
           [p['Prefix'] for p in r.get('CommonPrefixes', [])]), (['u/a'], ['u/b/']))
     r = s3.list_multipart_uploads(Bucket=b, MaxUploads=1)
     check('uploads paged', (r['IsTruncated'], r['NextKeyMarker']), (True, 'u/a'))
-    check('incomplete uploads block DeleteBucket', outcome(s3.delete_bucket, Bucket=b), ('BucketNotEmpty', 409))
+    # As S3 conformance suites expect: a part number past an object's parts, a copy range past the source.
+    s3.put_object(Bucket=b, Key='plain', Body=b'body')
+    check('GET ?partNumber=1 of a plain object is all of it', s3.get_object(Bucket=b, Key='plain', PartNumber=1)['Body'].read(), b'body')
+    check('GET ?partNumber=2 of a plain object', outcome(s3.get_object, Bucket=b, Key='plain', PartNumber=2), ('InvalidPart', 400))
+    u = s3.create_multipart_upload(Bucket=b, Key='rng')['UploadId']
+    check('UploadPartCopy past the source', outcome(s3.upload_part_copy, Bucket=b, Key='rng', UploadId=u, PartNumber=1,
+          CopySource={'Bucket': b, 'Key': 'plain'}, CopySourceRange='bytes=0-21'), ('InvalidRange', 416))
+    s3.abort_multipart_upload(Bucket=b, Key='rng', UploadId=u)
+    check('objects block DeleteBucket', outcome(s3.delete_bucket, Bucket=b), ('BucketNotEmpty', 409))
+    # S3 deletes a bucket whose only contents are incomplete uploads, and the uploads go with it.
+    only = bucket('boto-mp-only')
+    s3.create_multipart_upload(Bucket=only, Key='half')
+    check('incomplete uploads go with DeleteBucket', outcome(s3.delete_bucket, Bucket=only), ('OK', 204))
+    check('the bucket is gone', outcome(s3.head_bucket, Bucket=only), ('404', 404))
 
 
 def versioning():

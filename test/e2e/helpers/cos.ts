@@ -9,7 +9,10 @@ export type CosMode = (typeof COS_MODES)[number];
 
 export const REGION = TEST_REGION;
 
-/** What cos-nodejs-sdk-v5 rejects with when the server answers with an error (cos-api-map.md §5.1). */
+/**
+ * What cos-nodejs-sdk-v5 rejects with when the server answers with an error
+ * (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js).
+ */
 export interface CosCallError {
   code: string;
   message: string;

@@ -1,6 +1,5 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Clock } from '@coffer/server';
+import { storedBlobSizes } from './blobs.js';
 import { rawRequest } from './s3.js';
 import type { TestServer } from './server.js';
 
@@ -83,21 +82,14 @@ export async function runLifecycleOverHttp(
   return { status: res.status, body: res.text === '' ? ({} as RunSummary) : JSON.parse(res.text) };
 }
 
-/** Blob files on disk: every file under `<dataDir>/blobs/<2 hex>/`. */
+/** Stored blobs: files under `<dataDir>/blobs/<2 hex>/` and inline bodies in the metadata (helpers/blobs.ts). */
 export async function blobFileCount(dataDir: string): Promise<number> {
-  const root = path.join(dataDir, 'blobs');
-  let n = 0;
-  for (const fanout of await fs.readdir(root)) n += (await fs.readdir(path.join(root, fanout))).length;
-  return n;
+  return (await storedBlobSizes(dataDir)).size;
 }
 
-/** Bytes of all blob files on disk. */
+/** Bytes of all stored blobs, files and inline bodies. */
 export async function blobFileBytes(dataDir: string): Promise<number> {
-  const root = path.join(dataDir, 'blobs');
   let bytes = 0;
-  for (const fanout of await fs.readdir(root)) {
-    for (const name of await fs.readdir(path.join(root, fanout)))
-      bytes += (await fs.stat(path.join(root, fanout, name))).size;
-  }
+  for (const size of (await storedBlobSizes(dataDir)).values()) bytes += size;
   return bytes;
 }

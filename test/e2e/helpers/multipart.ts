@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { crc64 } from '@coffer/native';
 import { signV4Headers } from '@coffer/protocol';
 import { nodeCrypto } from '../../../packages/server/src/auth/index.js';
+import { storedBlobSizes } from './blobs.js';
 import { rawRequest } from './s3.js';
 import { TEST_REGION, type TestServer } from './server.js';
 
@@ -36,16 +37,9 @@ function expectJson(contentType: string | undefined): void {
   if (contentType !== 'application/json') throw new Error(`usage content-type is ${contentType}`);
 }
 
-/** Blob files on disk (`<dataDir>/blobs/<2 hex>/<id>`) with their sizes. */
+/** Stored blobs with their sizes: files on disk and inline bodies in the metadata (helpers/blobs.ts). */
 export async function blobFiles(dataDir: string): Promise<Map<string, number>> {
-  const root = path.join(dataDir, 'blobs');
-  const out = new Map<string, number>();
-  for (const fanout of await fs.readdir(root)) {
-    for (const name of await fs.readdir(path.join(root, fanout))) {
-      out.set(name, (await fs.stat(path.join(root, fanout, name))).size);
-    }
-  }
-  return out;
+  return storedBlobSizes(dataDir);
 }
 
 export function totalBytes(files: Map<string, number>): number {

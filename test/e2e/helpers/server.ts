@@ -48,6 +48,8 @@ export interface TestServerOptions {
   authClock?: Clock;
   /** Raw config values (as the environment would give them). */
   config?: Record<string, string>;
+  /** A logger of the test's own (to assert on log lines); default: pino at COFFER_TEST_LOG_LEVEL or silent. */
+  log?: Logger;
   /**
    * Start on this existing data directory instead of a fresh one: a restart. Stop the first server
    * with `t.server.close()` (which leaves the directory), start the second with `{ dataDir: t.dataDir }`.

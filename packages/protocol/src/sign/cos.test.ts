@@ -25,7 +25,10 @@ const crypto: CryptoLike = {
   hash: (alg, data) => createHash(alg).update(data).digest(),
 };
 
-/** cos-api-map.md §3.6, vector 1 (the COS docs example as the SDK signs it: Date is not whitelisted). */
+/**
+ * Vector 1: the example of https://intl.cloud.tencent.com/document/product/436/7778 as cos-nodejs-sdk-v5
+ * COS.getAuthorization signs it (Date is not whitelisted).
+ */
 const VECTOR_1 = {
   secretId: 'AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q',
   secretKey: 'BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz',
@@ -49,7 +52,7 @@ const VECTOR_1 = {
     'q-sign-algorithm=sha1&q-ak=AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q&q-sign-time=1557989151;1557996351&q-key-time=1557989151;1557996351&q-header-list=content-length;content-md5;content-type;host;x-cos-acl;x-cos-grant-read&q-url-param-list=&q-signature=fc4e4717b501da12715d5fc84a4880a87ad2b7ab',
 };
 
-/** cos-api-map.md §3.6, vector 2 (query params, Range, an unsigned User-Agent). */
+/** Vector 2, from cos-nodejs-sdk-v5 COS.getAuthorization: query params, Range, an unsigned User-Agent. */
 const VECTOR_2 = {
   secretId: 'AKIDEXAMPLE',
   secretKey: 'EXAMPLEKEY',
@@ -131,7 +134,7 @@ function prng(seed: number): () => number {
   };
 }
 
-describe('COS q-sign vectors (cos-api-map.md §3.6)', () => {
+describe('COS q-sign vectors (COS docs example and cos-nodejs-sdk-v5)', () => {
   for (const [name, v] of [
     ['vector 1', VECTOR_1],
     ['vector 2', VECTOR_2],

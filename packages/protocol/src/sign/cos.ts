@@ -1,6 +1,6 @@
 /**
  * COS "q-sign" request signatures (HMAC-SHA1), as cos-nodejs-sdk-v5 `util.getAuth` computes them.
- * https://cloud.tencent.com/document/product/436/7778 ; shared/reference/cos-api-map.md §3.
+ * https://intl.cloud.tencent.com/document/product/436/7778
  *
  * One implementation of each canonical form, used by `cosSign` (clients) and by the server's verifier.
  */
@@ -274,7 +274,10 @@ export function parseCosAuthorization(s: string): CosAuthorization {
     if (eq < 0) continue;
     const name = item.slice(0, eq).trim().toLowerCase();
     if (!name.startsWith('q-') || fields.has(name)) continue;
-    fields.set(name, item.slice(eq + 1).trim());
+    // The key id is taken exactly as sent: a SecretId pasted with a trailing space is another key (COS
+    // refuses it), not one to be trimmed into a valid one.
+    const value = item.slice(eq + 1);
+    fields.set(name, name === 'q-ak' ? value : value.trim());
   }
   const need = (name: string): string => {
     const v = fields.get(name);

@@ -1,4 +1,7 @@
-/** The advanced methods (seed 004_ "Advanced API"): sliceUploadFile, sliceCopyFile, uploadFile, uploadFiles; downloadFile, abortUploadTask. */
+/**
+ * The advanced methods ("Advanced API" in https://intl.cloud.tencent.com/document/product/436/31710): sliceUploadFile,
+ * sliceCopyFile, uploadFile, uploadFiles; downloadFile, abortUploadTask.
+ */
 import { defineApi, defineTaskApi, type Formatted } from '../api/define.js';
 import type { ApiMethod } from '../types.js';
 import { type AbortUploadTaskParams, type AbortUploadTaskResult, abortUploadTask } from './abort-upload-task.js';
@@ -24,7 +27,7 @@ export interface AdvancedMethods {
    * Uploads in parts, resuming an unfinished upload of the same data (through the upload queue).
    *
    * @example
-   * // seed 004_
+   * // COS JS SDK docs
    * cos.sliceUploadFile({
    *   Bucket: 'examplebucket-1250000000', Region: 'ap-beijing', Key: '1.zip', Body: file,
    *   onTaskReady: (taskId) => console.log(taskId),
@@ -37,7 +40,7 @@ export interface AdvancedMethods {
    * Copies an object, in parts when it is larger than SliceSize.
    *
    * @example
-   * // seed 004_
+   * // COS JS SDK docs
    * cos.sliceCopyFile({ Bucket: 'examplebucket-1250000000', Region: 'ap-beijing', Key: '1.zip',
    *   CopySource: 'test-1250000000.cos.ap-guangzhou.myqcloud.com/2.zip',
    *   onProgress: (progressData) => console.log(JSON.stringify(progressData)) },
@@ -55,7 +58,7 @@ export interface AdvancedMethods {
    * Uploads several files with one aggregated progress.
    *
    * @example
-   * // seed 004_
+   * // COS JS SDK docs
    * cos.uploadFiles({
    *   files: [{ Bucket, Region, Key: 'picture.jpg', Body: file1 }, { Bucket, Region, Key: '2.jpg', Body: file2 }],
    *   SliceSize: 1024 * 1024,

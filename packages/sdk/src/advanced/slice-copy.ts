@@ -1,5 +1,6 @@
 /**
- * sliceCopyFile (seed 004_ "Copying an Object"; cos-api-map.md §4.6): HEAD the source; up to SliceSize one
+ * sliceCopyFile ("Copying an Object" in https://intl.cloud.tencent.com/document/product/436/31710): HEAD the source;
+ * up to SliceSize one
  * PUT Object - Copy; above it a multipart upload whose parts are Upload Part - Copy ranges of ChunkSize, with the
  * source's content headers and metadata carried over unless MetadataDirective is Replaced.
  */

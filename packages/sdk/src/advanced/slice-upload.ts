@@ -1,5 +1,6 @@
 /**
- * sliceUploadFile: a multipart upload that resumes (seed 004_ "Uploading an Object in Parts"; cos-api-map.md §4.6).
+ * sliceUploadFile: a multipart upload that resumes ("Uploading an Object in Parts" in
+ * https://intl.cloud.tencent.com/document/product/436/31710).
  *
  * 1. ListMultipartUploads(prefix=Key) → uploads of exactly this Key (and StorageClass) that no other upload of
  *    this client is using, newest first.

@@ -1,5 +1,6 @@
 /**
- * uploadFile / uploadFiles (seed 004_ "Batch Upload"): each file goes through the upload queue as putObject when
+ * uploadFile / uploadFiles ("Batch Upload" in https://intl.cloud.tencent.com/document/product/436/31710): each file
+ * goes through the upload queue as putObject when
  * it is at most SliceSize bytes, else as sliceUploadFile; uploadFiles adds up the progress of all files and reports
  * each file as it finishes.
  */

@@ -174,7 +174,8 @@ export interface AclMethods {
    */
   getBucketAcl: ApiMethod<BucketParams, GetAclResult>;
   /**
-   * Sets an object's ACL (seed 004_: canned, grant header, or AccessControlPolicy).
+   * Sets an object's ACL (canned, grant header, or AccessControlPolicy:
+   * https://intl.cloud.tencent.com/document/product/436/31710).
    *
    * @example
    * cos.putObjectAcl({ Bucket: 'examplebucket-1250000000', Region: 'ap-beijing', Key: 'picture.jpg',

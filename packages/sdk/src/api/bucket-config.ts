@@ -1,5 +1,6 @@
 /**
- * Bucket configuration sub-resources: versioning, lifecycle, CORS, policy, default encryption (cos-api-map.md §4.3), with Tencent's
+ * Bucket configuration sub-resources: versioning, lifecycle, CORS, policy, default encryption (docs/sdk.md), with
+ * Tencent's
  * special cases (a missing lifecycle or CORS configuration is an empty success; a missing policy is annotated).
  */
 import type { ClientCore } from '../core.js';

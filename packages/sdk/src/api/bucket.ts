@@ -1,6 +1,6 @@
 /**
  * Service and bucket basics: GET Service, PUT/HEAD/DELETE Bucket, GET Bucket (List Objects), location,
- * List Object Versions (cos-api-map.md §4.1, §4.2).
+ * List Object Versions (docs/sdk.md).
  */
 import type { ClientCore } from '../core.js';
 import { submitRequest } from '../request.js';
@@ -280,7 +280,7 @@ export interface BucketMethods {
    * Lists objects (GET Bucket, v1).
    *
    * @example
-   * // seed 004_, example 2: list directory a/ without recursing
+   * // COS JS SDK docs, example 2: list directory a/ without recursing
    * cos.getBucket({ Bucket: 'examplebucket-1250000000', Region: 'ap-beijing', Prefix: 'a/', Delimiter: '/' },
    *   (err, data) => console.log(err || data.CommonPrefixes));
    */

@@ -109,7 +109,12 @@ export function checkParams(
     if (params.Region.includes('cos.')) return 'param Region should not be start with "cos."';
     if (!/^([a-z\d-]+)$/.test(params.Region)) return 'Region format error.';
   }
-  if (params.Bucket !== undefined && !/^([a-z\d-]+)-(\d+)$/.test(params.Bucket)) {
+  // S3 bucket names carry no APPID; a SigV4 client (the SignatureVersion 'v4' option) takes them as they are.
+  if (
+    params.Bucket !== undefined &&
+    core.options.SignatureVersion !== 'v4' &&
+    !/^([a-z\d-]+)-(\d+)$/.test(params.Bucket)
+  ) {
     return 'Bucket should format as "test-1250000000".';
   }
   if (!core.options.UseRawKey && params.Key?.startsWith('/')) params.Key = params.Key.slice(1);

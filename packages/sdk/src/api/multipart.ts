@@ -1,5 +1,6 @@
 /**
- * Multipart uploads (cos-api-map.md §4.5): initiate, upload part, copy part, list uploads, list parts, complete,
+ * Multipart uploads (https://intl.cloud.tencent.com/document/product/436/31710): initiate, upload part, copy part,
+ * list uploads, list parts, complete,
  * abort. The implementations are exported for sliceUploadFile / sliceCopyFile, which pass an AbortSignal.
  */
 import type { ClientCore } from '../core.js';
@@ -370,7 +371,7 @@ export interface MultipartMethods {
    * Lists multipart uploads in progress.
    *
    * @example
-   * // seed 004_: the unfinished uploads of keys starting with 1.zip
+   * // COS JS SDK docs: the unfinished uploads of keys starting with 1.zip
    * const { Upload } = await cos.multipartList({ Bucket: 'examplebucket-1250000000', Region: 'ap-beijing', Prefix: '1.zip' });
    */
   multipartList: ApiMethod<MultipartListParams, MultipartListResult>;

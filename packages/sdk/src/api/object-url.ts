@@ -1,5 +1,6 @@
 /**
- * getObjectUrl: an object's URL, presigned (the q-* Authorization as the query string, cos-api-map.md §3.4) or
+ * getObjectUrl: an object's URL, presigned (the q-* Authorization as the query string,
+ * https://intl.cloud.tencent.com/document/product/436/7778) or
  * plain. Returns the URL at once when it can be signed synchronously (permanent keys, or Sign: false), and also
  * calls the callback with `{ Url }`.
  */

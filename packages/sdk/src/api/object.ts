@@ -1,5 +1,6 @@
 /**
- * Object basics (cos-api-map.md §4.4): PUT (through the upload queue), HEAD, GET, OPTIONS, DELETE, copy,
+ * Object basics (https://intl.cloud.tencent.com/document/product/436/31710): PUT (through the upload queue), HEAD,
+ * GET, OPTIONS, DELETE, copy,
  * DeleteObjects, restore. Tencent's special cases are kept: HEAD/GET 304 with If-Modified-Since is
  * `{ NotModified: true }`, DELETE 404 is `{ BucketNotFound: true }`, OPTIONS 403 is `{ OptionsForbidden: true }`.
  */
@@ -505,7 +506,7 @@ export interface ObjectMethods {
    * Uploads an object in one request (through the upload queue).
    *
    * @example
-   * // seed 004_: upload a string
+   * // upload a string (COS JS SDK docs)
    * cos.putObject({ Bucket: 'examplebucket-1250000000', Region: 'ap-beijing', Key: 'picture.jpg', Body: 'hello!' },
    *   (err, data) => console.log(err || data.ETag));
    */

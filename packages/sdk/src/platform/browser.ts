@@ -154,7 +154,14 @@ function sendXhr(XhrClass: new () => Xhr, req: TransportRequest): Promise<Transp
       cleanup();
       reject(abortError());
     };
-    xhr.send(sendableBody(req.body) ?? null);
+    // The request was signed with Content-Length: 0. Browsers send that header for a null body only on
+    // POST and PUT (Fetch standard, "HTTP-network-or-cache fetch"); an empty body makes them send it on
+    // DELETE too, so the signature matches.
+    const signedEmpty = Object.entries(req.headers).some(([k, v]) => k.toLowerCase() === 'content-length' && v === '0');
+    xhr.send(
+      sendableBody(req.body) ??
+        (signedEmpty && req.method !== 'GET' && req.method !== 'HEAD' ? new Uint8Array(0) : null),
+    );
   });
 }
 

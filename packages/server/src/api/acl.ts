@@ -4,15 +4,14 @@ import {
   cannedAcl,
   cannedNameOf,
   type Grant,
-  parseAclXml,
   parseGrantHeaders,
-  renderAcl,
   sameGrantee,
   type UinResolver,
 } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty } from '../http/respond.js';
+import { parseAclXml, renderAcl } from '../codecs/acl.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty } from '../http-kit/respond.js';
 
 /**
  * A bare uin names a user of the bucket owner's account (`uin="100000000011"`), or an account's

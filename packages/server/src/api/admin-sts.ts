@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { sendJson } from '../http/internal.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendJson } from '../http-kit/respond.js';
 
 /** The request is a duration and a policy: a few KiB at most. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -61,7 +61,7 @@ function parseRequest(text: string, contentType: string | undefined): { duration
 export async function getSessionToken(ctx: RequestContext): Promise<void> {
   const principal = ctx.auth.principal;
   if (!principal) throw new S3Error('AccessDenied', 'Sign the request with the key the credentials are for.');
-  const request = parseRequest(await ctx.readSmallBody(MAX_BODY_BYTES), ctx.header('content-type'));
+  const request = parseRequest(await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument'), ctx.header('content-type'));
   const issued = ctx.accounts.issueTemporaryCredentials(principal, request);
   const expiration = new Date(issued.expiredTime * 1000).toISOString();
   sendJson(ctx, 200, {

@@ -1,7 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { sendJson } from '../http/internal.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendJson } from '../http-kit/respond.js';
 import type { UserRecord } from '../stores/types.js';
 
 /**
@@ -14,8 +13,13 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export function requirePermanentRoot(ctx: RequestContext): void {
   const principal = ctx.auth.principal;
-  if (!principal?.isRoot || principal.sessionExpiresMs !== undefined) {
-    throw new S3Error('AccessDenied', 'Only the account root, signing with its permanent key, may use the admin API.');
+  // The console signs in with the root key and keeps only STS credentials: those (without a session
+  // policy narrowing them) act as the root here too. A session policy means "less than root": refused.
+  if (!principal?.isRoot || principal.sessionPolicy !== undefined) {
+    throw new S3Error(
+      'AccessDenied',
+      'Only the account root (its key, or its STS credentials without a session policy) may use the admin API.',
+    );
   }
 }
 
@@ -29,7 +33,7 @@ function userJson(ctx: RequestContext, user: UserRecord) {
 }
 
 async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
-  const text = await ctx.readSmallBody(MAX_BODY_BYTES);
+  const text = await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument');
   let body: unknown;
   try {
     body = text.trim() === '' ? {} : JSON.parse(text);
@@ -101,7 +105,7 @@ export async function deleteAccessKey(ctx: RequestContext, secretId: string): Pr
 /** PUT /-/admin/users/<uin>/policies/<name> (body: the policy) → 204, or 400 MalformedPolicy. */
 export async function putUserPolicy(ctx: RequestContext, uin: string, name: string): Promise<void> {
   requirePermanentRoot(ctx);
-  const text = await ctx.readSmallBody(MAX_BODY_BYTES);
+  const text = await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument');
   if (text.trim() === '') throw new S3Error('MalformedPolicy', 'The request body must be a policy document (JSON).');
   await ctx.accounts.putUserPolicy(uin, name, text);
   sendEmpty(ctx, 204);

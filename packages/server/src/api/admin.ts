@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { sendJson } from '../http/internal.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendJson } from '../http-kit/respond.js';
 
 /**
  * POST /-/admin/lifecycle/run — runs a lifecycle pass now (root only) and answers with what it did.

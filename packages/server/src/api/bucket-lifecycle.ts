@@ -1,6 +1,6 @@
-import { parseLifecycle, renderLifecycle } from '../engine/lifecycle/config.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { parseLifecycle, renderLifecycle } from '../codecs/lifecycle.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
 
 /** PUT Bucket ?lifecycle: validated whole; a bad rule is named in the error. */

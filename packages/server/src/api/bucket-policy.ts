@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
-import { cachedPolicy } from '../http/authorize-request.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { cachedPolicy } from '../authz/policy-cache.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 
 /** S3 limits bucket policies to 20 KB. */
 const MAX_POLICY_BYTES = 20 * 1024;
@@ -9,7 +9,7 @@ const MAX_POLICY_BYTES = 20 * 1024;
 /** PUT Bucket ?policy: COS (version 2.0) or S3 (2012-10-17) JSON, validated (MalformedPolicy), stored as sent. */
 export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
   const bucket = await ctx.engine.headBucket(ctx.bucket);
-  const text = await ctx.readSmallBody(MAX_POLICY_BYTES);
+  const text = await ctx.readSmallBody(MAX_POLICY_BYTES, 'MalformedPolicy');
   if (text.trim() === '')
     throw new S3Error('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
   cachedPolicy(text, { bucket: bucket.name, appId: ctx.appIdOf(bucket.ownerId) }, 'bucket');

@@ -1,6 +1,6 @@
-import { renderTaggingXml } from '../engine/tags.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { renderTaggingXml } from '../codecs/tagging.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { readTaggingBody } from './object-tagging.js';
 
 /** PUT Bucket ?tagging: replaces the bucket's tag set (at most 50 tags). https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html */

@@ -1,7 +1,7 @@
 import { S3Error, type S3ErrorCode, type XmlObject } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
-import type { Handler } from './routes.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
+import type { Handler } from './handler.js';
 
 /**
  * Bucket configurations Coffer does not serve (website, replication,

@@ -1,19 +1,11 @@
-import { S3Error, xmlText } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { parseVersioning, renderVersioning } from '../codecs/versioning.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
 
 /** PUT Bucket ?versioning. https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketVersioning.html */
 export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
-  const doc = await requireXmlBody(ctx, 'VersioningConfiguration');
-  const status = xmlText(doc, 'Status')?.trim();
-  const mfaDelete = xmlText(doc, 'MfaDelete')?.trim();
-  if (mfaDelete !== undefined && mfaDelete !== 'Disabled') {
-    throw new S3Error('NotImplemented', 'MFA Delete is not supported.');
-  }
-  if (status !== undefined && status !== 'Enabled' && status !== 'Suspended') {
-    throw new S3Error('MalformedXML', `Versioning Status must be Enabled or Suspended, not "${status}".`);
-  }
+  const { status } = parseVersioning(await requireXmlBody(ctx, 'VersioningConfiguration'));
   // A configuration without Status changes nothing, as in S3 (there is no way back to "never enabled").
   if (status !== undefined) await ctx.engine.setBucketVersioning(ctx.bucket, status);
   else await ctx.engine.headBucket(ctx.bucket);
@@ -23,5 +15,5 @@ export async function putBucketVersioning(ctx: RequestContext): Promise<void> {
 /** GET Bucket ?versioning: empty for a bucket that never had versioning. */
 export async function getBucketVersioning(ctx: RequestContext): Promise<void> {
   const bucket = await ctx.engine.headBucket(ctx.bucket);
-  sendXml(ctx, 'VersioningConfiguration', bucket.versioning === '' ? {} : { Status: bucket.versioning });
+  sendXml(ctx, 'VersioningConfiguration', renderVersioning(bucket.versioning));
 }

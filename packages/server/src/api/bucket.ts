@@ -1,6 +1,6 @@
 import { parseXml, S3Error, xmlText } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty } from '../http-kit/respond.js';
 import { requestedAcl } from './acl.js';
 
 const SMALL_BODY_BYTES = 64 * 1024;
@@ -14,23 +14,30 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
     region = xmlText(config, 'LocationConstraint');
   }
   const { acl } = requestedAcl(ctx, 'bucket', ctx.actor.ownerId, ctx.actor.ownerId);
+  // An S3 client in S3's default region (us-east-1: SigV2, or SigV4 scoped to it, with no
+  // LocationConstraint) re-creating its own bucket gets what S3 answers there: 200, the ACL reset.
+  const defaultRegion = ctx.auth.kind === 'sigv2' || (ctx.auth.kind === 'sigv4' && ctx.auth.region === 'us-east-1');
   await ctx.engine.createBucket(ctx.actor, ctx.bucket, {
     ...(region !== undefined ? { region } : {}),
     ...(acl !== undefined ? { acl: JSON.stringify(acl) } : {}),
     objectLock: ctx.vendorHeader('bucket-object-lock-enabled')?.toLowerCase() === 'true',
+    ownedAgain: defaultRegion && (region === undefined || region === '') ? 'reset-acl' : 'refuse',
   });
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }
 
-/** HEAD Bucket: COS answers with x-cos-bucket-region (seed 002_). */
+/** HEAD Bucket: COS answers with x-cos-bucket-region (https://intl.cloud.tencent.com/document/product/436/10687). */
 export async function headBucket(ctx: RequestContext): Promise<void> {
   const bucket = await ctx.engine.headBucket(ctx.bucket);
   sendEmpty(ctx, 200, { 'x-cos-bucket-region': bucket.region, 'x-amz-bucket-region': bucket.region });
 }
 
-/** DELETE Bucket: 409 BucketNotEmpty while objects or incomplete uploads remain. */
+/**
+ * DELETE Bucket: 409 BucketNotEmpty while objects remain. Incomplete multipart uploads refuse it for
+ * COS clients, as COS does; S3 clients get S3's answer, the uploads aborted with the bucket.
+ */
 export async function deleteBucket(ctx: RequestContext): Promise<void> {
-  await ctx.engine.deleteBucket(ctx.bucket);
+  await ctx.engine.deleteBucket(ctx.bucket, { abortUploads: ctx.flavor === 's3' });
   sendEmpty(ctx, 204);
 }
 

@@ -1,9 +1,10 @@
 import { S3Error } from '@coffer/protocol';
-import { findCorsRule, parseCors, renderCors } from '../engine/cors-config.js';
-import { corsAllowHeaders } from '../http/cors.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { parseCors, renderCors } from '../codecs/cors.js';
+import { findCorsRule } from '../engine/cors.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
+import { corsAllowHeaders } from './cors-headers.js';
 
 /** PUT Bucket ?cors: the whole configuration, validated (MalformedXML, InvalidArgument for unknown methods). */
 export async function putBucketCors(ctx: RequestContext): Promise<void> {
@@ -27,7 +28,7 @@ const NOT_ALLOWED =
   "Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
 
 /**
- * OPTIONS Object, the CORS preflight (seed 004_ "Pre-requesting Cross-origin Configuration";
+ * OPTIONS Object, the CORS preflight (https://intl.cloud.tencent.com/document/product/436/8288;
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTOPTIONSobject.html). It needs no signature:
  * browsers never sign preflights (the COS SDK's optionsObject does, and the signature is ignored),
  * and it reveals only whether the bucket's CORS rules allow the described request. 403 when there is

@@ -1,6 +1,6 @@
 import { escapeXml, S3Error, XML_SEQUENCE, type XmlObject, XmlRaw } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { isoDate, quoteEtag, sendXml } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { isoDate, quoteEtag, sendXml } from '../http-kit/respond.js';
 import type { ObjectSummary } from '../stores/types.js';
 import { ownerXml } from './owner.js';
 

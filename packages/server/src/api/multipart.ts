@@ -7,8 +7,9 @@ import {
   xmlText,
 } from '@coffer/protocol';
 import { type CompletedPart, checksumTypeOf, uploadChecksumType } from '../engine/multipart.js';
-import type { RequestContext } from '../http/request-context.js';
-import { isoDate, quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
+import { parseCopySource } from '../http-kit/copy-source.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { isoDate, quoteEtag, sendEmpty, sendXml } from '../http-kit/respond.js';
 import type { PartRecord } from '../stores/types.js';
 import { requireXmlBody } from './bucket.js';
 import { encoder, parseEncodingType, parseMaxKeys, urlEncodeKey } from './list-objects.js';
@@ -20,7 +21,6 @@ import {
   sseHeaders,
   writtenVersionHeaders,
 } from './object-headers.js';
-import { parseCopySource } from './object-put.js';
 import { ownerXml } from './owner.js';
 
 function uploadIdParam(ctx: RequestContext): string {

@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { quoteEtag, sendEmpty } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { quoteEtag, sendEmpty } from '../http-kit/respond.js';
 import { readBodyExpectations, readObjectAttributes, sseHeaders } from './object-headers.js';
 
 /** ?position: a non-negative integer, required. */

@@ -1,6 +1,6 @@
 import { S3Error, XML_SEQUENCE, type XmlObject } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { httpDate, sendXml } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { httpDate, sendXml } from '../http-kit/respond.js';
 import { checksumTypeXml } from './multipart.js';
 import { versionHeaders } from './object-headers.js';
 
@@ -89,9 +89,15 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<void> {
   }
   if (wanted.has('ObjectParts') && version.partSizes !== undefined) {
     const sizes = version.partSizes;
-    const page = sizes.slice(marker, marker + maxParts).map((size, i) => ({
-      Part: { PartNumber: marker + i + 1, Size: size },
-    }));
+    const page = sizes.slice(marker, marker + maxParts).map((size, i) => {
+      // Each part's own checksums, as S3 keeps them after Complete.
+      const checksums: XmlObject = {};
+      for (const [algorithm, value] of Object.entries(version.partChecksums?.[marker + i] ?? {})) {
+        const element = CHECKSUM_ELEMENTS[algorithm];
+        if (element) checksums[element] = value;
+      }
+      return { Part: { ...checksums, PartNumber: marker + i + 1, Size: size } };
+    });
     const truncated = marker + page.length < sizes.length;
     body['ObjectParts'] = {
       PartsCount: sizes.length,

@@ -1,7 +1,8 @@
 import { S3Error, type XmlObject, xmlChildren, xmlText } from '@coffer/protocol';
 import type { DeleteObjectsResult } from '../engine/objects.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import { authorizeRequest } from '../http-kit/authorize-request.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
 import { versionHeaders } from './object-headers.js';
 import { bypassGovernance } from './object-lock.js';
@@ -30,7 +31,8 @@ export const MAX_DELETE_KEYS = 1000;
 /**
  * POST Bucket ?delete (DeleteObjects). https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
  * Keys are taken literally: a key written with a leading '/' names a different object than the one
- * without, so "deleting" it succeeds and the object stays, as the COS FAQ (seed 002_) warns.
+ * without, so "deleting" it succeeds and the object stays, as the COS API FAQ warns:
+ * https://intl.cloud.tencent.com/document/product/436/10687
  */
 export async function deleteObjects(ctx: RequestContext): Promise<void> {
   const doc = await requireXmlBody(ctx, 'Delete', 2 * 1024 * 1024);
@@ -52,7 +54,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
   await Promise.all(
     objects.map(async (o, i) => {
       try {
-        await ctx.authorize('DeleteObject', {
+        await authorizeRequest(ctx, 'DeleteObject', {
           bucket: ctx.bucket,
           key: o.key,
           ...(o.versionId ? { versionId: o.versionId } : {}),

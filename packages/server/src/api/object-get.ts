@@ -1,7 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import type { Preconditions } from '../engine/conditions.js';
 import type { ByteRange } from '../engine/objects.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
 import { checkHeaderValue, expirationHeaders, setObjectHeaders } from './object-headers.js';
 import { restoreHeaders } from './object-restore.js';
 
@@ -55,7 +55,8 @@ function partNumberParam(ctx: RequestContext): number | undefined {
 const SMALL_BODY_BYTES = 128 * 1024;
 
 /**
- * response-* query parameters that override headers of a GET or HEAD (seed 002_: response-content-disposition;
+ * response-* query parameters that override headers of a GET or HEAD (COS API FAQ on response-content-disposition,
+ * https://intl.cloud.tencent.com/document/product/436/10687;
  * HeadObject takes the same parameters as GetObject).
  */
 const RESPONSE_OVERRIDES = {
@@ -124,6 +125,12 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   for (const [name, value] of Object.entries(restoreHeaders(version, ctx.engine.nowMs()))) res.setHeader(name, value);
   for (const [header, value] of Object.entries(overrides)) res.setHeader(header, value);
   if (result.partsCount !== undefined) res.setHeader('x-amz-mp-parts-count', result.partsCount);
+  // GET/HEAD ?partNumber with x-amz-checksum-mode: ENABLED answers that part's own checksums.
+  const partChecksums = partNumber !== undefined ? version.partChecksums?.[partNumber - 1] : undefined;
+  if (partChecksums && ctx.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+    for (const [algorithm, value] of Object.entries(partChecksums))
+      res.setHeader(`x-amz-checksum-${algorithm.toLowerCase()}`, value);
+  }
   if (result.range) {
     res.statusCode = 206;
     res.setHeader('content-range', `bytes ${result.range.start}-${result.range.end}/${version.size}`);

@@ -1,49 +1,26 @@
-import { S3Error, xmlChildren, xmlText } from '@coffer/protocol';
+import { S3Error } from '@coffer/protocol';
 import {
-  type BucketLockConfiguration,
-  NO_LOCK_CONFIGURATION,
-  type RequestedLock,
-  type RetentionMode,
-} from '../engine/object-lock.js';
-import type { RequestContext } from '../http/request-context.js';
-import { isoDate, sendEmpty, sendXml } from '../http/respond.js';
-import type { ObjectLock, Retention } from '../stores/types.js';
+  parseLegalHold,
+  parseLockConfiguration,
+  parseMode,
+  parseOnOff,
+  parseRetainUntil,
+  parseRetention,
+  renderLegalHold,
+  renderLockConfiguration,
+  renderRetention,
+} from '../codecs/object-lock.js';
+import { NO_LOCK_CONFIGURATION, type RequestedLock } from '../engine/object-lock.js';
+import { authorizeRequest } from '../http-kit/authorize-request.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { isoDate, sendEmpty, sendXml } from '../http-kit/respond.js';
+import type { ObjectLock } from '../stores/types.js';
 import { requireXmlBody } from './bucket.js';
 
-/**
- * Object lock over HTTP: the bucket configuration (?object-lock), a version's retention (?retention)
- * and legal hold (?legal-hold), the x-amz-object-lock-* headers of writes and reads, and
- * x-amz-bypass-governance-retention. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
- */
-const MODES: readonly RetentionMode[] = ['GOVERNANCE', 'COMPLIANCE'];
-
-function parseMode(value: string, argumentName: string, code: 'InvalidArgument' | 'MalformedXML'): RetentionMode {
-  if (!(MODES as readonly string[]).includes(value)) {
-    throw new S3Error(code, `Unknown object lock mode "${value}": GOVERNANCE or COMPLIANCE.`, {
-      ...(code === 'InvalidArgument' ? { details: { ArgumentName: argumentName, ArgumentValue: value } } : {}),
-    });
-  }
-  return value as RetentionMode;
-}
-
-function parseDate(value: string, argumentName: string, code: 'InvalidArgument' | 'MalformedXML'): number {
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    throw new S3Error(code, `The retain until date "${value}" is not an ISO 8601 date and time.`, {
-      ...(code === 'InvalidArgument' ? { details: { ArgumentName: argumentName, ArgumentValue: value } } : {}),
-    });
-  }
-  return ms;
-}
-
-function parseOnOff(value: string, argumentName: string, code: 'InvalidArgument' | 'MalformedXML'): boolean {
-  if (value !== 'ON' && value !== 'OFF') {
-    throw new S3Error(code, `A legal hold status is ON or OFF, not "${value}".`, {
-      ...(code === 'InvalidArgument' ? { details: { ArgumentName: argumentName, ArgumentValue: value } } : {}),
-    });
-  }
-  return value === 'ON';
-}
+// Object lock over HTTP: the bucket configuration (?object-lock), a version's retention (?retention)
+// and legal hold (?legal-hold), the x-amz-object-lock-* headers of writes and reads, and
+// x-amz-bypass-governance-retention. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+// Their XML is codecs/object-lock.ts's; the rules, engine/object-lock.ts's.
 
 /** x-amz-object-lock-mode, -retain-until-date (together or not at all) and -legal-hold of a write. */
 export function readRequestedLock(ctx: RequestContext): RequestedLock | undefined {
@@ -67,7 +44,7 @@ export function readRequestedLock(ctx: RequestContext): RequestedLock | undefine
       ? {
           retention: {
             mode: parseMode(mode, 'x-amz-object-lock-mode', 'InvalidArgument'),
-            untilMs: parseDate(until, 'x-amz-object-lock-retain-until-date', 'InvalidArgument'),
+            untilMs: parseRetainUntil(until, 'x-amz-object-lock-retain-until-date', 'InvalidArgument'),
           },
         }
       : {}),
@@ -95,38 +72,13 @@ export function lockHeaders(lock: ObjectLock | undefined): Record<string, string
  */
 export async function bypassGovernance(ctx: RequestContext, key: string): Promise<boolean> {
   if (ctx.vendorHeader('bypass-governance-retention')?.toLowerCase() !== 'true') return false;
-  await ctx.authorize('BypassGovernanceRetention', { bucket: ctx.bucket, key });
+  await authorizeRequest(ctx, 'BypassGovernanceRetention', { bucket: ctx.bucket, key });
   return true;
 }
 
 /** PUT Bucket ?object-lock. */
 export async function putObjectLockConfiguration(ctx: RequestContext): Promise<void> {
-  const doc = await requireXmlBody(ctx, 'ObjectLockConfiguration');
-  const enabled = xmlText(doc, 'ObjectLockEnabled')?.trim();
-  if (enabled !== 'Enabled') {
-    throw new S3Error('MalformedXML', 'ObjectLockEnabled must be "Enabled": object lock cannot be turned off.');
-  }
-  const config: BucketLockConfiguration = { enabled: true };
-  const rule = xmlChildren(doc, 'Rule')[0];
-  if (rule !== undefined) {
-    const retention = xmlChildren(rule, 'DefaultRetention')[0];
-    if (retention === undefined) throw new S3Error('MalformedXML', 'A Rule needs a DefaultRetention.');
-    const mode = xmlText(retention, 'Mode')?.trim();
-    const days = xmlText(retention, 'Days')?.trim();
-    const years = xmlText(retention, 'Years')?.trim();
-    if ((days === undefined) === (years === undefined)) {
-      throw new S3Error('MalformedXML', 'A DefaultRetention has either Days or Years.');
-    }
-    const period = Number(days ?? years);
-    if (!Number.isInteger(period) || period <= 0 || !/^\d+$/.test(days ?? years ?? '')) {
-      throw new S3Error('InvalidRetentionPeriod', 'Default retention period must be a positive integer value.');
-    }
-    config.rule = {
-      // COS's DefaultRetention has Days only; its locks behave as COMPLIANCE.
-      mode: mode === undefined ? 'COMPLIANCE' : parseMode(mode, 'Mode', 'MalformedXML'),
-      ...(days !== undefined ? { days: period } : { years: period }),
-    };
-  }
+  const config = parseLockConfiguration(await requireXmlBody(ctx, 'ObjectLockConfiguration'));
   await ctx.engine.putObjectLockConfiguration(ctx.bucket, config);
   sendEmpty(ctx, 200);
 }
@@ -134,20 +86,7 @@ export async function putObjectLockConfiguration(ctx: RequestContext): Promise<v
 /** GET Bucket ?object-lock. */
 export async function getObjectLockConfiguration(ctx: RequestContext): Promise<void> {
   const config = await ctx.engine.getObjectLockConfiguration(ctx.bucket);
-  sendXml(ctx, 'ObjectLockConfiguration', {
-    ObjectLockEnabled: 'Enabled',
-    ...(config.rule
-      ? {
-          Rule: {
-            DefaultRetention: {
-              Mode: config.rule.mode,
-              ...(config.rule.days !== undefined ? { Days: String(config.rule.days) } : {}),
-              ...(config.rule.years !== undefined ? { Years: String(config.rule.years) } : {}),
-            },
-          },
-        }
-      : {}),
-  });
+  sendXml(ctx, 'ObjectLockConfiguration', renderLockConfiguration(config));
 }
 
 function versionParam(ctx: RequestContext): { versionId?: string } {
@@ -157,16 +96,7 @@ function versionParam(ctx: RequestContext): { versionId?: string } {
 
 /** PUT Object ?retention: an empty Retention removes it (GOVERNANCE, with the bypass header). */
 export async function putObjectRetention(ctx: RequestContext): Promise<void> {
-  const doc = await requireXmlBody(ctx, 'Retention');
-  const mode = xmlText(doc, 'Mode')?.trim();
-  const until = xmlText(doc, 'RetainUntilDate')?.trim();
-  if ((mode === undefined) !== (until === undefined)) {
-    throw new S3Error('MalformedXML', 'A Retention has both Mode and RetainUntilDate, or neither.');
-  }
-  const retention: Retention | undefined =
-    mode !== undefined && until !== undefined
-      ? { mode: parseMode(mode, 'Mode', 'MalformedXML'), untilMs: parseDate(until, 'RetainUntilDate', 'MalformedXML') }
-      : undefined;
+  const retention = parseRetention(await requireXmlBody(ctx, 'Retention'));
   await ctx.engine.putObjectRetention({
     bucket: ctx.bucket,
     key: ctx.key,
@@ -182,15 +112,12 @@ export async function getObjectRetention(ctx: RequestContext): Promise<void> {
   const version = await ctx.engine.lockedVersion({ bucket: ctx.bucket, key: ctx.key, ...versionParam(ctx) });
   const retention = version.lock?.retention;
   if (!retention) throw new S3Error('NoSuchObjectLockConfiguration', NO_LOCK_CONFIGURATION);
-  sendXml(ctx, 'Retention', { Mode: retention.mode, RetainUntilDate: isoDate(retention.untilMs) });
+  sendXml(ctx, 'Retention', renderRetention(retention));
 }
 
 /** PUT Object ?legal-hold. */
 export async function putObjectLegalHold(ctx: RequestContext): Promise<void> {
-  const doc = await requireXmlBody(ctx, 'LegalHold');
-  const status = xmlText(doc, 'Status')?.trim();
-  if (status === undefined) throw new S3Error('MalformedXML', 'A LegalHold has a Status, ON or OFF.');
-  const on = parseOnOff(status, 'Status', 'MalformedXML');
+  const on = parseLegalHold(await requireXmlBody(ctx, 'LegalHold'));
   await ctx.engine.putObjectLegalHold({ bucket: ctx.bucket, key: ctx.key, ...versionParam(ctx), on });
   sendEmpty(ctx, 200);
 }
@@ -200,5 +127,5 @@ export async function getObjectLegalHold(ctx: RequestContext): Promise<void> {
   const version = await ctx.engine.lockedVersion({ bucket: ctx.bucket, key: ctx.key, ...versionParam(ctx) });
   const hold = version.lock?.legalHold;
   if (hold === undefined) throw new S3Error('NoSuchObjectLockConfiguration', NO_LOCK_CONFIGURATION);
-  sendXml(ctx, 'LegalHold', { Status: hold ? 'ON' : 'OFF' });
+  sendXml(ctx, 'LegalHold', renderLegalHold(hold));
 }

@@ -1,7 +1,7 @@
 import { S3Error, xmlChildren, xmlText } from '@coffer/protocol';
 import { MAX_RESTORE_DAYS, restoredUntil } from '../engine/archive.js';
-import type { RequestContext } from '../http/request-context.js';
-import { httpDate, sendEmpty } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { httpDate, sendEmpty } from '../http-kit/respond.js';
 import type { ObjectVersion } from '../stores/types.js';
 import { requireXmlBody } from './bucket.js';
 import { versionHeaders } from './object-headers.js';

@@ -1,8 +1,8 @@
 import { parseXml, S3Error } from '@coffer/protocol';
+import { parseTaggingXml, renderTaggingXml } from '../codecs/tagging.js';
 import type { ObjectTaggingResult } from '../engine/tagging.js';
-import { parseTaggingXml, renderTaggingXml } from '../engine/tags.js';
-import type { RequestContext } from '../http/request-context.js';
-import { sendEmpty, sendXml } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { versionHeaders } from './object-headers.js';
 
 /** A Tagging document is small: 50 tags of 128 + 256 characters fit several times over. */

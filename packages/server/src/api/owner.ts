@@ -1,5 +1,5 @@
 import type { XmlObject } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
 
 /** <Owner> as COS prints it: the owner id and a display name. */
 export function ownerXml(ctx: RequestContext, ownerId: string): XmlObject {

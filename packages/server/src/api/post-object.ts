@@ -2,13 +2,16 @@ import { pipeline, type Readable, Transform } from 'node:stream';
 import { parseXml, S3Error } from '@coffer/protocol';
 import { cannedAcl, parseGrantHeaders } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
+import { parseTaggingXml } from '../codecs/tagging.js';
 import { parseSse } from '../engine/encryption.js';
 import type { ObjectAttributes } from '../engine/objects.js';
-import { encodeTagging, parseTaggingXml, validateTags } from '../engine/tags.js';
-import { setPrincipal } from '../http/caller.js';
-import type { RequestContext } from '../http/request-context.js';
-import { quoteEtag, sendEmpty, sendXml } from '../http/respond.js';
+import { encodeTagging, validateTags } from '../engine/tagging.js';
+import { authorizeRequest } from '../http-kit/authorize-request.js';
+import { setPrincipal } from '../http-kit/caller.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { quoteEtag, sendEmpty, sendXml } from '../http-kit/respond.js';
 import { FormDataReader, type FormPart, formBoundary } from './form-data.js';
+import type { HandlerDeps } from './handler.js';
 import {
   CONTENT_HEADERS,
   checkHeaderValue,
@@ -17,7 +20,6 @@ import {
   writtenVersionHeaders,
 } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
-import type { HandlerDeps } from './routes.js';
 
 /** All fields before the file, together (S3 allows 20 KB; a COS policy with many conditions needs more). */
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -27,7 +29,7 @@ const FILENAME_VARIABLE = '$' + '{filename}';
 const MAX_TRAILING_BYTES = 64 * 1024;
 
 /**
- * POST Object: a browser form upload (seed 004_ "Uploading an Object Using a Form";
+ * POST Object: a browser form upload (
  * https://www.tencentcloud.com/document/product/436/14690 ;
  * https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html).
  *
@@ -72,7 +74,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
           { bucket: ctx.bucket, finalKey: key, requireAllFields: signer?.kind === 'sigv4' || signer?.kind === 'sigv2' },
           auth.nowMs(),
         );
-  await ctx.authorize('PostObject', { bucket: ctx.bucket, key });
+  await authorizeRequest(ctx, 'PostObject', { bucket: ctx.bucket, key });
 
   const bucketOwner = (await ctx.engine.headBucket(ctx.bucket)).ownerId;
   const { version, versioned } = await ctx.engine.putObject({

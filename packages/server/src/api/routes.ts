@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import type { AuthContext } from '../auth/types.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { Operation } from '../authz/actions.js';
+import type { RequestContext } from '../http-kit/request-context.js';
 import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
@@ -10,6 +10,7 @@ import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucke
 import * as unserved from './bucket-unserved.js';
 import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
 import * as cors from './cors.js';
+import type { Handler } from './handler.js';
 import * as list from './list-objects.js';
 import * as multipart from './multipart.js';
 import { appendObject } from './object-append.js';
@@ -25,11 +26,6 @@ import * as referer from './referer.js';
 import { listBuckets } from './service.js';
 import { getBucketUsage } from './usage.js';
 
-/** What a handler may need besides its request: the authenticator's context (POST Object verifies a form's signature). */
-export interface HandlerDeps {
-  auth: AuthContext;
-}
-export type Handler = (ctx: RequestContext, deps: HandlerDeps) => Promise<void>;
 type Target = 'service' | 'bucket' | 'object';
 
 /**
@@ -84,7 +80,7 @@ const OBJECT_SUBRESOURCES = [
 ] as const;
 
 /** Route key (`target METHOD [subresource]`) → the S3 operation name (for metrics and logs) and its handler. */
-const ROUTES: Record<string, [operation: string, handler: Handler]> = {
+const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'service GET': ['ListBuckets', listBuckets],
   'bucket PUT': ['CreateBucket', bucket.createBucket],
   'bucket HEAD': ['HeadBucket', bucket.headBucket],
@@ -160,7 +156,7 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
 };
 
 /** Finds the operation and handler for a request, or throws NotImplemented / MethodNotAllowed. */
-export function route(ctx: RequestContext): { operation: string; handler: Handler } {
+export function route(ctx: RequestContext): { operation: Operation; handler: Handler } {
   const target: Target =
     ctx.address.bucket === undefined ? 'service' : ctx.address.key === undefined ? 'bucket' : 'object';
   const known: readonly string[] =

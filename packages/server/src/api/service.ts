@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import type { RequestContext } from '../http/request-context.js';
-import { isoDate, sendXml } from '../http/respond.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { isoDate, sendXml } from '../http-kit/respond.js';
 import type { BucketRecord } from '../stores/types.js';
 import { ownerXml } from './owner.js';
 

@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
-import { sendJson } from '../http/internal.js';
-import type { RequestContext } from '../http/request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
+import { sendJson } from '../http-kit/respond.js';
 
 /** Query parameters that carry a presigned request's signature (SigV4, SigV2, COS), never a usage option. */
 function isSigningParam(name: string): boolean {

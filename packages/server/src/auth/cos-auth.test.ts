@@ -158,7 +158,8 @@ describe('COS header auth', () => {
   });
 
   it('accepts pair strings ordered by encoded name (COS docs, Go/Python SDKs) as well as the JS SDK order', async () => {
-    // `a_` and `a\`` sort differently raw vs encoded (cos-api-map.md §3.2 vs the JS SDK's obj2str)
+    // `a_` and `a\`` sort differently raw vs encoded (the COS signature page sorts encoded names,
+    // https://intl.cloud.tencent.com/document/product/436/7778; the JS SDK's obj2str sorts raw ones)
     const keyTime = `${NOW_S};${NOW_S + 60}`;
     const params = [
       { name: 'a_', value: '1' },

@@ -1,6 +1,6 @@
 /**
- * Verifies COS q-sign signatures (Authorization header or presigned query), per cos-api-map.md §3.5.
- * https://cloud.tencent.com/document/product/436/7778
+ * Verifies COS q-sign signatures (Authorization header or presigned query), as the
+ * COS "Request Signature" page computes them: https://intl.cloud.tencent.com/document/product/436/7778
  */
 import {
   type CosAuthorization,

@@ -137,6 +137,7 @@ describe('SigV4 header auth', () => {
       accessKeyId: CREDENTIAL.accessKeyId,
       principal: CREDENTIAL.principal,
       presigned: false,
+      region: 'us-east-1',
       payload: { kind: 'sha256', expectedHex: EMPTY_SHA256_HEX },
     });
   });
@@ -380,6 +381,7 @@ describe('SigV4 presigned URLs', () => {
       accessKeyId: CREDENTIAL.accessKeyId,
       principal: CREDENTIAL.principal,
       presigned: true,
+      region: 'us-east-1',
       payload: { kind: 'none' },
     });
   });

@@ -236,6 +236,7 @@ async function verifyClaim(
         accessKeyId: credential.accessKeyId,
         principal: credential.principal,
         presigned,
+        region: claim.region,
         securityToken: securityToken(req, params),
         payload: payloadVerification(payloads[i]!, req, {
           signature: claim.signature,

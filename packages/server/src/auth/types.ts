@@ -12,7 +12,8 @@ export interface SignableRequest {
   headers: IncomingHttpHeaders;
   /**
    * For path-style requests, the bucket segment ('/bucket') that COS SDK clients leave out of the
-   * path they sign (see shared/reference/cos-api-map.md §1.2). Undefined for virtual-host requests.
+   * path they sign (cos-nodejs-sdk-v5 signs the path after its Domain template,
+   * https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js). Undefined for virtual-host requests.
    */
   pathStyleBucket?: string;
   /**
@@ -91,6 +92,8 @@ export interface AuthResult {
   principal?: Principal;
   /** True when the signature came from the query string (presigned URL). */
   presigned: boolean;
+  /** SigV4: the region of the credential scope (any is accepted; some answers depend on it). */
+  region?: string;
   /** x-cos-security-token / x-amz-security-token as sent (header or query); lookupCredential has checked it. */
   securityToken?: string;
   payload: PayloadVerification;

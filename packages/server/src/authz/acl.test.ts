@@ -1,6 +1,7 @@
 import { parseXml, S3Error } from '@coffer/protocol';
 import { describe, expect, it } from 'vitest';
-import { aclGrants, cannedAcl, parseAclXml, parseGrantHeaders, renderAcl } from './acl.js';
+import { parseAclXml, renderAcl } from '../codecs/acl.js';
+import { aclGrants, cannedAcl, parseGrantHeaders } from './acl.js';
 
 /**
  * Fuzz-style tests of the ACL parsers (AccessControlPolicy XML, x-cos-grant-* headers, canned

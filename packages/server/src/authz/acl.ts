@@ -1,4 +1,4 @@
-import { S3Error, type XmlNode, type XmlObject, xmlChild, xmlChildren, xmlText } from '@coffer/protocol';
+import { S3Error } from '@coffer/protocol';
 import type { AclPermission } from './actions.js';
 
 /**
@@ -17,7 +17,7 @@ export interface Acl {
   grants: Grant[];
 }
 
-const PERMISSIONS: readonly AclPermission[] = ['READ', 'WRITE', 'READ_ACP', 'WRITE_ACP', 'FULL_CONTROL'];
+export const PERMISSIONS: readonly AclPermission[] = ['READ', 'WRITE', 'READ_ACP', 'WRITE_ACP', 'FULL_CONTROL'];
 export const ANYONE_ID = 'qcs::cam::anyone:anyone';
 const GROUP_URIS: Record<string, Group> = {
   'http://cam.qcloud.com/groups/global/allusers': 'AllUsers',
@@ -72,8 +72,8 @@ export function cannedAcl(
   if (canned === 'authenticated-read')
     grants.push({ grantee: { type: 'group', group: 'AuthenticatedUsers' }, permission: 'READ' });
   grants.push({ grantee: { type: 'user', id: owner }, permission: 'FULL_CONTROL' });
-  if (canned === 'bucket-owner-read' && bucketOwner !== owner)
-    grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'READ' });
+  // Listed even when the writer owns the bucket (then one id holds both grants), as S3 lists it.
+  if (canned === 'bucket-owner-read') grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'READ' });
   if (canned === 'bucket-owner-full-control' && bucketOwner !== owner) {
     grants.push({ grantee: { type: 'user', id: bucketOwner }, permission: 'FULL_CONTROL' });
   }
@@ -93,7 +93,7 @@ function parseHeaderGrantee(part: string, resolve: UinResolver): Grantee {
 }
 
 /** Coffer's users have no email addresses, so no grant by email can be resolved (S3's error for an unknown one). */
-function unresolvableEmail(email: string): S3Error {
+export function unresolvableEmail(email: string): S3Error {
   return new S3Error(
     'UnresolvableGrantByEmailAddress',
     'The email address you provided does not match any account on record.',
@@ -101,13 +101,13 @@ function unresolvableEmail(email: string): S3Error {
   );
 }
 
-function groupOf(uri: string): Grantee {
+export function groupOf(uri: string): Grantee {
   const group = GROUP_URIS[uri.toLowerCase()];
   if (!group) throw new S3Error('InvalidArgument', `Unknown grantee group "${uri}".`);
   return { type: 'group', group };
 }
 
-function userGrantee(id: string, resolve: UinResolver): Grantee {
+export function userGrantee(id: string, resolve: UinResolver): Grantee {
   if (id === ANYONE_ID || id === '*') return { type: 'group', group: 'AllUsers' };
   if (/^qcs::cam::uin\/\d+:uin\/\d+$/.test(id)) return { type: 'user', id };
   if (/^\d+$/.test(id)) return { type: 'user', id: resolve(id) };
@@ -144,72 +144,6 @@ export function parseGrantHeaders(
 
 export function sameGrantee(a: Grantee, b: Grantee): boolean {
   return a.type === 'user' ? b.type === 'user' && a.id === b.id : b.type === 'group' && a.group === b.group;
-}
-
-/** Parses an AccessControlPolicy body (PUT ?acl): MalformedACLError when it is not one. */
-export function parseAclXml(
-  doc: { [name: string]: XmlNode | XmlNode[] },
-  resolve: UinResolver,
-): { owner?: string; grants: Grant[] } {
-  const malformed = (why: string) =>
-    new S3Error(
-      'MalformedACLError',
-      `The XML you provided was not well-formed or did not validate against our published schema: ${why}`,
-    );
-  const ownerNode = xmlChild(doc, 'Owner');
-  const owner = ownerNode === undefined ? undefined : xmlText(ownerNode, 'ID')?.trim();
-  const list = xmlChild(doc, 'AccessControlList');
-  if (list === undefined) throw malformed('missing AccessControlList.');
-  const grants: Grant[] = xmlChildren(list, 'Grant').map((grant) => {
-    const grantee = xmlChild(grant, 'Grantee');
-    const permission = xmlText(grant, 'Permission')?.trim().toUpperCase() as AclPermission | undefined;
-    if (grantee === undefined || permission === undefined)
-      throw malformed('each Grant needs a Grantee and a Permission.');
-    if (!PERMISSIONS.includes(permission)) throw malformed(`unknown Permission "${permission}".`);
-    const uri = xmlText(grantee, 'URI')?.trim();
-    const id = xmlText(grantee, 'ID')?.trim();
-    const email = xmlText(grantee, 'EmailAddress');
-    if (email !== undefined) throw unresolvableEmail(email.trim());
-    if (uri !== undefined && uri !== '') {
-      try {
-        return { grantee: groupOf(uri), permission };
-      } catch {
-        throw malformed(`unknown group URI "${uri}".`);
-      }
-    }
-    if (id === undefined || id === '') throw malformed('a Grantee needs an ID or a URI.');
-    return { grantee: userGrantee(id, resolve), permission };
-  });
-  return { ...(owner ? { owner } : {}), grants };
-}
-
-/** Renders an ACL as an AccessControlPolicy body, with COS or S3 group URIs. */
-export function renderAcl(acl: Acl, flavor: 'cos' | 's3', displayName: (id: string) => string): XmlObject {
-  const groupUri = (group: Group) =>
-    flavor === 'cos' && group !== 'LogDelivery'
-      ? `http://cam.qcloud.com/groups/global/${group}`
-      : `http://acs.amazonaws.com/groups/${group === 'LogDelivery' ? 's3' : 'global'}/${group}`;
-  return {
-    Owner: { ID: acl.owner, DisplayName: displayName(acl.owner) },
-    AccessControlList: {
-      Grant: acl.grants.map((g) => ({
-        Grantee:
-          g.grantee.type === 'user'
-            ? {
-                '@xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
-                '@xsi:type': 'CanonicalUser',
-                ID: g.grantee.id,
-                DisplayName: displayName(g.grantee.id),
-              }
-            : {
-                '@xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
-                '@xsi:type': 'Group',
-                URI: groupUri(g.grantee.group),
-              },
-        Permission: g.permission,
-      })),
-    },
-  };
 }
 
 /** The canned name an ACL corresponds to, for COS's x-cos-acl response header. */

@@ -23,7 +23,12 @@ export interface ActionSpec {
   aclOnBucket?: boolean;
 }
 
-export const ACTIONS: Record<string, ActionSpec> = {
+/**
+ * Every operation Coffer routes, with what it asks permission for. Its keys are the `Operation` type
+ * the route table (api/routes.ts), authorization and the metrics share: a route naming an operation
+ * that has no entry here does not compile.
+ */
+const ACTION_TABLE = {
   ListBuckets: { cos: 'GetService', s3: 'ListAllMyBuckets', target: 'service', acl: 'OWNER' },
   CreateBucket: { cos: 'PutBucket', s3: 'CreateBucket', target: 'bucket', acl: 'OWNER' },
   HeadBucket: { cos: 'HeadBucket', s3: 'ListBucket', target: 'bucket', acl: 'READ' },
@@ -184,9 +189,14 @@ export const ACTIONS: Record<string, ActionSpec> = {
     acl: 'WRITE',
     aclOnBucket: true,
   },
-};
+} satisfies Record<string, ActionSpec>;
 
-/** The action spec of an operation; unknown operations need the owner. */
-export function actionOf(operation: string): ActionSpec {
-  return ACTIONS[operation] ?? { cos: operation, s3: operation, target: 'bucket', acl: 'OWNER' };
+/** An S3/COS operation name: ListObjects, PutObject, … (the keys of the action table). */
+export type Operation = keyof typeof ACTION_TABLE;
+
+export const ACTIONS: Readonly<Record<Operation, ActionSpec>> = ACTION_TABLE;
+
+/** The action spec of an operation. */
+export function actionOf(operation: Operation): ActionSpec {
+  return ACTIONS[operation];
 }

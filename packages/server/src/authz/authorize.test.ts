@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Acl, cannedAcl } from './acl.js';
+import type { Operation } from './actions.js';
 import { type AuthorizeInput, authorize, type Caller } from './authorize.js';
 import { parsePolicy } from './policy.js';
 
@@ -39,7 +40,7 @@ const deny = (actions: string | string[], resource: string | string[] = '*') => 
 
 /** A bucket of account A with the given ACL (private by default) and bucket policy. */
 function input(
-  operation: string,
+  operation: Operation,
   caller: Caller,
   opts: { acl?: Acl; policy?: object; objectAcl?: Acl; key?: string | null; owner?: string } = {},
 ): AuthorizeInput {

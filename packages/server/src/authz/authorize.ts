@@ -1,5 +1,5 @@
 import { type Acl, aclGrants } from './acl.js';
-import { actionOf } from './actions.js';
+import { actionOf, type Operation } from './actions.js';
 import { type ConditionContext, evaluatePolicy, type Policy, type PolicyRequest } from './policy.js';
 
 /** Who is asking, as authorization sees it. */
@@ -17,7 +17,7 @@ export interface Caller {
 }
 
 export interface AuthorizeInput {
-  operation: string;
+  operation: Operation;
   caller: Caller;
   bucket?: { name: string; ownerId: string; acl?: Acl; policy?: Policy };
   key?: string;

@@ -3,7 +3,7 @@ import { type Acl, cannedAcl } from '../authz/acl.js';
 import type { BucketRecord } from '../stores/types.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
-import { findObject } from './objects.js';
+import { findObject } from './find-object.js';
 
 const ACL = 'acl';
 const POLICY = 'policy';

@@ -9,7 +9,7 @@ import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import type { ObjectAttributes } from './objects.js';
-import { taggingFromHeader } from './tags.js';
+import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
 
 export interface AppendObjectInput extends ObjectAttributes {
@@ -102,7 +102,7 @@ export async function appendObject(
     const { version } = await ctx.meta.commitObject({
       bucketId: bucket.id,
       key: input.key,
-      newBlobs: [{ id: blob.blobId, size: blob.size }],
+      newBlobs: blob.newBlobs,
       // The object must still be the version this append was planned on.
       precondition: (now) => {
         const same = base === undefined ? now === undefined || now.isDeleteMarker : now?.seq === base.seq;

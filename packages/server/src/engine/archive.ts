@@ -2,7 +2,7 @@ import { S3Error } from '@coffer/protocol';
 import type { ObjectVersion } from '../stores/types.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
-import { findObject } from './objects.js';
+import { findObject } from './find-object.js';
 
 /**
  * Archive storage classes (COS ARCHIVE, DEEP_ARCHIVE, MAZ_ARCHIVE; S3 GLACIER, DEEP_ARCHIVE): their

@@ -18,13 +18,15 @@ export async function requireBucket(ctx: EngineContext, name: string): Promise<B
 
 /**
  * PUT Bucket. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
- * Re-creating your own bucket is 409 BucketAlreadyOwnedByYou (as S3 outside us-east-1 and COS do).
+ * Re-creating your own bucket is 409 BucketAlreadyOwnedByYou (as S3 outside us-east-1 and COS do), or
+ * with `ownedAgain: 'reset-acl'` what S3 answers in us-east-1 "for legacy compatibility": success, the
+ * bucket's ACL reset to the request's (private when it names none).
  */
 export async function createBucket(
   ctx: EngineContext,
   actor: Actor,
   name: string,
-  options: { region?: string; acl?: string } = {},
+  options: { region?: string; acl?: string; ownedAgain?: 'refuse' | 'reset-acl' } = {},
 ): Promise<BucketRecord> {
   validateBucketName(name);
   if (options.region !== undefined && options.region !== '' && options.region !== ctx.region) {
@@ -45,6 +47,10 @@ export async function createBucket(
   } catch (err) {
     if (err instanceof StoreError && err.reason === 'conflict') {
       const existing = await ctx.meta.getBucket(name);
+      if (existing && existing.ownerId === actor.ownerId && options.ownedAgain === 'reset-acl') {
+        await ctx.meta.setBucketConfig(existing.id, 'acl', options.acl ?? null);
+        return existing;
+      }
       if (existing?.ownerId === actor.ownerId) throw new S3Error('BucketAlreadyOwnedByYou');
       throw new S3Error('BucketAlreadyExists');
     }
@@ -54,11 +60,21 @@ export async function createBucket(
 
 /**
  * DELETE Bucket: only an empty bucket. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html
- * Incomplete multipart uploads count as content, as the COS FAQ (seeds 000_, 001_) describes.
+ * What incomplete multipart uploads mean depends on the client family (`abortUploads`):
+ * - COS counts them as content ("The bucket can be deleted only after you confirm that all completely
+ *   and partially uploaded files have been deleted", COS console guide, Incomplete Multipart Upload),
+ *   so the bucket is refused;
+ * - S3 deletes a bucket whose only contents are incomplete uploads, and they go with it; S3 tools and
+ *   test suites clean up that way (delete every version, then the bucket). The uploads are aborted in
+ *   the bucket's own deleting transaction, so nothing is left behind and nothing is lost on refusal.
  */
-export async function deleteBucket(ctx: EngineContext, name: string): Promise<void> {
+export async function deleteBucket(
+  ctx: EngineContext,
+  name: string,
+  options: { abortUploads: boolean },
+): Promise<void> {
   try {
-    await ctx.meta.deleteBucket(name);
+    await ctx.meta.deleteBucket(name, options.abortUploads ? { abortUploads: { nowMs: ctx.clock.nowMs() } } : {});
   } catch (err) {
     if (err instanceof StoreError) {
       if (err.reason === 'not-found') throw new S3Error('NoSuchBucket');

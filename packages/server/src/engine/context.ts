@@ -12,6 +12,8 @@ export const systemClock: Clock = { nowMs: () => Date.now() };
 export interface EngineLimits {
   maxPutSizeBytes: number;
   gcGraceMs: number;
+  /** Bodies of at most this many bytes are stored inline, in the metadata (write-blob.ts); 0 or undefined: never. */
+  inlineMaxBytes?: number;
 }
 
 /** What every engine operation works with. Built once by createEngine; no HTTP types in here. */

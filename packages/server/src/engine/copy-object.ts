@@ -6,10 +6,11 @@ import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
+import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockForWrite } from './object-lock.js';
-import { findObject, type ObjectAttributes } from './objects.js';
-import { taggingFromHeader } from './tags.js';
+import type { ObjectAttributes } from './objects.js';
+import { taggingFromHeader } from './tagging.js';
 
 export interface CopyObjectInput {
   source: { bucket: string; key: string; versionId?: string };
@@ -92,7 +93,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
     const { version } = await ctx.meta.commitObject({
       bucketId: bucket.id,
       key: input.key,
-      newBlobs: blob ? [{ id: blob.blobId, size: blob.size }] : [],
+      newBlobs: blob ? blob.newBlobs : [],
       version: {
         isDeleteMarker: false,
         size: source.size,
@@ -112,6 +113,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
               manifest: source.manifest,
               // The same bytes and the same ETag (md5-of-md5s-N): the same parts.
               ...(source.partSizes !== undefined ? { partSizes: source.partSizes } : {}),
+              ...(source.partChecksums !== undefined ? { partChecksums: source.partChecksums } : {}),
             }),
         ...(sse !== undefined ? { sse } : {}),
         ...(lock !== undefined ? { lock } : {}),

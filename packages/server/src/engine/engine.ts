@@ -13,17 +13,17 @@ import type {
 import * as access from './access.js';
 import { type AppendObjectInput, appendObject } from './append.js';
 import * as archive from './archive.js';
-import * as bucketConfigs from './bucket-configs.js';
 import * as buckets from './buckets.js';
 import { type Actor, requireBucket } from './buckets.js';
 import { type Clock, type EngineContext, type EngineLimits, systemClock } from './context.js';
 import { type CopyObjectInput, copyObject } from './copy-object.js';
-import type { CorsConfiguration } from './cors-config.js';
+import type { CorsConfiguration } from './cors.js';
+import * as cors from './cors.js';
 import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
 import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
-import type { LifecycleRule } from './lifecycle/config.js';
+import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
 import {
   bucketRules,
@@ -35,9 +35,10 @@ import {
 import * as multipart from './multipart.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
-import type { RefererConfiguration } from './referer-config.js';
+import type { RefererConfiguration } from './referer.js';
+import * as referer from './referer.js';
+import type { Tag } from './tagging.js';
 import * as tagging from './tagging.js';
-import type { Tag } from './tags.js';
 
 export interface EngineOptions {
   meta: MetadataStore;
@@ -80,13 +81,18 @@ export class Engine {
   }
 
   // buckets
-  async createBucket(actor: Actor, name: string, options?: { region?: string; acl?: string; objectLock?: boolean }) {
+  async createBucket(
+    actor: Actor,
+    name: string,
+    options?: { region?: string; acl?: string; objectLock?: boolean; ownedAgain?: 'refuse' | 'reset-acl' },
+  ) {
     const bucket = await buckets.createBucket(this.ctx, actor, name, options);
     if (options?.objectLock) await objectLock.enableObjectLock(this.ctx, bucket);
     return bucket;
   }
-  deleteBucket(name: string) {
-    return buckets.deleteBucket(this.ctx, name);
+  /** `abortUploads`: S3's answer (incomplete uploads go with the bucket) rather than COS's refusal. */
+  deleteBucket(name: string, options: { abortUploads: boolean } = { abortUploads: false }) {
+    return buckets.deleteBucket(this.ctx, name, options);
   }
   headBucket(name: string) {
     return requireBucket(this.ctx, name);
@@ -222,30 +228,32 @@ export class Engine {
     };
   }
 
-  // browser access: CORS and Referer (hotlink protection)
+  // default encryption (SSE-S3 / SSE-COS)
   putBucketEncryption(name: string, config: BucketEncryption | null) {
     return encryption.putBucketEncryption(this.ctx, name, config);
   }
   getBucketEncryption(name: string) {
     return encryption.getBucketEncryption(this.ctx, name);
   }
+
+  // browser access: CORS and Referer (hotlink protection)
   putBucketCors(name: string, config: CorsConfiguration | null) {
-    return bucketConfigs.putBucketCors(this.ctx, name, config);
+    return cors.putBucketCors(this.ctx, name, config);
   }
   getBucketCors(name: string) {
-    return bucketConfigs.getBucketCors(this.ctx, name);
+    return cors.getBucketCors(this.ctx, name);
   }
   bucketCors(name: string) {
-    return bucketConfigs.bucketCors(this.ctx, name);
+    return cors.bucketCors(this.ctx, name);
   }
   putBucketReferer(name: string, config: RefererConfiguration) {
-    return bucketConfigs.putBucketReferer(this.ctx, name, config);
+    return referer.putBucketReferer(this.ctx, name, config);
   }
   getBucketReferer(name: string) {
-    return bucketConfigs.getBucketReferer(this.ctx, name);
+    return referer.getBucketReferer(this.ctx, name);
   }
   bucketReferer(name: string) {
-    return bucketConfigs.bucketReferer(this.ctx, name);
+    return referer.bucketReferer(this.ctx, name);
   }
 
   // tagging

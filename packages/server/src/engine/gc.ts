@@ -2,8 +2,8 @@ import type { EngineContext } from './context.js';
 import { type GcEvent, gcChannel } from './events.js';
 
 /**
- * Deletes the files of blobs no version references any more, once their grace period has passed
- * (ARCHITECTURE.md: "Deletes are metadata first, blob files later"). Blobs pinned by a reader in
+ * Deletes the files (or, for inline blobs, the stored bytes) of blobs no version references any more, once their grace period has passed
+ * (docs/ARCHITECTURE.md, "Blobs": a delete only drops references, the files go here). Blobs pinned by a reader in
  * this process stay queued until a later pass. Returns how many files were deleted.
  */
 /** How long a completed upload is remembered, so a retried Complete returns the same result. */
@@ -14,9 +14,10 @@ export async function collectGarbage(ctx: EngineContext, limit = 1000): Promise<
   let total = 0;
   for (;;) {
     const ready = await ctx.meta.claimGarbage(ctx.clock.nowMs() - ctx.limits.gcGraceMs, limit);
-    const deletable = ready.filter((id) => !ctx.pins.has(id));
-    for (const id of deletable) await ctx.blobs.delete(id);
-    if (deletable.length > 0) await ctx.meta.forgetGarbage(deletable);
+    const deletable = ready.filter((blob) => !ctx.pins.has(blob.id));
+    // An inline blob has no file: forgetting it drops its stored bytes.
+    for (const blob of deletable) if (!blob.inline) await ctx.blobs.delete(blob.id);
+    if (deletable.length > 0) await ctx.meta.forgetGarbage(deletable.map((blob) => blob.id));
     total += deletable.length;
     if (ready.length < limit || deletable.length === 0) {
       if (gcChannel.hasSubscribers) gcChannel.publish({ deleted: total } satisfies GcEvent);

@@ -33,6 +33,32 @@ function runningChecksum(algorithm: ChecksumAlgorithm): RunningChecksum {
   }
 }
 
+/** The digests of an upload: MD5 (the ETag), CRC-64/XZ and any S3 checksums, over bytes fed in order. */
+export class BodyHashes {
+  readonly #md5 = createHash('md5');
+  readonly #checksums: Map<ChecksumAlgorithm, RunningChecksum>;
+  #crc64 = 0n;
+  size = 0;
+
+  constructor(checksums: ChecksumAlgorithm[]) {
+    this.#checksums = new Map(checksums.map((a) => [a, runningChecksum(a)]));
+  }
+
+  update(buffer: Uint8Array): void {
+    this.size += buffer.length;
+    this.#md5.update(buffer);
+    this.#crc64 = crc64(buffer, this.#crc64);
+    for (const checksum of this.#checksums.values()) checksum.update(buffer);
+  }
+
+  /** Once, after the last byte. */
+  result(): { size: number; md5: Buffer; crc64: bigint; checksums: Partial<Record<ChecksumAlgorithm, string>> } {
+    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+    for (const [algorithm, checksum] of this.#checksums) checksums[algorithm] = checksum.digest();
+    return { size: this.size, md5: this.#md5.digest(), crc64: this.#crc64, checksums };
+  }
+}
+
 export interface HashingSinkOptions {
   writer: BlobWriter;
   /** More bytes than this fail with EntityTooLarge (checked as they arrive, whatever Content-Length said). */
@@ -49,22 +75,19 @@ export interface HashingSinkOptions {
 export class HashingSink extends Writable {
   readonly #writer: BlobWriter;
   readonly #maxBytes: number;
-  readonly #md5 = createHash('md5');
-  readonly #checksums: Map<ChecksumAlgorithm, RunningChecksum>;
-  #crc64 = 0n;
-  #size = 0;
+  readonly #hashes: BodyHashes;
 
   constructor(options: HashingSinkOptions) {
     super({ highWaterMark: 1024 * 1024 });
     this.#writer = options.writer;
     this.#maxBytes = options.maxBytes;
-    this.#checksums = new Map(options.checksums.map((a) => [a, runningChecksum(a)]));
+    this.#hashes = new BodyHashes(options.checksums);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
-    for (const buffer of buffers) this.#consume(buffer);
-    if (this.#size > this.#maxBytes) {
+    for (const buffer of buffers) this.#hashes.update(buffer);
+    if (this.#hashes.size > this.#maxBytes) {
       callback(
         new S3Error(
           'EntityTooLarge',
@@ -80,17 +103,8 @@ export class HashingSink extends Writable {
     this._writev([{ chunk }], callback);
   }
 
-  #consume(buffer: Buffer): void {
-    this.#size += buffer.length;
-    this.#md5.update(buffer);
-    this.#crc64 = crc64(buffer, this.#crc64);
-    for (const checksum of this.#checksums.values()) checksum.update(buffer);
-  }
-
   /** Valid once the pipeline has finished. */
-  result(): { size: number; md5: Buffer; crc64: bigint; checksums: Partial<Record<ChecksumAlgorithm, string>> } {
-    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
-    for (const [algorithm, checksum] of this.#checksums) checksums[algorithm] = checksum.digest();
-    return { size: this.#size, md5: this.#md5.digest(), crc64: this.#crc64, checksums };
+  result(): ReturnType<BodyHashes['result']> {
+    return this.#hashes.result();
   }
 }

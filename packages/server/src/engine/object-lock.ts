@@ -2,7 +2,7 @@ import { S3Error } from '@coffer/protocol';
 import type { BucketRecord, ObjectLock, ObjectVersion, Retention } from '../stores/types.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
-import { findObject } from './objects.js';
+import { findObject } from './find-object.js';
 
 /**
  * Object lock (WORM): a bucket with object lock enabled keeps versioning on for good; each version

@@ -9,6 +9,9 @@ interface Piece {
   start: number;
   end: number;
   sealed: boolean;
+  /** An inline blob (bytes in the metadata store), with its stored bytes when the store attached them. */
+  inline: boolean;
+  body: Buffer | undefined;
 }
 
 /** Maps bytes [start, end] of an object onto runs of its blobs. */
@@ -27,9 +30,23 @@ function piecesOf(manifest: ManifestEntry[], start: number, end: number): Piece[
       start: entry.offset + from,
       end: entry.offset + to,
       sealed: entry.sealed === true,
+      inline: entry.inline === true,
+      body: entry.body,
     });
   }
   return pieces;
+}
+
+/**
+ * The plaintext of an inline piece: from the body the store attached to the manifest, else read from
+ * the store (the bytes stay there until the GC forgets the blob, which pinning holds off).
+ */
+async function inlineBytes(ctx: EngineContext, piece: Piece): Promise<Buffer> {
+  const body = piece.body ?? (await ctx.meta.readInlineBlob(piece.blobId));
+  if (body === undefined) throw new Error(`inline blob ${piece.blobId} is missing from the metadata`);
+  if (piece.end >= body.length) throw new Error(`inline blob ${piece.blobId} is shorter than its manifest says`);
+  const stored = body.subarray(piece.start, piece.end + 1);
+  return piece.sealed ? unsealFrom(ctx.sealKey, piece.blobId, piece.start).update(stored) : stored;
 }
 
 /**
@@ -51,6 +68,7 @@ export async function readManifestRange(
   try {
     const buffers = await Promise.all(
       pieces.map(async (p) => {
+        if (p.inline) return inlineBytes(ctx, p);
         const stored = await ctx.blobs.read(p.blobId, p.start, p.end);
         return p.sealed ? unsealFrom(ctx.sealKey, p.blobId, p.start).update(stored) : stored;
       }),
@@ -63,7 +81,7 @@ export async function readManifestRange(
 
 /**
  * Streams bytes [start, end] (inclusive) of an object by mapping the range onto its manifest
- * (ARCHITECTURE.md: "a Range GET maps the range onto the manifest"). One blob at a time is open;
+ * (docs/ARCHITECTURE.md, "Blobs": a manifest lists (blob, offset, length) runs). One blob at a time is open;
  * every blob of the range is pinned until the stream closes, so GC cannot delete a blob this
  * reader has yet to reach.
  */
@@ -108,6 +126,14 @@ export function openManifestStream(
 
 /** The plaintext of one piece as a stream: the blob's bytes, decrypted on the way if it is sealed. */
 function pieceStream(ctx: EngineContext, piece: Piece): Readable {
+  if (piece.inline) {
+    return Readable.from(
+      (async function* () {
+        yield await inlineBytes(ctx, piece);
+      })(),
+      { objectMode: false },
+    );
+  }
   const stored = ctx.blobs.createReadStream(piece.blobId, piece.start, piece.end);
   if (!piece.sealed) return stored;
   // pipeline() destroys the file stream when the decipher is destroyed (client gone), and vice versa.
@@ -152,6 +178,16 @@ export async function sendManifestRange(
   let turn = 0;
   try {
     for (const piece of pieces) {
+      if (piece.inline) {
+        const chunk = await inlineBytes(ctx, piece);
+        await written;
+        if (out.destroyed) throw new Error('the client closed the connection');
+        written = new Promise<void>((resolve, reject) => {
+          out.write(chunk, (err) => (err ? reject(err) : resolve()));
+        });
+        written.catch(() => {});
+        continue;
+      }
       const decipher = piece.sealed ? unsealFrom(ctx.sealKey, piece.blobId, piece.start) : undefined;
       await ctx.blobs.withHandle(piece.blobId, async (handle) => {
         for (let position = piece.start; position <= piece.end; ) {

@@ -33,6 +33,12 @@ export function sealingWriter(writer: BlobWriter, sealKey: Buffer): BlobWriter {
   };
 }
 
+/** The sealed form of a whole blob's bytes (an inline blob, written in one piece). */
+export function sealBytes(sealKey: Buffer, blobId: string, bytes: Uint8Array): Buffer {
+  const cipher = createCipheriv(ALGORITHM, blobKey(sealKey, blobId), counterAt(0));
+  return Buffer.concat([cipher.update(bytes), cipher.final()]);
+}
+
 /**
  * A decipher for the bytes of blob `blobId` from byte `offset` on: feed it the stored bytes read
  * from that offset, in order (with update(), or as a Transform stream).

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ownerIdOf } from '../identity.js';
-import type { RequestContext } from './request-context.js';
+import type { RequestContext } from '../http-kit/request-context.js';
 
 /**
  * Operations that change who may do what, or what the server keeps: each is written to the audit

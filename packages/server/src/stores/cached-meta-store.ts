@@ -48,12 +48,12 @@ export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataSto
         forgetBucket(input.name);
       }
     },
-    async deleteBucket(name) {
+    async deleteBucket(name, options) {
       // Read the id uncached: SQLite may give a later bucket the same id, which must not inherit
       // this one's cached configuration.
       const record = await store.getBucket(name);
       try {
-        await store.deleteBucket(name);
+        await store.deleteBucket(name, options);
       } finally {
         forgetBucket(name);
         if (record) forgetConfigs(record.id);

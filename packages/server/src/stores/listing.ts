@@ -34,7 +34,7 @@ export interface ScannedPage<R> {
 const MAX_CHUNK = 1001;
 
 /**
- * The listing walk shared by every store (ARCHITECTURE.md, "Listing"): seek to the marker through the
+ * The listing walk shared by every store (docs/ARCHITECTURE.md, "Listing"): seek to the marker through the
  * (bucket, key) index; when the delimiter folds a key into a common prefix, emit the prefix once and
  * seek past everything under it instead of scanning it. Rows come in chunks: one row right after a
  * seek (the delimiter may fold it at once), growing while rows keep being listed. So a page of folded

@@ -9,7 +9,7 @@ import type {
   PartRecord,
   UploadRecord,
 } from './types.js';
-import { StoreError } from './types.js';
+import { INLINE_ATTACH_BYTES, StoreError } from './types.js';
 
 /** Keys whose UTF-8 byte order differs from JavaScript's UTF-16 order, and other awkward ones. */
 export const AWKWARD_KEYS = {
@@ -45,8 +45,8 @@ function newVersion(overrides: Partial<NewObjectVersion> = {}): NewObjectVersion
 }
 
 /**
- * The MetadataStore contract: every implementation runs this suite (STYLE.md: one suite per
- * interface, run against each implementation).
+ * The MetadataStore contract: every implementation runs this suite (one suite per interface,
+ * run against each implementation, as Garage's src/db/test.rs and tus's utils/src/test/stores.ts do).
  */
 export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>): void {
   describe(`MetadataStore contract: ${name}`, () => {
@@ -69,6 +69,35 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         key,
         newBlobs: blobSize > 0 ? [{ id: blobId, size: blobSize }] : [],
         version: newVersion({ size: blobSize, manifest, ...overrides }),
+      });
+      return version;
+    }
+
+    /** The ids of the blobs the GC may delete now. */
+    async function claimIds(olderThanMs: number, limit: number): Promise<string[]> {
+      return (await store.claimGarbage(olderThanMs, limit)).map((g) => g.id);
+    }
+
+    /** Commits an object whose body is one inline blob (stored in the metadata, no file). */
+    async function putInline(key: string, body: Buffer, sealed = false): Promise<ObjectVersion> {
+      const blobId = randomBytes(16).toString('hex');
+      const manifest =
+        body.length === 0
+          ? []
+          : [
+              {
+                blobId,
+                offset: 0,
+                length: body.length,
+                inline: true as const,
+                ...(sealed ? { sealed: true as const } : {}),
+              },
+            ];
+      const { version } = await store.commitObject({
+        bucketId: bucket.id,
+        key,
+        newBlobs: body.length === 0 ? [] : [{ id: blobId, size: body.length, body }],
+        version: newVersion({ size: body.length, manifest, ...(sealed ? { sse: 'AES256' as const } : {}) }),
       });
       return version;
     }
@@ -141,7 +170,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         const first = await put('k', {}, 10);
         await put('k', { etag: 'second' }, 20);
         expect((await store.getObject(bucket.id, 'k'))!.etag).toBe('second');
-        const garbage = await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10);
+        const garbage = await claimIds(Number.MAX_SAFE_INTEGER, 10);
         expect(garbage).toEqual([first.manifest[0]!.blobId]);
         await store.forgetGarbage(garbage);
         expect(await store.garbageCount()).toBe(0);
@@ -153,7 +182,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
           deleteMarker: false,
         });
         expect(await store.getObject(bucket.id, 'k')).toBeUndefined();
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([v.manifest[0]!.blobId]);
+        expect(await claimIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([v.manifest[0]!.blobId]);
         await store.deleteObject({ bucketId: bucket.id, key: 'k', nowMs: 5, ownerId: 'o' });
         expect(await store.bucketHasObjects(bucket.id)).toBe(false);
       });
@@ -205,7 +234,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         await store.deleteObject({ bucketId: bucket.id, key: 'src', nowMs: 1, ownerId: 'o' });
         expect(await store.garbageCount()).toBe(0);
         await store.deleteObject({ bucketId: bucket.id, key: 'copy', nowMs: 1, ownerId: 'o' });
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([original.manifest[0]!.blobId]);
+        expect(await claimIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([original.manifest[0]!.blobId]);
       });
 
       it('replaces an object by a copy of itself without freeing the blobs they share', async () => {
@@ -240,8 +269,8 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
       it('holds GC until the grace time has passed', async () => {
         const v = await put('k', { lastModifiedMs: 1000 }, 10);
         await store.deleteObject({ bucketId: bucket.id, key: 'k', nowMs: 5000, ownerId: 'o' });
-        expect(await store.claimGarbage(4999, 10)).toEqual([]);
-        expect(await store.claimGarbage(5000, 10)).toEqual([v.manifest[0]!.blobId]);
+        expect(await claimIds(4999, 10)).toEqual([]);
+        expect(await claimIds(5000, 10)).toEqual([v.manifest[0]!.blobId]);
       });
 
       it('tracks pending blob intents', async () => {
@@ -261,6 +290,185 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         const referenced: string[] = [];
         for await (const id of store.listBlobIds()) referenced.push(id);
         expect(referenced).toEqual(['b'.repeat(32)]);
+      });
+    });
+
+    describe('inline blobs (bodies kept in the metadata)', () => {
+      it('stores an inline body with its version and returns it with the version, no intent, no file id', async () => {
+        const body = randomBytes(4096);
+        const v = await putInline('small', body);
+        const got = await store.getObject(bucket.id, 'small');
+        expect(got!.manifest).toHaveLength(1);
+        expect(got!.manifest[0]).toMatchObject({
+          blobId: v.manifest[0]!.blobId,
+          offset: 0,
+          length: 4096,
+          inline: true,
+        });
+        expect(Buffer.compare(got!.manifest[0]!.body!, body)).toBe(0);
+        expect(Buffer.compare((await store.readInlineBlob(v.manifest[0]!.blobId))!, body)).toBe(0);
+        expect(await store.listPendingBlobs()).toEqual([]);
+        const files: string[] = [];
+        for await (const id of store.listBlobIds()) files.push(id);
+        expect(files).toEqual([]);
+        // A version read by id carries its body too.
+        const byId = await store.getObject(bucket.id, 'small', 'null');
+        expect(Buffer.compare(byId!.manifest[0]!.body!, body)).toBe(0);
+      });
+
+      it('keeps the sealed and inline flags together', async () => {
+        const v = await putInline('enc', Buffer.from('ciphertext'), true);
+        const got = await store.getObject(bucket.id, 'enc');
+        expect(got).toMatchObject({ sse: 'AES256' });
+        expect(got!.manifest[0]).toMatchObject({ blobId: v.manifest[0]!.blobId, sealed: true, inline: true });
+      });
+
+      it('a refused commit stores no body', async () => {
+        const blobId = randomBytes(16).toString('hex');
+        await expect(
+          store.commitObject({
+            bucketId: bucket.id,
+            key: 'k',
+            newBlobs: [{ id: blobId, size: 3, body: Buffer.from('abc') }],
+            version: newVersion({ manifest: [{ blobId, offset: 0, length: 3, inline: true }] }),
+            precondition: () => {
+              throw new Error('refused');
+            },
+          }),
+        ).rejects.toThrow('refused');
+        expect(await store.readInlineBlob(blobId)).toBeUndefined();
+      });
+
+      it('shares an inline blob between copies; the body outlives the last reference until the GC forgets it', async () => {
+        const body = Buffer.from('shared bytes');
+        const src = await putInline('src', body);
+        const blobId = src.manifest[0]!.blobId;
+        // A copy references the source's blob (the body the store attached is ignored on write).
+        const got = await store.getObject(bucket.id, 'src');
+        await store.commitObject({
+          bucketId: bucket.id,
+          key: 'copy',
+          newBlobs: [],
+          version: newVersion({ size: body.length, manifest: got!.manifest }),
+        });
+        await store.deleteObject({ bucketId: bucket.id, key: 'src', nowMs: 1, ownerId: 'o' });
+        expect(await store.garbageCount()).toBe(0);
+        expect(Buffer.compare((await store.getObject(bucket.id, 'copy'))!.manifest[0]!.body!, body)).toBe(0);
+        await store.deleteObject({ bucketId: bucket.id, key: 'copy', nowMs: 1, ownerId: 'o' });
+        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([{ id: blobId, inline: true }]);
+        // A reader that started on the deleted version can still read the bytes.
+        expect(Buffer.compare((await store.readInlineBlob(blobId))!, body)).toBe(0);
+        // No version may reference it any more.
+        await expect(
+          store.commitObject({
+            bucketId: bucket.id,
+            key: 'late',
+            newBlobs: [],
+            version: newVersion({ size: body.length, manifest: src.manifest }),
+          }),
+        ).rejects.toMatchObject({ reason: 'not-found' });
+        await store.forgetGarbage([blobId]);
+        expect(await store.readInlineBlob(blobId)).toBeUndefined();
+        expect(await store.garbageCount()).toBe(0);
+      });
+
+      it('reports file blobs as files to the GC, next to inline ones', async () => {
+        const file = await put('file', {}, 10);
+        const inline = await putInline('inline', Buffer.from('x'));
+        await store.deleteObject({ bucketId: bucket.id, key: 'file', nowMs: 1, ownerId: 'o' });
+        await store.deleteObject({ bucketId: bucket.id, key: 'inline', nowMs: 2, ownerId: 'o' });
+        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([
+          { id: file.manifest[0]!.blobId, inline: false },
+          { id: inline.manifest[0]!.blobId, inline: true },
+        ]);
+      });
+
+      it('an overwrite frees the inline body it replaces', async () => {
+        const first = await putInline('k', Buffer.from('one'));
+        await putInline('k', Buffer.from('two'));
+        expect(await claimIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([first.manifest[0]!.blobId]);
+        const got = await store.getObject(bucket.id, 'k');
+        expect(got!.manifest[0]!.body!.toString()).toBe('two');
+      });
+
+      it('completes an upload from inline parts and file parts in one manifest', async () => {
+        await store.createUpload({
+          uploadId: 'mix',
+          bucketId: bucket.id,
+          key: 'mixed',
+          initiatedMs: 1,
+          ownerId: 'owner',
+          storageClass: 'STANDARD',
+          contentHeaders: {},
+          userMeta: {},
+        });
+        const fileId = randomBytes(16).toString('hex');
+        const inlineId = randomBytes(16).toString('hex');
+        const tail = Buffer.from('the last part');
+        const parts: PartRecord[] = [
+          {
+            partNumber: 1,
+            size: 100,
+            etag: 'e1',
+            checksums: {},
+            lastModifiedMs: 1,
+            manifest: [{ blobId: fileId, offset: 0, length: 100 }],
+          },
+          {
+            partNumber: 2,
+            size: tail.length,
+            etag: 'e2',
+            checksums: {},
+            lastModifiedMs: 1,
+            manifest: [{ blobId: inlineId, offset: 0, length: tail.length, inline: true }],
+          },
+        ];
+        await store.putPart({ uploadId: 'mix', part: parts[0]!, newBlobs: [{ id: fileId, size: 100 }] });
+        await store.putPart({
+          uploadId: 'mix',
+          part: parts[1]!,
+          newBlobs: [{ id: inlineId, size: tail.length, body: tail }],
+        });
+        const listed = await store.listParts('mix', 0, 10);
+        expect(listed.parts[1]!.manifest[0]).toMatchObject({ blobId: inlineId, inline: true });
+        await store.completeUpload({
+          uploadId: 'mix',
+          bucketId: bucket.id,
+          key: 'mixed',
+          nowMs: 2,
+          compose: (_u, ps) =>
+            newVersion({ size: 100 + tail.length, manifest: [...ps.get(1)!.manifest, ...ps.get(2)!.manifest] }),
+        });
+        const got = await store.getObject(bucket.id, 'mixed');
+        expect(got!.manifest[0]).toEqual({ blobId: fileId, offset: 0, length: 100 });
+        expect(got!.manifest[1]).toMatchObject({ blobId: inlineId, inline: true });
+        expect(got!.manifest[1]!.body!.toString()).toBe('the last part');
+        expect(await store.garbageCount()).toBe(0);
+      });
+
+      it('attaches at most INLINE_ATTACH_BYTES of bodies; the rest are read on demand', async () => {
+        const chunk = randomBytes(256 * 1024);
+        const manifest = [];
+        const newBlobs = [];
+        for (let i = 0; i < 6; i++) {
+          const blobId = randomBytes(16).toString('hex');
+          manifest.push({ blobId, offset: 0, length: chunk.length, inline: true as const });
+          newBlobs.push({ id: blobId, size: chunk.length, body: chunk });
+        }
+        await store.commitObject({
+          bucketId: bucket.id,
+          key: 'appended',
+          newBlobs,
+          version: newVersion({ size: 6 * chunk.length, manifest, objectType: 'appendable' }),
+        });
+        const got = await store.getObject(bucket.id, 'appended');
+        const attached = got!.manifest.filter((m) => m.body !== undefined);
+        expect(attached.length * chunk.length).toBeLessThanOrEqual(INLINE_ATTACH_BYTES);
+        expect(attached.length).toBeGreaterThan(0);
+        for (const entry of got!.manifest) {
+          const bytes = entry.body ?? (await store.readInlineBlob(entry.blobId));
+          expect(Buffer.compare(bytes!, chunk)).toBe(0);
+        }
       });
     });
 
@@ -428,7 +636,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         contentHeaders: { 'content-type': 'x/y' },
         userMeta: { m: 'v' },
       });
-      async function part(uploadId: string, partNumber: number, size: number): Promise<PartRecord> {
+      async function part(uploadId: string, partNumber: number, size: number, startedMs = 2): Promise<PartRecord> {
         const blobId = randomBytes(16).toString('hex');
         const record: PartRecord = {
           partNumber,
@@ -436,7 +644,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
           etag: `etag${partNumber}`,
           crc64: '7',
           checksums: {},
-          lastModifiedMs: 2,
+          lastModifiedMs: startedMs,
           manifest: [{ blobId, offset: 0, length: size }],
         };
         await store.putPart({ uploadId, part: record, newBlobs: [{ id: blobId, size }] });
@@ -481,7 +689,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         await part('u1', 2, 20);
         await part('u1', 3, 30);
         await part('u1', 1, 11);
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([first.manifest[0]!.blobId]);
+        expect(await claimIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([first.manifest[0]!.blobId]);
         const page1 = await store.listParts('u1', 0, 2);
         expect(page1.parts.map((p) => [p.partNumber, p.size])).toEqual([
           [1, 11],
@@ -491,6 +699,14 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         const page2 = await store.listParts('u1', 2, 2);
         expect(page2.parts.map((p) => p.partNumber)).toEqual([3]);
         expect(page2.isTruncated).toBe(false);
+      });
+
+      it('keeps the later send of a part number when an earlier send commits last, and frees the earlier', async () => {
+        await store.createUpload(upload('u1'));
+        await part('u1', 1, 10, 5);
+        const late = await part('u1', 1, 11, 4); // began before the part above, finished after it
+        expect((await store.listParts('u1', 0, 10)).parts.map((p) => [p.size, p.lastModifiedMs])).toEqual([[10, 5]]);
+        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([late.manifest[0]!.blobId]);
       });
 
       it('completes from the chosen parts, frees the rest, and answers a retry with the same result', async () => {
@@ -509,7 +725,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         const object = await store.getObject(bucket.id, 'k');
         expect(object).toMatchObject({ size: 30, storageClass: 'STANDARD_IA', etag: 'multi-2' });
         expect(object!.manifest.map((m) => m.blobId)).toEqual([p1.manifest[0]!.blobId, p2.manifest[0]!.blobId]);
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([unused.manifest[0]!.blobId]);
+        expect(await claimIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([unused.manifest[0]!.blobId]);
         expect(await store.getUpload('u1')).toBeUndefined();
         const again = await store.completeUpload({
           uploadId: 'u1',
@@ -546,7 +762,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         await store.createUpload(upload('u1'));
         const p1 = await part('u1', 1, 10);
         expect((await store.abortUpload('u1', 9)).key).toBe('k');
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([p1.manifest[0]!.blobId]);
+        expect(await claimIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([p1.manifest[0]!.blobId]);
         await expect(part('u1', 2, 10)).rejects.toMatchObject({ reason: 'not-found' });
         await expect(store.abortUpload('u1', 9)).rejects.toMatchObject({ reason: 'not-found' });
       });
@@ -630,13 +846,23 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
           bucketId: bucket.id,
           key: 'k',
           nowMs: 5,
-          compose: (u, parts) => ({ ...compose([1, 2, 3])(u, parts), partSizes: [10, 20, 5] }),
+          compose: (u, parts) => ({
+            ...compose([1, 2, 3])(u, parts),
+            partSizes: [10, 20, 5],
+            partChecksums: [{ SHA256: 'a' }, { SHA256: 'b' }, { SHA256: 'c', CRC32: 'd' }],
+          }),
         });
         expect((await store.getObject(bucket.id, 'k'))!.partSizes).toEqual([10, 20, 5]);
+        expect((await store.getObject(bucket.id, 'k'))!.partChecksums).toEqual([
+          { SHA256: 'a' },
+          { SHA256: 'b' },
+          { SHA256: 'c', CRC32: 'd' },
+        ]);
         const copy = await put('copy', { partSizes: [10, 20, 5] });
         expect((await store.getObject(bucket.id, 'copy', copy.versionId))!.partSizes).toEqual([10, 20, 5]);
         await put('plain');
         expect((await store.getObject(bucket.id, 'plain'))!.partSizes).toBeUndefined();
+        expect((await store.getObject(bucket.id, 'plain'))!.partChecksums).toBeUndefined();
       });
 
       it('forgets completed uploads after the retention time', async () => {
@@ -852,7 +1078,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
           maxKeys: 10,
         });
         expect(page.entries.map((e) => e.kind === 'version' && e.object.etag)).toEqual(['n2', 'kept']);
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([n1.manifest[0]!.blobId]);
+        expect(await claimIds(Number.MAX_SAFE_INTEGER, 10)).toEqual([n1.manifest[0]!.blobId]);
         expect((await store.getObject(bucket.id, 'k', kept.versionId))!.etag).toBe('kept');
       });
 

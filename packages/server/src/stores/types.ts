@@ -35,6 +35,33 @@ export interface ManifestEntry {
   length: number;
   /** The blob is encrypted at rest (engine/seal.ts); readers decrypt it. */
   sealed?: true;
+  /**
+   * An inline blob: its bytes live in the metadata store (NewBlob.body), not in a file. Reference
+   * counting, copies, part copies and Complete treat it like any other blob.
+   */
+  inline?: true;
+  /**
+   * The inline blob's stored bytes, whole (still sealed if `sealed`), as `getObject` attaches them;
+   * entries without it are read with `readInlineBlob`. Stores ignore it when a manifest is written.
+   */
+  body?: Buffer;
+}
+
+/**
+ * A blob a write created, committed in the same transaction as the version or part that references
+ * it. With `body`, the blob is inline: the store keeps the bytes (SQLite BLOB, PostgreSQL bytea) and
+ * there is no file and no pending intent; without it, the blob is a file whose intent is removed.
+ */
+export interface NewBlob {
+  id: string;
+  size: number;
+  body?: Uint8Array;
+}
+
+/** A blob the GC may delete: a file, or (inline) only the stored bytes, which forgetGarbage drops. */
+export interface GarbageBlob {
+  id: string;
+  inline: boolean;
 }
 
 /**
@@ -94,6 +121,11 @@ export interface ObjectVersion {
    * completed before part sizes were recorded.
    */
   partSizes?: number[];
+  /**
+   * The checksums of each part (by algorithm, base64) of a multipart object, in part order; present
+   * when a part had any. S3 keeps them: GetObjectAttributes lists them, GET ?partNumber answers them.
+   */
+  partChecksums?: Record<string, string>[];
   /** Server-side encryption the version was written with (every blob of its manifest sealed). */
   sse?: Sse;
   /** Object lock: while retained or held, the version cannot be deleted. */
@@ -110,7 +142,7 @@ export interface CommitObjectInput {
   key: string;
   version: NewObjectVersion;
   /** Blobs written for this version; their pending intents are removed in the same transaction. */
-  newBlobs: { id: string; size: number }[];
+  newBlobs: NewBlob[];
   /**
    * Runs inside the transaction with the key's current latest version (undefined when none, or when
    * the latest is a delete marker only if `includeDeleteMarker`); throw an S3Error to abort the commit.
@@ -224,9 +256,13 @@ export interface PartRecord {
 
 export interface PutPartInput {
   uploadId: string;
+  /**
+   * Replaces a part of the same number unless that one is dated later (`lastModifiedMs` is when its
+   * send began): then this part is dropped and its blobs released, as a send that started earlier.
+   */
   part: PartRecord;
   /** Blobs written for this part (their intents are removed in the same transaction). */
-  newBlobs: { id: string; size: number }[];
+  newBlobs: NewBlob[];
 }
 
 export interface CompleteUploadInput {
@@ -350,6 +386,9 @@ export interface UserPolicyRecord {
   updatedMs: number;
 }
 
+/** How many bytes of inline bodies getObject attaches to a manifest at most (see getObject). */
+export const INLINE_ATTACH_BYTES = 1024 * 1024;
+
 /** Thrown by stores, translated by the engine. Stores never throw S3Errors of their own. */
 export class StoreError extends Error {
   constructor(
@@ -361,6 +400,11 @@ export class StoreError extends Error {
   }
 }
 
+export interface DeleteBucketOptions {
+  /** Abort the bucket's incomplete uploads with the bucket (S3's DeleteBucket); `nowMs` dates the released blobs. */
+  abortUploads?: { nowMs: number };
+}
+
 export interface MetadataStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
@@ -369,8 +413,12 @@ export interface MetadataStore {
   createBucket(input: NewBucket): Promise<BucketRecord>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
-  /** Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. */
-  deleteBucket(name: string): Promise<void>;
+  /**
+   * Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. With
+   * `abortUploads`, incomplete multipart uploads do not count: they are aborted (their parts' blobs
+   * released) in the same transaction.
+   */
+  deleteBucket(name: string, options?: DeleteBucketOptions): Promise<void>;
   setBucketVersioning(bucketId: number, status: 'Enabled' | 'Suspended'): Promise<void>;
   /** A bucket configuration document (acl, policy, cors, lifecycle, tagging, …) or undefined. */
   getBucketConfig(bucketId: number, kind: string): Promise<string | undefined>;
@@ -386,7 +434,12 @@ export interface MetadataStore {
 
   /** Write protocol step 4: makes a version visible, replaces what it supersedes, queues freed blobs for GC. */
   commitObject(input: CommitObjectInput): Promise<CommitObjectResult>;
-  /** The latest version (which may be a delete marker), or the given version. */
+  /**
+   * The latest version (which may be a delete marker), or the given version. Inline entries of its
+   * manifest come with their `body`, read in the same call, as long as those bodies add up to at
+   * most INLINE_ATTACH_BYTES (a small object is then one call, no file); the rest are read with
+   * readInlineBlob, as a stream reads them.
+   */
   getObject(bucketId: number, key: string, versionId?: string): Promise<ObjectVersion | undefined>;
   deleteObject(input: DeleteObjectInput): Promise<DeleteObjectResult>;
   /** Sets a version's ACL document (null = default, inherit the bucket's); false when no such version. */
@@ -493,13 +546,19 @@ export interface MetadataStore {
   /** StoreError 'not-found' when the user has no policy of that name. */
   deleteUserPolicy(uin: string, name: string): Promise<void>;
 
+  /**
+   * The stored bytes of an inline blob, whole; undefined when there is none. An unreferenced inline
+   * blob stays readable until the GC forgets it, so a reader that started on a version finishes.
+   */
+  readInlineBlob(blobId: string): Promise<Buffer | undefined>;
+
   /** Blobs no version references any more whose grace period has passed, oldest first. */
-  claimGarbage(nowMs: number, limit: number): Promise<string[]>;
-  /** Removes GC entries once their files are gone. */
+  claimGarbage(nowMs: number, limit: number): Promise<GarbageBlob[]>;
+  /** Removes GC entries once their files are gone, and the stored bytes of inline ones. */
   forgetGarbage(blobIds: string[]): Promise<void>;
   /** Count of blobs waiting in the GC queue (for tests and usage). */
   garbageCount(): Promise<number>;
-  /** Every blob id the metadata references (for consistency checks in tests; streams in id order). */
+  /** Every blob file id the metadata references, inline blobs excluded (for consistency checks in tests; in id order). */
   listBlobIds(): AsyncIterable<string>;
 }
 

@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 
 /**
  * Runs a job every `intervalMs` (and on demand with kick()), never two runs at once; stop() waits
- * for a run in progress. Workers call the engine; on a single node with SQLite no lease is needed,
- * the PostgreSQL scale-out takes one in the metadata store before each run.
+ * for a run in progress. Workers call the engine. Nothing here coordinates between processes: a job
+ * runs in every server process that starts it, which is right for today's single node. Several
+ * gateways over one database would need a lease before each run (docs/ARCHITECTURE.md, Scale-out);
+ * none is taken yet.
  */
 export class PeriodicJob {
   #timer: NodeJS.Timeout | undefined;

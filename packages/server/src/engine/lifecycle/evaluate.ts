@@ -1,4 +1,22 @@
-import type { LifecycleRule } from './config.js';
+/**
+ * A lifecycle rule, normalised: the filter flattened to prefix + tags + size bounds, every action
+ * optional. https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html
+ */
+export interface LifecycleRule {
+  id: string;
+  enabled: boolean;
+  /** How the filter was written, so GET returns the same shape: `<Filter>` or the legacy top-level `<Prefix>`. */
+  filterStyle: 'filter' | 'prefix' | 'none';
+  prefix: string;
+  tags: { key: string; value: string }[];
+  sizeGreaterThan?: number;
+  sizeLessThan?: number;
+  expiration?: { days?: number; date?: string; expiredObjectDeleteMarker?: boolean };
+  transitions: { days?: number; date?: string; storageClass: string }[];
+  noncurrentExpiration?: { days: number; newerNoncurrentVersions?: number };
+  noncurrentTransitions: { days: number; storageClass: string; newerNoncurrentVersions?: number }[];
+  abortIncompleteUploadDays?: number;
+}
 
 export const DAY_MS = 86_400_000;
 

@@ -1,6 +1,7 @@
 import { buildXml, parseXml } from '@coffer/protocol';
 import { describe, expect, it } from 'vitest';
-import { type LifecycleRule, parseLifecycle, renderLifecycle } from './config.js';
+import { parseLifecycle, renderLifecycle } from '../../codecs/lifecycle.js';
+import type { LifecycleRule } from './evaluate.js';
 import { DAY_MS, decide, dueAt, uploadAbortRule, type VersionFacts } from './evaluate.js';
 
 const parse = (rules: string) =>

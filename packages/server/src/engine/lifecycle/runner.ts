@@ -1,6 +1,6 @@
 import type { LifecycleAction, LifecycleCounts, LifecycleRow } from '../../stores/types.js';
 import type { EngineContext } from '../context.js';
-import type { LifecycleRule } from './config.js';
+import type { LifecycleRule } from './evaluate.js';
 import { decide, uploadAbortRule, type VersionFacts } from './evaluate.js';
 
 /** Where a run is, saved with every batch so a restart resumes exactly there. */
@@ -115,7 +115,15 @@ export async function runLifecycle(
   let batches = 0;
   const outOfBudget = () =>
     options.signal?.aborted === true || (options.maxBatches !== undefined && batches >= options.maxBatches);
-  const apply = async (bucketId: number, bucket: string, actions: LifecycleAction[], scanned: number) => {
+  // `phase` is the phase that did the work: by the time a batch is applied, `state` (saved with it, so a
+  // resumed run continues after it) may already name the next phase.
+  const apply = async (
+    bucketId: number,
+    bucket: string,
+    phase: RunState['phase'],
+    actions: LifecycleAction[],
+    scanned: number,
+  ) => {
     const counts = await ctx.meta.applyLifecycleBatch({
       bucketId,
       nowMs,
@@ -125,7 +133,7 @@ export async function runLifecycle(
     });
     batches++;
     for (const k of Object.keys(counts) as (keyof LifecycleCounts)[]) summary[k] += counts[k];
-    ctx.log.info({ runId, bucket, phase: state.phase, scanned, actions: actions.length, ...counts }, 'lifecycle batch');
+    ctx.log.info({ runId, bucket, phase, scanned, actions: actions.length, ...counts }, 'lifecycle batch');
   };
 
   const buckets = (await ctx.meta.listBuckets()).filter((b) => b.name >= state.bucket);
@@ -163,7 +171,7 @@ export async function runLifecycle(
           ? { ...state, after: { key: last.key, seq: last.seq }, ...(carry ? { carry } : {}) }
           : { bucket: bucket.name, phase: 'uploads' };
       summary.versionsScanned += batch.length;
-      await apply(bucket.id, bucket.name, actions, batch.length);
+      await apply(bucket.id, bucket.name, 'versions', actions, batch.length);
     }
 
     while (state.phase === 'uploads') {
@@ -178,7 +186,7 @@ export async function runLifecycle(
       summary.uploadsScanned += uploads.length;
       if (uploads.length === batchSize && last) state = { ...state, afterUploadId: last.uploadId };
       else state = { bucket: `${bucket.name}\u0000`, phase: 'versions' };
-      await apply(bucket.id, bucket.name, actions, uploads.length);
+      await apply(bucket.id, bucket.name, 'uploads', actions, uploads.length);
     }
     await ctx.meta.recordLifecycleVisit(bucket.id, nowMs);
   }

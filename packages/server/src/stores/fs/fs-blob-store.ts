@@ -43,7 +43,7 @@ export function defaultCachedHandles(limit: number | undefined): number {
 }
 
 /**
- * Blobs as immutable files named by random id, never overwritten (ARCHITECTURE.md, "Blobs").
+ * Blobs as immutable files named by random id, never overwritten (docs/ARCHITECTURE.md, "Blobs").
  * A blob is written to tmp/ and renamed into place only when complete, so a crash never leaves a
  * torn file under a blob id; what tmp/ holds after a crash is garbage by definition.
  */
@@ -66,11 +66,11 @@ export class FsBlobStore implements BlobStore {
 
   static async open(options: FsBlobStoreOptions): Promise<FsBlobStore> {
     const store = new FsBlobStore(options);
-    await fs.mkdir(store.#tmpDir, { recursive: true });
+    await fs.mkdir(store.#tmpDir, { recursive: true, mode: 0o700 });
     // Fan-out directories are made once here, so no write pays for a mkdir.
     await Promise.all(
       Array.from({ length: FANOUT }, (_, i) =>
-        fs.mkdir(path.join(store.#blobsDir, i.toString(16).padStart(2, '0')), { recursive: true }),
+        fs.mkdir(path.join(store.#blobsDir, i.toString(16).padStart(2, '0')), { recursive: true, mode: 0o700 }),
       ),
     );
     return store;
@@ -88,7 +88,8 @@ export class FsBlobStore implements BlobStore {
   async createWriter(blobId: string): Promise<BlobWriter> {
     const finalPath = this.#blobPath(blobId);
     const tmpPath = path.join(this.#tmpDir, blobId);
-    const handle = await fs.open(tmpPath, 'wx');
+    // 0600: objects are readable by the server's user only (the data directory is private too).
+    const handle = await fs.open(tmpPath, 'wx', 0o600);
     const fsync = this.#fsync;
     const directories = this.#directories;
     let state: 'open' | 'committed' | 'aborted' = 'open';

@@ -209,7 +209,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE objects ADD COLUMN part_sizes TEXT;
   `,
-  // 6: the directory index, for listings with delimiter '/' (ARCHITECTURE.md, "Listing"). dirs holds
+  // 6: the directory index, for listings with delimiter '/' (docs/ARCHITECTURE.md, "Listing"). dirs holds
   // one row per common prefix that has current objects under it (a path ending in '/', its parent
   // path, how many current objects are under it), kept exact by triggers on objects; objects_by_dir
   // indexes current keys by the path of their directory. A page of common prefixes is then one range
@@ -294,7 +294,24 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN checksum_type TEXT;
   `,
-  // 11: live usage and folder size (docs/operations.md, "Usage"). bucket_usage keeps, per bucket, the
+  // 11: the checksums (SHA-256, SHA-1, CRC32, CRC32C, CRC64NVME) of each part of a completed multipart
+  // object, a JSON array in part order, for GetObjectAttributes and GET ?partNumber. NULL: none kept.
+  `
+  ALTER TABLE objects ADD COLUMN part_checksums TEXT;
+  `,
+  // 12: inline blobs: the bytes of small objects and parts, kept in the database with the version row
+  // that references them (committed in the same transaction, so the WAL fsync of the group commit
+  // makes them durable: no file, no fsync of one, no rename, no intent). A blob with a row here is
+  // inline; its `blobs` row counts references as for files. The bytes outlive the `blobs` row until
+  // the GC forgets them, as a file does, so readers in flight finish. A rowid table: bodies of up to
+  // 1 MiB do not belong in a WITHOUT ROWID b-tree.
+  `
+  CREATE TABLE blob_bodies (
+    id TEXT PRIMARY KEY,
+    body BLOB NOT NULL
+  );
+  `,
+  // 13: live usage and folder size (docs/operations.md, "Usage"). bucket_usage keeps, per bucket, the
   // count and bytes of current versions and noncurrent versions by storage class, delete markers,
   // incomplete uploads (by class) and their parts; dirs gains the bytes of the current objects under
   // each directory. Both are kept by triggers, so every write (PUT, copy, Complete, delete,

@@ -41,6 +41,7 @@ export interface ObjectRow {
   manifest: string;
   /** Added by migration 5. */
   part_sizes: string | null;
+  part_checksums: string | null;
   /** Added by migration 7. */
   sse: string | null;
   /** Added by migration 8. */
@@ -113,6 +114,7 @@ export function toVersion(row: ObjectRow): ObjectVersion {
     ...(row.acl !== null ? { acl: row.acl } : {}),
     manifest: decodeManifest(row.manifest),
     ...(row.part_sizes !== null ? { partSizes: decodePartSizes(row.part_sizes) } : {}),
+    ...(row.part_checksums !== null ? { partChecksums: JSON.parse(row.part_checksums) } : {}),
     ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
     ...withLock(row),
     ...(row.restored_until_ms !== null ? { restoredUntilMs: row.restored_until_ms } : {}),
@@ -135,10 +137,16 @@ export function decodePartSizes(text: string): number[] {
 
 /**
  * Manifests are stored compactly as `id:offset:length` joined by ','; a 10,000-part manifest stays
- * small. An entry of a sealed (encrypted) blob ends in `:s`.
+ * small. An entry of a sealed (encrypted) blob ends in `:s`, of an inline blob in `:i`, of a sealed
+ * inline blob in `:si`. Inline bodies are not part of the encoding.
  */
 export function encodeManifest(manifest: ManifestEntry[]): string {
-  return manifest.map((m) => `${m.blobId}:${m.offset}:${m.length}${m.sealed ? ':s' : ''}`).join(',');
+  return manifest.map((m) => `${m.blobId}:${m.offset}:${m.length}${manifestFlags(m)}`).join(',');
+}
+
+function manifestFlags(m: ManifestEntry): string {
+  if (!m.sealed && !m.inline) return '';
+  return `:${m.sealed ? 's' : ''}${m.inline ? 'i' : ''}`;
 }
 
 export function decodeManifest(text: string): ManifestEntry[] {
@@ -149,7 +157,8 @@ export function decodeManifest(text: string): ManifestEntry[] {
       blobId: blobId!,
       offset: Number(offset),
       length: Number(length),
-      ...(flag === 's' ? { sealed: true } : {}),
+      ...(flag?.includes('s') ? { sealed: true } : {}),
+      ...(flag?.includes('i') ? { inline: true } : {}),
     };
   });
 }

@@ -11,9 +11,12 @@ import {
   type CommitObjectResult,
   type CompleteUploadInput,
   type CompleteUploadResult,
+  type DeleteBucketOptions,
   type DeleteObjectInput,
   type DeleteObjectResult,
   type FolderUsage,
+  type GarbageBlob,
+  INLINE_ATTACH_BYTES,
   type LifecycleAction,
   type LifecycleCounts,
   type LifecycleRow,
@@ -27,6 +30,7 @@ import {
   type ListVersionsQuery,
   type ManifestEntry,
   type MetadataStore,
+  type NewBlob,
   type NewBucket,
   type ObjectLock,
   type ObjectSummary,
@@ -177,14 +181,24 @@ export class SqliteMetaStore implements MetadataStore {
     return rows.map(toBucket);
   }
 
-  deleteBucket(name: string): Promise<void> {
+  deleteBucket(name: string, options: DeleteBucketOptions = {}): Promise<void> {
     return this.#writes.run(() => {
-      const row = this.#stmt.bucketByName.get(name) as BucketRow | undefined;
+      const s = this.#stmt;
+      const row = s.bucketByName.get(name) as BucketRow | undefined;
       if (!row) throw new StoreError('not-found', `no bucket ${name}`);
-      if (this.#stmt.anyObject.get(row.id)) throw new StoreError('not-empty', `bucket ${name} has objects`);
-      if (this.#stmt.anyUpload.get(row.id))
-        throw new StoreError('has-uploads', `bucket ${name} has incomplete uploads`);
-      this.#stmt.deleteBucket.run(row.id);
+      if (s.anyObject.get(row.id)) throw new StoreError('not-empty', `bucket ${name} has objects`);
+      if (options.abortUploads === undefined) {
+        if (s.anyUpload.get(row.id)) throw new StoreError('has-uploads', `bucket ${name} has incomplete uploads`);
+      } else {
+        // In the same transaction as the bucket's removal: a part uploaded meanwhile either lands
+        // before (and is released here) or finds its upload gone.
+        for (const upload of s.uploadsOfBucket.all(row.id) as UploadRow[]) {
+          for (const part of s.allParts.all(upload.id) as PartRow[])
+            this.#release(decodeManifest(part.manifest), options.abortUploads.nowMs);
+          s.deleteUpload.run(upload.id);
+        }
+      }
+      s.deleteBucket.run(row.id);
     });
   }
 
@@ -230,10 +244,7 @@ export class SqliteMetaStore implements MetadataStore {
       const versioning = this.#versioningOf(input.bucketId);
       const current = this.#stmt.latest.get(input.bucketId, input.key) as ObjectRow | undefined;
       input.precondition?.(current && toVersion(current));
-      for (const blob of input.newBlobs) {
-        this.#stmt.insertBlob.run(blob.id, blob.size);
-        this.#stmt.deletePending.run(blob.id);
-      }
+      this.#insertBlobs(input.newBlobs);
       const version = this.#insertVersion(input.bucketId, input.key, versioning, current, input.version);
       return { version };
     });
@@ -245,7 +256,14 @@ export class SqliteMetaStore implements MetadataStore {
         ? this.#stmt.latest.get(bucketId, key)
         : this.#stmt.byVersion.get(bucketId, key, versionId)
     ) as ObjectRow | undefined;
-    return row && toVersion(row);
+    if (!row) return undefined;
+    const version = toVersion(row);
+    this.#attachBodies(version.manifest);
+    return version;
+  }
+
+  async readInlineBlob(blobId: string): Promise<Buffer | undefined> {
+    return (this.#stmt.bodyOf.get(blobId) as { body: Buffer } | undefined)?.body;
   }
 
   deleteObject(input: DeleteObjectInput): Promise<DeleteObjectResult> {
@@ -460,13 +478,15 @@ export class SqliteMetaStore implements MetadataStore {
       const upload = s.uploadById.get(input.uploadId) as UploadRow | undefined;
       if (!upload) throw new StoreError('not-found', `no upload ${input.uploadId}`);
       const p = input.part;
-      for (const blob of input.newBlobs) {
-        s.insertBlob.run(blob.id, blob.size);
-        s.deletePending.run(blob.id);
-      }
+      this.#insertBlobs(input.newBlobs);
       // Retain first: re-uploading a part from the same blobs (a copy of itself) must not free them.
       this.#retain(p.manifest);
       const previous = s.partByNumber.get(upload.id, p.partNumber) as PartRow | undefined;
+      if (previous && previous.last_modified_ms > p.lastModifiedMs) {
+        // A later send of this part number already landed: this earlier one, finishing last, loses.
+        this.#release(p.manifest, p.lastModifiedMs);
+        return;
+      }
       if (previous) {
         s.deletePart.run(upload.id, p.partNumber);
         this.#release(decodeManifest(previous.manifest), p.lastModifiedMs);
@@ -886,13 +906,19 @@ export class SqliteMetaStore implements MetadataStore {
 
   // ---- garbage collection -----------------------------------------------------------------------
 
-  async claimGarbage(olderThanMs: number, limit: number): Promise<string[]> {
-    return (this.#stmt.garbage.all(olderThanMs, limit) as { id: string }[]).map((r) => r.id);
+  async claimGarbage(olderThanMs: number, limit: number): Promise<GarbageBlob[]> {
+    return (this.#stmt.garbage.all(olderThanMs, limit) as { id: string; inline: number }[]).map((r) => ({
+      id: r.id,
+      inline: r.inline === 1,
+    }));
   }
 
   forgetGarbage(blobIds: string[]): Promise<void> {
     return this.#writes.run(() => {
-      for (const id of blobIds) this.#stmt.deleteGarbage.run(id);
+      for (const id of blobIds) {
+        this.#stmt.deleteGarbage.run(id);
+        this.#stmt.deleteBody.run(id);
+      }
     });
   }
 
@@ -904,7 +930,32 @@ export class SqliteMetaStore implements MetadataStore {
     for (const row of this.#stmt.allBlobs.all() as { id: string }[]) yield row.id;
   }
 
+  /** Attaches the bodies of a manifest's inline entries, up to INLINE_ATTACH_BYTES in all (getObject). */
+  #attachBodies(manifest: ManifestEntry[]): void {
+    let attached = 0;
+    for (const entry of manifest) {
+      if (!entry.inline) continue;
+      const row = this.#stmt.bodyOf.get(entry.blobId) as { body: Buffer } | undefined;
+      if (!row || attached + row.body.length > INLINE_ATTACH_BYTES) return;
+      attached += row.body.length;
+      entry.body = row.body;
+    }
+  }
+
   // ---- inside transactions ----------------------------------------------------------------------
+
+  /**
+   * Records the blobs a write created: a file's pending intent is removed (write protocol step 4),
+   * an inline blob's bytes are stored (it never had an intent).
+   */
+  #insertBlobs(blobs: NewBlob[]): void {
+    const s = this.#stmt;
+    for (const blob of blobs) {
+      s.insertBlob.run(blob.id, blob.size);
+      if (blob.body === undefined) s.deletePending.run(blob.id);
+      else s.insertBody.run(blob.id, asBuffer(blob.body));
+    }
+  }
 
   #versioningOf(bucketId: number): VersioningStatus {
     const row = this.#stmt.bucketById.get(bucketId) as BucketRow | undefined;
@@ -1029,6 +1080,7 @@ export class SqliteMetaStore implements MetadataStore {
       encodePartSizes(v.partSizes),
       v.sse ?? null,
       ...lockColumns(v.lock),
+      v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
     );
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }
@@ -1134,6 +1186,11 @@ function rangeAll(
     return row === undefined ? [] : [row];
   }
   return upper === undefined ? open.all(bucketId, lower, limit) : bounded.all(bucketId, lower, upper, limit);
+}
+
+/** better-sqlite3 binds Buffers as BLOBs (a plain Uint8Array is refused). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function migrate(db: Database.Database): void {

@@ -49,8 +49,8 @@ export function prepareStatements(db: Database.Database) {
     insertObject:
       p(`INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, is_delete_marker, size, etag, crc64,
       last_modified_ms, storage_class, object_type, owner_id, content_headers, user_meta, checksums, tagging, acl, manifest,
-      part_sizes, sse, lock_mode, lock_until_ms, legal_hold)
-      VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      part_sizes, sse, lock_mode, lock_until_ms, legal_hold, part_checksums)
+      VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     deleteObject: p('DELETE FROM objects WHERE id = ?'),
 
     currentGt: p(`${current} AND key > ? ORDER BY key LIMIT ?`),
@@ -101,6 +101,7 @@ export function prepareStatements(db: Database.Database) {
     uploadByRow: p('SELECT * FROM uploads WHERE id = ?'),
     deleteUpload: p('DELETE FROM uploads WHERE id = ?'),
     anyUpload: p('SELECT 1 FROM uploads WHERE bucket_id = ? LIMIT 1'),
+    uploadsOfBucket: p('SELECT * FROM uploads WHERE bucket_id = ?'),
     uploadsGt: p(`${uploads} AND key > ? ORDER BY key, id LIMIT ?`),
     uploadsGe: p(`${uploads} AND key >= ? ORDER BY key, id LIMIT ?`),
     uploadsGtLt: p(`${uploads} AND key > ? AND key < ? ORDER BY key, id LIMIT ?`),
@@ -206,9 +207,13 @@ export function prepareStatements(db: Database.Database) {
     addRef: p('UPDATE blobs SET refs = refs + 1 WHERE id = ?'),
     dropRef: p('UPDATE blobs SET refs = refs - 1 WHERE id = ? RETURNING refs'),
     deleteBlob: p('DELETE FROM blobs WHERE id = ? RETURNING size'),
-    allBlobs: p('SELECT id FROM blobs ORDER BY id'),
+    allBlobs: p('SELECT id FROM blobs WHERE id NOT IN (SELECT id FROM blob_bodies) ORDER BY id'),
+    insertBody: p('INSERT INTO blob_bodies (id, body) VALUES (?, ?)'),
+    bodyOf: p('SELECT body FROM blob_bodies WHERE id = ?'),
+    deleteBody: p('DELETE FROM blob_bodies WHERE id = ?'),
     queueGarbage: p('INSERT OR IGNORE INTO gc_queue (id, queued_ms) VALUES (?, ?)'),
-    garbage: p('SELECT id FROM gc_queue WHERE queued_ms <= ? ORDER BY queued_ms LIMIT ?'),
+    garbage: p(`SELECT id, EXISTS (SELECT 1 FROM blob_bodies b WHERE b.id = g.id) AS inline
+      FROM gc_queue g WHERE queued_ms <= ? ORDER BY queued_ms LIMIT ?`),
     deleteGarbage: p('DELETE FROM gc_queue WHERE id = ?'),
     garbageCount: p('SELECT count(*) AS n FROM gc_queue'),
   };

@@ -1,0 +1,210 @@
+// The `coffer` command line against the AWS CLI and rclone, same machine, same server, same data, one run:
+// `cp -r` of many small files up and down, and of one large file up and down. Each tool runs with its own
+// defaults (coffer: 16 files at once, 8 MiB parts 8 at once; aws s3: 10 threads, 8 MiB parts; rclone: 4 transfers,
+// 5 MiB chunks x 4), as a user would run it. Peak RSS of each client process comes from /usr/bin/time (%M).
+//
+//   npm run build && node bench/cli.js            (2,000 x 16 KiB files and a 256 MiB file: about 2 minutes)
+//   node bench/cli.js --full                      (the issue's sizes: 2,000 x 16 KiB and 1 GiB)
+//   node bench/cli.js --files 500 --big-mib 64    (anything in between)
+//
+// The server is a `coffer server` child with fsync off (COFFER_FSYNC=0), so the clients, not the disk, are what
+// is measured. Goals (issue 13): coffer >= 3x aws and >= 1x rclone on the small files, >= 1x both on the large
+// file, coffer's peak RSS under 150 MB.
+import { spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { CLI, CREDENTIALS, REGION, startChildServer } from './lib/child-server.js';
+
+const { values } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    files: { type: 'string' },
+    'file-kib': { type: 'string', default: '16' },
+    'big-mib': { type: 'string' },
+    tools: { type: 'string', default: 'coffer,aws,rclone' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const MIB = 1024 * 1024;
+const FILES = Number(values.files ?? 2000);
+const FILE_BYTES = Number(values['file-kib']) * 1024;
+const BIG_BYTES = Number(values['big-mib'] ?? (values.full ? 1024 : 256)) * MIB;
+const TOOLS = values.tools.split(',');
+
+const work = await fs.mkdtemp(path.join(tmpdir(), 'coffer-bench-cli-'));
+const server = await startChildServer(path.join(work, 'data'), { COFFER_FSYNC: '0', COFFER_LOG_LEVEL: 'warn' });
+const bucket = 'clibench-1250000000';
+
+const baseEnv = {
+  PATH: process.env.PATH,
+  HOME: work,
+  LANG: 'C.UTF-8',
+  COFFER_CONFIG: path.join(work, 'coffer.json'),
+  COFFER_ENDPOINT: server.url,
+  COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
+  COFFER_SECRET_KEY: CREDENTIALS.secretKey,
+  COFFER_REGION: REGION,
+  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretKey,
+  AWS_DEFAULT_REGION: REGION,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: path.join(work, 'aws-config'),
+  RCLONE_CONFIG_B_TYPE: 's3',
+  RCLONE_CONFIG_B_PROVIDER: 'Other',
+  RCLONE_CONFIG_B_ENDPOINT: server.url,
+  RCLONE_CONFIG_B_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+  RCLONE_CONFIG_B_SECRET_ACCESS_KEY: CREDENTIALS.secretKey,
+  RCLONE_CONFIG_B_FORCE_PATH_STYLE: 'true',
+  RCLONE_CONFIG_B_REGION: REGION,
+};
+await fs.writeFile(baseEnv.AWS_CONFIG_FILE, '[default]\ns3 =\n  addressing_style = path\n');
+
+/** Runs a command under /usr/bin/time; resolves with seconds and peak RSS in bytes, rejects on a non-zero exit. */
+function timed(command, args) {
+  const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], {
+      env: baseEnv,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', async (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      const kib = Number((await fs.readFile(rssFile, 'utf8')).trim().split('\n').at(-1));
+      resolve({ seconds, rssBytes: kib * 1024 });
+    });
+  });
+}
+
+const cmds = {
+  coffer: {
+    up: (src, prefix) => [process.execPath, [CLI, '--quiet', 'cp', '-r', src, `cos://${bucket}/${prefix}/`]],
+    down: (prefix, dest) => [process.execPath, [CLI, '--quiet', 'cp', '-r', `cos://${bucket}/${prefix}/`, dest]],
+  },
+  aws: {
+    up: (src, prefix) => [
+      '/usr/bin/aws',
+      ['s3', 'cp', '--recursive', '--only-show-errors', '--endpoint-url', server.url, src, `s3://${bucket}/${prefix}/`],
+    ],
+    down: (prefix, dest) => [
+      '/usr/bin/aws',
+      [
+        's3',
+        'cp',
+        '--recursive',
+        '--only-show-errors',
+        '--endpoint-url',
+        server.url,
+        `s3://${bucket}/${prefix}/`,
+        dest,
+      ],
+    ],
+  },
+  rclone: {
+    up: (src, prefix) => ['rclone', ['copy', '--config', '/dev/null', src, `B:${bucket}/${prefix}`]],
+    down: (prefix, dest) => ['rclone', ['copy', '--config', '/dev/null', `B:${bucket}/${prefix}`, dest]],
+  },
+};
+
+async function tree(dir) {
+  let count = 0;
+  let bytes = 0;
+  for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    count++;
+    bytes += (await fs.stat(path.join(e.parentPath, e.name))).size;
+  }
+  return { count, bytes };
+}
+
+try {
+  // Data: many small files, and one large file (random, written in 16 MiB pieces).
+  const small = path.join(work, 'small');
+  await fs.mkdir(small);
+  const piece = Buffer.alloc(FILE_BYTES);
+  for (let i = 0; i < FILES; i++) {
+    randomFillSync(piece);
+    await fs.writeFile(path.join(small, `f${String(i).padStart(5, '0')}.bin`), piece);
+  }
+  const bigDir = path.join(work, 'big');
+  await fs.mkdir(bigDir);
+  const handle = await fs.open(path.join(bigDir, 'big.bin'), 'w');
+  const block = Buffer.alloc(16 * MIB);
+  for (let at = 0; at < BIG_BYTES; at += block.length) {
+    randomFillSync(block);
+    await handle.write(block, 0, Math.min(block.length, BIG_BYTES - at));
+  }
+  await handle.close();
+  await timed(process.execPath, [CLI, '--quiet', 'mb', `cos://${bucket}`]);
+
+  const scenarios = [
+    { id: 'small', label: `${FILES} x ${FILE_BYTES / 1024} KiB`, src: small, bytes: FILES * FILE_BYTES, count: FILES },
+    { id: 'big', label: `1 x ${BIG_BYTES / MIB} MiB`, src: bigDir, bytes: BIG_BYTES, count: 1 },
+  ];
+  const rows = [];
+  for (const s of scenarios) {
+    for (const direction of ['up', 'down']) {
+      for (const tool of TOOLS) {
+        const prefix = `${tool}-${s.id}`;
+        const dest = path.join(work, `down-${tool}-${s.id}`);
+        const [command, args] = direction === 'up' ? cmds[tool].up(s.src, prefix) : cmds[tool].down(prefix, dest);
+        const r = await timed(command, args);
+        if (direction === 'down') {
+          const got = await tree(dest);
+          if (got.count !== s.count || got.bytes !== s.bytes) {
+            throw new Error(
+              `${tool} downloaded ${got.count} files / ${got.bytes} bytes, expected ${s.count} / ${s.bytes}`,
+            );
+          }
+          await fs.rm(dest, { recursive: true, force: true });
+        }
+        const row = {
+          scenario: `${s.label} ${direction}`,
+          tool,
+          seconds: Number(r.seconds.toFixed(2)),
+          mibPerSec: Number((s.bytes / MIB / r.seconds).toFixed(1)),
+          filesPerSec: Number((s.count / r.seconds).toFixed(1)),
+          peakRssMiB: Number((r.rssBytes / MIB).toFixed(1)),
+        };
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
+    }
+  }
+
+  console.log('\nscenario                      tool     seconds   MiB/s  files/s  peak RSS');
+  for (const r of rows) {
+    console.log(
+      `${r.scenario.padEnd(30)}${r.tool.padEnd(9)}${String(r.seconds).padStart(7)}  ${String(r.mibPerSec).padStart(6)}  ${String(r.filesPerSec).padStart(7)}  ${String(r.peakRssMiB).padStart(6)} MiB`,
+    );
+  }
+  console.log('\nratios (coffer speed / other speed; > 1 = coffer faster)');
+  const goals = { small: { aws: 3, rclone: 1 }, big: { aws: 1, rclone: 1 } };
+  for (const s of scenarios) {
+    for (const direction of ['up', 'down']) {
+      const scenario = `${s.label} ${direction}`;
+      const mine = rows.find((r) => r.scenario === scenario && r.tool === 'coffer');
+      if (!mine) continue;
+      for (const other of TOOLS.filter((tool) => tool !== 'coffer')) {
+        const theirs = rows.find((r) => r.scenario === scenario && r.tool === other);
+        const ratio = theirs.seconds / mine.seconds;
+        const goal = goals[s.id][other];
+        console.log(
+          `  ${scenario.padEnd(28)} vs ${other.padEnd(7)} ${ratio.toFixed(2)}x  (goal >= ${goal}x: ${ratio >= goal ? 'PASS' : 'MISS'})`,
+        );
+      }
+    }
+  }
+  const peak = Math.max(...rows.filter((r) => r.tool === 'coffer').map((r) => r.peakRssMiB));
+  console.log(`  coffer peak RSS ${peak} MiB (goal < 150 MB = 143 MiB: ${peak < 143 ? 'PASS' : 'MISS'})`);
+} finally {
+  await server.stop();
+  if (!values.keep) await fs.rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveProfile, writeConfig } from './config.js';
+import { CliError, EXIT, exitCodeOf } from './errors.js';
+import { humanBytes, parseBytes } from './format.js';
+import { parsePath } from './remote.js';
+import { folderPrefix, pathFilter } from './transfer.js';
+
+describe('paths', () => {
+  it('reads cos:// and s3:// paths, keeps keys as written, and everything else is local', () => {
+    expect(parsePath('cos://photos-1250000000/a/b c.jpg')).toMatchObject({
+      kind: 'remote',
+      scheme: 'cos',
+      bucket: 'photos-1250000000',
+      key: 'a/b c.jpg',
+    });
+    expect(parsePath('s3://bucket')).toMatchObject({ kind: 'remote', scheme: 's3', bucket: 'bucket', key: '' });
+    expect(parsePath('s3://bucket/dir/')).toMatchObject({ key: 'dir/' });
+    expect(parsePath('cos://b-1/a//b/../c')).toMatchObject({ key: 'a//b/../c' });
+    expect(parsePath('./cos:/x')).toMatchObject({ kind: 'local', path: './cos:/x' });
+    expect(() => parsePath('cos:///key')).toThrow(CliError);
+    expect(folderPrefix('')).toBe('');
+    expect(folderPrefix('a')).toBe('a/');
+    expect(folderPrefix('a/')).toBe('a/');
+  });
+
+  it('--include / --exclude globs match relative paths', () => {
+    const keep = pathFilter({ include: ['**/*.jpg', '*.txt'], exclude: ['tmp/**'] });
+    expect(keep('a.txt')).toBe(true);
+    expect(keep('x/y/z.jpg')).toBe(true);
+    expect(keep('tmp/z.jpg')).toBe(false);
+    expect(keep('x/a.txt')).toBe(false);
+    expect(pathFilter({ include: [], exclude: [] })('.hidden/x')).toBe(true);
+  });
+});
+
+describe('sizes', () => {
+  it('parses and prints sizes', () => {
+    expect(parseBytes('8MiB')).toBe(8 * 1024 * 1024);
+    expect(parseBytes('512k')).toBe(512 * 1024);
+    expect(parseBytes('1g')).toBe(1024 ** 3);
+    expect(parseBytes('1048576')).toBe(1048576);
+    expect(() => parseBytes('lots')).toThrow();
+    expect(humanBytes(0)).toBe('0 B');
+    expect(humanBytes(1536)).toBe('1.5 KiB');
+    expect(humanBytes(200 * 1024 * 1024)).toBe('200 MiB');
+  });
+});
+
+describe('profiles', () => {
+  it('the chosen profile, with the environment on top; bad values refused', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cfg-'));
+    const file = path.join(dir, 'config.json');
+    writeConfig(
+      {
+        current: 'a',
+        profiles: {
+          a: { endpoint: 'http://a:1', secretId: 'ida', secretKey: 'ka' },
+          b: { endpoint: 'http://b:2', signing: 's3' },
+        },
+      },
+      file,
+    );
+    const env = { COFFER_CONFIG: file };
+    expect(resolveProfile(undefined, env)).toMatchObject({
+      name: 'a',
+      endpoint: 'http://a:1',
+      signing: 'cos',
+      region: 'ap-guangzhou',
+      secretId: 'ida',
+    });
+    expect(resolveProfile('b', env)).toMatchObject({ name: 'b', signing: 's3' });
+    expect(resolveProfile('b', { ...env, COFFER_SECRET_ID: 'x', COFFER_ENDPOINT: 'http://c:3/' })).toMatchObject({
+      secretId: 'x',
+      endpoint: 'http://c:3',
+    });
+    expect(() => resolveProfile('nope', env)).toThrow(/no profile "nope"/);
+    expect(() => resolveProfile(undefined, { ...env, COFFER_SIGNING: 'v2' })).toThrow(/signing must be cos or s3/);
+    expect(resolveProfile(undefined, { COFFER_CONFIG: path.join(dir, 'missing.json') })).toMatchObject({
+      name: 'default',
+      endpoint: 'http://127.0.0.1:9000',
+    });
+    fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('exit codes', () => {
+  it('say what failed', () => {
+    expect(exitCodeOf(new CliError('x'))).toBe(EXIT.usage);
+    expect(exitCodeOf(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(EXIT.network);
+    expect(exitCodeOf(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBe(EXIT.notFound);
+    expect(exitCodeOf(new Error('x'))).toBe(EXIT.failure);
+  });
+});

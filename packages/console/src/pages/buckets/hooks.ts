@@ -1,0 +1,83 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { cos, currentSession } from '../../api/session.js';
+import { fetchBucketUsage } from '../../api/usage-source.js';
+
+export interface BucketEntry {
+  Name: string;
+  Location: string;
+  CreationDate: string;
+}
+
+export function useBuckets() {
+  return useQuery({
+    queryKey: ['buckets'],
+    queryFn: async () => {
+      const all = ((await cos().getService({})).Buckets ?? []) as BucketEntry[];
+      if (currentSession()?.isRoot) return all;
+      // GET Service lists every bucket of the account; a sub-user sees only those it may open (HEAD Bucket).
+      const open = await Promise.all(
+        all.map((b) =>
+          cos()
+            .headBucket({ Bucket: b.Name, Region: b.Location })
+            .then(
+              () => true,
+              () => false,
+            ),
+        ),
+      );
+      return all.filter((_, i) => open[i]);
+    },
+  });
+}
+
+export function useBucketUsage(bucket: string) {
+  // Always fresh on mount: other clients change usage behind the console's back.
+  return useQuery({ queryKey: ['usage', bucket], queryFn: () => fetchBucketUsage(bucket), staleTime: 0 });
+}
+
+export function useBucketVersioning(bucket: string, region: string) {
+  return useQuery({
+    queryKey: ['versioning', bucket],
+    queryFn: async () =>
+      (await cos().getBucketVersioning({ Bucket: bucket, Region: region })).VersioningConfiguration?.Status ?? 'Off',
+  });
+}
+
+export interface CreateBucketInput {
+  bucket: string;
+  region: string;
+  acl: string;
+  versioning: boolean;
+  objectLock: boolean;
+}
+
+export function useCreateBucket() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (input: CreateBucketInput) => {
+      await cos().putBucket({
+        Bucket: input.bucket,
+        Region: input.region,
+        ACL: input.acl,
+        ...(input.objectLock ? { Headers: { 'x-cos-bucket-object-lock-enabled': 'true' } } : {}),
+      });
+      if (input.versioning || input.objectLock) {
+        await cos().putBucketVersioning({
+          Bucket: input.bucket,
+          Region: input.region,
+          VersioningConfiguration: { Status: 'Enabled' },
+        });
+      }
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['buckets'] }),
+  });
+}
+
+export function useDeleteBucket() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { bucket: string; region: string }) =>
+      cos().deleteBucket({ Bucket: input.bucket, Region: input.region }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['buckets'] }),
+  });
+}

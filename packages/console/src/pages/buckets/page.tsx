@@ -1,0 +1,179 @@
+import { Anchor, Badge, Button, Group, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useState } from 'react';
+import { Link, useLocation } from 'wouter';
+import { currentSession } from '../../api/session.js';
+import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { formatBytes, formatDate } from '../../components/ui/format.js';
+import { CreateBucketModal } from './components/create-bucket-modal.js';
+import { DeleteBucketModal } from './components/delete-bucket-modal.js';
+import { type BucketEntry, useBuckets, useBucketUsage, useBucketVersioning } from './hooks.js';
+
+function UsageCells({ bucket }: { bucket: string }) {
+  const usage = useBucketUsage(bucket);
+  if (usage.isPending) {
+    return (
+      <>
+        <Table.Td>
+          <Skeleton h={14} w={40} />
+        </Table.Td>
+        <Table.Td>
+          <Skeleton h={14} w={60} />
+        </Table.Td>
+        <Table.Td>
+          <Skeleton h={14} w={30} />
+        </Table.Td>
+      </>
+    );
+  }
+  if (usage.isError) {
+    // A sub-user may list a bucket without being allowed its usage: say so quietly, per cell.
+    return (
+      <>
+        <Table.Td c="dimmed" title={String(usage.error.message)}>
+          —
+        </Table.Td>
+        <Table.Td c="dimmed">—</Table.Td>
+        <Table.Td c="dimmed">—</Table.Td>
+      </>
+    );
+  }
+  const u = usage.data;
+  return (
+    <>
+      <Table.Td>{u.objects.count.toLocaleString()}</Table.Td>
+      <Table.Td>{formatBytes(u.objects.bytes)}</Table.Td>
+      <Table.Td>{(u.incompleteUploads?.count ?? 0).toLocaleString()}</Table.Td>
+    </>
+  );
+}
+
+function VersioningCell({ bucket, region }: { bucket: string; region: string }) {
+  const status = useBucketVersioning(bucket, region);
+  if (status.isPending)
+    return (
+      <Table.Td>
+        <Skeleton h={14} w={50} />
+      </Table.Td>
+    );
+  if (status.isError) return <Table.Td c="dimmed">—</Table.Td>;
+  return (
+    <Table.Td>
+      <Badge color={status.data === 'Enabled' ? 'teal.9' : status.data === 'Suspended' ? 'yellow' : 'gray.7'}>
+        {status.data}
+      </Badge>
+    </Table.Td>
+  );
+}
+
+/** Without permission to list buckets, a sub-user can still open the one its policy names. */
+function OpenByName() {
+  const [name, setName] = useState('');
+  const [, navigate] = useLocation();
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (name) navigate(`/buckets/${name.trim()}/files`);
+      }}
+    >
+      <Group mt="sm" align="end">
+        <TextInput
+          label="Open a bucket by name"
+          placeholder="photos-1250000000"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+        />
+        <Button type="submit" variant="light">
+          Open
+        </Button>
+      </Group>
+    </form>
+  );
+}
+
+export function BucketsPage() {
+  const buckets = useBuckets();
+  const [creating, { open, close }] = useDisclosure();
+  const [deleting, setDeleting] = useState<BucketEntry | undefined>();
+  const session = currentSession();
+  const appId = buckets.data?.[0]?.Name.split('-').at(-1) ?? '1250000000';
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Bucket List</Title>
+        <Button onClick={open}>Create bucket</Button>
+      </Group>
+      {buckets.isError && (
+        <ErrorAlert error={buckets.error} title="The buckets could not be listed">
+          <OpenByName />
+        </ErrorAlert>
+      )}
+      <Table.ScrollContainer minWidth={820}>
+        <Table striped highlightOnHover verticalSpacing="xs" aria-label="Buckets">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Bucket name</Table.Th>
+              <Table.Th>Region</Table.Th>
+              <Table.Th>Created</Table.Th>
+              <Table.Th>Objects</Table.Th>
+              <Table.Th>Size</Table.Th>
+              <Table.Th>Incomplete uploads</Table.Th>
+              <Table.Th>Versioning</Table.Th>
+              <Table.Th>
+                <span
+                  className="sr-only"
+                  style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}
+                >
+                  Actions
+                </span>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {buckets.isPending &&
+              [0, 1, 2].map((i) => (
+                <Table.Tr key={i}>
+                  {Array.from({ length: 8 }, (_, j) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: placeholders, all alike
+                    <Table.Td key={j}>
+                      <Skeleton h={14} />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            {buckets.data?.map((b) => (
+              <Table.Tr key={b.Name}>
+                <Table.Td>
+                  <Anchor component={Link} href={`/buckets/${b.Name}/files`}>
+                    {b.Name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{b.Location}</Table.Td>
+                <Table.Td>{formatDate(b.CreationDate)}</Table.Td>
+                <UsageCells bucket={b.Name} />
+                <VersioningCell bucket={b.Name} region={b.Location} />
+                <Table.Td>
+                  <Button
+                    size="xs"
+                    variant="subtle"
+                    color="red"
+                    onClick={() => setDeleting(b)}
+                    aria-label={`Delete bucket ${b.Name}`}
+                  >
+                    Delete
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {buckets.data?.length === 0 && <Text c="dimmed">No buckets yet: create one to store files.</Text>}
+      <CreateBucketModal opened={creating} onClose={close} appId={appId} region={session?.region ?? 'ap-guangzhou'} />
+      {deleting && (
+        <DeleteBucketModal bucket={deleting.Name} region={deleting.Location} onClose={() => setDeleting(undefined)} />
+      )}
+    </Stack>
+  );
+}

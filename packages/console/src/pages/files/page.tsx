@@ -1,0 +1,333 @@
+import {
+  ActionIcon,
+  Anchor,
+  Breadcrumbs,
+  Button,
+  Group,
+  Menu,
+  Select,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { Dropzone, type FileWithPath } from '@mantine/dropzone';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useSearch } from 'wouter';
+import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { formatBytes, formatDate } from '../../components/ui/format.js';
+import { CreateFolderModal, DeleteFolderModal, FolderDetailsModal, RenameModal } from './components/folder-actions.js';
+import { canPreview, DeleteFileModal, DetailsModal, PreviewModal, ShareModal } from './components/object-modals.js';
+import { UploadPanel } from './components/upload-panel.js';
+import { type Entry, type FileEntry, shareUrl, useObjectPage } from './hooks.js';
+import { enqueue, setOnFinished } from './upload-queue.js';
+
+type Dialog =
+  | { kind: 'create-folder' }
+  | { kind: 'folder-details' | 'delete-folder'; prefix: string }
+  | { kind: 'rename'; from: string }
+  | { kind: 'preview' | 'share' | 'details' | 'delete-file'; file: FileEntry };
+
+/** A dropped folder's files carry their path inside it ("photos/a.jpg"); picked files only their name. */
+function relativePathOf(file: File): string {
+  const withPath = file as FileWithPath & { webkitRelativePath?: string };
+  return withPath.webkitRelativePath || withPath.path || file.name;
+}
+
+export function FilesPage({ bucket, region }: { bucket: string; region: string }) {
+  const params = new URLSearchParams(useSearch());
+  const folder = params.get('prefix') ?? '';
+  const [search, setSearch] = useState('');
+  const [pageSize, setPageSize] = useState('100');
+  const [markers, setMarkers] = useState<(string | undefined)[]>([undefined]);
+  const pageIndex = markers.length - 1;
+  const page = useObjectPage(bucket, region, folder, search, markers[pageIndex], Number(pageSize));
+  const [dialog, setDialog] = useState<Dialog | undefined>();
+  const queryClient = useQueryClient();
+  const folderInput = useRef<HTMLInputElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  // A new folder, search or page size starts from the first page.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on these inputs only
+  useEffect(() => setMarkers([undefined]), [folder, search, pageSize, bucket]);
+  useEffect(
+    () => setOnFinished((b) => void queryClient.invalidateQueries({ queryKey: ['objects', b] })),
+    [queryClient],
+  );
+
+  const upload = (files: File[]) =>
+    enqueue(
+      bucket,
+      region,
+      folder,
+      files.map((file) => ({ file, relativePath: relativePathOf(file) })),
+    );
+  const segments = folder.split('/').filter(Boolean);
+  const close = () => setDialog(undefined);
+
+  return (
+    <Stack>
+      <nav aria-label="Folder path">
+        <Breadcrumbs separator="/">
+          <Anchor component={Link} href={`/buckets/${bucket}/files`}>
+            {bucket}
+          </Anchor>
+          {segments.map((s, i) => (
+            <Anchor
+              key={segments.slice(0, i + 1).join('/')}
+              component={Link}
+              href={`/buckets/${bucket}/files?prefix=${encodeURIComponent(`${segments.slice(0, i + 1).join('/')}/`)}`}
+            >
+              {s}
+            </Anchor>
+          ))}
+        </Breadcrumbs>
+      </nav>
+      <Group justify="space-between">
+        <Group gap="xs">
+          <Button onClick={() => fileInput.current?.click()}>Upload files</Button>
+          <Button variant="light" onClick={() => folderInput.current?.click()}>
+            Upload folder
+          </Button>
+          <Button variant="default" onClick={() => setDialog({ kind: 'create-folder' })}>
+            Create folder
+          </Button>
+          {folder && (
+            <Button variant="default" onClick={() => setDialog({ kind: 'folder-details', prefix: folder })}>
+              Folder details
+            </Button>
+          )}
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            aria-label="Choose files"
+            onChange={(e) => upload([...(e.currentTarget.files ?? [])])}
+          />
+          <input
+            ref={folderInput}
+            type="file"
+            hidden
+            aria-label="Choose a folder"
+            {...({ webkitdirectory: '', directory: '' } as Record<string, string>)}
+            onChange={(e) => upload([...(e.currentTarget.files ?? [])])}
+          />
+        </Group>
+        <TextInput
+          placeholder="Name starts with…"
+          aria-label="Search this folder by name prefix"
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          w={220}
+        />
+      </Group>
+      <Dropzone
+        onDrop={upload}
+        activateOnClick={false}
+        multiple
+        aria-label="Drop files or folders here to upload"
+        data-testid="dropzone"
+        p="xs"
+      >
+        <Text size="sm" c="dimmed" ta="center">
+          Drag files or folders here to upload them to <b>/{folder}</b> (multipart above 8 MB; pause, resume and cancel
+          in the panel below)
+        </Text>
+      </Dropzone>
+      <UploadPanel />
+      {page.isError && <ErrorAlert error={page.error} title="The files could not be listed" />}
+      <Table.ScrollContainer minWidth={700}>
+        <Table
+          highlightOnHover
+          verticalSpacing={6}
+          aria-label="Files"
+          data-testid="file-table"
+          aria-busy={page.isFetching}
+        >
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th w={110}>Size</Table.Th>
+              <Table.Th w={130}>Storage class</Table.Th>
+              <Table.Th w={200}>Last modified</Table.Th>
+              <Table.Th w={60}>
+                <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
+                  Actions
+                </span>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {page.isPending &&
+              Array.from({ length: 8 }, (_, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: placeholders
+                <Table.Tr key={i}>
+                  {Array.from({ length: 5 }, (_, j) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: placeholders
+                    <Table.Td key={j}>
+                      <Skeleton h={14} />
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            {page.data?.entries.map((entry) => (
+              <Row
+                key={entry.kind === 'folder' ? entry.prefix : entry.key}
+                entry={entry}
+                bucket={bucket}
+                region={region}
+                onDialog={setDialog}
+              />
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {page.data?.entries.length === 0 && (
+        <Text c="dimmed" ta="center">
+          {search ? 'Nothing here starts with that.' : 'This folder is empty: upload files or drop them above.'}
+        </Text>
+      )}
+      <Group justify="space-between">
+        <Group gap="xs">
+          <Text size="sm">Page {pageIndex + 1}</Text>
+          <Select
+            aria-label="Rows per page"
+            data={['100', '500', '1000']}
+            value={pageSize}
+            onChange={(v) => setPageSize(v ?? '100')}
+            allowDeselect={false}
+            w={100}
+            size="xs"
+          />
+        </Group>
+        <Group gap="xs">
+          <Button
+            variant="default"
+            size="xs"
+            disabled={pageIndex === 0}
+            onClick={() => setMarkers(markers.slice(0, -1))}
+          >
+            Previous page
+          </Button>
+          <Button
+            variant="default"
+            size="xs"
+            disabled={!page.data?.nextMarker || page.isPlaceholderData}
+            onClick={() => setMarkers([...markers, page.data?.nextMarker])}
+          >
+            Next page
+          </Button>
+        </Group>
+      </Group>
+      {dialog?.kind === 'create-folder' && (
+        <CreateFolderModal bucket={bucket} region={region} parent={folder} onClose={close} />
+      )}
+      {dialog?.kind === 'folder-details' && (
+        <FolderDetailsModal bucket={bucket} region={region} prefix={dialog.prefix} onClose={close} />
+      )}
+      {dialog?.kind === 'delete-folder' && (
+        <DeleteFolderModal bucket={bucket} region={region} prefix={dialog.prefix} onClose={close} />
+      )}
+      {dialog?.kind === 'delete-file' && (
+        <DeleteFileModal bucket={bucket} region={region} file={dialog.file} onClose={close} />
+      )}
+      {dialog?.kind === 'rename' && (
+        <RenameModal bucket={bucket} region={region} from={dialog.from} parent={folder} onClose={close} />
+      )}
+      {dialog?.kind === 'preview' && (
+        <PreviewModal bucket={bucket} region={region} file={dialog.file} onClose={close} />
+      )}
+      {dialog?.kind === 'share' && <ShareModal bucket={bucket} region={region} file={dialog.file} onClose={close} />}
+      {dialog?.kind === 'details' && (
+        <DetailsModal bucket={bucket} region={region} file={dialog.file} onClose={close} />
+      )}
+    </Stack>
+  );
+}
+
+function Row({
+  entry,
+  bucket,
+  region,
+  onDialog,
+}: {
+  entry: Entry;
+  bucket: string;
+  region: string;
+  onDialog: (d: Dialog) => void;
+}) {
+  if (entry.kind === 'folder') {
+    return (
+      <Table.Tr data-testid="folder-row" data-prefix={entry.prefix}>
+        <Table.Td>
+          <Anchor component={Link} href={`/buckets/${bucket}/files?prefix=${encodeURIComponent(entry.prefix)}`}>
+            📁 {entry.name}
+          </Anchor>
+        </Table.Td>
+        <Table.Td c="dimmed">—</Table.Td>
+        <Table.Td c="dimmed">—</Table.Td>
+        <Table.Td c="dimmed">—</Table.Td>
+        <Table.Td>
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <ActionIcon variant="subtle" aria-label={`Actions for ${entry.name}`}>
+                ⋯
+              </ActionIcon>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Item onClick={() => onDialog({ kind: 'folder-details', prefix: entry.prefix })}>
+                Folder details
+              </Menu.Item>
+              <Menu.Item onClick={() => onDialog({ kind: 'rename', from: entry.prefix })}>Rename</Menu.Item>
+              <Menu.Item color="red" onClick={() => onDialog({ kind: 'delete-folder', prefix: entry.prefix })}>
+                Delete
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Table.Td>
+      </Table.Tr>
+    );
+  }
+  return (
+    <Table.Tr data-testid="file-row" data-key={entry.key}>
+      <Table.Td style={{ wordBreak: 'break-all' }}>
+        {canPreview(entry.name) ? (
+          <Anchor component="button" type="button" onClick={() => onDialog({ kind: 'preview', file: entry })}>
+            {entry.name}
+          </Anchor>
+        ) : (
+          entry.name
+        )}
+      </Table.Td>
+      <Table.Td>{formatBytes(entry.size)}</Table.Td>
+      <Table.Td>{entry.storageClass}</Table.Td>
+      <Table.Td>{formatDate(entry.lastModified)}</Table.Td>
+      <Table.Td>
+        <Menu position="bottom-end" withinPortal>
+          <Menu.Target>
+            <ActionIcon variant="subtle" aria-label={`Actions for ${entry.name}`}>
+              ⋯
+            </ActionIcon>
+          </Menu.Target>
+          <Menu.Dropdown>
+            {canPreview(entry.name) && (
+              <Menu.Item onClick={() => onDialog({ kind: 'preview', file: entry })}>Preview</Menu.Item>
+            )}
+            <Menu.Item component="a" href={shareUrl(bucket, region, entry.key, 900, true)}>
+              Download
+            </Menu.Item>
+            <Menu.Item onClick={() => onDialog({ kind: 'share', file: entry })}>Copy share link</Menu.Item>
+            <Menu.Item onClick={() => onDialog({ kind: 'details', file: entry })}>Details</Menu.Item>
+            <Menu.Item onClick={() => onDialog({ kind: 'rename', from: entry.key })}>Rename</Menu.Item>
+            <Menu.Item color="red" onClick={() => onDialog({ kind: 'delete-file', file: entry })}>
+              Delete
+            </Menu.Item>
+          </Menu.Dropdown>
+        </Menu>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
