@@ -18,7 +18,7 @@ const SERVER_LAYERS: string[][] = [
   ['identity.ts'],
   ['auth', 'engine'],
   ['authz', 'stores'],
-  ['config.ts'],
+  ['config.ts', 'data-dir.ts'],
 ];
 
 const PACKAGES = ['protocol', 'native', 'sdk', 'server', 'cli'];
