@@ -56,6 +56,16 @@ export interface Config {
    * COFFER_STS_MAX_DURATION. Default 7200: two hours, COS's limit for credentials a root key requests.
    */
   stsMaxDurationSeconds: number;
+  /**
+   * A bearer token that may read /-/metrics (Prometheus `authorization: {credentials: …}`); without
+   * it only the root's signature may. COFFER_METRICS_TOKEN. Default none.
+   */
+  metricsToken?: string;
+  /**
+   * How many buckets get their own usage series in /-/metrics (the largest by bytes); the others are
+   * summed as bucket="_other", so the series count stays bounded. COFFER_METRICS_MAX_BUCKETS. Default 100.
+   */
+  metricsMaxBuckets: number;
 }
 
 export const DEFAULT_PORT = 9000;
@@ -114,6 +124,8 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     gcGraceMs: env.COFFER_GC_GRACE_MS,
     bodyIdleTimeoutMs: env.COFFER_BODY_IDLE_TIMEOUT_MS,
     stsMaxDurationSeconds: env.COFFER_STS_MAX_DURATION,
+    metricsToken: env.COFFER_METRICS_TOKEN,
+    metricsMaxBuckets: env.COFFER_METRICS_MAX_BUCKETS,
   });
 }
 
@@ -153,6 +165,8 @@ export function configFrom(raw: RawConfig): Config {
     clockOffsetDays: parseNumber('COFFER_CLOCK_OFFSET_DAYS', raw.clockOffsetDays, 0),
     lifecycleHourUtc: parseHour(raw.lifecycleHourUtc),
     stsMaxDurationSeconds: parseStsMaxDuration(raw.stsMaxDurationSeconds),
+    ...(raw.metricsToken ? { metricsToken: parseMetricsToken(raw.metricsToken) } : {}),
+    metricsMaxBuckets: parseInteger('COFFER_METRICS_MAX_BUCKETS', raw.metricsMaxBuckets, 100, 0),
   };
 }
 
@@ -167,6 +181,14 @@ function parseInlineMax(value: string | undefined): number {
     );
   }
   return n;
+}
+
+function parseMetricsToken(value: string): string {
+  // A short token is guessable; a header value cannot hold spaces or control characters.
+  if (value.length < 16 || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new ConfigError('COFFER_METRICS_TOKEN must be at least 16 printable characters without spaces');
+  }
+  return value;
 }
 
 function parseStsMaxDuration(value: string | undefined): number {

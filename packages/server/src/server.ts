@@ -45,7 +45,7 @@ export interface RunningServer {
   identity: Identity;
   engine: Engine;
   config: Config;
-  /** Request counters by S3 operation (also served at /-/admin/metrics). */
+  /** Prometheus metrics (served at /-/metrics; per-operation totals also at /-/admin/metrics). */
   metrics: Metrics;
   /** Graceful shutdown: stop accepting, finish in-flight requests, stop workers, close the database. */
   close(): Promise<void>;
@@ -85,9 +85,18 @@ async function serve(
   dataDir: DataDirLock,
 ): Promise<RunningServer> {
   const identity = await loadOrCreateIdentity(config);
+  const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
   const metaFile = path.join(config.dataDir, 'meta.db');
   await createPrivateFile(metaFile);
-  const meta = withBucketCache(new SqliteMetaStore({ filename: metaFile, fsync: config.fsync }));
+  const store = withBucketCache(new SqliteMetaStore({ filename: metaFile, fsync: config.fsync }));
+  // The usage gauges read the store directly: a scrape is not metadata latency.
+  metrics.observeStore({
+    listBuckets: () => store.listBuckets(),
+    bucketUsage: (id) => store.bucketUsage(id),
+    garbageCount: () => store.garbageCount(),
+    unfinishedLifecycleRun: () => store.unfinishedLifecycleRun(),
+  });
+  const meta = metrics.timeStore(store);
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
@@ -116,7 +125,6 @@ async function serve(
     nowMs: () => authClock.nowMs(),
     stsMaxDurationSeconds: config.stsMaxDurationSeconds,
   });
-  const metrics = new Metrics();
   const dispatch = createDispatcher({
     engine,
     config,
@@ -204,6 +212,7 @@ async function serve(
         clearTimeout(force);
         await lifecycle?.stop();
         await gc.stop();
+        metrics.close();
         await meta.close();
         await blobs.close();
         await fs.rm(serverFile, { force: true });

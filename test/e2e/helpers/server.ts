@@ -55,6 +55,8 @@ export interface TestServerOptions {
    * with `t.server.close()` (which leaves the directory), start the second with `{ dataDir: t.dataDir }`.
    */
   dataDir?: string;
+  /** A logger of the test's own (to read what the server logs, e.g. the audit log). */
+  log?: Logger;
 }
 
 let bucketCounter = 0;

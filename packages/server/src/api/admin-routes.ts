@@ -1,8 +1,9 @@
+import { timingSafeEqual } from 'node:crypto';
 import { AccountsError } from '../accounts/errors.js';
 import { decodePathPart } from '../http-kit/addressing.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson, sendJsonError } from '../http-kit/respond.js';
-import { adminRunLifecycle, adminUsage } from './admin.js';
+import { adminRunLifecycle } from './admin.js';
 import { getSessionToken } from './admin-sts.js';
 import {
   createAccessKey,
@@ -18,10 +19,41 @@ import {
   putUserPolicy,
   requirePermanentRoot,
 } from './admin-users.js';
+import { adminUsage } from './usage.js';
 
-/** Internal paths anyone may call (load balancers probe health without credentials). */
-export function isPublicInternalPath(path: string | undefined): boolean {
-  return path === '/health';
+/**
+ * Internal paths served before authentication: health (load balancers probe it without
+ * credentials), and /metrics with a bearer token (Prometheus scrapers cannot sign; the token is
+ * checked by the handler). /metrics without one is signed like any request and needs the root.
+ */
+export function isPublicInternalPath(path: string | undefined, authorization?: string): boolean {
+  return path === '/health' || (path === '/metrics' && bearerToken(authorization) !== undefined);
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  const m = /^Bearer +(\S+)$/i.exec(authorization ?? '');
+  return m?.[1];
+}
+
+/** GET /-/metrics: Prometheus text, for the configured bearer token or the root's signature. */
+async function serveMetrics(ctx: RequestContext): Promise<void> {
+  const token = bearerToken(ctx.req.headers.authorization);
+  if (token !== undefined) {
+    const want = ctx.config.metricsToken;
+    const ok =
+      want !== undefined && token.length === want.length && timingSafeEqual(Buffer.from(token), Buffer.from(want));
+    if (!ok) {
+      ctx.res.setHeader('www-authenticate', 'Bearer realm="coffer-metrics"');
+      return sendJsonError(ctx, 401, 'Unauthorized', 'The bearer token is not COFFER_METRICS_TOKEN.');
+    }
+  } else {
+    requirePermanentRoot(ctx);
+  }
+  const text = Buffer.from(await ctx.metrics.expose());
+  ctx.res.statusCode = 200;
+  ctx.res.setHeader('content-type', ctx.metrics.contentType);
+  ctx.res.setHeader('content-length', text.length);
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : text);
 }
 
 type Handler = (ctx: RequestContext, ...segments: string[]) => Promise<void> | void;
@@ -54,6 +86,25 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/sts', methods: { POST: getSessionToken } },
 ];
 
+/** Operation names of the routes above (`METHOD pattern`), for metrics, logs and the audit log. */
+const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
+  'GET /admin/usage': 'AdminUsage',
+  'POST /admin/lifecycle/run': 'AdminRunLifecycle',
+  'GET /admin/metrics': 'AdminMetrics',
+  'GET /admin/users': 'AdminListUsers',
+  'POST /admin/users': 'AdminCreateUser',
+  'GET /admin/users/:': 'AdminGetUser',
+  'DELETE /admin/users/:': 'AdminDeleteUser',
+  'GET /admin/users/:/keys': 'AdminListAccessKeys',
+  'POST /admin/users/:/keys': 'AdminCreateAccessKey',
+  'DELETE /admin/keys/:': 'AdminDeleteAccessKey',
+  'GET /admin/users/:/policies': 'AdminListUserPolicies',
+  'GET /admin/users/:/policies/:': 'AdminGetUserPolicy',
+  'PUT /admin/users/:/policies/:': 'AdminPutUserPolicy',
+  'DELETE /admin/users/:/policies/:': 'AdminDeleteUserPolicy',
+  'POST /sts': 'GetSessionToken',
+};
+
 function match(pattern: string, path: string): string[] | undefined {
   const want = pattern.split('/');
   const got = path.split('/');
@@ -76,12 +127,19 @@ function match(pattern: string, path: string): string[] | undefined {
 export async function handleInternal(ctx: RequestContext): Promise<void> {
   const path = ctx.address.internalPath ?? '/';
   if (path === '/health' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    ctx.operation = 'Health';
     return sendJson(ctx, 200, { status: 'ok' });
+  }
+  if (path === '/metrics' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+    ctx.operation = 'Metrics';
+    return serveMetrics(ctx);
   }
   for (const route of ROUTES) {
     const params = match(route.pattern, path);
     if (!params) continue;
-    const handler = route.methods[ctx.method] ?? (ctx.method === 'HEAD' ? route.methods.GET : undefined);
+    const method = route.methods[ctx.method] ? ctx.method : ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    const handler = route.methods[method];
+    ctx.operation = OPERATIONS[`${method} ${route.pattern}`] ?? 'Admin';
     if (!handler) {
       ctx.res.setHeader('allow', Object.keys(route.methods).join(', '));
       return sendJsonError(ctx, 405, 'MethodNotAllowed', `${ctx.method} is not allowed on /-${path}.`);

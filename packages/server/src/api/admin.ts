@@ -3,34 +3,6 @@ import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson } from '../http-kit/respond.js';
 
 /**
- * GET /-/admin/usage?bucket=NAME — what a bucket holds, for its owner: current objects by storage
- * class, noncurrent versions, delete markers, and incomplete multipart uploads (which take space
- * and block bucket deletion, as the COS FAQ explains).
- */
-export async function adminUsage(ctx: RequestContext): Promise<void> {
-  const name = ctx.param('bucket');
-  if (!name) throw new S3Error('InvalidArgument', 'Name the bucket: /-/admin/usage?bucket=NAME');
-  const { bucket, usage } = await ctx.engine.bucketUsage(name);
-  const lifecycle = await ctx.engine.lifecycleStats(name);
-  if (bucket.ownerId !== ctx.actor.ownerId) throw new S3Error('AccessDenied');
-  const totals = Object.values(usage.objects).reduce(
-    (sum, c) => ({ count: sum.count + c.count, bytes: sum.bytes + c.bytes }),
-    { count: 0, bytes: 0 },
-  );
-  sendJson(ctx, 200, {
-    bucket: bucket.name,
-    objects: { count: totals.count, bytes: totals.bytes, byStorageClass: usage.objects },
-    noncurrentVersions: usage.noncurrentVersions,
-    deleteMarkers: usage.deleteMarkers,
-    incompleteUploads: usage.incompleteUploads,
-    lifecycle: {
-      ...lifecycle,
-      lastRun: lifecycle.lastRunMs !== undefined ? new Date(lifecycle.lastRunMs).toISOString() : null,
-    },
-  });
-}
-
-/**
  * POST /-/admin/lifecycle/run — runs a lifecycle pass now (root only) and answers with what it did.
  * `?wait=false` starts it and answers 202 at once.
  */

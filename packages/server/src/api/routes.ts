@@ -24,6 +24,7 @@ import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './objec
 import { postObject } from './post-object.js';
 import * as referer from './referer.js';
 import { listBuckets } from './service.js';
+import { getBucketUsage } from './usage.js';
 
 type Target = 'service' | 'bucket' | 'object';
 
@@ -58,6 +59,7 @@ const BUCKET_SUBRESOURCES = [
   'requestPayment',
   'tagging',
   'uploads',
+  'usage',
   'versioning',
   'versions',
   'website',
@@ -127,6 +129,7 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'object GET legal-hold': ['GetObjectLegalHold', objectLock.getObjectLegalHold],
   'object PUT legal-hold': ['PutObjectLegalHold', objectLock.putObjectLegalHold],
   'bucket GET policyStatus': ['GetBucketPolicyStatus', policy.getBucketPolicyStatus],
+  'bucket GET usage': ['GetBucketUsage', getBucketUsage],
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],

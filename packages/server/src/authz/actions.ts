@@ -61,6 +61,8 @@ const ACTION_TABLE = {
   PutBucketTagging: { cos: 'PutBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
   DeleteBucketTagging: { cos: 'DeleteBucketTagging', s3: 'PutBucketTagging', target: 'bucket', acl: 'OWNER' },
   GetBucketPolicyStatus: { cos: 'GetBucketPolicy', s3: 'GetBucketPolicyStatus', target: 'bucket', acl: 'OWNER' },
+  // Coffer's own (GET /<bucket>?usage): COS and S3 have no such action, so policies name it as below.
+  GetBucketUsage: { cos: 'GetBucketUsage', s3: 'GetBucketUsage', target: 'bucket', acl: 'OWNER' },
   GetObjectLockConfiguration: {
     cos: 'GetBucketObjectLock',
     s3: 'GetBucketObjectLockConfiguration',

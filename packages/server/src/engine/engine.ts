@@ -21,6 +21,7 @@ import type { CorsConfiguration } from './cors.js';
 import * as cors from './cors.js';
 import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
+import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
@@ -176,9 +177,18 @@ export class Engine {
   listMultipartUploads(bucket: string, query: ListUploadsQuery) {
     return multipart.listMultipartUploads(this.ctx, bucket, query);
   }
-  async bucketUsage(bucketName: string) {
+  /** What a bucket holds (kept live by every write), or counted from its rows with `recount`. */
+  async bucketUsage(bucketName: string, options: { recount?: boolean } = {}) {
     const bucket = await requireBucket(this.ctx, bucketName);
-    return { bucket, usage: await this.ctx.meta.bucketUsage(bucket.id) };
+    const usage = options.recount
+      ? await this.ctx.meta.recountBucketUsage(bucket.id)
+      : await this.ctx.meta.bucketUsage(bucket.id);
+    return { bucket, usage };
+  }
+  /** Current objects and bytes under a prefix ("folder size"), from the directory index. */
+  async folderUsage(bucketName: string, prefix: string, options: { recount?: boolean } = {}) {
+    const bucket = await requireBucket(this.ctx, bucketName);
+    return { bucket, usage: await this.ctx.meta.folderUsage(bucket.id, prefix, options.recount) };
   }
 
   // access control
@@ -300,6 +310,11 @@ export class Engine {
     this.#lifecycleRun ??= (async () => {
       try {
         const summary = await runLifecycle(this.ctx, options);
+        if (lifecycleChannel.hasSubscribers) {
+          const { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed } = summary;
+          const counts = { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed };
+          lifecycleChannel.publish({ counts } satisfies LifecycleEvent);
+        }
         await collectGarbage(this.ctx);
         return summary;
       } finally {

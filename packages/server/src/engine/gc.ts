@@ -1,4 +1,5 @@
 import type { EngineContext } from './context.js';
+import { type GcEvent, gcChannel } from './events.js';
 
 /**
  * Deletes the files (or, for inline blobs, the stored bytes) of blobs no version references any more, once their grace period has passed
@@ -18,7 +19,10 @@ export async function collectGarbage(ctx: EngineContext, limit = 1000): Promise<
     for (const blob of deletable) if (!blob.inline) await ctx.blobs.delete(blob.id);
     if (deletable.length > 0) await ctx.meta.forgetGarbage(deletable.map((blob) => blob.id));
     total += deletable.length;
-    if (ready.length < limit || deletable.length === 0) return total;
+    if (ready.length < limit || deletable.length === 0) {
+      if (gcChannel.hasSubscribers) gcChannel.publish({ deleted: total } satisfies GcEvent);
+      return total;
+    }
   }
 }
 

@@ -21,6 +21,7 @@ import { lingerAfterAnswer } from '../http-kit/request-body.js';
 import { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, removeAwsRequestIdHeaders, sendError, setRequestIdHeaders } from '../http-kit/respond.js';
 import { isConsolePath, serveConsole } from './console-static.js';
+import { auditRequest, isAudited } from './audit.js';
 
 export interface DispatchDeps {
   engine: Engine;
@@ -77,6 +78,7 @@ export function createDispatcher(deps: DispatchDeps) {
   return async function dispatch(req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> {
     const requestId = nextRequestId();
     const startMs = performance.now();
+    deps.metrics.start();
     setRequestIdHeaders(res, requestId);
     // Date from the server's clock, not Node's automatic one: the COS SDK corrects its clock skew from
     // this header after RequestTimeTooSkewed / "Request has expired"
@@ -116,7 +118,7 @@ export function createDispatcher(deps: DispatchDeps) {
       ctx = new RequestContext(init());
       if (expectContinue) ctx.onFirstBodyRead = () => res.writeContinue();
       if (address.internal && isConsolePath(address.internalPath)) return await serveConsole(req, res, rawPath);
-      if (address.internal && isPublicInternalPath(address.internalPath)) {
+      if (address.internal && isPublicInternalPath(address.internalPath, req.headers.authorization)) {
         await handleInternal(ctx);
         return;
       }
@@ -181,8 +183,13 @@ export function createDispatcher(deps: DispatchDeps) {
     } finally {
       if (ctx) {
         const status = clientGone ? CLIENT_CLOSED : res.statusCode;
-        deps.metrics.count(ctx.operation, status);
+        const bytesOut = Number(res.getHeader('content-length') ?? 0);
+        deps.metrics.finish(ctx.operation, status, startMs, requestBytes(req), ctx.method === 'HEAD' ? 0 : bytesOut);
         logRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
+        if (isAudited(ctx.operation))
+          auditRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
+      } else {
+        deps.metrics.finish('Unknown', res.statusCode, startMs, 0, 0);
       }
     }
   };
@@ -216,6 +223,12 @@ async function settleUnreadBody(ctx: RequestContext): Promise<void> {
       resolve();
     });
   });
+}
+
+/** A request body's declared size (0 when absent or not a number). */
+function requestBytes(req: IncomingMessage): number {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  return Number.isSafeInteger(declared) && declared > 0 ? declared : 0;
 }
 
 /** The status logged (and counted) for a request whose client closed the connection before the answer. */

@@ -562,7 +562,14 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
                 fold(plain, prefix),
               );
             }
+            // Live usage and folder size (kept by every write) equal a recount of the rows.
+            expect(await store.folderUsage(bucket.id, prefix), `round ${round} folder ${prefix}`).toEqual(
+              await store.folderUsage(bucket.id, prefix, true),
+            );
           }
+          expect(await store.bucketUsage(bucket.id), `round ${round} usage`).toEqual(
+            await store.recountBucketUsage(bucket.id),
+          );
         };
         for (let round = 0; round < 6; round++) {
           if (round === 2) await store.setBucketVersioning(bucket.id, 'Enabled');

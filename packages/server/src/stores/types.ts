@@ -316,6 +316,12 @@ export interface BucketUsage {
   incompleteUploads: { count: number; parts: number; bytes: number };
 }
 
+/** Current objects under a key prefix ("folder size"). */
+export interface FolderUsage {
+  count: number;
+  bytes: number;
+}
+
 /** A version as the lifecycle engine scans it: the listing columns plus tags. */
 export interface LifecycleRow extends ObjectSummary {
   tagging?: string;
@@ -478,8 +484,15 @@ export interface MetadataStore {
   abortUpload(uploadId: string, nowMs: number): Promise<UploadRecord>;
   /** Incomplete uploads in key order, then initiation order, folding delimited prefixes. */
   listUploads(bucketId: number, query: ListUploadsQuery): Promise<ListUploadsPage>;
-  /** What a bucket holds (scans the bucket: an operator query, not a hot path). */
+  /** What a bucket holds, kept live by every write: O(1), never a scan. */
   bucketUsage(bucketId: number): Promise<BucketUsage>;
+  /** The same figures counted from the rows (a scan of the bucket): to check the live ones. */
+  recountBucketUsage(bucketId: number): Promise<BucketUsage>;
+  /**
+   * Current objects and bytes under a prefix without reading every key (O(child directories + files
+   * directly in the prefix's directory)); `recount` counts every key instead, to check.
+   */
+  folderUsage(bucketId: number, prefix: string, recount?: boolean): Promise<FolderUsage>;
 
   /** Every version of a bucket after (key, seq) in listing order (key, then newest first), with tags. */
   scanVersions(

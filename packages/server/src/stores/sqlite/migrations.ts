@@ -18,6 +18,33 @@ const countOut = (row: 'NEW' | 'OLD') => `
     DELETE FROM dirs
       WHERE bucket_id = ${row}.bucket_id AND objects <= 0 AND path IN (SELECT ${dirPath(row)} ${dirPositions(row)});`;
 
+/** Migration 11's directory triggers: as countIn/countOut (migration 6), with the row's bytes too. */
+const countInWithBytes = (row: 'NEW' | 'OLD') => `
+    INSERT INTO dirs (bucket_id, path, parent, objects, bytes)
+      SELECT ${row}.bucket_id, ${dirPath(row)},
+             rtrim(substr(${row}.key, 1, n - 1), replace(substr(${row}.key, 1, n - 1), '/', '')), 1, ${row}.size
+      ${dirPositions(row)}
+      ON CONFLICT (bucket_id, path) DO UPDATE SET objects = objects + 1, bytes = bytes + excluded.bytes;`;
+const countOutWithBytes = (row: 'NEW' | 'OLD') => `
+    UPDATE dirs SET objects = objects - 1, bytes = bytes - ${row}.size
+      WHERE bucket_id = ${row}.bucket_id AND path IN (SELECT ${dirPath(row)} ${dirPositions(row)});
+    DELETE FROM dirs
+      WHERE bucket_id = ${row}.bucket_id AND objects <= 0 AND path IN (SELECT ${dirPath(row)} ${dirPositions(row)});`;
+
+/** What a version counts as in bucket_usage (migration 11): its kind, and its storage class ('' for a marker). */
+const usageKind = (row: 'NEW' | 'OLD') =>
+  `CASE WHEN ${row}.is_delete_marker = 1 THEN 'marker' WHEN ${row}.is_latest = 1 THEN 'current' ELSE 'noncurrent' END`;
+const usageClass = (row: 'NEW' | 'OLD') =>
+  `CASE WHEN ${row}.is_delete_marker = 1 THEN '' ELSE ${row}.storage_class END`;
+/** Trigger body: adds (sign +1) or removes (-1) one entry of `count` items and `bytes` bytes. */
+const usageAdd = (bucket: string, kind: string, cls: string, sign: 1 | -1, bytes: string) => `
+    INSERT INTO bucket_usage (bucket_id, kind, storage_class, count, bytes)
+      VALUES (${bucket}, ${kind}, ${cls}, ${sign}, ${sign} * ${bytes})
+      ON CONFLICT (bucket_id, kind, storage_class)
+      DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes;`;
+const usageOfVersion = (row: 'NEW' | 'OLD', sign: 1 | -1) =>
+  usageAdd(`${row}.bucket_id`, usageKind(row), usageClass(row), sign, `${row}.size`);
+
 /**
  * SQLite schema, one entry per version; `PRAGMA user_version` records how many have run.
  * Never edit a shipped entry: append a new one.
@@ -283,5 +310,89 @@ export const MIGRATIONS: readonly string[] = [
     id TEXT PRIMARY KEY,
     body BLOB NOT NULL
   );
+  `,
+  // 13: live usage and folder size (docs/operations.md, "Usage"). bucket_usage keeps, per bucket, the
+  // count and bytes of current versions and noncurrent versions by storage class, delete markers,
+  // incomplete uploads (by class) and their parts; dirs gains the bytes of the current objects under
+  // each directory. Both are kept by triggers, so every write (PUT, copy, Complete, delete,
+  // lifecycle, whatever path it takes through the store) updates them in its own transaction: a
+  // crash can never leave them out of step with the rows, and a query reads a handful of rows,
+  // never the bucket. Rows whose count falls to 0 are left in place (readers skip them): deleting
+  // them would cost every write a second statement.
+  `
+  CREATE TABLE bucket_usage (
+    bucket_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    storage_class TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (bucket_id, kind, storage_class)
+  ) WITHOUT ROWID;
+  INSERT INTO bucket_usage (bucket_id, kind, storage_class, count, bytes)
+    SELECT bucket_id, kind, cls, count(*), coalesce(sum(size), 0) FROM (
+      SELECT bucket_id, size,
+             CASE WHEN is_delete_marker = 1 THEN 'marker' WHEN is_latest = 1 THEN 'current' ELSE 'noncurrent' END AS kind,
+             CASE WHEN is_delete_marker = 1 THEN '' ELSE storage_class END AS cls
+      FROM objects)
+    GROUP BY bucket_id, kind, cls;
+  INSERT INTO bucket_usage (bucket_id, kind, storage_class, count, bytes)
+    SELECT bucket_id, 'upload', storage_class, count(*), 0 FROM uploads GROUP BY bucket_id, storage_class;
+  INSERT INTO bucket_usage (bucket_id, kind, storage_class, count, bytes)
+    SELECT u.bucket_id, 'part', '', count(*), sum(p.size) FROM parts p JOIN uploads u ON u.id = p.upload_row
+    GROUP BY u.bucket_id;
+
+  CREATE TRIGGER usage_on_insert AFTER INSERT ON objects BEGIN ${usageOfVersion('NEW', 1)} END;
+  CREATE TRIGGER usage_on_delete AFTER DELETE ON objects BEGIN ${usageOfVersion('OLD', -1)} END;
+  CREATE TRIGGER usage_on_update AFTER UPDATE OF is_latest, is_delete_marker, size, storage_class ON objects
+    WHEN OLD.is_latest IS NOT NEW.is_latest OR OLD.is_delete_marker IS NOT NEW.is_delete_marker
+      OR OLD.size IS NOT NEW.size OR OLD.storage_class IS NOT NEW.storage_class
+  BEGIN ${usageOfVersion('OLD', -1)} ${usageOfVersion('NEW', 1)} END;
+  CREATE TRIGGER usage_on_upload AFTER INSERT ON uploads
+  BEGIN ${usageAdd('NEW.bucket_id', "'upload'", 'NEW.storage_class', 1, '0')} END;
+  CREATE TRIGGER usage_on_upload_gone AFTER DELETE ON uploads
+  BEGIN ${usageAdd('OLD.bucket_id', "'upload'", 'OLD.storage_class', -1, '0')} END;
+  -- A part's bucket is its upload's. Deleting an upload deletes its parts by the foreign key's
+  -- cascade, which runs after the upload row is gone: the upload's own trigger (BEFORE, while its
+  -- parts are still there) takes them out, and the part trigger only counts parts of a live upload.
+  CREATE TRIGGER usage_on_part AFTER INSERT ON parts
+  BEGIN ${usageAdd('(SELECT bucket_id FROM uploads WHERE id = NEW.upload_row)', "'part'", "''", 1, 'NEW.size')} END;
+  CREATE TRIGGER usage_on_part_gone AFTER DELETE ON parts
+    WHEN EXISTS (SELECT 1 FROM uploads WHERE id = OLD.upload_row)
+  BEGIN ${usageAdd('(SELECT bucket_id FROM uploads WHERE id = OLD.upload_row)', "'part'", "''", -1, 'OLD.size')} END;
+  CREATE TRIGGER usage_on_upload_parts_gone BEFORE DELETE ON uploads
+    WHEN EXISTS (SELECT 1 FROM parts WHERE upload_row = OLD.id)
+  BEGIN
+    UPDATE bucket_usage SET
+      count = count - (SELECT count(*) FROM parts WHERE upload_row = OLD.id),
+      bytes = bytes - (SELECT sum(size) FROM parts WHERE upload_row = OLD.id)
+    WHERE bucket_id = OLD.bucket_id AND kind = 'part' AND storage_class = '';
+  END;
+  CREATE TRIGGER usage_on_bucket_gone AFTER DELETE ON buckets
+  BEGIN DELETE FROM bucket_usage WHERE bucket_id = OLD.id; END;
+
+  ALTER TABLE dirs ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE dirs SET bytes = coalesce((SELECT sum(size) FROM objects o
+    WHERE o.bucket_id = dirs.bucket_id AND o.is_latest = 1 AND o.is_delete_marker = 0
+      AND substr(o.key, 1, length(dirs.path)) = dirs.path), 0);
+  DROP TRIGGER dirs_on_insert;
+  DROP TRIGGER dirs_on_delete;
+  DROP TRIGGER dirs_on_hide;
+  DROP TRIGGER dirs_on_show;
+  CREATE TRIGGER dirs_on_insert AFTER INSERT ON objects WHEN ${visible('NEW')}
+  BEGIN ${countInWithBytes('NEW')} END;
+  CREATE TRIGGER dirs_on_delete AFTER DELETE ON objects WHEN ${visible('OLD')}
+  BEGIN ${countOutWithBytes('OLD')} END;
+  CREATE TRIGGER dirs_on_hide AFTER UPDATE OF is_latest, is_delete_marker ON objects
+    WHEN ${visible('OLD')} AND NOT (${visible('NEW')})
+  BEGIN ${countOutWithBytes('OLD')} END;
+  CREATE TRIGGER dirs_on_show AFTER UPDATE OF is_latest, is_delete_marker ON objects
+    WHEN ${visible('NEW')} AND NOT (${visible('OLD')})
+  BEGIN ${countInWithBytes('NEW')} END;
+  CREATE TRIGGER dirs_on_resize AFTER UPDATE OF size ON objects
+    WHEN ${visible('OLD')} AND ${visible('NEW')} AND OLD.size IS NOT NEW.size
+  BEGIN
+    UPDATE dirs SET bytes = bytes + NEW.size - OLD.size
+      WHERE bucket_id = NEW.bucket_id AND path IN (SELECT ${dirPath('NEW')} ${dirPositions('NEW')});
+  END;
   `,
 ];
