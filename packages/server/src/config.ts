@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type NotifyConfig, NotifyConfigError, parseNotifyConfig } from './notify-config.js';
 
 /** Everything the server can be told, validated once at start-up. Only this module reads process.env. */
 export interface Config {
@@ -44,6 +45,8 @@ export interface Config {
    * COFFER_STS_MAX_DURATION. Default 7200: two hours, COS's limit for credentials a root key requests.
    */
   stsMaxDurationSeconds: number;
+  /** Bucket notification targets (COFFER_NOTIFY_<KIND>_<ID>=<url>) and delivery settings: notify-config.ts. */
+  notify: NotifyConfig;
 }
 
 export const DEFAULT_PORT = 9000;
@@ -98,10 +101,19 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     gcGraceMs: env.COFFER_GC_GRACE_MS,
     bodyIdleTimeoutMs: env.COFFER_BODY_IDLE_TIMEOUT_MS,
     stsMaxDurationSeconds: env.COFFER_STS_MAX_DURATION,
+    notify: notifyFrom(env),
   });
 }
 
-type RawConfig = { [K in keyof Config]?: string | undefined };
+function notifyFrom(env: NodeJS.ProcessEnv): NotifyConfig {
+  try {
+    return parseNotifyConfig(env);
+  } catch (err) {
+    throw err instanceof NotifyConfigError ? new ConfigError(err.message) : err;
+  }
+}
+
+type RawConfig = { [K in keyof Omit<Config, 'notify'>]?: string | undefined } & { notify?: NotifyConfig };
 
 /** Validates raw string settings; the defaults live here and nowhere else. */
 export function configFrom(raw: RawConfig): Config {
@@ -135,6 +147,7 @@ export function configFrom(raw: RawConfig): Config {
     clockOffsetDays: parseNumber('COFFER_CLOCK_OFFSET_DAYS', raw.clockOffsetDays, 0),
     lifecycleHourUtc: parseHour(raw.lifecycleHourUtc),
     stsMaxDurationSeconds: parseStsMaxDuration(raw.stsMaxDurationSeconds),
+    notify: raw.notify ?? parseNotifyConfig({}),
   };
 }
 

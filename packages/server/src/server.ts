@@ -16,6 +16,7 @@ import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import { scheduleLifecycle } from './workers/lifecycle-schedule.js';
+import { NotifyDelivery } from './workers/notify-delivery.js';
 import { PeriodicJob } from './workers/scheduler.js';
 
 export interface StartOptions {
@@ -133,6 +134,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
   });
   const gc = new PeriodicJob('gc', GC_INTERVAL_MS, () => engine.collectGarbage(), log).start();
+  // Bucket notifications: the one place that decides the delivery worker runs here (a lease, with scale-out).
+  const notify = new NotifyDelivery({ meta, config: config.notify, log }).start();
+  engine.attachNotifier(notify);
   const lifecycle =
     config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
   const { port } = server.address() as AddressInfo;
@@ -159,6 +163,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         clearTimeout(force);
         await lifecycle?.stop();
         await gc.stop();
+        await notify.stop();
         await meta.close();
         await blobs.close();
       })();

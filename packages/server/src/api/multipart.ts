@@ -221,6 +221,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     key: ctx.key,
     uploadId: uploadIdParam(ctx),
     parts,
+    principalId: ctx.actor.ownerId,
     ...(expected ? { expectedChecksum: expected } : {}),
     ...(ctx.header('if-none-match') !== undefined ? { ifNoneMatch: ctx.header('if-none-match')! } : {}),
     ...(ctx.header('if-match') !== undefined ? { ifMatch: ctx.header('if-match')! } : {}),

@@ -34,6 +34,7 @@ export async function restoreObject(ctx: RequestContext): Promise<void> {
     key: ctx.key,
     ...(versionId !== undefined ? { versionId } : {}),
     days,
+    principalId: ctx.actor.ownerId,
   });
   const bucket = await ctx.engine.headBucket(ctx.bucket);
   sendEmpty(ctx, alreadyRestored ? 200 : 202, versionHeaders(version.versionId, bucket.versioning !== ''));

@@ -5,6 +5,7 @@ import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
+import * as notification from './bucket-notification.js';
 import * as policy from './bucket-policy.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
 import * as unserved from './bucket-unserved.js';
@@ -144,7 +145,8 @@ const ROUTES: Record<string, [operation: string, handler: Handler]> = {
   'bucket GET publicAccessBlock': ['GetPublicAccessBlock', unserved.getPublicAccessBlock],
   'bucket DELETE publicAccessBlock': ['DeletePublicAccessBlock', unserved.deleteNothing],
   'bucket GET logging': ['GetBucketLogging', unserved.getBucketLogging],
-  'bucket GET notification': ['GetBucketNotification', unserved.getBucketNotification],
+  'bucket GET notification': ['GetBucketNotification', notification.getBucketNotification],
+  'bucket PUT notification': ['PutBucketNotification', notification.putBucketNotification],
   'bucket GET accelerate': ['GetBucketAccelerate', unserved.getBucketAccelerate],
   'bucket GET requestPayment': ['GetBucketRequestPayment', unserved.getBucketRequestPayment],
   'object GET attributes': ['GetObjectAttributes', getObjectAttributes],

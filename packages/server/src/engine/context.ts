@@ -28,6 +28,8 @@ export interface EngineContext {
   pins: Map<string, number>;
   /** Part writes in progress, by upload id, so an abort can stop them. */
   uploadsInFlight: Map<string, Set<AbortController>>;
+  /** The notification delivery worker, when one runs here (engine/notifications/notifier.ts). */
+  notifier?: import('./notifications/notifier.js').Notifier;
 }
 
 export function pin(ctx: EngineContext, blobIds: Iterable<string>): () => void {

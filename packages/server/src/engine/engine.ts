@@ -1,4 +1,4 @@
-import { S3Error } from '@coffer/protocol';
+import { S3Error, type XmlNode } from '@coffer/protocol';
 import type { Logger } from 'pino';
 import type { Acl } from '../authz/acl.js';
 import type {
@@ -32,6 +32,7 @@ import {
   saveBucketRules,
 } from './lifecycle/runner.js';
 import * as multipart from './multipart.js';
+import * as notifications from './notifications/notifier.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
 import type { RefererConfiguration } from './referer-config.js';
@@ -98,6 +99,25 @@ export class Engine {
 
   restoreObject(input: Parameters<typeof archive.restoreObject>[1]) {
     return archive.restoreObject(this.ctx, input);
+  }
+
+  // notifications (engine/notifications/)
+  putBucketNotification(name: string, root: XmlNode) {
+    return notifications.putBucketNotification(this.ctx, name, root);
+  }
+  getBucketNotification(name: string) {
+    return notifications.getBucketNotification(this.ctx, name);
+  }
+  /** The server attaches the delivery worker: configurations are checked against its targets, writes wake it. */
+  attachNotifier(notifier: notifications.Notifier | undefined) {
+    if (notifier) this.ctx.notifier = notifier;
+    else delete this.ctx.notifier;
+  }
+  notificationMetrics() {
+    return this.ctx.notifier?.metrics() ?? Promise.resolve([]);
+  }
+  deadLetters(limit = 100) {
+    return this.ctx.meta.deadLetters(limit);
   }
 
   // object lock

@@ -33,6 +33,29 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/admin/usage', methods: { GET: adminUsage } },
   { pattern: '/admin/lifecycle/run', methods: { POST: adminRunLifecycle } },
   {
+    // Bucket notification delivery (docs/notifications.md): per-target counters, backlog, dead letters.
+    pattern: '/admin/notifications',
+    methods: {
+      GET: async (ctx) => {
+        requirePermanentRoot(ctx);
+        const limit = Math.min(Number(ctx.param('dead-letters') ?? 100) || 100, 1000);
+        sendJson(ctx, 200, {
+          targets: await ctx.engine.notificationMetrics(),
+          deadLetters: (await ctx.engine.deadLetters(limit)).map((d) => ({
+            id: d.id,
+            target: d.target,
+            key: d.key,
+            recorded: new Date(d.createdMs).toISOString(),
+            deadLettered: new Date(d.deadMs).toISOString(),
+            attempts: d.attempts,
+            lastError: d.lastError ?? null,
+            event: JSON.parse(d.payload) as unknown,
+          })),
+        });
+      },
+    },
+  },
+  {
     pattern: '/admin/metrics',
     methods: {
       GET: (ctx) => {

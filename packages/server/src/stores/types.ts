@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { OutboxStore, RecordEvents } from './outbox.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -116,6 +117,8 @@ export interface CommitObjectInput {
    * the latest is a delete marker only if `includeDeleteMarker`); throw an S3Error to abort the commit.
    */
   precondition?: (current: ObjectVersion | undefined) => void;
+  /** Bucket notifications: the events this write causes, recorded in its transaction (stores/outbox.ts). */
+  events?: RecordEvents;
 }
 
 export interface CommitObjectResult {
@@ -132,6 +135,8 @@ export interface DeleteObjectInput {
   ownerId: string;
   /** x-amz-bypass-governance-retention, from a caller allowed to: a GOVERNANCE retention does not stop it. */
   bypassGovernance?: boolean;
+  /** Bucket notifications: the events this delete causes, recorded in its transaction. */
+  events?: RecordEvents;
 }
 
 export interface DeleteObjectResult {
@@ -242,6 +247,8 @@ export interface CompleteUploadInput {
   compose(upload: UploadRecord, parts: Map<number, PartRecord>): NewObjectVersion;
   /** Runs inside the transaction with the key's latest version (conditional writes); throw to refuse. */
   precondition?: (current: ObjectVersion | undefined) => void;
+  /** Bucket notifications: the events this Complete causes, recorded in its transaction. */
+  events?: RecordEvents;
 }
 
 export type CompleteUploadResult =
@@ -355,7 +362,7 @@ export class StoreError extends Error {
   }
 }
 
-export interface MetadataStore {
+export interface MetadataStore extends OutboxStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   close(): Promise<void>;
@@ -391,7 +398,13 @@ export interface MetadataStore {
    */
   setObjectTagging(bucketId: number, key: string, versionId: string, tagging: string | null): Promise<boolean>;
   /** Sets until when an archived version's restored copy is readable. False when no such version (or a marker). */
-  setObjectRestored(bucketId: number, key: string, versionId: string, untilMs: number): Promise<boolean>;
+  setObjectRestored(
+    bucketId: number,
+    key: string,
+    versionId: string,
+    untilMs: number,
+    events?: RecordEvents,
+  ): Promise<boolean>;
   /**
    * Replaces a version's object lock state with what `update` makes of the version as stored, inside
    * the transaction (`update` throws to refuse the change). False when the version does not exist or
@@ -446,6 +459,8 @@ export interface MetadataStore {
     actions: LifecycleAction[];
     runId: number;
     state: string;
+    /** Bucket notifications: the events of the expirations applied, recorded in the batch's transaction. */
+    events?: RecordEvents;
   }): Promise<LifecycleCounts>;
   /** The unfinished lifecycle run (after a crash or restart), if any. */
   unfinishedLifecycleRun(): Promise<{ runId: number; startedMs: number; state: string } | undefined>;

@@ -1,5 +1,6 @@
 import type { LifecycleAction, LifecycleCounts, LifecycleRow } from '../../stores/types.js';
 import type { EngineContext } from '../context.js';
+import { eventRecorder } from '../notifications/record.js';
 import type { LifecycleRule } from './config.js';
 import { decide, uploadAbortRule, type VersionFacts } from './evaluate.js';
 
@@ -116,7 +117,11 @@ export async function runLifecycle(
   const outOfBudget = () =>
     options.signal?.aborted === true || (options.maxBatches !== undefined && batches >= options.maxBatches);
   const apply = async (bucketId: number, bucket: string, actions: LifecycleAction[], scanned: number) => {
+    const record = await ctx.meta.getBucket(bucket);
+    const events =
+      record && (await eventRecorder(ctx, record, { principalId: 'coffer:lifecycle' }, { lifecycle: true }));
     const counts = await ctx.meta.applyLifecycleBatch({
+      ...(events ? { events } : {}),
       bucketId,
       nowMs,
       actions,

@@ -267,4 +267,28 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE uploads ADD COLUMN checksum_type TEXT;
   `,
+  // 11: the notification outbox (stores/outbox.ts): events recorded in the transaction of the write
+  // that caused them, removed once delivered; entries undeliverable for days move to outbox_dead.
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+  );
+  CREATE INDEX outbox_by_target ON outbox (target, id);
+  CREATE TABLE outbox_dead (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    dead_ms INTEGER NOT NULL
+  );
+  `,
 ];

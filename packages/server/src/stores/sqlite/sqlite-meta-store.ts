@@ -65,6 +65,8 @@ import { prepareStatements, type Statement } from './statements.js';
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+import type { DeadLetter, OutboxBacklog, OutboxRecord, RecordEvents } from '../outbox.js';
+import { SqliteOutbox } from './outbox.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export interface SqliteMetaStoreOptions {
@@ -90,6 +92,7 @@ export class SqliteMetaStore implements MetadataStore {
   #walNext: Promise<void> | undefined;
   /** Bytes of blobs released inside the current transaction (lifecycle reports them). */
   #freedBytes = 0;
+  readonly #outbox: SqliteOutbox;
 
   constructor(options: SqliteMetaStoreOptions) {
     this.#db = new Database(options.filename);
@@ -105,6 +108,7 @@ export class SqliteMetaStore implements MetadataStore {
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
     this.#stmt = prepareStatements(this.#db);
+    this.#outbox = new SqliteOutbox(this.#db);
     this.#seq = (this.#db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
     this.#writes = new WriteBatcher(this.#db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
@@ -234,6 +238,7 @@ export class SqliteMetaStore implements MetadataStore {
         this.#stmt.deletePending.run(blob.id);
       }
       const version = this.#insertVersion(input.bucketId, input.key, versioning, current, input.version);
+      this.#outbox.record(input.events, { kind: 'created', version }, Date.now());
       return { version };
     });
   }
@@ -261,12 +266,14 @@ export class SqliteMetaStore implements MetadataStore {
           const next = this.#stmt.newest.get(bucketId, key) as { id: number } | undefined;
           if (next) this.#stmt.setLatest.run(1, next.id);
         }
+        this.#recordRemoval(input.events, key, row.version_id, false);
         return { versionId: row.version_id, deleteMarker: row.is_delete_marker === 1, createdDeleteMarker: false };
       }
       const versioning = this.#versioningOf(bucketId);
       const current = this.#stmt.latest.get(bucketId, key) as ObjectRow | undefined;
       if (versioning === '') {
         if (current) this.#removeRow(current, input.nowMs);
+        this.#recordRemoval(input.events, key, undefined, false);
         return { deleteMarker: false, createdDeleteMarker: false };
       }
       const marker = this.#insertVersion(bucketId, key, versioning, current, {
@@ -282,6 +289,7 @@ export class SqliteMetaStore implements MetadataStore {
         checksums: {},
         manifest: [],
       });
+      this.#recordRemoval(input.events, key, marker.versionId, true);
       return { versionId: marker.versionId, deleteMarker: true, createdDeleteMarker: true };
     });
   }
@@ -297,8 +305,19 @@ export class SqliteMetaStore implements MetadataStore {
     });
   }
 
-  setObjectRestored(bucketId: number, key: string, versionId: string, untilMs: number): Promise<boolean> {
-    return this.#writes.run(() => this.#stmt.setRestored.run(untilMs, bucketId, key, versionId).changes === 1);
+  setObjectRestored(
+    bucketId: number,
+    key: string,
+    versionId: string,
+    untilMs: number,
+    events?: RecordEvents,
+  ): Promise<boolean> {
+    return this.#writes.run(() => {
+      if (this.#stmt.setRestored.run(untilMs, bucketId, key, versionId).changes !== 1) return false;
+      const row = this.#stmt.byVersion.get(bucketId, key, versionId) as ObjectRow;
+      this.#outbox.record(events, { kind: 'restored', version: toVersion(row) }, Date.now());
+      return true;
+    });
   }
 
   setObjectLock(
@@ -522,6 +541,7 @@ export class SqliteMetaStore implements MetadataStore {
       const created = this.#insertVersion(input.bucketId, input.key, versioning, current, version);
       for (const part of parts.values()) this.#release(part.manifest, input.nowMs);
       s.deleteUpload.run(row.id);
+      this.#outbox.record(input.events, { kind: 'created', version: created }, Date.now());
       s.insertCompleted.run(
         input.uploadId,
         input.bucketId,
@@ -638,6 +658,7 @@ export class SqliteMetaStore implements MetadataStore {
     actions: LifecycleAction[];
     runId: number;
     state: string;
+    events?: RecordEvents;
   }): Promise<LifecycleCounts> {
     return this.#writes.run(() => {
       const s = this.#stmt;
@@ -666,9 +687,11 @@ export class SqliteMetaStore implements MetadataStore {
           const current = s.latest.get(bucketId, action.key) as ObjectRow | undefined;
           if (!current || current.seq !== action.seq || current.is_delete_marker) continue;
           const versioning = bucket!.versioning as VersioningStatus;
-          if (versioning === '') this.#removeRow(current, nowMs);
-          else {
-            this.#insertVersion(bucketId, action.key, versioning, current, {
+          if (versioning === '') {
+            this.#removeRow(current, nowMs);
+            this.#recordRemoval(input.events, action.key, undefined, false);
+          } else {
+            const marker = this.#insertVersion(bucketId, action.key, versioning, current, {
               isDeleteMarker: true,
               size: 0,
               etag: '',
@@ -681,6 +704,7 @@ export class SqliteMetaStore implements MetadataStore {
               checksums: {},
               manifest: [],
             });
+            this.#recordRemoval(input.events, action.key, marker.versionId, true);
           }
           counts.objectsExpired++;
           continue;
@@ -693,6 +717,7 @@ export class SqliteMetaStore implements MetadataStore {
           // Object lock: a retained or held version outlives every lifecycle rule.
           if (row.is_latest || lockForbidsDeletion(lockFromColumns(row), nowMs)) continue;
           this.#removeRow(row, nowMs);
+          this.#recordRemoval(input.events, action.key, row.version_id, false);
           counts.versionsDeleted++;
         } else if (action.kind === 'remove-marker') {
           const { n } = s.versionCount.get(bucketId, action.key) as { n: number };
@@ -856,6 +881,39 @@ export class SqliteMetaStore implements MetadataStore {
   }
 
   // ---- inside transactions ----------------------------------------------------------------------
+
+  // ---- notification outbox (stores/outbox.ts) --------------------------------------------------
+
+  /** A removal's event; it takes a sequence number of its own so events of a key stay ordered. */
+  #recordRemoval(events: RecordEvents | undefined, key: string, versionId: string | undefined, marker: boolean): void {
+    if (!events) return;
+    const outcome = { kind: 'removed' as const, key, deleteMarkerCreated: marker, seq: ++this.#seq };
+    this.#outbox.record(events, versionId !== undefined ? { ...outcome, versionId } : outcome, Date.now());
+  }
+
+  async outboxBatch(target: string, limit: number): Promise<OutboxRecord[]> {
+    return this.#outbox.batch(target, limit);
+  }
+
+  outboxDelivered(ids: number[]): Promise<void> {
+    return this.#writes.run(() => this.#outbox.delivered(ids));
+  }
+
+  outboxFailed(ids: number[], error: string): Promise<void> {
+    return this.#writes.run(() => this.#outbox.failed(ids, error));
+  }
+
+  async outboxBacklog(): Promise<OutboxBacklog[]> {
+    return this.#outbox.backlog();
+  }
+
+  outboxDeadLetter(target: string, olderThanMs: number, nowMs: number): Promise<number> {
+    return this.#writes.run(() => this.#outbox.deadLetter(target, olderThanMs, nowMs));
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    return this.#outbox.deadLetters(limit);
+  }
 
   #versioningOf(bucketId: number): VersioningStatus {
     const row = this.#stmt.bucketById.get(bucketId) as BucketRow | undefined;
