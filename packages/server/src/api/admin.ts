@@ -12,6 +12,7 @@ export async function adminUsage(ctx: RequestContext): Promise<void> {
   if (!name) throw new S3Error('InvalidArgument', 'Name the bucket: /-/admin/usage?bucket=NAME');
   const { bucket, usage } = await ctx.engine.bucketUsage(name);
   const lifecycle = await ctx.engine.lifecycleStats(name);
+  const recycleBin = await ctx.engine.recycledUsage(name);
   if (bucket.ownerId !== ctx.actor.ownerId) throw new S3Error('AccessDenied');
   const totals = Object.values(usage.objects).reduce(
     (sum, c) => ({ count: sum.count + c.count, bytes: sum.bytes + c.bytes }),
@@ -23,6 +24,7 @@ export async function adminUsage(ctx: RequestContext): Promise<void> {
     noncurrentVersions: usage.noncurrentVersions,
     deleteMarkers: usage.deleteMarkers,
     incompleteUploads: usage.incompleteUploads,
+    recycleBin,
     lifecycle: {
       ...lifecycle,
       lastRun: lifecycle.lastRunMs !== undefined ? new Date(lifecycle.lastRunMs).toISOString() : null,

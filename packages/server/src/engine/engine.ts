@@ -33,6 +33,7 @@ import {
 } from './lifecycle/runner.js';
 import * as multipart from './multipart.js';
 import * as notifications from './notifications/notifier.js';
+import * as recycle from './recycle.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
 import type { RefererConfiguration } from './referer-config.js';
@@ -118,6 +119,24 @@ export class Engine {
   }
   deadLetters(limit = 100) {
     return this.ctx.meta.deadLetters(limit);
+  }
+
+  // recycle bin (engine/recycle.ts)
+  putBucketRecycle(name: string, days: number | null) {
+    return recycle.putBucketRecycle(this.ctx, name, days);
+  }
+  getBucketRecycle(name: string) {
+    return recycle.getBucketRecycle(this.ctx, name);
+  }
+  listRecycled(name: string, query: Parameters<typeof recycle.listRecycled>[2]) {
+    return recycle.listRecycled(this.ctx, name, query);
+  }
+  restoreRecycled(name: string, id: number, toKey: string) {
+    return recycle.restoreRecycled(this.ctx, name, id, toKey);
+  }
+  async recycledUsage(name: string) {
+    const bucket = await requireBucket(this.ctx, name);
+    return this.ctx.meta.recycledUsage(bucket.id);
   }
 
   // object lock
@@ -312,6 +331,8 @@ export class Engine {
     this.#lifecycleRun ??= (async () => {
       try {
         const summary = await runLifecycle(this.ctx, options);
+        const purged = await recycle.purgeRecycled(this.ctx);
+        if (purged.count) this.ctx.log.info({ ...purged }, 'recycle bin purged');
         await collectGarbage(this.ctx);
         return summary;
       } finally {

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { OutboxStore, RecordEvents } from './outbox.js';
+import type { RecycleStore } from './recycle.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -362,7 +363,7 @@ export class StoreError extends Error {
   }
 }
 
-export interface MetadataStore extends OutboxStore {
+export interface MetadataStore extends OutboxStore, RecycleStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   close(): Promise<void>;

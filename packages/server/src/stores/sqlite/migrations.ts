@@ -291,4 +291,22 @@ export const MIGRATIONS: readonly string[] = [
     dead_ms INTEGER NOT NULL
   );
   `,
+  // 12: the recycle bin (stores/recycle.ts): versions removed from a bucket whose ?recycle setting is
+  // on, with their blob references, until purge_ms. `version` is the whole ObjectVersion (JSON).
+  `
+  CREATE TABLE recycled (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bucket_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    deleted_ms INTEGER NOT NULL,
+    deleted_by TEXT NOT NULL,
+    purge_ms INTEGER NOT NULL,
+    version TEXT NOT NULL
+  );
+  CREATE INDEX recycled_by_key ON recycled (bucket_id, key, id);
+  CREATE INDEX recycled_by_purge ON recycled (purge_ms);
+  `,
 ];

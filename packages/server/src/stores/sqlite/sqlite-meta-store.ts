@@ -67,7 +67,12 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 import type { DeadLetter, OutboxBacklog, OutboxRecord, RecordEvents } from '../outbox.js';
 import { SqliteOutbox } from './outbox.js';
+import { SqliteRecycle } from './recycle.js';
+import type { RecycledEntry } from '../recycle.js';
 import { WriteBatcher } from './write-batcher.js';
+
+/** Who the recycle bin says removed what a lifecycle expiration removed. */
+const LIFECYCLE_PRINCIPAL = 'coffer:lifecycle';
 
 export interface SqliteMetaStoreOptions {
   /** Database file path, or ':memory:' for tests. */
@@ -93,6 +98,7 @@ export class SqliteMetaStore implements MetadataStore {
   /** Bytes of blobs released inside the current transaction (lifecycle reports them). */
   #freedBytes = 0;
   readonly #outbox: SqliteOutbox;
+  readonly #recycle: SqliteRecycle;
 
   constructor(options: SqliteMetaStoreOptions) {
     this.#db = new Database(options.filename);
@@ -109,6 +115,7 @@ export class SqliteMetaStore implements MetadataStore {
     migrate(this.#db);
     this.#stmt = prepareStatements(this.#db);
     this.#outbox = new SqliteOutbox(this.#db);
+    this.#recycle = new SqliteRecycle(this.#db);
     this.#seq = (this.#db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
     this.#writes = new WriteBatcher(this.#db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
@@ -187,6 +194,8 @@ export class SqliteMetaStore implements MetadataStore {
       if (this.#stmt.anyObject.get(row.id)) throw new StoreError('not-empty', `bucket ${name} has objects`);
       if (this.#stmt.anyUpload.get(row.id))
         throw new StoreError('has-uploads', `bucket ${name} has incomplete uploads`);
+      // The bin's versions go with the bucket.
+      for (const v of this.#recycle.takeBucket(row.id)) this.#release(v.manifest, Date.now());
       this.#stmt.deleteBucket.run(row.id);
     });
   }
@@ -261,7 +270,7 @@ export class SqliteMetaStore implements MetadataStore {
         if (lockForbidsDeletion(lockFromColumns(row), input.nowMs, input.bypassGovernance)) {
           throw new StoreError('locked', `version ${input.versionId} of ${key} is locked`);
         }
-        this.#removeRow(row, input.nowMs);
+        this.#removeRow(row, input.nowMs, input.ownerId);
         if (row.is_latest) {
           const next = this.#stmt.newest.get(bucketId, key) as { id: number } | undefined;
           if (next) this.#stmt.setLatest.run(1, next.id);
@@ -272,7 +281,7 @@ export class SqliteMetaStore implements MetadataStore {
       const versioning = this.#versioningOf(bucketId);
       const current = this.#stmt.latest.get(bucketId, key) as ObjectRow | undefined;
       if (versioning === '') {
-        if (current) this.#removeRow(current, input.nowMs);
+        if (current) this.#removeRow(current, input.nowMs, input.ownerId);
         this.#recordRemoval(input.events, key, undefined, false);
         return { deleteMarker: false, createdDeleteMarker: false };
       }
@@ -688,7 +697,7 @@ export class SqliteMetaStore implements MetadataStore {
           if (!current || current.seq !== action.seq || current.is_delete_marker) continue;
           const versioning = bucket!.versioning as VersioningStatus;
           if (versioning === '') {
-            this.#removeRow(current, nowMs);
+            this.#removeRow(current, nowMs, LIFECYCLE_PRINCIPAL);
             this.#recordRemoval(input.events, action.key, undefined, false);
           } else {
             const marker = this.#insertVersion(bucketId, action.key, versioning, current, {
@@ -716,7 +725,7 @@ export class SqliteMetaStore implements MetadataStore {
         if (action.kind === 'delete-version') {
           // Object lock: a retained or held version outlives every lifecycle rule.
           if (row.is_latest || lockForbidsDeletion(lockFromColumns(row), nowMs)) continue;
-          this.#removeRow(row, nowMs);
+          this.#removeRow(row, nowMs, LIFECYCLE_PRINCIPAL);
           this.#recordRemoval(input.events, action.key, row.version_id, false);
           counts.versionsDeleted++;
         } else if (action.kind === 'remove-marker') {
@@ -882,6 +891,43 @@ export class SqliteMetaStore implements MetadataStore {
 
   // ---- inside transactions ----------------------------------------------------------------------
 
+  // ---- recycle bin (stores/recycle.ts) ----------------------------------------------------------
+
+  async listRecycled(
+    bucketId: number,
+    query: { prefix: string; after?: { key: string; id: number }; limit: number },
+  ): Promise<RecycledEntry[]> {
+    return this.#recycle.list(bucketId, query.prefix, query.after, query.limit);
+  }
+
+  restoreRecycled(input: { bucketId: number; id: number; toKey: string; nowMs: number }): Promise<ObjectVersion> {
+    return this.#writes.run(() => {
+      const kept = this.#recycle.take(input.bucketId, input.id);
+      if (!kept) throw new StoreError('not-found', `no recycled entry ${input.id}`);
+      const { bucketId: _b, key: _k, versionId: _v, seq: _s, isLatest: _l, ...version } = kept;
+      const current = this.#stmt.latest.get(input.bucketId, input.toKey) as ObjectRow | undefined;
+      const restored = this.#insertVersion(input.bucketId, input.toKey, this.#versioningOf(input.bucketId), current, {
+        ...version,
+        lastModifiedMs: input.nowMs,
+      });
+      // #insertVersion took references of its own; the bin's pass to it.
+      this.#release(kept.manifest, input.nowMs);
+      return restored;
+    });
+  }
+
+  purgeRecycled(nowMs: number, limit: number): Promise<{ count: number; bytes: number }> {
+    return this.#writes.run(() => {
+      const due = this.#recycle.takeDue(nowMs, limit);
+      for (const v of due) this.#release(v.manifest, nowMs);
+      return { count: due.length, bytes: due.reduce((n, v) => n + v.size, 0) };
+    });
+  }
+
+  async recycledUsage(bucketId: number): Promise<{ count: number; bytes: number }> {
+    return this.#recycle.usage(bucketId);
+  }
+
   // ---- notification outbox (stores/outbox.ts) --------------------------------------------------
 
   /** A removal's event; it takes a sequence number of its own so events of a key stay ordered. */
@@ -1011,7 +1057,7 @@ export class SqliteMetaStore implements MetadataStore {
     this.#retain(v.manifest);
     if (versionId === 'null') {
       const replaced = s.byVersion.get(bucketId, key, 'null') as ObjectRow | undefined;
-      if (replaced) this.#removeRow(replaced, v.lastModifiedMs);
+      if (replaced) this.#removeRow(replaced, v.lastModifiedMs, v.ownerId);
       if (current && current.id !== replaced?.id) s.setLatest.run(0, current.id);
     } else if (current) {
       s.setLatest.run(0, current.id);
@@ -1042,9 +1088,13 @@ export class SqliteMetaStore implements MetadataStore {
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }
 
-  /** Deletes a version row and releases its blobs. */
-  #removeRow(row: ObjectRow, nowMs: number): void {
+  /**
+   * Deletes a version row and releases its blobs, unless its bucket's recycle bin keeps it (then
+   * the blob references move to the bin). `by`: who removed it, for the bin.
+   */
+  #removeRow(row: ObjectRow, nowMs: number, by = ''): void {
     this.#stmt.deleteObject.run(row.id);
+    if (this.#recycle.keep(row, nowMs, by)) return;
     this.#release(decodeManifest(row.manifest), nowMs);
   }
 
