@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import * as amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
@@ -45,22 +47,43 @@ export function createSender(target: NotifyTarget): TargetSender {
 
 function webhookSender(target: NotifyTarget): TargetSender {
   const secret = target.options.secret;
+  const url = new URL(target.url);
+  const client = url.protocol === 'https:' ? https : http;
+  // node:http with keep-alive rather than fetch: a fraction of the CPU per event, which the PUTs
+  // that cause the events share on the same cores.
+  const agent = new client.Agent({ keepAlive: true, maxSockets: 32 });
   return {
-    async send(event) {
-      const res = await fetch(target.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [EVENT_ID_HEADER]: String(event.id),
-          ...(secret !== undefined ? { [SIGNATURE_HEADER]: webhookSignature(secret, event.payload) } : {}),
-        },
-        body: event.payload,
-        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    send(event) {
+      const body = Buffer.from(event.payload);
+      return new Promise<void>((resolve, reject) => {
+        const req = client.request(url, {
+          method: 'POST',
+          agent,
+          timeout: SEND_TIMEOUT_MS,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            [EVENT_ID_HEADER]: String(event.id),
+            ...(secret !== undefined ? { [SIGNATURE_HEADER]: webhookSignature(secret, event.payload) } : {}),
+          },
+        });
+        req.once('timeout', () => req.destroy(new Error(`webhook did not answer within ${SEND_TIMEOUT_MS} ms`)));
+        req.once('error', reject);
+        req.once('response', (res) => {
+          res.resume();
+          res.once('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status <= 299) resolve();
+            else reject(new Error(`webhook answered ${status}`));
+          });
+          res.once('error', reject);
+        });
+        req.end(body);
       });
-      await res.body?.cancel();
-      if (res.status < 200 || res.status > 299) throw new Error(`webhook answered ${res.status}`);
     },
-    async close() {},
+    async close() {
+      agent.destroy();
+    },
   };
 }
 

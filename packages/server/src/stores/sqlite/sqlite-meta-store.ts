@@ -324,7 +324,10 @@ export class SqliteMetaStore implements MetadataStore {
     return this.#writes.run(() => {
       if (this.#stmt.setRestored.run(untilMs, bucketId, key, versionId).changes !== 1) return false;
       const row = this.#stmt.byVersion.get(bucketId, key, versionId) as ObjectRow;
-      this.#outbox.record(events, { kind: 'restored', version: toVersion(row) }, Date.now());
+      if (events) {
+        // A sequencer of its own, so the restore orders after the key's earlier events.
+        this.#outbox.record(events, { kind: 'restored', version: { ...toVersion(row), seq: ++this.#seq } }, Date.now());
+      }
       return true;
     });
   }
