@@ -66,9 +66,9 @@ import { prepareStatements, type Statement } from './statements.js';
 type Statements = ReturnType<typeof prepareStatements>;
 
 import type { DeadLetter, OutboxBacklog, OutboxRecord, RecordEvents } from '../outbox.js';
+import type { RecycledEntry } from '../recycle.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteRecycle } from './recycle.js';
-import type { RecycledEntry } from '../recycle.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /** Who the recycle bin says removed what a lifecycle expiration removed. */
