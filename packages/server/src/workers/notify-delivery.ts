@@ -24,6 +24,11 @@ const MAX_BACKOFF_MS = 30_000;
 /** Without a wake-up (another gateway's writes), the outbox is looked at this often. */
 const POLL_MS = 1000;
 const DEAD_LETTER_EVERY_MS = 60_000;
+/**
+ * After a wake-up, wait this long before the round, so a burst of writes is sent (and forgotten,
+ * in one transaction) together rather than one round per write.
+ */
+const COALESCE_MS = 5;
 
 /**
  * Delivers the outbox: at least once, in order per (target, key). Each target has its own loop:
@@ -40,7 +45,10 @@ export class NotifyDelivery {
   readonly #meta: MetadataStore;
   readonly #config: NotifyConfig;
   readonly #log: Logger;
-  readonly #loops = new Map<string, { sender: TargetSender; metrics: TargetMetrics; wake?: () => void }>();
+  readonly #loops = new Map<
+    string,
+    { sender: TargetSender; metrics: TargetMetrics; wake?: () => void; dirty?: boolean }
+  >();
   #running = false;
   #stopped: Promise<void>[] = [];
 
@@ -80,7 +88,11 @@ export class NotifyDelivery {
 
   /** New events were recorded: look at once rather than at the next poll. */
   wake(): void {
-    for (const loop of this.#loops.values()) loop.wake?.();
+    for (const loop of this.#loops.values()) {
+      // Events recorded while a round runs are looked at right after it, not at the next poll.
+      loop.dirty = true;
+      loop.wake?.();
+    }
   }
 
   async stop(): Promise<void> {
@@ -124,6 +136,7 @@ export class NotifyDelivery {
     let nextDeadLetterMs = 0;
     while (this.#running) {
       let pause = POLL_MS;
+      loop.dirty = false;
       try {
         if (Date.now() >= nextDeadLetterMs) {
           nextDeadLetterMs = Date.now() + DEAD_LETTER_EVERY_MS;
@@ -140,6 +153,7 @@ export class NotifyDelivery {
         } else {
           backoffMs = 0;
           if (round.full) continue;
+          if (loop.dirty) pause = COALESCE_MS;
         }
       } catch (err) {
         this.#log.warn({ err, target: name }, 'notification round failed');
@@ -148,14 +162,19 @@ export class NotifyDelivery {
       }
       if (!this.#running) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, pause);
+        let timer = setTimeout(done, pause);
         function done() {
           clearTimeout(timer);
           loop.wake = undefined;
           resolve();
         }
+        function woken() {
+          clearTimeout(timer);
+          loop.wake = undefined;
+          timer = setTimeout(done, COALESCE_MS);
+        }
         // After a failure, a wake-up does not cut the backoff short.
-        loop.wake = backoffMs ? undefined : done;
+        loop.wake = backoffMs ? undefined : woken;
         if (!this.#running) done();
       });
     }
