@@ -306,6 +306,14 @@ describe('every event type reaches every target', () => {
     const putEvent = hook.events.find((e) => e.eventName === 'ObjectCreated:Put' && e.s3.bucket.name === plain)!;
     expect(putEvent.s3.object).toMatchObject({ size: 5, eTag: put.ETag!.replace(/"/g, '') });
     expect(putEvent.s3.object.sequencer).toMatch(/^[0-9A-F]{16}$/);
+    const full = putEvent as unknown as {
+      requestParameters: { sourceIPAddress: string };
+      responseElements: { 'x-amz-request-id': string };
+      userIdentity: { principalId: string };
+    };
+    expect(full.requestParameters.sourceIPAddress).toMatch(/127\.0\.0\.1/);
+    expect(full.responseElements['x-amz-request-id']).toBe(put.$metadata.requestId);
+    expect(full.userIdentity.principalId).toMatch(/^qcs::cam::uin\//);
     const marker = hook.events.find((e) => e.eventName === 'ObjectRemoved:DeleteMarkerCreated')!;
     expect(marker.s3.object.versionId).toMatch(/.+/);
 

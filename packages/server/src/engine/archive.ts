@@ -2,7 +2,7 @@ import { S3Error } from '@coffer/protocol';
 import type { ObjectVersion } from '../stores/types.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
-import { eventRecorder } from './notifications/record.js';
+import { type EventSource, eventRecorder } from './notifications/record.js';
 import { findObject } from './objects.js';
 
 /**
@@ -42,7 +42,7 @@ export function requireReadable(ctx: EngineContext, version: ObjectVersion): voi
  */
 export async function restoreObject(
   ctx: EngineContext,
-  input: { bucket: string; key: string; versionId?: string; days: number; principalId?: string },
+  input: { bucket: string; key: string; versionId?: string; days: number; source?: EventSource },
 ): Promise<{ version: ObjectVersion; alreadyRestored: boolean; untilMs: number }> {
   const bucket = await requireBucket(ctx, input.bucket);
   const version = await findObject(ctx, bucket, input.key, input.versionId);
@@ -54,7 +54,7 @@ export async function restoreObject(
   const nowMs = ctx.clock.nowMs();
   const alreadyRestored = restoredUntil(version, nowMs) !== undefined;
   const untilMs = nowMs + input.days * DAY_MS;
-  const events = await eventRecorder(ctx, bucket, { principalId: input.principalId ?? bucket.ownerId }, {});
+  const events = await eventRecorder(ctx, bucket, input.source ?? { principalId: bucket.ownerId }, {});
   if (!(await ctx.meta.setObjectRestored(bucket.id, input.key, version.versionId, untilMs, events))) {
     throw new S3Error(input.versionId === undefined ? 'NoSuchKey' : 'NoSuchVersion');
   }

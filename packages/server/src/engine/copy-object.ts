@@ -7,7 +7,7 @@ import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
-import { eventRecorder } from './notifications/record.js';
+import { eventRecorder, sourceOf } from './notifications/record.js';
 import { lockForWrite } from './object-lock.js';
 import { findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
@@ -89,7 +89,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
   const blob = manifestMatches(source.manifest, sse)
     ? undefined
     : await rewriteManifest(ctx, source.manifest, sse, ctx.limits.maxPutSizeBytes);
-  const events = await eventRecorder(ctx, bucket, { principalId: input.actor.ownerId }, { created: 'Copy' });
+  const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), { created: 'Copy' });
   try {
     const { version } = await ctx.meta.commitObject({
       ...(events ? { events } : {}),

@@ -33,9 +33,9 @@ import {
 } from './lifecycle/runner.js';
 import * as multipart from './multipart.js';
 import * as notifications from './notifications/notifier.js';
-import * as recycle from './recycle.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
+import * as recycle from './recycle.js';
 import type { RefererConfiguration } from './referer-config.js';
 import * as tagging from './tagging.js';
 import type { Tag } from './tags.js';

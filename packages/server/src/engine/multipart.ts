@@ -30,7 +30,7 @@ import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
-import { eventRecorder } from './notifications/record.js';
+import { type EventSource, eventRecorder } from './notifications/record.js';
 import { asksForLock, bucketLockConfiguration, lockForWrite, resolveLock } from './object-lock.js';
 import { type ByteRange, checkWritePreconditions, findObject, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tags.js';
@@ -551,8 +551,8 @@ export async function completeMultipartUpload(
     /** Conditional write, as on PUT: If-None-Match: * fails when the key exists; If-Match needs that ETag. */
     ifNoneMatch?: string;
     ifMatch?: string;
-    /** Who completes it (the notification's userIdentity); the bucket owner when not given. */
-    principalId?: string;
+    /** Who completes it, from where (the notification's userIdentity…); the bucket owner when not given. */
+    source?: EventSource;
   },
 ) {
   const bucket = await requireBucket(ctx, input.bucket);
@@ -571,14 +571,9 @@ export async function completeMultipartUpload(
   // The object's lock: what Initiate asked for, else the bucket's default retention from now (resolved
   // inside the transaction, from the upload it reads anyway).
   const lockConfig = await bucketLockConfiguration(ctx, bucket);
-  const events = await eventRecorder(
-    ctx,
-    bucket,
-    { principalId: input.principalId ?? bucket.ownerId },
-    {
-      created: 'CompleteMultipartUpload',
-    },
-  );
+  const events = await eventRecorder(ctx, bucket, input.source ?? { principalId: bucket.ownerId }, {
+    created: 'CompleteMultipartUpload',
+  });
   try {
     const result = await ctx.meta.completeUpload({
       ...(events ? { events } : {}),

@@ -14,7 +14,7 @@ import { checkPreconditions, etagListMatches, type Preconditions } from './condi
 import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
-import { type CreatedBy, eventRecorder } from './notifications/record.js';
+import { type CreatedBy, eventRecorder, sourceOf } from './notifications/record.js';
 import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
 import { taggingFromHeader } from './tags.js';
@@ -70,12 +70,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   const bucket = await requireBucket(ctx, input.bucket);
   const sse = await writeEncryption(ctx, bucket, input.sse);
   const lock = await lockForWrite(ctx, bucket, input.lock);
-  const events = await eventRecorder(
-    ctx,
-    bucket,
-    { principalId: input.actor.ownerId },
-    { created: input.createdBy ?? 'Put' },
-  );
+  const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), { created: input.createdBy ?? 'Put' });
   const blob = await writeBlob(
     ctx,
     input.body,
@@ -281,7 +276,7 @@ export async function deleteObject(
 ): Promise<{ versionId?: string; deleteMarker: boolean; versioned: boolean }> {
   const bucket = await requireBucket(ctx, input.bucket);
   validateKey(input.key);
-  const events = await eventRecorder(ctx, bucket, { principalId: input.actor.ownerId }, {});
+  const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), {});
   const result = await deleteUnlessLocked(ctx, {
     ...(events ? { events } : {}),
     bucketId: bucket.id,
@@ -325,7 +320,7 @@ export async function deleteObjects(
 ): Promise<DeleteObjectsResult[]> {
   const bucket = await requireBucket(ctx, bucketName);
   const nowMs = ctx.clock.nowMs();
-  const events = await eventRecorder(ctx, bucket, { principalId: actor.ownerId }, {});
+  const events = await eventRecorder(ctx, bucket, sourceOf(actor), {});
   return Promise.all(
     items.map(async ({ key, versionId }): Promise<DeleteObjectsResult> => {
       try {

@@ -10,13 +10,18 @@ import type { RequestContext } from './request-context.js';
  * anonymous. The dispatcher calls it after authentication; POST Object again once the form's
  * signature is verified.
  */
+/** The request's origin as a notification event reports it (sourceIPAddress, x-amz-request-id). */
+function requestSource(ctx: RequestContext): { ip: string; requestId: string } {
+  return { ip: ctx.req.socket.remoteAddress ?? '', requestId: ctx.requestId };
+}
+
 export function setPrincipal(ctx: RequestContext, principal: Principal | undefined): void {
   if (!principal) {
-    ctx.actor = { ownerId: ANYONE_ID, displayName: 'anonymous' };
+    ctx.actor = { ownerId: ANYONE_ID, displayName: 'anonymous', source: requestSource(ctx) };
     ctx.caller = { isRoot: false, userPolicies: [] };
     return;
   }
-  ctx.actor = { ownerId: ownerIdOf(principal), displayName: principal.uin };
+  ctx.actor = { ownerId: ownerIdOf(principal), displayName: principal.uin, source: requestSource(ctx) };
   ctx.caller = {
     id: ownerIdOf(principal),
     accountUin: principal.ownerUin,

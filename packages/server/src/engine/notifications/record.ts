@@ -16,6 +16,14 @@ export interface EventSource {
   requestId?: string;
 }
 
+/** The event source of a request's actor. */
+export function sourceOf(actor: { ownerId: string; source?: { ip: string; requestId: string } }): EventSource {
+  return {
+    principalId: actor.ownerId,
+    ...(actor.source ? { sourceIp: actor.source.ip, requestId: actor.source.requestId } : {}),
+  };
+}
+
 export async function bucketNotificationRules(ctx: EngineContext, bucketId: number): Promise<NotificationRule[]> {
   const doc = await ctx.meta.getBucketConfig(bucketId, NOTIFICATION_CONFIG);
   return doc ? (JSON.parse(doc) as NotificationRule[]) : [];
