@@ -19,6 +19,7 @@ const SERVER_LAYERS: string[][] = [
   ['auth', 'engine'],
   ['authz', 'stores'],
   ['config.ts', 'data-dir.ts'],
+  ['notify-config.ts'],
 ];
 
 const PACKAGES = ['protocol', 'native', 'sdk', 'server', 'cli'];

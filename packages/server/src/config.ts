@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type NotifyConfig, NotifyConfigError, parseNotifyConfig } from './notify-config.js';
 
 /** Everything the server can be told, validated once at start-up. Only this module reads process.env. */
 export interface Config {
@@ -66,6 +67,8 @@ export interface Config {
    * summed as bucket="_other", so the series count stays bounded. COFFER_METRICS_MAX_BUCKETS. Default 100.
    */
   metricsMaxBuckets: number;
+  /** Bucket notification targets (COFFER_NOTIFY_<KIND>_<ID>=<url>) and delivery settings: notify-config.ts. */
+  notify: NotifyConfig;
 }
 
 export const DEFAULT_PORT = 9000;
@@ -126,10 +129,19 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     stsMaxDurationSeconds: env.COFFER_STS_MAX_DURATION,
     metricsToken: env.COFFER_METRICS_TOKEN,
     metricsMaxBuckets: env.COFFER_METRICS_MAX_BUCKETS,
+    notify: notifyFrom(env),
   });
 }
 
-type RawConfig = { [K in keyof Config]?: string | undefined };
+function notifyFrom(env: NodeJS.ProcessEnv): NotifyConfig {
+  try {
+    return parseNotifyConfig(env);
+  } catch (err) {
+    throw err instanceof NotifyConfigError ? new ConfigError(err.message) : err;
+  }
+}
+
+type RawConfig = { [K in keyof Omit<Config, 'notify'>]?: string | undefined } & { notify?: NotifyConfig };
 
 /** Validates raw string settings; the defaults live here and nowhere else. */
 export function configFrom(raw: RawConfig): Config {
@@ -167,6 +179,7 @@ export function configFrom(raw: RawConfig): Config {
     stsMaxDurationSeconds: parseStsMaxDuration(raw.stsMaxDurationSeconds),
     ...(raw.metricsToken ? { metricsToken: parseMetricsToken(raw.metricsToken) } : {}),
     metricsMaxBuckets: parseInteger('COFFER_METRICS_MAX_BUCKETS', raw.metricsMaxBuckets, 100, 0),
+    notify: raw.notify ?? parseNotifyConfig({}),
   };
 }
 

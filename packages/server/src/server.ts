@@ -18,6 +18,7 @@ import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import { scheduleLifecycle } from './workers/lifecycle-schedule.js';
+import { NotifyDelivery } from './workers/notify-delivery.js';
 import { PeriodicJob } from './workers/scheduler.js';
 
 export interface StartOptions {
@@ -95,6 +96,8 @@ async function serve(
     bucketUsage: (id) => store.bucketUsage(id),
     garbageCount: () => store.garbageCount(),
     unfinishedLifecycleRun: () => store.unfinishedLifecycleRun(),
+    outboxBacklog: () => store.outboxBacklog(),
+    notifyTargets: config.notify.targets.map((target) => `${target.kind}:${target.id}`),
   });
   const meta = metrics.timeStore(store);
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
@@ -174,6 +177,9 @@ async function serve(
   }
   const consoleServer = config.consoleAddress ? await listenConsole(config.consoleAddress, server) : undefined;
   const gc = new PeriodicJob('gc', GC_INTERVAL_MS, () => engine.collectGarbage(), log).start();
+  // Bucket notifications: the one place that decides the delivery worker runs here (a lease, with scale-out).
+  const notify = new NotifyDelivery({ meta, config: config.notify, log }).start();
+  engine.attachNotifier(notify);
   const lifecycle =
     config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
   const { port } = server.address() as AddressInfo;
@@ -212,6 +218,7 @@ async function serve(
         clearTimeout(force);
         await lifecycle?.stop();
         await gc.stop();
+        await notify.stop();
         metrics.close();
         await meta.close();
         await blobs.close();

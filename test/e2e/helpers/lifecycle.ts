@@ -43,6 +43,8 @@ export interface FullUsageReport {
   noncurrentVersions: { count: number; bytes: number };
   deleteMarkers: number;
   incompleteUploads: { count: number; parts: number; bytes: number };
+  /** The recycle bin (docs/recycle-bin.md). */
+  recycled: { count: number; bytes: number };
   lifecycle: LifecycleReport;
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { type Clock, configFrom, type RunningServer, startServer } from '@coffer/server';
+import { type Clock, configFrom, parseNotifyConfig, type RunningServer, startServer } from '@coffer/server';
 import COS from 'cos-nodejs-sdk-v5';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
@@ -55,8 +55,8 @@ export interface TestServerOptions {
    * with `t.server.close()` (which leaves the directory), start the second with `{ dataDir: t.dataDir }`.
    */
   dataDir?: string;
-  /** A logger of the test's own (to read what the server logs, e.g. the audit log). */
-  log?: Logger;
+  /** COFFER_NOTIFY_* settings (notification targets), as the environment would give them. */
+  notifyEnv?: Record<string, string>;
 }
 
 let bucketCounter = 0;
@@ -77,6 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     fsync: '0',
     gcGraceMs: '0',
     ...options.config,
+    ...(options.notifyEnv ? { notify: parseNotifyConfig(options.notifyEnv) } : {}),
   } as Parameters<typeof configFrom>[0]);
   const server = await startServer(config, {
     ...(options.clock ? { clock: options.clock } : {}),

@@ -48,8 +48,6 @@ export const getPublicAccessBlock = notConfigured(
 
 /** Logging off: an empty BucketLoggingStatus. */
 export const getBucketLogging = fixedDocument('BucketLoggingStatus', {});
-/** No event notifications. */
-export const getBucketNotification = fixedDocument('NotificationConfiguration', {});
 /** Transfer acceleration never enabled: an empty configuration, as S3 returns for such a bucket. */
 export const getBucketAccelerate = fixedDocument('AccelerateConfiguration', {});
 /** The bucket owner pays. */

@@ -7,6 +7,7 @@ import {
   xmlText,
 } from '@coffer/protocol';
 import { type CompletedPart, checksumTypeOf, uploadChecksumType } from '../engine/multipart.js';
+import { sourceOf } from '../engine/notifications/record.js';
 import { parseCopySource } from '../http-kit/copy-source.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { isoDate, quoteEtag, sendEmpty, sendXml } from '../http-kit/respond.js';
@@ -221,6 +222,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     key: ctx.key,
     uploadId: uploadIdParam(ctx),
     parts,
+    source: sourceOf(ctx.actor),
     ...(expected ? { expectedChecksum: expected } : {}),
     ...(ctx.header('if-none-match') !== undefined ? { ifNoneMatch: ctx.header('if-none-match')! } : {}),
     ...(ctx.header('if-match') !== undefined ? { ifMatch: ctx.header('if-match')! } : {}),

@@ -1,5 +1,6 @@
 import { S3Error, xmlChildren, xmlText } from '@coffer/protocol';
 import { MAX_RESTORE_DAYS, restoredUntil } from '../engine/archive.js';
+import { sourceOf } from '../engine/notifications/record.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, sendEmpty } from '../http-kit/respond.js';
 import type { ObjectVersion } from '../stores/types.js';
@@ -34,6 +35,7 @@ export async function restoreObject(ctx: RequestContext): Promise<void> {
     key: ctx.key,
     ...(versionId !== undefined ? { versionId } : {}),
     days,
+    source: sourceOf(ctx.actor),
   });
   const bucket = await ctx.engine.headBucket(ctx.bucket);
   sendEmpty(ctx, alreadyRestored ? 200 : 202, versionHeaders(version.versionId, bucket.versioning !== ''));

@@ -81,6 +81,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
     bucket: ctx.bucket,
     key,
     actor: ctx.actor,
+    createdBy: 'Post',
     body: limitLength(form.stream(), range),
     expect: {},
     ...formAttributes(ctx, fields, bucketOwner),

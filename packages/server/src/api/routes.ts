@@ -5,7 +5,9 @@ import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
+import * as notification from './bucket-notification.js';
 import * as policy from './bucket-policy.js';
+import * as recycle from './bucket-recycle.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
 import * as unserved from './bucket-unserved.js';
 import { getBucketVersioning, putBucketVersioning } from './bucket-versioning.js';
@@ -53,6 +55,8 @@ const BUCKET_SUBRESOURCES = [
   'ownershipControls',
   'policy',
   'policyStatus',
+  'recycle',
+  'recycled',
   'publicAccessBlock',
   'referer',
   'replication',
@@ -70,6 +74,7 @@ const OBJECT_SUBRESOURCES = [
   'append',
   'attributes',
   'legal-hold',
+  'recycled',
   'restore',
   'retention',
   'select',
@@ -143,7 +148,14 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket GET publicAccessBlock': ['GetPublicAccessBlock', unserved.getPublicAccessBlock],
   'bucket DELETE publicAccessBlock': ['DeletePublicAccessBlock', unserved.deleteNothing],
   'bucket GET logging': ['GetBucketLogging', unserved.getBucketLogging],
-  'bucket GET notification': ['GetBucketNotification', unserved.getBucketNotification],
+  'bucket GET notification': ['GetBucketNotification', notification.getBucketNotification],
+  'bucket PUT notification': ['PutBucketNotification', notification.putBucketNotification],
+  // Coffer's recycle bin (docs/recycle-bin.md).
+  'bucket GET recycle': ['GetBucketRecycle', recycle.getBucketRecycle],
+  'bucket PUT recycle': ['PutBucketRecycle', recycle.putBucketRecycle],
+  'bucket DELETE recycle': ['DeleteBucketRecycle', recycle.deleteBucketRecycle],
+  'bucket GET recycled': ['ListRecycled', recycle.listRecycled],
+  'object POST recycled': ['RestoreRecycled', recycle.restoreRecycled],
   'bucket GET accelerate': ['GetBucketAccelerate', unserved.getBucketAccelerate],
   'bucket GET requestPayment': ['GetBucketRequestPayment', unserved.getBucketRequestPayment],
   'object GET attributes': ['GetObjectAttributes', getObjectAttributes],

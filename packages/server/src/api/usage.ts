@@ -57,6 +57,7 @@ async function sendUsage(ctx: RequestContext, bucketName: string, ownerOnly: boo
     noncurrentVersions: usage.noncurrentVersions,
     deleteMarkers: usage.deleteMarkers,
     incompleteUploads: usage.incompleteUploads,
+    recycled: usage.recycled,
     lifecycle: {
       ...lifecycle,
       lastRun: lifecycle.lastRunMs !== undefined ? new Date(lifecycle.lastRunMs).toISOString() : null,

@@ -136,6 +136,13 @@ const ACTION_TABLE = {
   },
   GetBucketLogging: { cos: 'GetBucketLogging', s3: 'GetBucketLogging', target: 'bucket', acl: 'OWNER' },
   GetBucketNotification: { cos: 'GetBucketNotification', s3: 'GetBucketNotification', target: 'bucket', acl: 'OWNER' },
+  PutBucketNotification: { cos: 'PutBucketNotification', s3: 'PutBucketNotification', target: 'bucket', acl: 'OWNER' },
+  // The recycle bin (Coffer's own): only the owner, or a policy naming these actions.
+  GetBucketRecycle: { cos: 'GetBucketRecycle', s3: 'GetBucketRecycle', target: 'bucket', acl: 'OWNER' },
+  PutBucketRecycle: { cos: 'PutBucketRecycle', s3: 'PutBucketRecycle', target: 'bucket', acl: 'OWNER' },
+  DeleteBucketRecycle: { cos: 'PutBucketRecycle', s3: 'PutBucketRecycle', target: 'bucket', acl: 'OWNER' },
+  ListRecycled: { cos: 'ListRecycled', s3: 'ListRecycled', target: 'bucket', acl: 'OWNER' },
+  RestoreRecycled: { cos: 'RestoreRecycled', s3: 'RestoreRecycled', target: 'bucket', acl: 'OWNER' },
   GetBucketAccelerate: { cos: 'GetBucketAccelerate', s3: 'GetAccelerateConfiguration', target: 'bucket', acl: 'OWNER' },
   GetBucketRequestPayment: {
     cos: 'GetBucketRequestPayment',

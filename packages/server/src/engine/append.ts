@@ -8,6 +8,7 @@ import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { eventRecorder, sourceOf } from './notifications/record.js';
 import type { ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
@@ -99,7 +100,9 @@ export async function appendObject(
         : base.crc64 === undefined
           ? undefined
           : crc64Combine(BigInt(base.crc64), blob.crc64, blob.size);
+    const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), { created: 'Append' });
     const { version } = await ctx.meta.commitObject({
+      ...(events ? { events } : {}),
       bucketId: bucket.id,
       key: input.key,
       newBlobs: blob.newBlobs,

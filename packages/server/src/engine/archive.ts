@@ -3,6 +3,7 @@ import type { ObjectVersion } from '../stores/types.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
 import { findObject } from './find-object.js';
+import { type EventSource, eventRecorder } from './notifications/record.js';
 
 /**
  * Archive storage classes (COS ARCHIVE, DEEP_ARCHIVE, MAZ_ARCHIVE; S3 GLACIER, DEEP_ARCHIVE): their
@@ -41,7 +42,7 @@ export function requireReadable(ctx: EngineContext, version: ObjectVersion): voi
  */
 export async function restoreObject(
   ctx: EngineContext,
-  input: { bucket: string; key: string; versionId?: string; days: number },
+  input: { bucket: string; key: string; versionId?: string; days: number; source?: EventSource },
 ): Promise<{ version: ObjectVersion; alreadyRestored: boolean; untilMs: number }> {
   const bucket = await requireBucket(ctx, input.bucket);
   const version = await findObject(ctx, bucket, input.key, input.versionId);
@@ -53,7 +54,8 @@ export async function restoreObject(
   const nowMs = ctx.clock.nowMs();
   const alreadyRestored = restoredUntil(version, nowMs) !== undefined;
   const untilMs = nowMs + input.days * DAY_MS;
-  if (!(await ctx.meta.setObjectRestored(bucket.id, input.key, version.versionId, untilMs))) {
+  const events = await eventRecorder(ctx, bucket, input.source ?? { principalId: bucket.ownerId }, {});
+  if (!(await ctx.meta.setObjectRestored(bucket.id, input.key, version.versionId, untilMs, events))) {
     throw new S3Error(input.versionId === undefined ? 'NoSuchKey' : 'NoSuchVersion');
   }
   return { version, alreadyRestored, untilMs };

@@ -7,6 +7,8 @@ import { validateBucketName } from './names.js';
 export interface Actor {
   ownerId: string;
   displayName: string;
+  /** Where the request came from, for the events it causes (bucket notifications). */
+  source?: { ip: string; requestId: string };
 }
 
 /** Looks a bucket up or throws NoSuchBucket. */

@@ -16,6 +16,16 @@ export interface EngineLimits {
   inlineMaxBytes?: number;
 }
 
+/** What the engine knows of the delivery worker (workers/notify-delivery.ts), which the server attaches. */
+export interface Notifier {
+  /** `<kind>:<ID>` of every declared target: a bucket configuration may name only these. */
+  readonly targetNames: ReadonlySet<string>;
+  /** Events were recorded: deliver soon. */
+  wake(): void;
+  /** Per-target delivery metrics, for the admin endpoint. */
+  metrics(): Promise<unknown[]>;
+}
+
 /** What every engine operation works with. Built once by createEngine; no HTTP types in here. */
 export interface EngineContext {
   meta: MetadataStore;
@@ -30,6 +40,8 @@ export interface EngineContext {
   pins: Map<string, number>;
   /** Part writes in progress, by upload id, so an abort can stop them. */
   uploadsInFlight: Map<string, Set<AbortController>>;
+  /** The notification delivery worker, when one runs here (workers/notify-delivery.ts attaches it). */
+  notifier?: Notifier;
 }
 
 export function pin(ctx: EngineContext, blobIds: Iterable<string>): () => void {

@@ -8,6 +8,7 @@ import type { EngineContext } from './context.js';
 import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
 import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { eventRecorder, sourceOf } from './notifications/record.js';
 import { lockForWrite } from './object-lock.js';
 import type { ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tagging.js';
@@ -89,8 +90,10 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
   const blob = manifestMatches(source.manifest, sse)
     ? undefined
     : await rewriteManifest(ctx, source.manifest, sse, ctx.limits.maxPutSizeBytes);
+  const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), { created: 'Copy' });
   try {
     const { version } = await ctx.meta.commitObject({
+      ...(events ? { events } : {}),
       bucketId: bucket.id,
       key: input.key,
       newBlobs: blob ? blob.newBlobs : [],

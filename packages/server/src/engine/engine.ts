@@ -33,8 +33,11 @@ import {
   saveBucketRules,
 } from './lifecycle/runner.js';
 import * as multipart from './multipart.js';
+import * as notifications from './notifications/notifier.js';
+import type { NotificationRule } from './notifications/rules.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
+import * as recycle from './recycle.js';
 import type { RefererConfiguration } from './referer.js';
 import * as referer from './referer.js';
 import type { Tag } from './tagging.js';
@@ -105,6 +108,39 @@ export class Engine {
 
   restoreObject(input: Parameters<typeof archive.restoreObject>[1]) {
     return archive.restoreObject(this.ctx, input);
+  }
+
+  // notifications (engine/notifications/)
+  putBucketNotification(name: string, rules: NotificationRule[]) {
+    return notifications.putBucketNotification(this.ctx, name, rules);
+  }
+  getBucketNotification(name: string) {
+    return notifications.getBucketNotification(this.ctx, name);
+  }
+  /** The server attaches the delivery worker: configurations are checked against its targets, writes wake it. */
+  attachNotifier(notifier: notifications.Notifier | undefined) {
+    if (notifier) this.ctx.notifier = notifier;
+    else delete this.ctx.notifier;
+  }
+  notificationMetrics() {
+    return this.ctx.notifier?.metrics() ?? Promise.resolve([]);
+  }
+  deadLetters(limit = 100) {
+    return this.ctx.meta.deadLetters(limit);
+  }
+
+  // recycle bin (engine/recycle.ts)
+  putBucketRecycle(name: string, days: number | null) {
+    return recycle.putBucketRecycle(this.ctx, name, days);
+  }
+  getBucketRecycle(name: string) {
+    return recycle.getBucketRecycle(this.ctx, name);
+  }
+  listRecycled(name: string, query: Parameters<typeof recycle.listRecycled>[2]) {
+    return recycle.listRecycled(this.ctx, name, query);
+  }
+  restoreRecycled(name: string, id: number, toKey: string) {
+    return recycle.restoreRecycled(this.ctx, name, id, toKey);
   }
 
   // object lock
@@ -315,6 +351,8 @@ export class Engine {
           const counts = { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed };
           lifecycleChannel.publish({ counts } satisfies LifecycleEvent);
         }
+        const purged = await recycle.purgeRecycled(this.ctx);
+        if (purged.count) this.ctx.log.info({ ...purged }, 'recycle bin purged');
         await collectGarbage(this.ctx);
         return summary;
       } finally {

@@ -20,3 +20,20 @@ export interface LifecycleEvent {
 
 export const gcChannel = channel(GC_CHANNEL);
 export const lifecycleChannel = channel(LIFECYCLE_CHANNEL);
+
+/**
+ * Bucket notification delivery (workers/notify-delivery.ts) reports each round of a target here:
+ * events delivered (of which `retried` after a failed attempt), attempts failed, moved to the
+ * dead-letter list. The backlog is read from the outbox at scrape time instead.
+ */
+export const NOTIFY_CHANNEL = 'coffer:notify:delivery';
+
+export interface NotifyDeliveryEvent {
+  target: string;
+  delivered: number;
+  retried: number;
+  failed: number;
+  deadLettered: number;
+}
+
+export const notifyChannel = channel(NOTIFY_CHANNEL);

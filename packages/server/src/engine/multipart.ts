@@ -32,6 +32,7 @@ import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.
 import { findObject } from './find-object.js';
 import { hashManifestRange } from './hash-range.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { type EventSource, eventRecorder } from './notifications/record.js';
 import { asksForLock, bucketLockConfiguration, lockForWrite, resolveLock } from './object-lock.js';
 import { type ByteRange, checkWritePreconditions, type ObjectAttributes } from './objects.js';
 import { taggingFromHeader } from './tagging.js';
@@ -559,6 +560,8 @@ export async function completeMultipartUpload(
     /** Conditional write, as on PUT: If-None-Match: * fails when the key exists; If-Match needs that ETag. */
     ifNoneMatch?: string;
     ifMatch?: string;
+    /** Who completes it, from where (the notification's userIdentity…); the bucket owner when not given. */
+    source?: EventSource;
   },
 ) {
   const bucket = await requireBucket(ctx, input.bucket);
@@ -577,8 +580,12 @@ export async function completeMultipartUpload(
   // The object's lock: what Initiate asked for, else the bucket's default retention from now (resolved
   // inside the transaction, from the upload it reads anyway).
   const lockConfig = await bucketLockConfiguration(ctx, bucket);
+  const events = await eventRecorder(ctx, bucket, input.source ?? { principalId: bucket.ownerId }, {
+    created: 'CompleteMultipartUpload',
+  });
   try {
     const result = await ctx.meta.completeUpload({
+      ...(events ? { events } : {}),
       uploadId: input.uploadId,
       bucketId: bucket.id,
       key: input.key,

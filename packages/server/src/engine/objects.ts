@@ -15,6 +15,7 @@ import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
+import { type CreatedBy, eventRecorder, sourceOf } from './notifications/record.js';
 import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
 import { taggingFromHeader } from './tagging.js';
@@ -47,6 +48,8 @@ export interface PutObjectInput extends ObjectAttributes {
   /** COS x-cos-forbid-overwrite: true — refuse to replace an existing object. */
   forbidOverwrite?: boolean;
   signal?: AbortSignal;
+  /** The notification event name: ObjectCreated:Put unless the object came by POST (a form upload). */
+  createdBy?: CreatedBy;
 }
 
 export interface PutObjectResult {
@@ -68,6 +71,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   const bucket = await requireBucket(ctx, input.bucket);
   const sse = await writeEncryption(ctx, bucket, input.sse);
   const lock = await lockForWrite(ctx, bucket, input.lock);
+  const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), { created: input.createdBy ?? 'Put' });
   const blob = await writeBlob(
     ctx,
     input.body,
@@ -81,6 +85,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
       key: input.key,
       newBlobs: blob.newBlobs,
       precondition: (current) => checkWritePreconditions(input, current),
+      ...(events ? { events } : {}),
       version: {
         isDeleteMarker: false,
         size: blob.size,
@@ -237,7 +242,9 @@ export async function deleteObject(
 ): Promise<{ versionId?: string; deleteMarker: boolean; versioned: boolean }> {
   const bucket = await requireBucket(ctx, input.bucket);
   validateKey(input.key);
+  const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), {});
   const result = await deleteUnlessLocked(ctx, {
+    ...(events ? { events } : {}),
     bucketId: bucket.id,
     key: input.key,
     ...(input.versionId !== undefined ? { versionId: input.versionId } : {}),
@@ -279,11 +286,13 @@ export async function deleteObjects(
 ): Promise<DeleteObjectsResult[]> {
   const bucket = await requireBucket(ctx, bucketName);
   const nowMs = ctx.clock.nowMs();
+  const events = await eventRecorder(ctx, bucket, sourceOf(actor), {});
   return Promise.all(
     items.map(async ({ key, versionId }): Promise<DeleteObjectsResult> => {
       try {
         validateKey(key);
         const r = await deleteUnlessLocked(ctx, {
+          ...(events ? { events } : {}),
           bucketId: bucket.id,
           key,
           ...(versionId !== undefined ? { versionId } : {}),

@@ -4,6 +4,11 @@ import { cachedPolicy } from '../authz/policy-cache.js';
 import { ownerIdOf } from '../identity.js';
 import type { RequestContext } from './request-context.js';
 
+/** The request's origin as a notification event reports it (sourceIPAddress, x-amz-request-id). */
+function requestSource(ctx: RequestContext): { ip: string; requestId: string } {
+  return { ip: ctx.req.socket.remoteAddress ?? '', requestId: ctx.requestId };
+}
+
 /**
  * Records who a request acts as: the actor (owner id written on what it creates) and the caller
  * authorization evaluates (account, root or not, user and session policies). No principal means
@@ -12,11 +17,11 @@ import type { RequestContext } from './request-context.js';
  */
 export function setPrincipal(ctx: RequestContext, principal: Principal | undefined): void {
   if (!principal) {
-    ctx.actor = { ownerId: ANYONE_ID, displayName: 'anonymous' };
+    ctx.actor = { ownerId: ANYONE_ID, displayName: 'anonymous', source: requestSource(ctx) };
     ctx.caller = { isRoot: false, userPolicies: [] };
     return;
   }
-  ctx.actor = { ownerId: ownerIdOf(principal), displayName: principal.uin };
+  ctx.actor = { ownerId: ownerIdOf(principal), displayName: principal.uin, source: requestSource(ctx) };
   ctx.caller = {
     id: ownerIdOf(principal),
     accountUin: principal.ownerUin,

@@ -1,7 +1,14 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import client from 'prom-client';
 import type { Operation } from '../authz/actions.js';
-import { GC_CHANNEL, type GcEvent, LIFECYCLE_CHANNEL, type LifecycleEvent } from '../engine/events.js';
+import {
+  GC_CHANNEL,
+  type GcEvent,
+  LIFECYCLE_CHANNEL,
+  type LifecycleEvent,
+  NOTIFY_CHANNEL,
+  type NotifyDeliveryEvent,
+} from '../engine/events.js';
 import type { MetadataStore } from '../stores/types.js';
 
 /** What a request is counted under: its routed operation, or Unknown (not routed: Coffer's own endpoints, refused before routing). */
@@ -16,6 +23,10 @@ export interface UsageSource {
   bucketUsage(bucketId: number): ReturnType<MetadataStore['bucketUsage']>;
   garbageCount(): Promise<number>;
   unfinishedLifecycleRun(): ReturnType<MetadataStore['unfinishedLifecycleRun']>;
+  /** Undelivered notification events per target (the outbox). */
+  outboxBacklog(): ReturnType<MetadataStore['outboxBacklog']>;
+  /** `<kind>:<ID>` of the declared notification targets: each gets its series, at 0 until it has news. */
+  notifyTargets: readonly string[];
 }
 
 export interface MetricsOptions {
@@ -45,6 +56,7 @@ export class Metrics {
   readonly #lifecycleRuns: client.Counter;
   readonly #lifecycleActions: client.Counter<'action'>;
   readonly #lifecycleFreed: client.Counter;
+  readonly #notify: Record<keyof Omit<NotifyDeliveryEvent, 'target'>, client.Counter<'target'>>;
   readonly #unsubscribe: (() => void)[] = [];
   #usage: UsageSource | undefined;
 
@@ -127,6 +139,7 @@ export class Metrics {
       },
     });
     this.#usageGauges(options.maxBuckets ?? 100);
+    this.#notify = this.#notifyMetrics();
     if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: 'coffer_' });
 
     const onGc = (message: unknown) => {
@@ -140,17 +153,90 @@ export class Metrics {
       for (const [action, n] of Object.entries(actions)) if (n > 0) this.#lifecycleActions.inc({ action }, n);
       if (bytesFreed > 0) this.#lifecycleFreed.inc(bytesFreed);
     };
+    const onNotify = (message: unknown) => {
+      const { target, ...counts } = message as NotifyDeliveryEvent;
+      for (const [name, n] of Object.entries(counts)) {
+        if (n > 0) this.#notify[name as keyof typeof counts].inc({ target }, n);
+      }
+    };
     subscribe(GC_CHANNEL, onGc);
     subscribe(LIFECYCLE_CHANNEL, onLifecycle);
+    subscribe(NOTIFY_CHANNEL, onNotify);
     this.#unsubscribe.push(
       () => unsubscribe(GC_CHANNEL, onGc),
       () => unsubscribe(LIFECYCLE_CHANNEL, onLifecycle),
+      () => unsubscribe(NOTIFY_CHANNEL, onNotify),
     );
   }
 
   /** Where the gauges read usage and backlogs from (set once the stores are open). */
   observeStore(source: UsageSource): void {
     this.#usage = source;
+    for (const target of source.notifyTargets) {
+      for (const counter of Object.values(this.#notify)) counter.inc({ target }, 0);
+    }
+  }
+
+  /**
+   * Bucket notification delivery per target (docs/notifications.md): counters fed by the delivery
+   * worker's rounds (NOTIFY_CHANNEL), and the backlog and its oldest event's age read from the
+   * outbox at scrape time, so they hold for events recorded by any process.
+   */
+  #notifyMetrics(): Record<keyof Omit<NotifyDeliveryEvent, 'target'>, client.Counter<'target'>> {
+    const registers = [this.registry];
+    const labelNames = ['target'] as const;
+    const counter = (name: string, help: string) => new client.Counter({ name, help, labelNames, registers });
+    const counters = {
+      delivered: counter('coffer_notify_delivered_total', 'Notification events delivered, by target.'),
+      retried: counter(
+        'coffer_notify_retried_total',
+        'Notification events delivered after at least one failed attempt, by target.',
+      ),
+      failed: counter(
+        'coffer_notify_failed_total',
+        'Failed delivery attempts (the event stays in the outbox and is retried), by target.',
+      ),
+      deadLettered: counter(
+        'coffer_notify_dead_lettered_total',
+        'Notification events moved to the dead-letter list after COFFER_NOTIFY_DEAD_LETTER_DAYS, by target.',
+      ),
+    };
+    let reading: Promise<void> | undefined;
+    // One read of the outbox fills both gauges (prom-client collects them concurrently).
+    const fill = () =>
+      (reading ??= (async () => {
+        try {
+          backlog.reset();
+          oldest.reset();
+          if (!this.#usage) return;
+          const nowMs = Date.now();
+          for (const target of this.#usage.notifyTargets) {
+            backlog.set({ target }, 0);
+            oldest.set({ target }, 0);
+          }
+          for (const b of await this.#usage.outboxBacklog()) {
+            backlog.set({ target: b.target }, b.count);
+            oldest.set({ target: b.target }, Math.max(0, (nowMs - b.oldestMs) / 1000));
+          }
+        } finally {
+          reading = undefined;
+        }
+      })());
+    const backlog: client.Gauge<'target'> = new client.Gauge({
+      name: 'coffer_notify_backlog_events',
+      help: 'Notification events recorded and not yet delivered, by target.',
+      labelNames,
+      registers,
+      collect: fill,
+    });
+    const oldest: client.Gauge<'target'> = new client.Gauge({
+      name: 'coffer_notify_oldest_undelivered_seconds',
+      help: 'Age of the oldest undelivered notification event, by target (0 when none waits).',
+      labelNames,
+      registers,
+      collect: fill,
+    });
+    return counters;
   }
 
   /**

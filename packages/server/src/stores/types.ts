@@ -148,6 +148,8 @@ export interface CommitObjectInput {
    * the latest is a delete marker only if `includeDeleteMarker`); throw an S3Error to abort the commit.
    */
   precondition?: (current: ObjectVersion | undefined) => void;
+  /** Bucket notifications: the events this write causes, recorded in its transaction (stores/outbox.ts). */
+  events?: RecordEvents;
 }
 
 export interface CommitObjectResult {
@@ -164,6 +166,8 @@ export interface DeleteObjectInput {
   ownerId: string;
   /** x-amz-bypass-governance-retention, from a caller allowed to: a GOVERNANCE retention does not stop it. */
   bypassGovernance?: boolean;
+  /** Bucket notifications: the events this delete causes, recorded in its transaction. */
+  events?: RecordEvents;
 }
 
 export interface DeleteObjectResult {
@@ -278,6 +282,8 @@ export interface CompleteUploadInput {
   compose(upload: UploadRecord, parts: Map<number, PartRecord>): NewObjectVersion;
   /** Runs inside the transaction with the key's latest version (conditional writes); throw to refuse. */
   precondition?: (current: ObjectVersion | undefined) => void;
+  /** Bucket notifications: the events this Complete causes, recorded in its transaction. */
+  events?: RecordEvents;
 }
 
 export type CompleteUploadResult =
@@ -314,6 +320,8 @@ export interface BucketUsage {
   noncurrentVersions: { count: number; bytes: number };
   deleteMarkers: number;
   incompleteUploads: { count: number; parts: number; bytes: number };
+  /** The recycle bin's entries (removed or overwritten objects kept for restore), also taking space. */
+  recycled: { count: number; bytes: number };
 }
 
 /** Current objects under a key prefix ("folder size"). */
@@ -405,7 +413,7 @@ export interface DeleteBucketOptions {
   abortUploads?: { nowMs: number };
 }
 
-export interface MetadataStore {
+export interface MetadataStore extends OutboxStore, RecycleStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   close(): Promise<void>;
@@ -450,7 +458,13 @@ export interface MetadataStore {
    */
   setObjectTagging(bucketId: number, key: string, versionId: string, tagging: string | null): Promise<boolean>;
   /** Sets until when an archived version's restored copy is readable. False when no such version (or a marker). */
-  setObjectRestored(bucketId: number, key: string, versionId: string, untilMs: number): Promise<boolean>;
+  setObjectRestored(
+    bucketId: number,
+    key: string,
+    versionId: string,
+    untilMs: number,
+    events?: RecordEvents,
+  ): Promise<boolean>;
   /**
    * Replaces a version's object lock state with what `update` makes of the version as stored, inside
    * the transaction (`update` throws to refuse the change). False when the version does not exist or
@@ -512,6 +526,8 @@ export interface MetadataStore {
     actions: LifecycleAction[];
     runId: number;
     state: string;
+    /** Bucket notifications: the events of the expirations applied, recorded in the batch's transaction. */
+    events?: RecordEvents;
   }): Promise<LifecycleCounts>;
   /** The unfinished lifecycle run (after a crash or restart), if any. */
   unfinishedLifecycleRun(): Promise<{ runId: number; startedMs: number; state: string } | undefined>;
@@ -591,4 +607,120 @@ export interface BlobStore {
   clearTemporary(): Promise<void>;
   /** Every blob id on disk (for consistency checks in tests). */
   listBlobIds(): AsyncIterable<string>;
+}
+
+// ---- notification outbox ------------------------------------------------------------------------
+
+/**
+ * The notification outbox: events are recorded in the same store transaction as the write that
+ * caused them (so a crash never keeps a write and loses its event, or the other way round), and a
+ * delivery worker (workers/notify-delivery.ts) drains them to their targets.
+ */
+
+/** What a write did, handed to the engine's event recorder inside the write's transaction. */
+export type WriteOutcome =
+  | { kind: 'created'; version: ObjectVersion }
+  | {
+      kind: 'removed';
+      key: string;
+      /** The version removed, or the delete marker created (undefined: unversioned removal or nothing there). */
+      versionId?: string;
+      deleteMarkerCreated: boolean;
+      /** Store-wide increasing number for this event (the S3 `sequencer`). */
+      seq: number;
+    }
+  | { kind: 'restored'; version: ObjectVersion };
+
+/** One event for one target, as the outbox keeps it until delivered. */
+export interface OutboxEntry {
+  /** `<kind>:<ID>`, e.g. `webhook:thumbs`. */
+  target: string;
+  /** The object key: delivery is in order per (target, key). */
+  key: string;
+  /** The event document (S3 event JSON), rendered when recorded. */
+  payload: string;
+}
+
+/**
+ * Runs inside the write's transaction with what the write did and returns the outbox entries to
+ * insert there; it must not do I/O. Throwing aborts the write.
+ */
+export type RecordEvents = (outcome: WriteOutcome) => OutboxEntry[];
+
+export interface OutboxRecord extends OutboxEntry {
+  /** Increasing: the order events were recorded in. */
+  id: number;
+  createdMs: number;
+  /** Failed delivery attempts so far. */
+  attempts: number;
+  lastError?: string;
+}
+
+export interface DeadLetter extends OutboxRecord {
+  deadMs: number;
+}
+
+export interface OutboxBacklog {
+  target: string;
+  count: number;
+  oldestMs: number;
+}
+
+export interface OutboxStore {
+  /** The oldest undelivered entries of a target, in recording order. */
+  outboxBatch(target: string, limit: number): Promise<OutboxRecord[]>;
+  /** Removes delivered entries. */
+  outboxDelivered(ids: number[]): Promise<void>;
+  /** Counts a failed attempt on each entry and keeps the error. */
+  outboxFailed(ids: number[], error: string): Promise<void>;
+  /** Undelivered entries per target: how many, and when the oldest was recorded. */
+  outboxBacklog(): Promise<OutboxBacklog[]>;
+  /** Moves a target's entries recorded before `olderThanMs` to the dead-letter list; returns how many. */
+  outboxDeadLetter(target: string, olderThanMs: number, nowMs: number): Promise<number>;
+  /** Dead letters, newest first. */
+  deadLetters(limit: number): Promise<DeadLetter[]>;
+}
+
+// ---- recycle bin ----------------------------------------------------------------------------------
+
+/**
+ * The recycle bin (docs/recycle-bin.md): with a bucket's `?recycle` setting on, a version that a
+ * delete, an overwrite or a lifecycle expiration removes is kept here, blobs and all, for N days,
+ * without versioning. The store moves it in the removing transaction; the lifecycle worker purges.
+ */
+
+/** The bucket configuration kind (bucket_configs) holding `{"days":N}`. */
+export const RECYCLE_CONFIG = 'recycle';
+
+export interface RecycledEntry {
+  /** Increasing; names the entry for restore. */
+  id: number;
+  key: string;
+  /** The removed version's id ('null' for an unversioned object). */
+  versionId: string;
+  size: number;
+  etag: string;
+  deletedMs: number;
+  /** Who removed it: the deleting or overwriting principal, or `coffer:lifecycle`. */
+  deletedBy: string;
+  /** When the lifecycle worker purges it. */
+  purgeMs: number;
+}
+
+export interface RecycleStore {
+  /** A bucket's recycled entries with keys starting `prefix`, in (key, id) order after `after`. */
+  listRecycled(
+    bucketId: number,
+    query: { prefix: string; after?: { key: string; id: number }; limit: number },
+  ): Promise<RecycledEntry[]>;
+  /**
+   * Puts a recycled version back as the latest version of `toKey` (its own key or another) and
+   * removes it from the bin; what it replaces there is recycled in turn. StoreError 'not-found'.
+   */
+  restoreRecycled(input: { bucketId: number; id: number; toKey: string; nowMs: number }): Promise<ObjectVersion>;
+  /**
+   * Purges entries due by `nowMs` (their blobs go to GC, and their bytes leave the bucket's usage);
+   * at most `limit` per call. What a bin holds is part of `bucketUsage` (`recycled`).
+   */
+  purgeRecycled(nowMs: number, limit: number): Promise<{ count: number; bytes: number }>;
 }

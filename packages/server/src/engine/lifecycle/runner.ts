@@ -1,5 +1,6 @@
 import type { LifecycleAction, LifecycleCounts, LifecycleRow } from '../../stores/types.js';
 import type { EngineContext } from '../context.js';
+import { eventRecorder } from '../notifications/record.js';
 import type { LifecycleRule } from './evaluate.js';
 import { decide, uploadAbortRule, type VersionFacts } from './evaluate.js';
 
@@ -124,7 +125,11 @@ export async function runLifecycle(
     actions: LifecycleAction[],
     scanned: number,
   ) => {
+    const record = await ctx.meta.getBucket(bucket);
+    const events =
+      record && (await eventRecorder(ctx, record, { principalId: 'coffer:lifecycle' }, { lifecycle: true }));
     const counts = await ctx.meta.applyLifecycleBatch({
+      ...(events ? { events } : {}),
       bucketId,
       nowMs,
       actions,

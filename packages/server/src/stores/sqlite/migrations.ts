@@ -395,4 +395,52 @@ export const MIGRATIONS: readonly string[] = [
       WHERE bucket_id = NEW.bucket_id AND path IN (SELECT ${dirPath('NEW')} ${dirPositions('NEW')});
   END;
   `,
+  // 14: the notification outbox (stores/outbox.ts): events recorded in the transaction of the write
+  // that caused them, removed once delivered; entries undeliverable for days move to outbox_dead.
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+  );
+  CREATE INDEX outbox_by_target ON outbox (target, id);
+  CREATE TABLE outbox_dead (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    dead_ms INTEGER NOT NULL
+  );
+  `,
+  // 15: the recycle bin (stores/types.ts, "recycle bin"): versions removed from a bucket whose ?recycle
+  // setting is on, with their blob references (inline bodies included: their blob rows keep the
+  // reference, so GC leaves them), until purge_ms. `version` is the whole ObjectVersion (JSON). The
+  // bin's entries and bytes count in bucket_usage (kind 'recycled'), kept by triggers like the rest.
+  `
+  CREATE TABLE recycled (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bucket_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    deleted_ms INTEGER NOT NULL,
+    deleted_by TEXT NOT NULL,
+    purge_ms INTEGER NOT NULL,
+    version TEXT NOT NULL
+  );
+  CREATE INDEX recycled_by_key ON recycled (bucket_id, key, id);
+  CREATE INDEX recycled_by_purge ON recycled (purge_ms);
+  CREATE TRIGGER usage_on_recycle AFTER INSERT ON recycled
+  BEGIN ${usageAdd('NEW.bucket_id', "'recycled'", "''", 1, 'NEW.size')} END;
+  CREATE TRIGGER usage_on_recycle_gone AFTER DELETE ON recycled
+  BEGIN ${usageAdd('OLD.bucket_id', "'recycled'", "''", -1, 'OLD.size')} END;
+  `,
 ];

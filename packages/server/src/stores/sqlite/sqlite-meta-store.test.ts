@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { metaStoreSuite } from '../meta-store.suite.js';
+import { outboxRecycleSuite } from '../outbox-recycle.suite.js';
 import { SqliteMetaStore } from './sqlite-meta-store.js';
 
 metaStoreSuite('sqlite', async () => new SqliteMetaStore({ filename: ':memory:', fsync: false }));
@@ -13,3 +14,5 @@ metaStoreSuite(
   'sqlite on disk, fsync',
   async () => new SqliteMetaStore({ filename: path.join(dir, `meta${n++}.db`), fsync: true }),
 );
+
+outboxRecycleSuite('sqlite', async () => new SqliteMetaStore({ filename: ':memory:', fsync: false }));

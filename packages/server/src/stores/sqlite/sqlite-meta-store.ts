@@ -11,6 +11,7 @@ import {
   type CommitObjectResult,
   type CompleteUploadInput,
   type CompleteUploadResult,
+  type DeadLetter,
   type DeleteBucketOptions,
   type DeleteObjectInput,
   type DeleteObjectResult,
@@ -35,7 +36,11 @@ import {
   type ObjectLock,
   type ObjectSummary,
   type ObjectVersion,
+  type OutboxBacklog,
+  type OutboxRecord,
   type PutPartInput,
+  type RecordEvents,
+  type RecycledEntry,
   StoreError,
   type UploadRecord,
   type UserPolicyRecord,
@@ -43,6 +48,8 @@ import {
   type VersioningStatus,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteOutbox } from './outbox.js';
+import { SqliteRecycle } from './recycle.js';
 import {
   type AccessKeyRow,
   type BucketRow,
@@ -67,10 +74,12 @@ import {
   type UserRow,
 } from './rows.js';
 import { prepareStatements, type Statement } from './statements.js';
+import { WriteBatcher } from './write-batcher.js';
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-import { WriteBatcher } from './write-batcher.js';
+/** Who the recycle bin says removed what a lifecycle expiration removed. */
+const LIFECYCLE_PRINCIPAL = 'coffer:lifecycle';
 
 export interface SqliteMetaStoreOptions {
   /** Database file path, or ':memory:' for tests. */
@@ -95,6 +104,8 @@ export class SqliteMetaStore implements MetadataStore {
   #walNext: Promise<void> | undefined;
   /** Bytes of blobs released inside the current transaction (lifecycle reports them). */
   #freedBytes = 0;
+  readonly #outbox: SqliteOutbox;
+  readonly #recycle: SqliteRecycle;
 
   constructor(options: SqliteMetaStoreOptions) {
     this.#db = new Database(options.filename);
@@ -110,6 +121,8 @@ export class SqliteMetaStore implements MetadataStore {
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
     this.#stmt = prepareStatements(this.#db);
+    this.#outbox = new SqliteOutbox(this.#db);
+    this.#recycle = new SqliteRecycle(this.#db);
     this.#seq = (this.#db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
     this.#writes = new WriteBatcher(this.#db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
@@ -198,6 +211,8 @@ export class SqliteMetaStore implements MetadataStore {
           s.deleteUpload.run(upload.id);
         }
       }
+      // The bin's versions go with the bucket.
+      for (const v of this.#recycle.takeBucket(row.id)) this.#release(v.manifest, Date.now());
       s.deleteBucket.run(row.id);
     });
   }
@@ -246,6 +261,7 @@ export class SqliteMetaStore implements MetadataStore {
       input.precondition?.(current && toVersion(current));
       this.#insertBlobs(input.newBlobs);
       const version = this.#insertVersion(input.bucketId, input.key, versioning, current, input.version);
+      this.#outbox.record(input.events, { kind: 'created', version }, Date.now());
       return { version };
     });
   }
@@ -275,17 +291,19 @@ export class SqliteMetaStore implements MetadataStore {
         if (lockForbidsDeletion(lockFromColumns(row), input.nowMs, input.bypassGovernance)) {
           throw new StoreError('locked', `version ${input.versionId} of ${key} is locked`);
         }
-        this.#removeRow(row, input.nowMs);
+        this.#removeRow(row, input.nowMs, input.ownerId);
         if (row.is_latest) {
           const next = this.#stmt.newest.get(bucketId, key) as { id: number } | undefined;
           if (next) this.#stmt.setLatest.run(1, next.id);
         }
+        this.#recordRemoval(input.events, key, row.version_id, false);
         return { versionId: row.version_id, deleteMarker: row.is_delete_marker === 1, createdDeleteMarker: false };
       }
       const versioning = this.#versioningOf(bucketId);
       const current = this.#stmt.latest.get(bucketId, key) as ObjectRow | undefined;
       if (versioning === '') {
-        if (current) this.#removeRow(current, input.nowMs);
+        if (current) this.#removeRow(current, input.nowMs, input.ownerId);
+        this.#recordRemoval(input.events, key, undefined, false);
         return { deleteMarker: false, createdDeleteMarker: false };
       }
       const marker = this.#insertVersion(bucketId, key, versioning, current, {
@@ -301,6 +319,7 @@ export class SqliteMetaStore implements MetadataStore {
         checksums: {},
         manifest: [],
       });
+      this.#recordRemoval(input.events, key, marker.versionId, true);
       return { versionId: marker.versionId, deleteMarker: true, createdDeleteMarker: true };
     });
   }
@@ -316,8 +335,22 @@ export class SqliteMetaStore implements MetadataStore {
     });
   }
 
-  setObjectRestored(bucketId: number, key: string, versionId: string, untilMs: number): Promise<boolean> {
-    return this.#writes.run(() => this.#stmt.setRestored.run(untilMs, bucketId, key, versionId).changes === 1);
+  setObjectRestored(
+    bucketId: number,
+    key: string,
+    versionId: string,
+    untilMs: number,
+    events?: RecordEvents,
+  ): Promise<boolean> {
+    return this.#writes.run(() => {
+      if (this.#stmt.setRestored.run(untilMs, bucketId, key, versionId).changes !== 1) return false;
+      const row = this.#stmt.byVersion.get(bucketId, key, versionId) as ObjectRow;
+      if (events) {
+        // A sequencer of its own, so the restore orders after the key's earlier events.
+        this.#outbox.record(events, { kind: 'restored', version: { ...toVersion(row), seq: ++this.#seq } }, Date.now());
+      }
+      return true;
+    });
   }
 
   setObjectLock(
@@ -543,6 +576,7 @@ export class SqliteMetaStore implements MetadataStore {
       const created = this.#insertVersion(input.bucketId, input.key, versioning, current, version);
       for (const part of parts.values()) this.#release(part.manifest, input.nowMs);
       s.deleteUpload.run(row.id);
+      this.#outbox.record(input.events, { kind: 'created', version: created }, Date.now());
       s.insertCompleted.run(
         input.uploadId,
         input.bucketId,
@@ -623,7 +657,7 @@ export class SqliteMetaStore implements MetadataStore {
       else if (r.kind === 'part') {
         usage.incompleteUploads.parts += r.count;
         usage.incompleteUploads.bytes += r.bytes;
-      }
+      } else if (r.kind === 'recycled') usage.recycled = { count: r.count, bytes: r.bytes };
     }
     return usage;
   }
@@ -640,6 +674,8 @@ export class SqliteMetaStore implements MetadataStore {
     usage.noncurrentVersions = { count: noncurrent.n, bytes: noncurrent.bytes };
     usage.deleteMarkers = markers.n;
     usage.incompleteUploads = { count: uploads.n, parts: uploads.parts, bytes: uploads.bytes };
+    const recycled = s.usageRecycled.get(bucketId) as { n: number; bytes: number };
+    usage.recycled = { count: recycled.n, bytes: recycled.bytes };
     return usage;
   }
 
@@ -707,6 +743,7 @@ export class SqliteMetaStore implements MetadataStore {
     actions: LifecycleAction[];
     runId: number;
     state: string;
+    events?: RecordEvents;
   }): Promise<LifecycleCounts> {
     return this.#writes.run(() => {
       const s = this.#stmt;
@@ -735,9 +772,11 @@ export class SqliteMetaStore implements MetadataStore {
           const current = s.latest.get(bucketId, action.key) as ObjectRow | undefined;
           if (!current || current.seq !== action.seq || current.is_delete_marker) continue;
           const versioning = bucket!.versioning as VersioningStatus;
-          if (versioning === '') this.#removeRow(current, nowMs);
-          else {
-            this.#insertVersion(bucketId, action.key, versioning, current, {
+          if (versioning === '') {
+            this.#removeRow(current, nowMs, LIFECYCLE_PRINCIPAL);
+            this.#recordRemoval(input.events, action.key, undefined, false);
+          } else {
+            const marker = this.#insertVersion(bucketId, action.key, versioning, current, {
               isDeleteMarker: true,
               size: 0,
               etag: '',
@@ -750,6 +789,7 @@ export class SqliteMetaStore implements MetadataStore {
               checksums: {},
               manifest: [],
             });
+            this.#recordRemoval(input.events, action.key, marker.versionId, true);
           }
           counts.objectsExpired++;
           continue;
@@ -761,7 +801,8 @@ export class SqliteMetaStore implements MetadataStore {
         if (action.kind === 'delete-version') {
           // Object lock: a retained or held version outlives every lifecycle rule.
           if (row.is_latest || lockForbidsDeletion(lockFromColumns(row), nowMs)) continue;
-          this.#removeRow(row, nowMs);
+          this.#removeRow(row, nowMs, LIFECYCLE_PRINCIPAL);
+          this.#recordRemoval(input.events, action.key, row.version_id, false);
           counts.versionsDeleted++;
         } else if (action.kind === 'remove-marker') {
           const { n } = s.versionCount.get(bucketId, action.key) as { n: number };
@@ -942,6 +983,72 @@ export class SqliteMetaStore implements MetadataStore {
     }
   }
 
+  // ---- recycle bin (stores/recycle.ts) ----------------------------------------------------------
+
+  async listRecycled(
+    bucketId: number,
+    query: { prefix: string; after?: { key: string; id: number }; limit: number },
+  ): Promise<RecycledEntry[]> {
+    return this.#recycle.list(bucketId, query.prefix, query.after, query.limit);
+  }
+
+  restoreRecycled(input: { bucketId: number; id: number; toKey: string; nowMs: number }): Promise<ObjectVersion> {
+    return this.#writes.run(() => {
+      const kept = this.#recycle.take(input.bucketId, input.id);
+      if (!kept) throw new StoreError('not-found', `no recycled entry ${input.id}`);
+      const { bucketId: _b, key: _k, versionId: _v, seq: _s, isLatest: _l, ...version } = kept;
+      const current = this.#stmt.latest.get(input.bucketId, input.toKey) as ObjectRow | undefined;
+      const restored = this.#insertVersion(input.bucketId, input.toKey, this.#versioningOf(input.bucketId), current, {
+        ...version,
+        lastModifiedMs: input.nowMs,
+      });
+      // #insertVersion took references of its own; the bin's pass to it.
+      this.#release(kept.manifest, input.nowMs);
+      return restored;
+    });
+  }
+
+  purgeRecycled(nowMs: number, limit: number): Promise<{ count: number; bytes: number }> {
+    return this.#writes.run(() => {
+      const due = this.#recycle.takeDue(nowMs, limit);
+      for (const v of due) this.#release(v.manifest, nowMs);
+      return { count: due.length, bytes: due.reduce((n, v) => n + v.size, 0) };
+    });
+  }
+
+  // ---- notification outbox (stores/outbox.ts) --------------------------------------------------
+
+  /** A removal's event; it takes a sequence number of its own so events of a key stay ordered. */
+  #recordRemoval(events: RecordEvents | undefined, key: string, versionId: string | undefined, marker: boolean): void {
+    if (!events) return;
+    const outcome = { kind: 'removed' as const, key, deleteMarkerCreated: marker, seq: ++this.#seq };
+    this.#outbox.record(events, versionId !== undefined ? { ...outcome, versionId } : outcome, Date.now());
+  }
+
+  async outboxBatch(target: string, limit: number): Promise<OutboxRecord[]> {
+    return this.#outbox.batch(target, limit);
+  }
+
+  outboxDelivered(ids: number[]): Promise<void> {
+    return this.#writes.run(() => this.#outbox.delivered(ids));
+  }
+
+  outboxFailed(ids: number[], error: string): Promise<void> {
+    return this.#writes.run(() => this.#outbox.failed(ids, error));
+  }
+
+  async outboxBacklog(): Promise<OutboxBacklog[]> {
+    return this.#outbox.backlog();
+  }
+
+  outboxDeadLetter(target: string, olderThanMs: number, nowMs: number): Promise<number> {
+    return this.#writes.run(() => this.#outbox.deadLetter(target, olderThanMs, nowMs));
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    return this.#outbox.deadLetters(limit);
+  }
+
   // ---- inside transactions ----------------------------------------------------------------------
 
   /**
@@ -1053,7 +1160,7 @@ export class SqliteMetaStore implements MetadataStore {
     this.#retain(v.manifest);
     if (versionId === 'null') {
       const replaced = s.byVersion.get(bucketId, key, 'null') as ObjectRow | undefined;
-      if (replaced) this.#removeRow(replaced, v.lastModifiedMs);
+      if (replaced) this.#removeRow(replaced, v.lastModifiedMs, v.ownerId);
       if (current && current.id !== replaced?.id) s.setLatest.run(0, current.id);
     } else if (current) {
       s.setLatest.run(0, current.id);
@@ -1085,9 +1192,13 @@ export class SqliteMetaStore implements MetadataStore {
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }
 
-  /** Deletes a version row and releases its blobs. */
-  #removeRow(row: ObjectRow, nowMs: number): void {
+  /**
+   * Deletes a version row and releases its blobs, unless its bucket's recycle bin keeps it (then
+   * the blob references move to the bin). `by`: who removed it, for the bin.
+   */
+  #removeRow(row: ObjectRow, nowMs: number, by = ''): void {
     this.#stmt.deleteObject.run(row.id);
+    if (this.#recycle.keep(row, nowMs, by)) return;
     this.#release(decodeManifest(row.manifest), nowMs);
   }
 
@@ -1214,5 +1325,6 @@ function emptyUsage(): BucketUsage {
     noncurrentVersions: { count: 0, bytes: 0 },
     deleteMarkers: 0,
     incompleteUploads: { count: 0, parts: 0, bytes: 0 },
+    recycled: { count: 0, bytes: 0 },
   };
 }

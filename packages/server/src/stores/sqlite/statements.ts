@@ -143,6 +143,7 @@ export function prepareStatements(db: Database.Database) {
     usageMarkers: p('SELECT count(*) AS n FROM objects WHERE bucket_id = ? AND is_delete_marker = 1'),
     usageUploads: p(`SELECT count(DISTINCT u.id) AS n, count(p.part_number) AS parts, coalesce(sum(p.size), 0) AS bytes
       FROM uploads u LEFT JOIN parts p ON p.upload_row = u.id WHERE u.bucket_id = ?`),
+    usageRecycled: p('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM recycled WHERE bucket_id = ?'),
 
     scanVersionsGt: p(
       `SELECT ${SUMMARY_COLUMNS}, tagging, object_type FROM objects WHERE bucket_id = ? AND key > ? ORDER BY key, seq DESC LIMIT ?`,

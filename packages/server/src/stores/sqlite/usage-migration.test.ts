@@ -45,6 +45,7 @@ describe('migration 11 (live usage, folder bytes)', () => {
         noncurrentVersions: { count: 2, bytes: 12 },
         deleteMarkers: 1,
         incompleteUploads: { count: 1, parts: 2, bytes: 150 },
+        recycled: { count: 0, bytes: 0 },
       });
       for (const prefix of ['', 'a/', 'a/b/', 'a/b', 'a/d', 't', 'x/']) {
         expect(await store.folderUsage(1, prefix)).toEqual(await store.folderUsage(1, prefix, true));
