@@ -1,96 +1,35 @@
-import type { Database, Statement } from 'better-sqlite3';
-import type { DeadLetter, OutboxBacklog, OutboxEntry, OutboxRecord, RecordEvents, WriteOutcome } from '../types.js';
+import type { DeadLetter, OutboxBacklog, OutboxRecord, OutboxStore } from '../types.js';
+import type { SqliteDb } from './sqlite-db.js';
 
-interface OutboxRow {
-  id: number;
-  target: string;
-  key: string;
-  payload: string;
-  created_ms: number;
-  attempts: number;
-  last_error: string | null;
-  dead_ms?: number;
-}
+/** The outbox domain of the store (OutboxStore): the delivery worker's reads and writes. */
+export class SqliteOutbox implements OutboxStore {
+  readonly #db: SqliteDb;
 
-function toRecord(row: OutboxRow): OutboxRecord {
-  return {
-    id: row.id,
-    target: row.target,
-    key: row.key,
-    payload: row.payload,
-    createdMs: row.created_ms,
-    attempts: row.attempts,
-    ...(row.last_error !== null ? { lastError: row.last_error } : {}),
-  };
-}
-
-/**
- * The outbox's SQL (migration 11). The write methods are synchronous and run inside the store's
- * write transactions: `record` inside the write that caused the events, the rest as writes of
- * their own through the store's batcher.
- */
-export class SqliteOutbox {
-  readonly #insert: Statement;
-  readonly #batch: Statement;
-  readonly #delete: Statement;
-  readonly #fail: Statement;
-  readonly #backlog: Statement;
-  readonly #toDead: Statement;
-  readonly #deleteOld: Statement;
-  readonly #dead: Statement;
-
-  constructor(db: Database) {
-    this.#insert = db.prepare('INSERT INTO outbox (target, key, payload, created_ms) VALUES (?, ?, ?, ?)');
-    this.#batch = db.prepare('SELECT * FROM outbox WHERE target = ? ORDER BY id LIMIT ?');
-    this.#delete = db.prepare('DELETE FROM outbox WHERE id = ?');
-    this.#fail = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?');
-    this.#backlog = db.prepare(
-      'SELECT target, count(*) AS count, min(created_ms) AS oldest_ms FROM outbox GROUP BY target',
-    );
-    this.#toDead = db.prepare(
-      `INSERT INTO outbox_dead (id, target, key, payload, created_ms, attempts, last_error, dead_ms)
-       SELECT id, target, key, payload, created_ms, attempts, last_error, ? FROM outbox WHERE target = ? AND created_ms < ?`,
-    );
-    this.#deleteOld = db.prepare('DELETE FROM outbox WHERE target = ? AND created_ms < ?');
-    this.#dead = db.prepare('SELECT * FROM outbox_dead ORDER BY dead_ms DESC, id DESC LIMIT ?');
+  constructor(db: SqliteDb) {
+    this.#db = db;
   }
 
-  /** Inside a write's transaction: asks the engine's recorder what to record, and records it. */
-  record(recorder: RecordEvents | undefined, outcome: WriteOutcome, nowMs: number): void {
-    if (!recorder) return;
-    for (const entry of recorder(outcome)) this.insert(entry, nowMs);
+  async outboxBatch(target: string, limit: number): Promise<OutboxRecord[]> {
+    return this.#db.outbox.batch(target, limit);
   }
 
-  insert(entry: OutboxEntry, nowMs: number): void {
-    this.#insert.run(entry.target, entry.key, entry.payload, nowMs);
+  outboxDelivered(ids: number[]): Promise<void> {
+    return this.#db.writes.run(() => this.#db.outbox.delivered(ids));
   }
 
-  batch(target: string, limit: number): OutboxRecord[] {
-    return (this.#batch.all(target, limit) as OutboxRow[]).map(toRecord);
+  outboxFailed(ids: number[], error: string): Promise<void> {
+    return this.#db.writes.run(() => this.#db.outbox.failed(ids, error));
   }
 
-  delivered(ids: number[]): void {
-    for (const id of ids) this.#delete.run(id);
+  async outboxBacklog(): Promise<OutboxBacklog[]> {
+    return this.#db.outbox.backlog();
   }
 
-  failed(ids: number[], error: string): void {
-    for (const id of ids) this.#fail.run(error.slice(0, 1000), id);
+  outboxDeadLetter(target: string, olderThanMs: number, nowMs: number): Promise<number> {
+    return this.#db.writes.run(() => this.#db.outbox.deadLetter(target, olderThanMs, nowMs));
   }
 
-  backlog(): OutboxBacklog[] {
-    return (this.#backlog.all() as { target: string; count: number; oldest_ms: number }[]).map((r) => ({
-      target: r.target,
-      count: r.count,
-      oldestMs: r.oldest_ms,
-    }));
-  }
-
-  deadLetter(target: string, olderThanMs: number, nowMs: number): number {
-    this.#toDead.run(nowMs, target, olderThanMs);
-    return this.#deleteOld.run(target, olderThanMs).changes;
-  }
-
-  deadLetters(limit: number): DeadLetter[] {
-    return (this.#dead.all(limit) as OutboxRow[]).map((row) => ({ ...toRecord(row), deadMs: row.dead_ms! }));
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    return this.#db.outbox.deadLetters(limit);
   }
 }
