@@ -17,7 +17,9 @@ import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
+import { scheduleInventory } from './workers/inventory-schedule.js';
 import { scheduleLifecycle } from './workers/lifecycle-schedule.js';
+import { scheduleLogDelivery } from './workers/log-delivery.js';
 import { PeriodicJob } from './workers/scheduler.js';
 
 export interface StartOptions {
@@ -176,6 +178,16 @@ async function serve(
   const gc = new PeriodicJob('gc', GC_INTERVAL_MS, () => engine.collectGarbage(), log).start();
   const lifecycle =
     config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
+  const logDelivery = scheduleLogDelivery(
+    engine,
+    {
+      intervalMs: config.accessLogIntervalMs,
+      retryMs: config.accessLogRetryMs,
+      maxRecords: config.accessLogMaxRecords,
+    },
+    log,
+  );
+  const inventory = config.inventoryCheckMs > 0 ? scheduleInventory(engine, config.inventoryCheckMs, log) : undefined;
   const { port } = server.address() as AddressInfo;
   const url = localUrl(config.address.host, port);
   const consoleUrl = `${consoleServer ? localUrl(config.consoleAddress!.host, (consoleServer.address() as AddressInfo).port) : url}${CONSOLE_PATH}`;
@@ -211,6 +223,8 @@ async function serve(
         clearInterval(idle);
         clearTimeout(force);
         await lifecycle?.stop();
+        await inventory?.stop();
+        await logDelivery.stop();
         await gc.stop();
         metrics.close();
         await meta.close();

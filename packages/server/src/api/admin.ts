@@ -16,3 +16,34 @@ export async function adminRunLifecycle(ctx: RequestContext): Promise<void> {
   }
   sendJson(ctx, 200, await run);
 }
+
+/**
+ * POST /-/admin/logging/flush — delivers every spooled access log record now (root only), including
+ * batches waiting for a retry, and answers with what was delivered and what still fails.
+ */
+export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
+  if (!ctx.auth.principal?.isRoot) throw new S3Error('AccessDenied');
+  const summary = await ctx.engine.accessLog.deliver({
+    maxRecords: ctx.config.accessLogMaxRecords,
+    retryMs: ctx.config.accessLogRetryMs,
+    force: true,
+  });
+  sendJson(ctx, 200, { ...summary, backlog: await ctx.engine.accessLog.backlog() });
+}
+
+/** POST /-/admin/inventory/run?bucket=B&id=ID — writes that configuration's report now (root only). */
+export async function adminRunInventory(ctx: RequestContext): Promise<void> {
+  if (!ctx.auth.principal?.isRoot) throw new S3Error('AccessDenied');
+  for (const name of ctx.query.keys()) {
+    if (name !== 'bucket' && name !== 'id') {
+      throw new S3Error('InvalidArgument', `Unknown parameter '${name}'; allowed: bucket, id.`, {
+        details: { ArgumentName: name },
+      });
+    }
+  }
+  const bucket = ctx.param('bucket');
+  const id = ctx.param('id');
+  if (!bucket || !id) throw new S3Error('InvalidArgument', 'Name the report: ?bucket=B&id=ID.');
+  const report = await ctx.engine.runInventory(bucket, id);
+  sendJson(ctx, 200, report);
+}

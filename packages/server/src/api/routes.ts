@@ -4,7 +4,9 @@ import type { RequestContext } from '../http-kit/request-context.js';
 import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
+import * as inventory from './bucket-inventory.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
+import * as logging from './bucket-logging.js';
 import * as policy from './bucket-policy.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
 import * as unserved from './bucket-unserved.js';
@@ -133,6 +135,12 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],
+  'bucket GET logging': ['GetBucketLogging', logging.getBucketLogging],
+  'bucket PUT logging': ['PutBucketLogging', logging.putBucketLogging],
+  // GET without ?id= is ListBucketInventoryConfigurations (the handler says so for metrics and logs).
+  'bucket GET inventory': ['GetBucketInventoryConfiguration', inventory.getBucketInventory],
+  'bucket PUT inventory': ['PutBucketInventoryConfiguration', inventory.putBucketInventory],
+  'bucket DELETE inventory': ['DeleteBucketInventoryConfiguration', inventory.deleteBucketInventory],
   // Configurations Coffer does not serve: reads report none (bucket-unserved.ts), writes stay 501.
   'bucket GET website': ['GetBucketWebsite', unserved.getBucketWebsite],
   'bucket DELETE website': ['DeleteBucketWebsite', unserved.deleteNothing],
@@ -142,7 +150,6 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket DELETE ownershipControls': ['DeleteBucketOwnershipControls', unserved.deleteNothing],
   'bucket GET publicAccessBlock': ['GetPublicAccessBlock', unserved.getPublicAccessBlock],
   'bucket DELETE publicAccessBlock': ['DeletePublicAccessBlock', unserved.deleteNothing],
-  'bucket GET logging': ['GetBucketLogging', unserved.getBucketLogging],
   'bucket GET notification': ['GetBucketNotification', unserved.getBucketNotification],
   'bucket GET accelerate': ['GetBucketAccelerate', unserved.getBucketAccelerate],
   'bucket GET requestPayment': ['GetBucketRequestPayment', unserved.getBucketRequestPayment],

@@ -1,5 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { AccessLogSpool } from './access-log.js';
+import type { InventoryStore } from './inventory.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -405,7 +407,8 @@ export interface DeleteBucketOptions {
   abortUploads?: { nowMs: number };
 }
 
-export interface MetadataStore {
+/** Access logs and inventory live in their own files (access-log.ts, inventory.ts). */
+export interface MetadataStore extends AccessLogSpool, InventoryStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   close(): Promise<void>;

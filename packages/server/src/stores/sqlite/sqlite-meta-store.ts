@@ -1,5 +1,7 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
+import type { AccessLogBatch, AccessLogRecord } from '../access-log.js';
+import type { InventoryRunRecord, InventoryScan } from '../inventory.js';
 import { compareKeys, prefixSuccessor } from '../keys.js';
 import { type ScanFrom, type ScannedPage, scanListing } from '../listing.js';
 import { lockColumns, lockForbidsDeletion, lockFromColumns } from '../object-lock.js';
@@ -42,6 +44,8 @@ import {
   type UserRecord,
   type VersioningStatus,
 } from '../types.js';
+import { SqliteAccessLog } from './access-log.js';
+import { SqliteInventory } from './inventory.js';
 import { MIGRATIONS } from './migrations.js';
 import {
   type AccessKeyRow,
@@ -95,6 +99,8 @@ export class SqliteMetaStore implements MetadataStore {
   #walNext: Promise<void> | undefined;
   /** Bytes of blobs released inside the current transaction (lifecycle reports them). */
   #freedBytes = 0;
+  readonly #accessLog: SqliteAccessLog;
+  readonly #inventory: SqliteInventory;
 
   constructor(options: SqliteMetaStoreOptions) {
     this.#db = new Database(options.filename);
@@ -113,6 +119,8 @@ export class SqliteMetaStore implements MetadataStore {
     this.#seq = (this.#db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
     this.#writes = new WriteBatcher(this.#db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
+    this.#accessLog = new SqliteAccessLog(this.#db, this.#writes);
+    this.#inventory = new SqliteInventory(this.#db, this.#writes);
   }
 
   /**
@@ -148,6 +156,39 @@ export class SqliteMetaStore implements MetadataStore {
     await this.#writes.settled();
     if (this.#wal) await (await this.#wal).close();
     this.#db.close();
+  }
+
+  // ---- access log spool and inventory (stores/sqlite/access-log.ts, inventory.ts) -------------
+
+  appendAccessLog(records: AccessLogRecord[]) {
+    return this.#accessLog.appendAccessLog(records);
+  }
+  sealAccessLogBatches(nowMs: number, maxRecords: number) {
+    return this.#accessLog.sealAccessLogBatches(nowMs, maxRecords);
+  }
+  dueAccessLogBatches(nowMs: number, limit: number) {
+    return this.#accessLog.dueAccessLogBatches(nowMs, limit);
+  }
+  readAccessLogBatch(batch: AccessLogBatch, afterId: number, limit: number) {
+    return this.#accessLog.readAccessLogBatch(batch, afterId, limit);
+  }
+  finishAccessLogBatch(batchId: number) {
+    return this.#accessLog.finishAccessLogBatch(batchId);
+  }
+  failAccessLogBatch(batchId: number, retryAtMs: number, error: string) {
+    return this.#accessLog.failAccessLogBatch(batchId, retryAtMs, error);
+  }
+  accessLogBacklog() {
+    return this.#accessLog.accessLogBacklog();
+  }
+  scanInventory(bucketId: number, scan: InventoryScan) {
+    return this.#inventory.scanInventory(bucketId, scan);
+  }
+  getInventoryRun(bucketId: number, configId: string) {
+    return this.#inventory.getInventoryRun(bucketId, configId);
+  }
+  saveInventoryRun(bucketId: number, configId: string, run: InventoryRunRecord) {
+    return this.#inventory.saveInventoryRun(bucketId, configId, run);
   }
 
   // ---- buckets --------------------------------------------------------------------------------

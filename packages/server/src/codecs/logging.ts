@@ -1,0 +1,44 @@
+import { S3Error, type XmlNode, type XmlObject, xmlChildren, xmlText } from '@coffer/protocol';
+
+/** Where a bucket's access logs go, and in which record format. */
+export interface LoggingConfiguration {
+  targetBucket: string;
+  /** Prefix of every delivered log object's key (may be empty). */
+  targetPrefix: string;
+  /**
+   * Record format: `s3`, the S3 server access log format, for a configuration set by an S3 client;
+   * `cos`, COS's log fields, for one set by a COS client.
+   */
+  format: 's3' | 'cos';
+}
+
+/**
+ * The BucketLoggingStatus XML of PUT and GET Bucket logging, the same in both dialects (S3:
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLogging.html ; COS:
+ * https://www.tencentcloud.com/document/product/436/17054). An empty BucketLoggingStatus turns
+ * logging off (null). TargetGrants and TargetObjectKeyFormat are accepted and not kept: delivered
+ * objects get the target bucket's ACL and S3's simple key format.
+ */
+export function parseLogging(
+  doc: { [name: string]: XmlNode | XmlNode[] },
+  format: 's3' | 'cos',
+): LoggingConfiguration | null {
+  const enabled = xmlChildren(doc, 'LoggingEnabled');
+  if (enabled.length === 0) return null;
+  if (enabled.length > 1) throw new S3Error('MalformedXML', 'BucketLoggingStatus holds at most one LoggingEnabled.');
+  const targetBucket = xmlText(enabled[0], 'TargetBucket')?.trim();
+  if (!targetBucket) throw new S3Error('MalformedXML', 'LoggingEnabled needs a TargetBucket.');
+  const targetPrefix = xmlText(enabled[0], 'TargetPrefix') ?? '';
+  if (Buffer.byteLength(targetPrefix) > 512) {
+    throw new S3Error('InvalidArgument', 'TargetPrefix is at most 512 bytes long.', {
+      details: { ArgumentName: 'TargetPrefix' },
+    });
+  }
+  return { targetBucket, targetPrefix, format };
+}
+
+/** The BucketLoggingStatus body GET ?logging returns: empty when logging is off. */
+export function renderLogging(config: LoggingConfiguration | undefined): XmlObject {
+  if (!config) return {};
+  return { LoggingEnabled: { TargetBucket: config.targetBucket, TargetPrefix: config.targetPrefix } };
+}

@@ -1,0 +1,50 @@
+/**
+ * The access log spool: records appended as requests finish, sealed into batches (each batch one
+ * object in the target bucket), delivered, then forgotten. A batch's records and its number are fixed
+ * when it is sealed, so a delivery retried after a failure or a restart writes the same object under
+ * the same key: nothing logged is lost, nothing is delivered twice.
+ */
+
+/** Where a record goes: one stream per (source bucket, target bucket, target prefix, format). */
+export interface AccessLogStream {
+  sourceBucket: string;
+  targetBucket: string;
+  targetPrefix: string;
+  format: 's3' | 'cos';
+}
+
+export interface AccessLogRecord extends AccessLogStream {
+  /** One rendered log line, without the newline. */
+  line: string;
+}
+
+/** A sealed batch of one stream's records: ids firstId..lastId of that stream. */
+export interface AccessLogBatch extends AccessLogStream {
+  id: number;
+  firstId: number;
+  lastId: number;
+  records: number;
+  sealedMs: number;
+  attempts: number;
+  lastError?: string;
+}
+
+export interface AccessLogSpool {
+  /** Appends records (one transaction, group-committed with other writes). */
+  appendAccessLog(records: AccessLogRecord[]): Promise<void>;
+  /**
+   * Seals every stream's unsealed records into batches of at most `maxRecords`; returns how many
+   * batches it made.
+   */
+  sealAccessLogBatches(nowMs: number, maxRecords: number): Promise<number>;
+  /** Sealed batches due for a delivery attempt at `nowMs`, oldest first. */
+  dueAccessLogBatches(nowMs: number, limit: number): Promise<AccessLogBatch[]>;
+  /** Lines of a batch after record id `afterId`, in order, with their ids. */
+  readAccessLogBatch(batch: AccessLogBatch, afterId: number, limit: number): Promise<{ id: number; line: string }[]>;
+  /** Forgets a delivered batch and its records. */
+  finishAccessLogBatch(batchId: number): Promise<void>;
+  /** Records a failed delivery: the batch is tried again from `retryAtMs`. */
+  failAccessLogBatch(batchId: number, retryAtMs: number, error: string): Promise<void>;
+  /** Records not yet delivered, and how many of them are sealed into batches. */
+  accessLogBacklog(): Promise<{ records: number; batches: number; failing: number }>;
+}

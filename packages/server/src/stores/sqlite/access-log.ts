@@ -1,0 +1,164 @@
+import type Database from 'better-sqlite3';
+import type { AccessLogBatch, AccessLogRecord, AccessLogSpool, AccessLogStream } from '../access-log.js';
+import type { Statement } from './statements.js';
+import type { WriteBatcher } from './write-batcher.js';
+
+interface BatchRow {
+  id: number;
+  stream_id: number;
+  first_id: number;
+  last_id: number;
+  records: number;
+  sealed_ms: number;
+  attempts: number;
+  last_error: string | null;
+  source_bucket: string;
+  target_bucket: string;
+  target_prefix: string;
+  format: 's3' | 'cos';
+}
+
+/**
+ * The access log spool in SQLite (migration 14). A record is one row (stream id, line), appended
+ * in the group commit of the request's turn of the event loop. Sealing a stream records the
+ * highest record id it has put in a batch (`sealed_id`): later records are the next batch's.
+ */
+export class SqliteAccessLog implements AccessLogSpool {
+  readonly #writes: WriteBatcher;
+  readonly #streamIds = new Map<string, number>();
+  readonly #s: Record<string, Statement>;
+
+  constructor(db: Database.Database, writes: WriteBatcher) {
+    this.#writes = writes;
+    const p = (sql: string): Statement => db.prepare(sql);
+    this.#s = {
+      streamId: p(
+        `SELECT id FROM access_log_streams
+          WHERE source_bucket = ? AND target_bucket = ? AND target_prefix = ? AND format = ?`,
+      ).pluck(),
+      insertStream: p(
+        'INSERT INTO access_log_streams (source_bucket, target_bucket, target_prefix, format) VALUES (?, ?, ?, ?)',
+      ),
+      insertRecord: p('INSERT INTO access_log (stream_id, line) VALUES (?, ?)'),
+      streams: p('SELECT id, sealed_id FROM access_log_streams'),
+      nthAfter: p('SELECT id FROM access_log WHERE stream_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?').pluck(),
+      lastAfter: p('SELECT max(id) AS last, count(*) AS n FROM access_log WHERE stream_id = ? AND id > ?'),
+      insertBatch: p(
+        'INSERT INTO access_log_batches (stream_id, first_id, last_id, records, sealed_ms) VALUES (?, ?, ?, ?, ?)',
+      ),
+      setSealed: p('UPDATE access_log_streams SET sealed_id = ? WHERE id = ?'),
+      due: p(
+        `SELECT b.*, s.source_bucket, s.target_bucket, s.target_prefix, s.format
+           FROM access_log_batches b JOIN access_log_streams s ON s.id = b.stream_id
+          WHERE b.next_attempt_ms <= ? ORDER BY b.id LIMIT ?`,
+      ),
+      readBatch: p('SELECT id, line FROM access_log WHERE stream_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?'),
+      batchById: p('SELECT * FROM access_log_batches WHERE id = ?'),
+      deleteRange: p('DELETE FROM access_log WHERE stream_id = ? AND id >= ? AND id <= ?'),
+      deleteBatch: p('DELETE FROM access_log_batches WHERE id = ?'),
+      failBatch: p(
+        'UPDATE access_log_batches SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ? WHERE id = ?',
+      ),
+      backlog: p(
+        `SELECT (SELECT count(*) FROM access_log) AS records, (SELECT count(*) FROM access_log_batches) AS batches,
+                (SELECT count(*) FROM access_log_batches WHERE attempts > 0) AS failing`,
+      ),
+    };
+  }
+
+  #streamId(stream: AccessLogStream): number {
+    const name = `${stream.sourceBucket}\n${stream.targetBucket}\n${stream.targetPrefix}\n${stream.format}`;
+    const cached = this.#streamIds.get(name);
+    if (cached !== undefined) return cached;
+    const args = [stream.sourceBucket, stream.targetBucket, stream.targetPrefix, stream.format];
+    const found = this.#s.streamId!.get(...args) as number | undefined;
+    // Stream rows are never deleted, so a cached id stays right (also after a rolled-back insert: the
+    // id is cached only once the row is read back or inserted in a transaction that then commits).
+    const id = found ?? Number(this.#s.insertStream!.run(...args).lastInsertRowid);
+    if (found !== undefined) this.#streamIds.set(name, id);
+    return id;
+  }
+
+  appendAccessLog(records: AccessLogRecord[]): Promise<void> {
+    return this.#writes.run(() => {
+      for (const record of records) this.#s.insertRecord!.run(this.#streamId(record), record.line);
+    });
+  }
+
+  sealAccessLogBatches(nowMs: number, maxRecords: number): Promise<number> {
+    return this.#writes.run(() => {
+      let made = 0;
+      for (const stream of this.#s.streams!.all() as { id: number; sealed_id: number }[]) {
+        let sealed = stream.sealed_id;
+        for (;;) {
+          const nth = this.#s.nthAfter!.get(stream.id, sealed, maxRecords - 1) as number | undefined;
+          let last: number;
+          let records: number;
+          if (nth !== undefined) {
+            last = nth;
+            records = maxRecords;
+          } else {
+            const tail = this.#s.lastAfter!.get(stream.id, sealed) as { last: number | null; n: number };
+            if (tail.last === null) break;
+            last = tail.last;
+            records = tail.n;
+          }
+          this.#s.insertBatch!.run(stream.id, sealed + 1, last, records, nowMs);
+          sealed = last;
+          made++;
+          if (nth === undefined) break;
+        }
+        if (sealed !== stream.sealed_id) this.#s.setSealed!.run(sealed, stream.id);
+      }
+      return made;
+    });
+  }
+
+  async dueAccessLogBatches(nowMs: number, limit: number): Promise<AccessLogBatch[]> {
+    return (this.#s.due!.all(nowMs, limit) as BatchRow[]).map((r) => ({
+      id: r.id,
+      firstId: r.first_id,
+      lastId: r.last_id,
+      records: r.records,
+      sealedMs: r.sealed_ms,
+      attempts: r.attempts,
+      ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+      sourceBucket: r.source_bucket,
+      targetBucket: r.target_bucket,
+      targetPrefix: r.target_prefix,
+      format: r.format,
+    }));
+  }
+
+  async readAccessLogBatch(
+    batch: AccessLogBatch,
+    afterId: number,
+    limit: number,
+  ): Promise<{ id: number; line: string }[]> {
+    const row = this.#s.batchById!.get(batch.id) as BatchRow | undefined;
+    if (!row) return [];
+    return this.#s.readBatch!.all(row.stream_id, Math.max(afterId, row.first_id - 1), row.last_id, limit) as {
+      id: number;
+      line: string;
+    }[];
+  }
+
+  finishAccessLogBatch(batchId: number): Promise<void> {
+    return this.#writes.run(() => {
+      const row = this.#s.batchById!.get(batchId) as BatchRow | undefined;
+      if (!row) return;
+      this.#s.deleteRange!.run(row.stream_id, row.first_id, row.last_id);
+      this.#s.deleteBatch!.run(batchId);
+    });
+  }
+
+  failAccessLogBatch(batchId: number, retryAtMs: number, error: string): Promise<void> {
+    return this.#writes.run(() => {
+      this.#s.failBatch!.run(retryAtMs, error.slice(0, 1000), batchId);
+    });
+  }
+
+  async accessLogBacklog(): Promise<{ records: number; batches: number; failing: number }> {
+    return this.#s.backlog!.get() as { records: number; batches: number; failing: number };
+  }
+}
