@@ -29,7 +29,6 @@ export async function putBucketInventory(ctx: RequestContext): Promise<void> {
 export async function getBucketInventory(ctx: RequestContext): Promise<void> {
   const id = ctx.param('id');
   if (id === undefined) {
-    ctx.operation = 'ListBucketInventoryConfigurations';
     const token = ctx.param('continuation-token');
     const page = await ctx.engine.listBucketInventory(ctx.bucket, token || undefined);
     // COS names the list's root in the singular (https://www.tencentcloud.com/document/product/436/30626).

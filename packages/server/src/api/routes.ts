@@ -137,7 +137,7 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],
   'bucket GET logging': ['GetBucketLogging', logging.getBucketLogging],
   'bucket PUT logging': ['PutBucketLogging', logging.putBucketLogging],
-  // GET without ?id= is ListBucketInventoryConfigurations (the handler says so for metrics and logs).
+  // GET without ?id= is ListBucketInventoryConfigurations (see route()).
   'bucket GET inventory': ['GetBucketInventoryConfiguration', inventory.getBucketInventory],
   'bucket PUT inventory': ['PutBucketInventoryConfiguration', inventory.putBucketInventory],
   'bucket DELETE inventory': ['DeleteBucketInventoryConfiguration', inventory.deleteBucketInventory],
@@ -174,8 +174,15 @@ export function route(ctx: RequestContext): { operation: Operation; handler: Han
   if (found) {
     // CopyObject and UploadPartCopy share their PUT routes with PutObject and UploadPart.
     const copy = ctx.vendorHeader('copy-source') !== undefined;
-    const operation =
-      copy && found[0] === 'PutObject' ? 'CopyObject' : copy && found[0] === 'UploadPart' ? 'UploadPartCopy' : found[0];
+    // GET ?inventory without an id lists the configurations (its own operation, for policies that name it).
+    const listing = found[0] === 'GetBucketInventoryConfiguration' && !ctx.query.has('id');
+    const operation = listing
+      ? 'ListBucketInventoryConfigurations'
+      : copy && found[0] === 'PutObject'
+        ? 'CopyObject'
+        : copy && found[0] === 'UploadPart'
+          ? 'UploadPartCopy'
+          : found[0];
     return { operation, handler: found[1] };
   }
   if (sub) {

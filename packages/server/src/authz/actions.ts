@@ -156,7 +156,7 @@ const ACTION_TABLE = {
     acl: 'OWNER',
   },
   ListBucketInventoryConfigurations: {
-    cos: 'GetBucketInventory',
+    cos: 'ListBucketInventory',
     s3: 'GetInventoryConfiguration',
     target: 'bucket',
     acl: 'OWNER',

@@ -1,49 +1,5 @@
 import { S3Error, type XmlNode, type XmlObject, xmlChild, xmlChildren, xmlText } from '@coffer/protocol';
-
-/**
- * Optional fields of an inventory report, in the order S3 writes its columns
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html#storage-inventory-contents),
- * then COS's own (`Tag`, `Crc64`: https://www.tencentcloud.com/document/product/436/30625).
- */
-export const INVENTORY_FIELDS = [
-  'Size',
-  'LastModifiedDate',
-  'ETag',
-  'StorageClass',
-  'IsMultipartUploaded',
-  'ReplicationStatus',
-  'EncryptionStatus',
-  'ObjectLockRetainUntilDate',
-  'ObjectLockMode',
-  'ObjectLockLegalHoldStatus',
-  'IntelligentTieringAccessTier',
-  'BucketKeyStatus',
-  'ChecksumAlgorithm',
-  'ObjectOwner',
-  'Tag',
-  'Crc64',
-] as const;
-export type InventoryField = (typeof INVENTORY_FIELDS)[number];
-
-/** One inventory configuration of a bucket (PUT Bucket ?inventory&id=). */
-export interface InventoryConfiguration {
-  id: string;
-  enabled: boolean;
-  /** The destination bucket's name, and the form it was given in (an S3 ARN, a COS qcs name), to answer with. */
-  destinationBucket: string;
-  destinationBucketRef: string;
-  destinationPrefix: string;
-  destinationAccountId?: string;
-  /** Reports encrypted at rest (SSE-S3 / SSE-COS) in the destination. */
-  encrypted: boolean;
-  format: 'CSV';
-  filterPrefix?: string;
-  includedVersions: 'All' | 'Current';
-  fields: InventoryField[];
-  frequency: 'Daily' | 'Weekly';
-  /** Which element named the destination: S3BucketDestination or COSBucketDestination (rendered back the same). */
-  dialect: 's3' | 'cos';
-}
+import { INVENTORY_FIELDS, type InventoryConfiguration, type InventoryField } from '../engine/inventory.js';
 
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -1,16 +1,5 @@
 import { S3Error, type XmlNode, type XmlObject, xmlChildren, xmlText } from '@coffer/protocol';
-
-/** Where a bucket's access logs go, and in which record format. */
-export interface LoggingConfiguration {
-  targetBucket: string;
-  /** Prefix of every delivered log object's key (may be empty). */
-  targetPrefix: string;
-  /**
-   * Record format: `s3`, the S3 server access log format, for a configuration set by an S3 client;
-   * `cos`, COS's log fields, for one set by a COS client.
-   */
-  format: 's3' | 'cos';
-}
+import type { LoggingConfiguration } from '../engine/access-log.js';
 
 /**
  * The BucketLoggingStatus XML of PUT and GET Bucket logging, the same in both dialects (S3:

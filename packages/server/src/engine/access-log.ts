@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { S3Error } from '@coffer/protocol';
-import type { LoggingConfiguration } from '../codecs/logging.js';
 import type { AccessLogBatch } from '../stores/access-log.js';
 import type { BucketRecord } from '../stores/types.js';
 import { type AccessLogEntry, renderCosLine, renderS3Line } from './access-log-format.js';
@@ -9,6 +8,18 @@ import type { EngineContext } from './context.js';
 import { putObject } from './objects.js';
 
 const CONFIG_KIND = 'logging';
+
+/** Where a bucket's access logs go, and in which record format. */
+export interface LoggingConfiguration {
+  targetBucket: string;
+  /** Prefix of every delivered log object's key (may be empty). */
+  targetPrefix: string;
+  /**
+   * Record format: `s3`, the S3 server access log format, for a configuration set by an S3 client;
+   * `cos`, COS's log fields, for one set by a COS client.
+   */
+  format: 's3' | 'cos';
+}
 
 /**
  * PUT Bucket logging (S3: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLogging.html ;

@@ -1,8 +1,6 @@
 import { S3Error } from '@coffer/protocol';
 import type { Logger } from 'pino';
 import type { Acl } from '../authz/acl.js';
-import type { InventoryConfiguration } from '../codecs/inventory.js';
-import type { LoggingConfiguration } from '../codecs/logging.js';
 import type {
   BlobStore,
   BucketRecord,
@@ -13,7 +11,7 @@ import type {
   ObjectVersion,
 } from '../stores/types.js';
 import * as access from './access.js';
-import { AccessLog, bucketLogging, putBucketLogging } from './access-log.js';
+import { AccessLog, bucketLogging, type LoggingConfiguration, putBucketLogging } from './access-log.js';
 import { type AppendObjectInput, appendObject } from './append.js';
 import * as archive from './archive.js';
 import * as buckets from './buckets.js';
@@ -26,6 +24,7 @@ import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
 import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
+import type { InventoryConfiguration } from './inventory.js';
 import * as inventory from './inventory.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';

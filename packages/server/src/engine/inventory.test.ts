@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InventoryConfiguration } from '../codecs/inventory.js';
 import { OWNER, openTestEngine, put, read, type TestEngine } from './engine.fixture.js';
+import type { InventoryConfiguration } from './inventory.js';
 
 let t: TestEngine;
 beforeEach(async () => {

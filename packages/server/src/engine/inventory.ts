@@ -2,13 +2,57 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { S3Error } from '@coffer/protocol';
-import type { InventoryConfiguration, InventoryField } from '../codecs/inventory.js';
 import type { InventoryRow } from '../stores/inventory.js';
 import type { BucketRecord } from '../stores/types.js';
 import { encodeKey } from './access-log-format.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
 import { putObject } from './objects.js';
+
+/**
+ * Optional fields of an inventory report, in the order S3 writes its columns
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html#storage-inventory-contents),
+ * then COS's own (`Tag`, `Crc64`: https://www.tencentcloud.com/document/product/436/30625).
+ */
+export const INVENTORY_FIELDS = [
+  'Size',
+  'LastModifiedDate',
+  'ETag',
+  'StorageClass',
+  'IsMultipartUploaded',
+  'ReplicationStatus',
+  'EncryptionStatus',
+  'ObjectLockRetainUntilDate',
+  'ObjectLockMode',
+  'ObjectLockLegalHoldStatus',
+  'IntelligentTieringAccessTier',
+  'BucketKeyStatus',
+  'ChecksumAlgorithm',
+  'ObjectOwner',
+  'Tag',
+  'Crc64',
+] as const;
+export type InventoryField = (typeof INVENTORY_FIELDS)[number];
+
+/** One inventory configuration of a bucket (PUT Bucket ?inventory&id=). */
+export interface InventoryConfiguration {
+  id: string;
+  enabled: boolean;
+  /** The destination bucket's name, and the form it was given in (an S3 ARN, a COS qcs name), to answer with. */
+  destinationBucket: string;
+  destinationBucketRef: string;
+  destinationPrefix: string;
+  destinationAccountId?: string;
+  /** Reports encrypted at rest (SSE-S3 / SSE-COS) in the destination. */
+  encrypted: boolean;
+  format: 'CSV';
+  filterPrefix?: string;
+  includedVersions: 'All' | 'Current';
+  fields: InventoryField[];
+  frequency: 'Daily' | 'Weekly';
+  /** Which element named the destination: S3BucketDestination or COSBucketDestination (rendered back the same). */
+  dialect: 's3' | 'cos';
+}
 
 const CONFIG_KIND = 'inventory';
 /** S3's limit of inventory configurations per bucket. */
