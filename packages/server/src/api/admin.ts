@@ -1,6 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson } from '../http-kit/respond.js';
+import { requirePermanentRoot } from './admin-users.js';
 
 /**
  * POST /-/admin/lifecycle/run — runs a lifecycle pass now (root only) and answers with what it did.
@@ -22,7 +23,7 @@ export async function adminRunLifecycle(ctx: RequestContext): Promise<void> {
  * batches waiting for a retry, and answers with what was delivered and what still fails.
  */
 export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
-  if (!ctx.auth.principal?.isRoot) throw new S3Error('AccessDenied');
+  requirePermanentRoot(ctx);
   const summary = await ctx.engine.accessLog.deliver({
     maxRecords: ctx.config.accessLogMaxRecords,
     retryMs: ctx.config.accessLogRetryMs,
@@ -33,7 +34,7 @@ export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
 
 /** POST /-/admin/inventory/run?bucket=B&id=ID — writes that configuration's report now (root only). */
 export async function adminRunInventory(ctx: RequestContext): Promise<void> {
-  if (!ctx.auth.principal?.isRoot) throw new S3Error('AccessDenied');
+  requirePermanentRoot(ctx);
   for (const name of ctx.query.keys()) {
     if (name !== 'bucket' && name !== 'id') {
       throw new S3Error('InvalidArgument', `Unknown parameter '${name}'; allowed: bucket, id.`, {

@@ -42,7 +42,7 @@ const OPTIONS = { maxRecords: 3, retryMs: 1000 };
 
 describe('access log delivery', () => {
   it('renders the S3 fields in order and splits a stream into batches of maxRecords', async () => {
-    await Promise.all(['r1', 'r2', 'r3', 'r4'].map((id) => t.engine.accessLog.record('src', entry(id))));
+    await Promise.all(['r1', 'r2', 'r3', 'r4'].map((id) => t.engine.accessLog.record('src', () => entry(id))));
     const summary = await t.engine.accessLog.deliver(OPTIONS);
     expect(summary).toEqual({ delivered: 2, records: 4, failed: 0, alreadyThere: 0 });
     const keys = await objectsUnder('l/');
@@ -55,7 +55,7 @@ describe('access log delivery', () => {
   });
 
   it('a delivery that wrote its object but crashed before forgetting the batch is not written twice', async () => {
-    await t.engine.accessLog.record('src', entry('only'));
+    await t.engine.accessLog.record('src', () => entry('only'));
     const meta = t.meta;
     const finish = meta.finishAccessLogBatch.bind(meta);
     // The process "dies" between writing the object and forgetting the batch.

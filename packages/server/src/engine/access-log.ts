@@ -88,15 +88,15 @@ export class AccessLog {
   constructor(private readonly ctx: EngineContext) {}
 
   /**
-   * Records one request against `bucketName` if that bucket has logging on. Never throws and never
-   * delays the request: it settles once the record is in the spool.
+   * Records one request against `bucketName` if that bucket has logging on (`describe` is called only
+   * then). Never delays the request: it settles once the record is in the spool.
    */
-  async record(bucketName: string, entry: Omit<AccessLogEntry, 'bucketOwner' | 'region'>): Promise<void> {
+  async record(bucketName: string, describe: () => Omit<AccessLogEntry, 'bucketOwner' | 'region'>): Promise<void> {
     const bucket = await this.ctx.meta.getBucket(bucketName);
     if (!bucket) return;
     const config = await bucketLogging(this.ctx, bucket);
     if (!config) return;
-    const full: AccessLogEntry = { ...entry, bucketOwner: bucket.ownerId, region: this.ctx.region };
+    const full: AccessLogEntry = { ...describe(), bucketOwner: bucket.ownerId, region: this.ctx.region };
     this.#buffer.push({
       sourceBucket: bucket.name,
       targetBucket: config.targetBucket,

@@ -192,10 +192,13 @@ export function createDispatcher(deps: DispatchDeps) {
         // Server access logging of the bucket addressed, off the request path: the record is spooled
         // after the answer, in a group commit of its own (engine/access-log.ts).
         if (!address.internal && address.bucket !== undefined) {
-          const entry = accessLogEntry(ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
-          void deps.engine.accessLog.record(address.bucket, entry).catch((err) => {
-            deps.log.error({ err, requestId }, 'access log record failed');
-          });
+          const request = ctx;
+          const code = clientGone ? 'ClientClosedRequest' : ctx.errorCode;
+          void deps.engine.accessLog
+            .record(address.bucket, () => accessLogEntry(request, status, code))
+            .catch((err) => {
+              deps.log.error({ err, requestId }, 'access log record failed');
+            });
         }
       } else {
         deps.metrics.finish('Unknown', res.statusCode, startMs, 0, 0);

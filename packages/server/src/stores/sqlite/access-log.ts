@@ -79,10 +79,18 @@ export class SqliteAccessLog implements AccessLogSpool {
     return id;
   }
 
+  /**
+   * Lazy: records are committed with the next batch and fsynced by the next eager write's fsync (or
+   * within a second), so logging adds no fsync of its own to a loaded server. A process crash loses
+   * nothing committed (WAL); power loss may lose the last second of records.
+   */
   appendAccessLog(records: AccessLogRecord[]): Promise<void> {
-    return this.#writes.run(() => {
-      for (const record of records) this.#s.insertRecord!.run(this.#streamId(record), record.line);
-    });
+    return this.#writes.run(
+      () => {
+        for (const record of records) this.#s.insertRecord!.run(this.#streamId(record), record.line);
+      },
+      { lazy: true },
+    );
   }
 
   sealAccessLogBatches(nowMs: number, maxRecords: number): Promise<number> {
