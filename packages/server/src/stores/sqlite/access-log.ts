@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { AccessLogBatch, AccessLogRecord, AccessLogSpool, AccessLogStream } from '../access-log.js';
+import type { SqliteDb } from './sqlite-db.js';
 import type { Statement } from './statements.js';
 import type { WriteBatcher } from './write-batcher.js';
 
@@ -28,9 +28,9 @@ export class SqliteAccessLog implements AccessLogSpool {
   readonly #streamIds = new Map<string, number>();
   readonly #s: Record<string, Statement>;
 
-  constructor(db: Database.Database, writes: WriteBatcher) {
-    this.#writes = writes;
-    const p = (sql: string): Statement => db.prepare(sql);
+  constructor(sqlite: SqliteDb) {
+    this.#writes = sqlite.writes;
+    const p = (sql: string): Statement => sqlite.db.prepare(sql);
     this.#s = {
       streamId: p(
         `SELECT id FROM access_log_streams

@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
 import type { InventoryRow, InventoryRunRecord, InventoryScan, InventoryStore } from '../inventory.js';
 import { prefixSuccessor } from '../keys.js';
+import type { SqliteDb } from './sqlite-db.js';
 import type { Statement } from './statements.js';
 import type { WriteBatcher } from './write-batcher.js';
 
@@ -67,9 +67,9 @@ export class SqliteInventory implements InventoryStore {
   readonly #writes: WriteBatcher;
   readonly #s: Record<string, Statement>;
 
-  constructor(db: Database.Database, writes: WriteBatcher) {
-    this.#writes = writes;
-    const p = (sql: string): Statement => db.prepare(sql);
+  constructor(sqlite: SqliteDb) {
+    this.#writes = sqlite.writes;
+    const p = (sql: string): Statement => sqlite.db.prepare(sql);
     const current = `SELECT ${COLUMNS} FROM objects WHERE bucket_id = ? AND is_latest = 1 AND is_delete_marker = 0`;
     const all = `SELECT ${COLUMNS} FROM objects WHERE bucket_id = ?`;
     this.#s = {
