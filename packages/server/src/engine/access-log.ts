@@ -72,17 +72,26 @@ export interface DeliverySummary {
 }
 
 const MAX_RETRY_MS = 3_600_000;
-const READ_PAGE = 1000;
+/** Chunks read at a time while a batch is written (a chunk holds up to BUFFER_MAX_RECORDS lines). */
+const READ_PAGE = 20;
 /** Batches looked at per pass of the delivery loop. */
 const DUE_PAGE = 100;
 
+/** How long records wait in memory before they are appended to the spool together, at most. */
+const BUFFER_MS = 20;
+/** Records buffered at most: more are appended at once. */
+const BUFFER_MAX_RECORDS = 512;
+
 /**
- * Access logging: records are taken off the request path (buffered for one turn of the event loop,
- * then appended to the spool in one group-committed write) and delivered in batches.
+ * Access logging: records are taken off the request path (buffered for up to BUFFER_MS, then
+ * appended to the spool in one write, a chunk per stream) and delivered in batches.
  */
 export class AccessLog {
   #buffer: Parameters<EngineContext['meta']['appendAccessLog']>[0] = [];
-  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Settles the callers of record() whose records are in the buffer. */
+  #waiting: { promise: Promise<void>; resolve: () => void } | undefined;
+  #appending = new Set<Promise<void>>();
   #delivering: Promise<DeliverySummary> | undefined;
 
   constructor(private readonly ctx: EngineContext) {}
@@ -104,25 +113,41 @@ export class AccessLog {
       format: config.format,
       line: config.format === 'cos' ? renderCosLine(full) : renderS3Line(full),
     });
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
-    return this.#flushing;
-  }
-
-  async #flush(): Promise<void> {
-    this.#flushing = undefined;
-    const records = this.#buffer;
-    this.#buffer = [];
-    if (records.length === 0) return;
-    try {
-      await this.ctx.meta.appendAccessLog(records);
-    } catch (err) {
-      this.ctx.log.error({ err, records: records.length }, 'access log records could not be spooled');
+    if (this.#buffer.length >= BUFFER_MAX_RECORDS) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      return this.#flush();
     }
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      void this.#flush();
+    }, BUFFER_MS);
+    this.#waiting ??= deferred();
+    return this.#waiting.promise;
   }
 
-  /** Waits until every record taken so far is in the spool. */
+  /** Appends what is buffered to the spool, in one write (a chunk per stream). */
+  async #flush(): Promise<void> {
+    const records = this.#buffer;
+    const waiting = this.#waiting;
+    this.#buffer = [];
+    this.#waiting = undefined;
+    if (records.length === 0) return waiting?.resolve();
+    const appended = this.ctx.meta.appendAccessLog(records).catch((err) => {
+      this.ctx.log.error({ err, records: records.length }, 'access log records could not be spooled');
+    });
+    this.#appending.add(appended);
+    await appended;
+    this.#appending.delete(appended);
+    waiting?.resolve();
+  }
+
+  /** Appends what is buffered now and waits until every record taken so far is in the spool. */
   async settle(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#flush();
+    await Promise.all([...this.#appending]);
   }
 
   /** Seals what is spooled into batches and delivers the due ones (one delivery at a time). */
@@ -142,6 +167,14 @@ export class AccessLog {
   backlog() {
     return this.ctx.meta.accessLogBacklog();
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 function pad(n: number, width = 2): string {
@@ -214,7 +247,7 @@ async function deliverBatch(ctx: EngineContext, batch: AccessLogBatch): Promise<
     for (;;) {
       const page = await ctx.meta.readAccessLogBatch(batch, after, READ_PAGE);
       if (page.length === 0) return;
-      yield Buffer.from(`${page.map((r) => r.line).join('\n')}\n`);
+      yield Buffer.from(`${page.map((r) => r.lines).join('\n')}\n`);
       after = page[page.length - 1]!.id;
     }
   }

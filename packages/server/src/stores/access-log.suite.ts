@@ -20,7 +20,7 @@ export function accessLogAndInventorySuite(name: string, open: () => Promise<Met
     });
 
     const lines = async (batch: Parameters<MetadataStore['readAccessLogBatch']>[0]) =>
-      (await store.readAccessLogBatch(batch, 0, 100)).map((r) => r.line);
+      (await store.readAccessLogBatch(batch, 0, 100)).flatMap((r) => r.lines.split('\n'));
 
     it('seals each stream into batches of at most maxRecords, in order, and forgets a delivered batch', async () => {
       await store.appendAccessLog([

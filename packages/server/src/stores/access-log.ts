@@ -18,7 +18,7 @@ export interface AccessLogRecord extends AccessLogStream {
   line: string;
 }
 
-/** A sealed batch of one stream's records: ids firstId..lastId of that stream. */
+/** A sealed batch of one stream's records: the stream's chunks firstId..lastId (chunk = one append's records). */
 export interface AccessLogBatch extends AccessLogStream {
   id: number;
   firstId: number;
@@ -30,17 +30,21 @@ export interface AccessLogBatch extends AccessLogStream {
 }
 
 export interface AccessLogSpool {
-  /** Appends records (one transaction, group-committed with other writes). */
+  /**
+   * Appends records: one chunk (row) per stream, in one transaction, group-committed with other writes.
+   * Callers gather a few milliseconds of records per call, so the spool costs a row per stream, not
+   * per request.
+   */
   appendAccessLog(records: AccessLogRecord[]): Promise<void>;
   /**
-   * Seals every stream's unsealed records into batches of at most `maxRecords`; returns how many
-   * batches it made.
+   * Seals every stream's unsealed chunks into batches of at most `maxRecords` records (a batch holds
+   * whole chunks, so one larger chunk makes a batch of its own); returns how many batches it made.
    */
   sealAccessLogBatches(nowMs: number, maxRecords: number): Promise<number>;
   /** Sealed batches due for a delivery attempt at `nowMs`, oldest first. */
   dueAccessLogBatches(nowMs: number, limit: number): Promise<AccessLogBatch[]>;
-  /** Lines of a batch after record id `afterId`, in order, with their ids. */
-  readAccessLogBatch(batch: AccessLogBatch, afterId: number, limit: number): Promise<{ id: number; line: string }[]>;
+  /** The chunks of a batch after chunk id `afterId`, in order: each its lines joined by `\n`, with its id. */
+  readAccessLogBatch(batch: AccessLogBatch, afterId: number, limit: number): Promise<{ id: number; lines: string }[]>;
   /** Forgets a delivered batch and its records. */
   finishAccessLogBatch(batchId: number): Promise<void>;
   /** Records a failed delivery: the batch is tried again from `retryAtMs`. */

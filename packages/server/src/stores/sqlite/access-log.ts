@@ -18,10 +18,14 @@ interface BatchRow {
   format: 's3' | 'cos';
 }
 
+function streamName(stream: AccessLogStream): string {
+  return `${stream.sourceBucket}\n${stream.targetBucket}\n${stream.targetPrefix}\n${stream.format}`;
+}
+
 /**
- * The access log spool in SQLite (migration 14). A record is one row (stream id, line), appended
- * in the group commit of the request's turn of the event loop. Sealing a stream records the
- * highest record id it has put in a batch (`sealed_id`): later records are the next batch's.
+ * The access log spool in SQLite (migration 14). Each append is one row per stream (a chunk: its
+ * record count and lines), committed lazily with the next group commit. Sealing a stream records the
+ * highest chunk id it has put in a batch (`sealed_id`): later chunks are the next batch's.
  */
 export class SqliteAccessLog implements AccessLogSpool {
   readonly #writes: WriteBatcher;
@@ -39,10 +43,9 @@ export class SqliteAccessLog implements AccessLogSpool {
       insertStream: p(
         'INSERT INTO access_log_streams (source_bucket, target_bucket, target_prefix, format) VALUES (?, ?, ?, ?)',
       ),
-      insertRecord: p('INSERT INTO access_log (stream_id, line) VALUES (?, ?)'),
+      insertChunk: p('INSERT INTO access_log (stream_id, records, lines) VALUES (?, ?, ?)'),
       streams: p('SELECT id, sealed_id FROM access_log_streams'),
-      nthAfter: p('SELECT id FROM access_log WHERE stream_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?').pluck(),
-      lastAfter: p('SELECT max(id) AS last, count(*) AS n FROM access_log WHERE stream_id = ? AND id > ?'),
+      unsealed: p('SELECT id, records FROM access_log WHERE stream_id = ? AND id > ? ORDER BY id'),
       insertBatch: p(
         'INSERT INTO access_log_batches (stream_id, first_id, last_id, records, sealed_ms) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -52,7 +55,7 @@ export class SqliteAccessLog implements AccessLogSpool {
            FROM access_log_batches b JOIN access_log_streams s ON s.id = b.stream_id
           WHERE b.next_attempt_ms <= ? ORDER BY b.id LIMIT ?`,
       ),
-      readBatch: p('SELECT id, line FROM access_log WHERE stream_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?'),
+      readBatch: p('SELECT id, lines FROM access_log WHERE stream_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?'),
       batchById: p('SELECT * FROM access_log_batches WHERE id = ?'),
       deleteRange: p('DELETE FROM access_log WHERE stream_id = ? AND id >= ? AND id <= ?'),
       deleteBatch: p('DELETE FROM access_log_batches WHERE id = ?'),
@@ -60,14 +63,15 @@ export class SqliteAccessLog implements AccessLogSpool {
         'UPDATE access_log_batches SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ? WHERE id = ?',
       ),
       backlog: p(
-        `SELECT (SELECT count(*) FROM access_log) AS records, (SELECT count(*) FROM access_log_batches) AS batches,
+        `SELECT (SELECT coalesce(sum(records), 0) FROM access_log) AS records,
+                (SELECT count(*) FROM access_log_batches) AS batches,
                 (SELECT count(*) FROM access_log_batches WHERE attempts > 0) AS failing`,
       ),
     };
   }
 
   #streamId(stream: AccessLogStream): number {
-    const name = `${stream.sourceBucket}\n${stream.targetBucket}\n${stream.targetPrefix}\n${stream.format}`;
+    const name = streamName(stream);
     const cached = this.#streamIds.get(name);
     if (cached !== undefined) return cached;
     const args = [stream.sourceBucket, stream.targetBucket, stream.targetPrefix, stream.format];
@@ -85,9 +89,18 @@ export class SqliteAccessLog implements AccessLogSpool {
    * nothing committed (WAL); power loss may lose the last second of records.
    */
   appendAccessLog(records: AccessLogRecord[]): Promise<void> {
+    const chunks = new Map<string, { stream: AccessLogStream; lines: string[] }>();
+    for (const record of records) {
+      const name = streamName(record);
+      const chunk = chunks.get(name) ?? { stream: record, lines: [] };
+      chunk.lines.push(record.line);
+      chunks.set(name, chunk);
+    }
     return this.#writes.run(
       () => {
-        for (const record of records) this.#s.insertRecord!.run(this.#streamId(record), record.line);
+        for (const { stream, lines } of chunks.values()) {
+          this.#s.insertChunk!.run(this.#streamId(stream), lines.length, lines.join('\n'));
+        }
       },
       { lazy: true },
     );
@@ -97,26 +110,25 @@ export class SqliteAccessLog implements AccessLogSpool {
     return this.#writes.run(() => {
       let made = 0;
       for (const stream of this.#s.streams!.all() as { id: number; sealed_id: number }[]) {
-        let sealed = stream.sealed_id;
-        for (;;) {
-          const nth = this.#s.nthAfter!.get(stream.id, sealed, maxRecords - 1) as number | undefined;
-          let last: number;
-          let records: number;
-          if (nth !== undefined) {
-            last = nth;
-            records = maxRecords;
-          } else {
-            const tail = this.#s.lastAfter!.get(stream.id, sealed) as { last: number | null; n: number };
-            if (tail.last === null) break;
-            last = tail.last;
-            records = tail.n;
-          }
-          this.#s.insertBatch!.run(stream.id, sealed + 1, last, records, nowMs);
-          sealed = last;
+        let first: number | undefined;
+        let last = stream.sealed_id;
+        let records = 0;
+        const cut = () => {
+          if (first === undefined) return;
+          this.#s.insertBatch!.run(stream.id, first, last, records, nowMs);
           made++;
-          if (nth === undefined) break;
+          first = undefined;
+          records = 0;
+        };
+        // .all(), not .iterate(): the batch rows are inserted while going through the chunks.
+        for (const chunk of this.#s.unsealed!.all(stream.id, stream.sealed_id) as { id: number; records: number }[]) {
+          if (first !== undefined && records + chunk.records > maxRecords) cut();
+          first ??= chunk.id;
+          last = chunk.id;
+          records += chunk.records;
         }
-        if (sealed !== stream.sealed_id) this.#s.setSealed!.run(sealed, stream.id);
+        cut();
+        if (last !== stream.sealed_id) this.#s.setSealed!.run(last, stream.id);
       }
       return made;
     });
@@ -142,12 +154,12 @@ export class SqliteAccessLog implements AccessLogSpool {
     batch: AccessLogBatch,
     afterId: number,
     limit: number,
-  ): Promise<{ id: number; line: string }[]> {
+  ): Promise<{ id: number; lines: string }[]> {
     const row = this.#s.batchById!.get(batch.id) as BatchRow | undefined;
     if (!row) return [];
     return this.#s.readBatch!.all(row.stream_id, Math.max(afterId, row.first_id - 1), row.last_id, limit) as {
       id: number;
-      line: string;
+      lines: string;
     }[];
   }
 
