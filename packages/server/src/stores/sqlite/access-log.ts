@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AccessLogBatch, AccessLogRecord, AccessLogSpool, AccessLogStream } from '../access-log.js';
 import type { SqliteDb } from './sqlite-db.js';
 import type { Statement } from './statements.js';
@@ -96,11 +97,16 @@ export class SqliteAccessLog implements AccessLogSpool {
       chunk.lines.push(record.line);
       chunks.set(name, chunk);
     }
+    // Deflated (fastest level: log lines shrink ~5×): fewer bytes through the WAL, the database and
+    // its free pages once delivered. Compressed before the transaction, outside the batch.
+    const rows = [...chunks.values()].map(({ stream, lines }) => ({
+      stream,
+      records: lines.length,
+      body: deflateRawSync(lines.join('\n'), { level: 1 }),
+    }));
     return this.#writes.run(
       () => {
-        for (const { stream, lines } of chunks.values()) {
-          this.#s.insertChunk!.run(this.#streamId(stream), lines.length, lines.join('\n'));
-        }
+        for (const row of rows) this.#s.insertChunk!.run(this.#streamId(row.stream), row.records, row.body);
       },
       { lazy: true },
     );
@@ -157,10 +163,11 @@ export class SqliteAccessLog implements AccessLogSpool {
   ): Promise<{ id: number; lines: string }[]> {
     const row = this.#s.batchById!.get(batch.id) as BatchRow | undefined;
     if (!row) return [];
-    return this.#s.readBatch!.all(row.stream_id, Math.max(afterId, row.first_id - 1), row.last_id, limit) as {
+    const chunks = this.#s.readBatch!.all(row.stream_id, Math.max(afterId, row.first_id - 1), row.last_id, limit) as {
       id: number;
-      lines: string;
+      lines: Buffer;
     }[];
+    return chunks.map((c) => ({ id: c.id, lines: inflateRawSync(c.lines).toString('utf8') }));
   }
 
   finishAccessLogBatch(batchId: number): Promise<void> {

@@ -408,12 +408,13 @@ export const MIGRATIONS: readonly string[] = [
     sealed_id INTEGER NOT NULL DEFAULT 0,
     UNIQUE (source_bucket, target_bucket, target_prefix, format)
   );
-  -- One row per stream per append: the records of a few milliseconds of requests, one line each.
+  -- One row per stream per append: the records of a few milliseconds of requests, one line each
+  -- (deflated: a raw deflate stream of the lines joined by newlines).
   CREATE TABLE access_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     stream_id INTEGER NOT NULL,
     records INTEGER NOT NULL,
-    lines TEXT NOT NULL
+    lines BLOB NOT NULL
   );
   CREATE INDEX access_log_by_stream ON access_log (stream_id, id);
   CREATE TABLE access_log_batches (
