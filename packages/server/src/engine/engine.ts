@@ -26,6 +26,7 @@ import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
 import type { InventoryConfiguration } from './inventory.js';
 import * as inventory from './inventory.js';
+import * as inventoryReport from './inventory-report.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
 import {
@@ -351,11 +352,11 @@ export class Engine {
     return inventory.listBucketInventory(this.ctx, name, continuationToken);
   }
   /** Writes a report of one configuration now (POST /-/admin/inventory/run, the scheduled worker). */
-  runInventory(name: string, id: string, options?: inventory.InventoryRunOptions) {
-    return inventory.runInventory(this.ctx, name, id, options);
+  runInventory(name: string, id: string, options?: inventoryReport.InventoryRunOptions) {
+    return inventoryReport.runInventory(this.ctx, name, id, options);
   }
-  runDueInventories(options?: inventory.InventoryRunOptions) {
-    return inventory.runDueInventories(this.ctx, options);
+  runDueInventories(options?: inventoryReport.InventoryRunOptions) {
+    return inventoryReport.runDueInventories(this.ctx, options);
   }
 
   // maintenance
