@@ -223,6 +223,10 @@ describe('delivery across a restart, the target bucket gone for a while', () => 
     const s3b = second.s3();
     for (let i = 0; i < 4; i++) await s3b.send(new GetObjectCommand({ Bucket, Key: 'hot.txt' }));
     expect(await flush(second)).toMatchObject({ delivered: 0, failed: 2, backlog: { batches: 2, failing: 2 } });
+    // Operators see it in /-/metrics.
+    const metrics = await second.server.metrics.expose();
+    expect(metrics).toMatch(/^coffer_access_log_failing_batches 2$/m);
+    expect(Number(/^coffer_access_log_backlog_records (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(9);
 
     // The target is writable again.
     await s3b.send(new CreateBucketCommand({ Bucket: target }));

@@ -97,6 +97,7 @@ async function serve(
     bucketUsage: (id) => store.bucketUsage(id),
     garbageCount: () => store.garbageCount(),
     unfinishedLifecycleRun: () => store.unfinishedLifecycleRun(),
+    accessLogBacklog: () => store.accessLogBacklog(),
   });
   const meta = metrics.timeStore(store);
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
