@@ -22,6 +22,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import CofferCos from '@coffer/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGION } from './helpers/cos.js';
 import { rawRequest } from './helpers/s3.js';
@@ -264,6 +265,56 @@ describe('inventory configurations through cos-nodejs-sdk-v5', () => {
       destinationBucket: `qcs::cos:${REGION}::${dest}`,
     });
     await cos.deleteBucketInventory({ Bucket, Region: REGION, Id: 'cos-weekly' });
+  });
+});
+
+describe('the same calls through @coffer/sdk (parity with cos-nodejs-sdk-v5)', () => {
+  it("putBucketLogging, getBucketLogging and the inventory methods answer in Tencent's shapes", async () => {
+    const sdk = new CofferCos({
+      SecretId: t.secretId,
+      SecretKey: t.secretKey,
+      Protocol: 'http:',
+      Domain: `127.0.0.1:${t.port}`,
+      ForcePathStyle: true,
+    });
+    const Region = REGION;
+    await sdk.putBucketLogging({
+      Bucket,
+      Region,
+      BucketLoggingStatus: { LoggingEnabled: { TargetBucket: dest, TargetPrefix: 'sdk-logs/' } },
+    });
+    expect((await sdk.getBucketLogging({ Bucket, Region })).BucketLoggingStatus).toEqual({
+      LoggingEnabled: { TargetBucket: dest, TargetPrefix: 'sdk-logs/' },
+    });
+    await sdk.putBucketLogging({ Bucket, Region, BucketLoggingStatus: {} });
+    expect((await sdk.getBucketLogging({ Bucket, Region })).BucketLoggingStatus).toEqual({});
+
+    const InventoryConfiguration = {
+      Id: 'sdk',
+      IsEnabled: 'true',
+      Destination: {
+        COSBucketDestination: {
+          Format: 'CSV',
+          Bucket: `qcs::cos:${REGION}::${dest}`,
+          Prefix: 'sdk-inventory',
+          Encryption: { SSECOS: '' },
+        },
+      },
+      Schedule: { Frequency: 'Daily' },
+      IncludedObjectVersions: 'Current',
+      OptionalFields: ['Size', 'StorageClass'],
+    };
+    await sdk.putBucketInventory({ Bucket, Region, Id: 'sdk', InventoryConfiguration });
+    const got = await sdk.getBucketInventory({ Bucket, Region, Id: 'sdk' });
+    expect(got.InventoryConfiguration).toEqual(InventoryConfiguration);
+    const list = await sdk.listBucketInventory({ Bucket, Region });
+    expect(list.IsTruncated).toBe('false');
+    expect(list.InventoryConfigurations.map((c) => c.Id)).toContain('sdk');
+    await sdk.deleteBucketInventory({ Bucket, Region, Id: 'sdk' });
+    await expect(sdk.getBucketInventory({ Bucket, Region, Id: 'sdk' })).rejects.toMatchObject({
+      code: 'NoSuchConfiguration',
+      statusCode: 404,
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 /** `inventory ls|get|set|rm|run`: a bucket's inventory configurations and their reports. */
 import fs from 'node:fs';
-import COS from '@coffer/sdk';
+import type { InventoryConfiguration } from '@coffer/sdk';
 import type { Command } from 'commander';
 import { makeContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -14,14 +14,6 @@ function bucketOf(text: string): RemotePath {
   return p;
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function asList<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
 interface SetOptions {
   dest?: string;
   fields?: string;
@@ -33,28 +25,30 @@ interface SetOptions {
   file?: string;
 }
 
-/** The InventoryConfiguration document `set` sends (S3's form). */
-function documentOf(id: string, o: SetOptions): string {
-  if (o.file !== undefined) return o.file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.file, 'utf8');
+/** The configuration `set` sends, from its options (the destination in COS's form). */
+function configurationOf(id: string, o: SetOptions, region: string): InventoryConfiguration {
   if (o.dest === undefined) throw new CliError('inventory set: give --dest cos://bucket-appid[/prefix] (or --file)');
   const dest = parseRemote(o.dest);
-  const fields = (o.fields ?? 'Size,LastModifiedDate,ETag,StorageClass')
+  const fields = (o.fields ?? '')
     .split(',')
     .map((f) => f.trim())
     .filter((f) => f !== '');
-  return [
-    `<InventoryConfiguration><Id>${escapeXml(id)}</Id><IsEnabled>${o.disabled ? 'false' : 'true'}</IsEnabled>`,
-    `<Destination><S3BucketDestination><Format>CSV</Format><Bucket>arn:aws:s3:::${escapeXml(dest.bucket)}</Bucket>`,
-    dest.key !== '' ? `<Prefix>${escapeXml(dest.key)}</Prefix>` : '',
-    o.encrypt ? '<Encryption><SSE-S3/></Encryption>' : '',
-    '</S3BucketDestination></Destination>',
-    o.prefix !== undefined ? `<Filter><Prefix>${escapeXml(o.prefix)}</Prefix></Filter>` : '',
-    `<IncludedObjectVersions>${o.allVersions ? 'All' : 'Current'}</IncludedObjectVersions>`,
-    fields.length > 0
-      ? `<OptionalFields>${fields.map((f) => `<Field>${escapeXml(f)}</Field>`).join('')}</OptionalFields>`
-      : '',
-    `<Schedule><Frequency>${o.weekly ? 'Weekly' : 'Daily'}</Frequency></Schedule></InventoryConfiguration>`,
-  ].join('');
+  return {
+    Id: id,
+    IsEnabled: o.disabled ? 'false' : 'true',
+    Destination: {
+      COSBucketDestination: {
+        Format: 'CSV',
+        Bucket: `qcs::cos:${region}::${dest.bucket}`,
+        ...(dest.key !== '' ? { Prefix: dest.key } : {}),
+        ...(o.encrypt ? { Encryption: { SSECOS: '' } } : {}),
+      },
+    },
+    ...(o.prefix !== undefined ? { Filter: { Prefix: o.prefix } } : {}),
+    IncludedObjectVersions: o.allVersions ? 'All' : 'Current',
+    ...(fields.length > 0 ? { OptionalFields: fields } : {}),
+    Schedule: { Frequency: o.weekly ? 'Weekly' : 'Daily' },
+  };
 }
 
 export function registerInventory(program: Command): void {
@@ -77,17 +71,16 @@ Examples:
     .action(async (text: string, _o: unknown, cmd: Command) => {
       const ctx = makeContext(cmd);
       const p = bucketOf(text);
-      const configurations: unknown[] = [];
+      const configurations: InventoryConfiguration[] = [];
       let token: string | undefined;
       do {
-        const xml = await raw(ctx, 'GET', p, 'inventory', undefined, token ? { 'continuation-token': token } : {});
-        const doc = COS.util.xml2json(xml) as Record<
-          string,
-          { InventoryConfiguration?: unknown; NextContinuationToken?: string } | undefined
-        >;
-        const result = doc.ListInventoryConfigurationResult ?? doc.ListInventoryConfigurationsResult;
-        configurations.push(...asList(result?.InventoryConfiguration));
-        token = result?.NextContinuationToken;
+        const page = await ctx.cos.listBucketInventory({
+          Bucket: p.bucket,
+          Region: ctx.profile.region,
+          ...(token ? { ContinuationToken: token } : {}),
+        });
+        configurations.push(...page.InventoryConfigurations);
+        token = page.NextContinuationToken;
       } while (token);
       process.stdout.write(`${JSON.stringify(configurations, null, ctx.json ? undefined : 2)}\n`);
     });
@@ -98,9 +91,12 @@ Examples:
     .argument('<id>', 'the configuration id')
     .action(async (text: string, id: string, _o: unknown, cmd: Command) => {
       const ctx = makeContext(cmd);
-      const xml = await raw(ctx, 'GET', bucketOf(text), 'inventory', undefined, { id });
-      const doc = COS.util.xml2json(xml) as { InventoryConfiguration?: unknown };
-      process.stdout.write(`${JSON.stringify(doc.InventoryConfiguration ?? {}, null, ctx.json ? undefined : 2)}\n`);
+      const { InventoryConfiguration } = await ctx.cos.getBucketInventory({
+        Bucket: bucketOf(text).bucket,
+        Region: ctx.profile.region,
+        Id: id,
+      });
+      process.stdout.write(`${JSON.stringify(InventoryConfiguration, null, ctx.json ? undefined : 2)}\n`);
     });
   group
     .command('set')
@@ -117,7 +113,19 @@ Examples:
     .option('--file <file>', 'an InventoryConfiguration XML document (- for stdin)')
     .action(async (text: string, id: string, o: SetOptions, cmd: Command) => {
       const ctx = makeContext(cmd);
-      await raw(ctx, 'PUT', bucketOf(text), 'inventory', documentOf(id, o), { id });
+      const p = bucketOf(text);
+      // An XML file is sent as it is; options become the sdk's configuration.
+      if (o.file !== undefined) {
+        const xml = o.file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.file, 'utf8');
+        await raw(ctx, 'PUT', p, 'inventory', xml, { id });
+      } else {
+        await ctx.cos.putBucketInventory({
+          Bucket: p.bucket,
+          Region: ctx.profile.region,
+          Id: id,
+          InventoryConfiguration: configurationOf(id, o, ctx.profile.region),
+        });
+      }
       ctx.emit({ path: text, id, inventory: 'set' });
       ctx.say(`inventory ${id} set on ${text}`);
     });
@@ -128,7 +136,7 @@ Examples:
     .argument('<id>', 'the configuration id')
     .action(async (text: string, id: string, _o: unknown, cmd: Command) => {
       const ctx = makeContext(cmd);
-      await raw(ctx, 'DELETE', bucketOf(text), 'inventory', undefined, { id });
+      await ctx.cos.deleteBucketInventory({ Bucket: bucketOf(text).bucket, Region: ctx.profile.region, Id: id });
       ctx.emit({ path: text, id, inventory: 'removed' });
       ctx.say(`inventory ${id} removed from ${text}`);
     });

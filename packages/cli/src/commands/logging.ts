@@ -1,19 +1,13 @@
 /** `logging get|set|rm`: a bucket's server access logging (where its access logs are delivered). */
-import COS from '@coffer/sdk';
 import type { Command } from 'commander';
 import { makeContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { parseRemote, type RemotePath } from '../remote.js';
-import { raw } from './bucket-config.js';
 
 function bucketOf(text: string): RemotePath {
   const p = parseRemote(text);
   if (p.key !== '') throw new CliError(`logging belongs to a bucket: ${text} has a key`);
   return p;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function registerLogging(program: Command): void {
@@ -35,9 +29,9 @@ Examples:
     .argument('<bucket>', 'cos://bucket-appid')
     .action(async (text: string, _o: unknown, cmd: Command) => {
       const ctx = makeContext(cmd);
-      const xml = await raw(ctx, 'GET', bucketOf(text), 'logging');
-      const doc = COS.util.xml2json(xml) as { BucketLoggingStatus?: { LoggingEnabled?: unknown } };
-      const enabled = doc.BucketLoggingStatus?.LoggingEnabled;
+      const p = bucketOf(text);
+      const { BucketLoggingStatus } = await ctx.cos.getBucketLogging({ Bucket: p.bucket, Region: ctx.profile.region });
+      const enabled = BucketLoggingStatus.LoggingEnabled;
       const value = enabled ? { LoggingEnabled: enabled } : {};
       process.stdout.write(`${JSON.stringify(value, null, ctx.json ? undefined : 2)}\n`);
     });
@@ -49,8 +43,11 @@ Examples:
     .action(async (text: string, targetText: string, _o: unknown, cmd: Command) => {
       const ctx = makeContext(cmd);
       const target = parseRemote(targetText);
-      const xml = `<BucketLoggingStatus><LoggingEnabled><TargetBucket>${escapeXml(target.bucket)}</TargetBucket><TargetPrefix>${escapeXml(target.key)}</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`;
-      await raw(ctx, 'PUT', bucketOf(text), 'logging', xml);
+      await ctx.cos.putBucketLogging({
+        Bucket: bucketOf(text).bucket,
+        Region: ctx.profile.region,
+        BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target.bucket, TargetPrefix: target.key } },
+      });
       ctx.emit({ path: text, logging: 'set', targetBucket: target.bucket, targetPrefix: target.key });
       ctx.say(`access logs of ${text} go to ${targetText}`);
     });
@@ -60,7 +57,11 @@ Examples:
     .argument('<bucket>', 'cos://bucket-appid')
     .action(async (text: string, _o: unknown, cmd: Command) => {
       const ctx = makeContext(cmd);
-      await raw(ctx, 'PUT', bucketOf(text), 'logging', '<BucketLoggingStatus/>');
+      await ctx.cos.putBucketLogging({
+        Bucket: bucketOf(text).bucket,
+        Region: ctx.profile.region,
+        BucketLoggingStatus: {},
+      });
       ctx.emit({ path: text, logging: 'removed' });
       ctx.say(`access logging off for ${text}`);
     });
