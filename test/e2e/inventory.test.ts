@@ -208,6 +208,12 @@ describe('a report answers "how many images are in the bucket?"', () => {
       query: `bucket=${Bucket}&id=nope`,
     });
     expect(missing.status).toBe(404);
+    const started = await rawRequest(t, {
+      method: 'POST',
+      path: '/-/admin/inventory/run',
+      query: `bucket=${Bucket}&id=daily&wait=false`,
+    });
+    expect([started.status, JSON.parse(started.text)]).toEqual([202, { started: true }]);
     const extra = await rawRequest(t, {
       method: 'POST',
       path: '/-/admin/inventory/run',

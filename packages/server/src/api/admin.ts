@@ -32,12 +32,16 @@ export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
   sendJson(ctx, 200, { ...summary, backlog: await ctx.engine.accessLog.backlog() });
 }
 
-/** POST /-/admin/inventory/run?bucket=B&id=ID — writes that configuration's report now (root only). */
+/**
+ * POST /-/admin/inventory/run?bucket=B&id=ID — writes that configuration's report now (root only) and
+ * answers with its manifest key, files and rows. `&wait=false` checks the configuration, starts the
+ * report and answers 202 at once (a report of millions of keys takes minutes).
+ */
 export async function adminRunInventory(ctx: RequestContext): Promise<void> {
   requirePermanentRoot(ctx);
   for (const name of ctx.query.keys()) {
-    if (name !== 'bucket' && name !== 'id') {
-      throw new S3Error('InvalidArgument', `Unknown parameter '${name}'; allowed: bucket, id.`, {
+    if (name !== 'bucket' && name !== 'id' && name !== 'wait') {
+      throw new S3Error('InvalidArgument', `Unknown parameter '${name}'; allowed: bucket, id, wait.`, {
         details: { ArgumentName: name },
       });
     }
@@ -45,6 +49,15 @@ export async function adminRunInventory(ctx: RequestContext): Promise<void> {
   const bucket = ctx.param('bucket');
   const id = ctx.param('id');
   if (!bucket || !id) throw new S3Error('InvalidArgument', 'Name the report: ?bucket=B&id=ID.');
-  const report = await ctx.engine.runInventory(bucket, id);
-  sendJson(ctx, 200, report);
+  const wait = ctx.param('wait');
+  if (wait !== undefined && wait !== 'true' && wait !== 'false') {
+    throw new S3Error('InvalidArgument', 'wait must be true or false.', { details: { ArgumentName: 'wait' } });
+  }
+  if (wait === 'false') {
+    await ctx.engine.getBucketInventory(bucket, id);
+    ctx.engine.runInventory(bucket, id).catch((err) => ctx.log.error({ err, bucket, id }, 'inventory report failed'));
+    sendJson(ctx, 202, { started: true });
+    return;
+  }
+  sendJson(ctx, 200, await ctx.engine.runInventory(bucket, id));
 }
