@@ -131,6 +131,32 @@ describe('S3 form: PutBucketLogging, records in the S3 server access log format'
     expect(await flush(t)).toMatchObject({ delivered: 0, records: 0, backlog: { records: 0 } });
   });
 
+  it('delivers under a partitioned prefix (TargetObjectKeyFormat PartitionedPrefix)', async () => {
+    const t = servers[0]!;
+    const s3 = t.s3();
+    const Bucket = t.bucketName('parted');
+    const target = t.bucketName('partlogs');
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: target }));
+    const LoggingEnabled = {
+      TargetBucket: target,
+      TargetPrefix: 'p/',
+      TargetObjectKeyFormat: { PartitionedPrefix: { PartitionDateSource: 'DeliveryTime' as const } },
+    };
+    await s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: { LoggingEnabled } }));
+    expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toEqual(LoggingEnabled);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'a.txt', Body: 'a' }));
+    expect(await flush(t)).toMatchObject({ delivered: 1, failed: 0 });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: target }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^p/\\d+/ap-guangzhou/${Bucket}/\\d{4}/\\d{2}/\\d{2}/\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-[0-9A-F]{16}$`,
+        ),
+      ),
+    ]);
+  });
+
   it('refuses a target bucket that does not exist', async () => {
     const t = servers[0]!;
     const s3 = t.s3();

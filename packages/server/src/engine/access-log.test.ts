@@ -81,8 +81,17 @@ describe('access log delivery', () => {
   });
 
   it('names objects after the batch: S3 and COS key forms', () => {
-    const batch = { id: 255, sealedMs: Date.UTC(2030, 0, 2, 3, 4, 5), targetPrefix: 'p/' };
+    const batch = {
+      id: 255,
+      sealedMs: Date.UTC(2030, 0, 2, 3, 4, 5),
+      targetPrefix: 'p/',
+      sourceBucket: 'src',
+      keyFormat: 'simple' as const,
+    };
     expect(logObjectKey({ ...batch, format: 's3' })).toBe('p/2030-01-02-03-04-05-00000000000000FF');
     expect(logObjectKey({ ...batch, format: 'cos' })).toBe('p/2030/01/02/20300102030405_00000000000000FF_0');
+    expect(
+      logObjectKey({ ...batch, format: 's3', keyFormat: 'partitioned' }, { accountId: '100', region: 'ap-guangzhou' }),
+    ).toBe('p/100/ap-guangzhou/src/2030/01/02/2030-01-02-03-04-05-00000000000000FF');
   });
 });

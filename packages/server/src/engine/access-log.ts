@@ -19,6 +19,12 @@ export interface LoggingConfiguration {
    * `cos`, COS's log fields, for one set by a COS client.
    */
   format: 's3' | 'cos';
+  /**
+   * S3's TargetObjectKeyFormat: `partitioned` (PartitionedPrefix) delivers under
+   * `<prefix><account>/<region>/<bucket>/YYYY/MM/DD/`; its PartitionDateSource is kept to answer with, and the
+   * date is the delivery's either way (a batch may span midnight).
+   */
+  partitioned?: { dateSource: 'EventTime' | 'DeliveryTime' };
 }
 
 /**
@@ -111,6 +117,7 @@ export class AccessLog {
       targetBucket: config.targetBucket,
       targetPrefix: config.targetPrefix,
       format: config.format,
+      keyFormat: config.partitioned ? 'partitioned' : 'simple',
       line: config.format === 'cos' ? renderCosLine(full) : renderS3Line(full),
     });
     if (this.#buffer.length >= BUFFER_MAX_RECORDS) {
@@ -184,11 +191,15 @@ function pad(n: number, width = 2): string {
 /**
  * The key a batch is delivered under: fixed by the batch (its sealing time and number), so a retried
  * delivery overwrites nothing else and a delivery that completed before a crash is recognised.
- * S3: `TargetPrefixYYYY-mm-DD-HH-MM-SS-UniqueString`
+ * S3: `TargetPrefixYYYY-mm-DD-HH-MM-SS-UniqueString`, or with a partitioned prefix
+ * `TargetPrefix<account>/<region>/<bucket>/YYYY/mm/DD/YYYY-mm-DD-HH-MM-SS-UniqueString`
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html#server-log-keyname-format);
  * COS: `TargetPrefix{YYYY}/{MM}/{DD}/{time}_{random}_{index}` (https://www.tencentcloud.com/document/product/436/16920).
  */
-export function logObjectKey(batch: Pick<AccessLogBatch, 'id' | 'sealedMs' | 'targetPrefix' | 'format'>): string {
+export function logObjectKey(
+  batch: Pick<AccessLogBatch, 'id' | 'sealedMs' | 'targetPrefix' | 'format' | 'keyFormat' | 'sourceBucket'>,
+  partition?: { accountId: string; region: string },
+): string {
   const d = new Date(batch.sealedMs);
   const [y, mo, day, h, mi, s] = [
     d.getUTCFullYear(),
@@ -200,7 +211,11 @@ export function logObjectKey(batch: Pick<AccessLogBatch, 'id' | 'sealedMs' | 'ta
   ];
   const unique = batch.id.toString(16).toUpperCase().padStart(16, '0');
   if (batch.format === 'cos') return `${batch.targetPrefix}${y}/${mo}/${day}/${y}${mo}${day}${h}${mi}${s}_${unique}_0`;
-  return `${batch.targetPrefix}${y}-${mo}-${day}-${h}-${mi}-${s}-${unique}`;
+  const name = `${y}-${mo}-${day}-${h}-${mi}-${s}-${unique}`;
+  if (batch.keyFormat === 'partitioned' && partition) {
+    return `${batch.targetPrefix}${partition.accountId}/${partition.region}/${batch.sourceBucket}/${y}/${mo}/${day}/${name}`;
+  }
+  return `${batch.targetPrefix}${name}`;
 }
 
 async function deliverBatches(ctx: EngineContext, options: DeliveryOptions): Promise<DeliverySummary> {
@@ -239,7 +254,9 @@ async function deliverBatches(ctx: EngineContext, options: DeliveryOptions): Pro
 /** Writes one batch as an object; true when an earlier attempt had already written it. */
 async function deliverBatch(ctx: EngineContext, batch: AccessLogBatch): Promise<boolean> {
   const target = await requireBucket(ctx, batch.targetBucket);
-  const key = logObjectKey(batch);
+  // The source's account: logging needs the target to have the source's owner.
+  const uin = /uin\/(\d+)/.exec(target.ownerId)?.[1] ?? target.ownerId;
+  const key = logObjectKey(batch, { accountId: uin, region: ctx.region });
   const existing = await ctx.meta.getObject(target.id, key);
   if (existing && !existing.isDeleteMarker) return true;
   async function* lines() {
@@ -251,7 +268,6 @@ async function deliverBatch(ctx: EngineContext, batch: AccessLogBatch): Promise<
       after = page[page.length - 1]!.id;
     }
   }
-  const uin = /uin\/(\d+)/.exec(target.ownerId)?.[1] ?? target.ownerId;
   await putObject(ctx, {
     bucket: target.name,
     key,

@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessLogStream } from './access-log.js';
 import type { BucketRecord, MetadataStore } from './types.js';
 
-const A: AccessLogStream = { sourceBucket: 'src', targetBucket: 'logs', targetPrefix: 'a/', format: 's3' };
+const A: AccessLogStream = {
+  sourceBucket: 'src',
+  targetBucket: 'logs',
+  targetPrefix: 'a/',
+  format: 's3',
+  keyFormat: 'simple',
+};
 const B: AccessLogStream = { ...A, targetPrefix: 'b/', format: 'cos' };
 
 /**

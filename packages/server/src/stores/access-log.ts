@@ -5,12 +5,14 @@
  * the same key: nothing logged is lost, nothing is delivered twice.
  */
 
-/** Where a record goes: one stream per (source bucket, target bucket, target prefix, format). */
+/** Where a record goes: one stream per (source bucket, target bucket, target prefix, format, key format). */
 export interface AccessLogStream {
   sourceBucket: string;
   targetBucket: string;
   targetPrefix: string;
   format: 's3' | 'cos';
+  /** S3's TargetObjectKeyFormat: `simple` (prefix + time) or `partitioned` (prefix/account/region/bucket/date/…). */
+  keyFormat: 'simple' | 'partitioned';
 }
 
 export interface AccessLogRecord extends AccessLogStream {

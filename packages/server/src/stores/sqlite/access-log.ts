@@ -17,10 +17,11 @@ interface BatchRow {
   target_bucket: string;
   target_prefix: string;
   format: 's3' | 'cos';
+  key_format: 'simple' | 'partitioned';
 }
 
 function streamName(stream: AccessLogStream): string {
-  return `${stream.sourceBucket}\n${stream.targetBucket}\n${stream.targetPrefix}\n${stream.format}`;
+  return `${stream.sourceBucket}\n${stream.targetBucket}\n${stream.targetPrefix}\n${stream.format}\n${stream.keyFormat}`;
 }
 
 /**
@@ -39,10 +40,11 @@ export class SqliteAccessLog implements AccessLogSpool {
     this.#s = {
       streamId: p(
         `SELECT id FROM access_log_streams
-          WHERE source_bucket = ? AND target_bucket = ? AND target_prefix = ? AND format = ?`,
+          WHERE source_bucket = ? AND target_bucket = ? AND target_prefix = ? AND format = ? AND key_format = ?`,
       ).pluck(),
       insertStream: p(
-        'INSERT INTO access_log_streams (source_bucket, target_bucket, target_prefix, format) VALUES (?, ?, ?, ?)',
+        `INSERT INTO access_log_streams (source_bucket, target_bucket, target_prefix, format, key_format)
+         VALUES (?, ?, ?, ?, ?)`,
       ),
       insertChunk: p('INSERT INTO access_log (stream_id, records, lines) VALUES (?, ?, ?)'),
       streams: p('SELECT id, sealed_id FROM access_log_streams'),
@@ -52,7 +54,7 @@ export class SqliteAccessLog implements AccessLogSpool {
       ),
       setSealed: p('UPDATE access_log_streams SET sealed_id = ? WHERE id = ?'),
       due: p(
-        `SELECT b.*, s.source_bucket, s.target_bucket, s.target_prefix, s.format
+        `SELECT b.*, s.source_bucket, s.target_bucket, s.target_prefix, s.format, s.key_format
            FROM access_log_batches b JOIN access_log_streams s ON s.id = b.stream_id
           WHERE b.next_attempt_ms <= ? ORDER BY b.id LIMIT ?`,
       ),
@@ -75,7 +77,7 @@ export class SqliteAccessLog implements AccessLogSpool {
     const name = streamName(stream);
     const cached = this.#streamIds.get(name);
     if (cached !== undefined) return cached;
-    const args = [stream.sourceBucket, stream.targetBucket, stream.targetPrefix, stream.format];
+    const args = [stream.sourceBucket, stream.targetBucket, stream.targetPrefix, stream.format, stream.keyFormat];
     const found = this.#s.streamId!.get(...args) as number | undefined;
     // Stream rows are never deleted, so a cached id stays right (also after a rolled-back insert: the
     // id is cached only once the row is read back or inserted in a transaction that then commits).
@@ -153,6 +155,7 @@ export class SqliteAccessLog implements AccessLogSpool {
       targetBucket: r.target_bucket,
       targetPrefix: r.target_prefix,
       format: r.format,
+      keyFormat: r.key_format,
     }));
   }
 

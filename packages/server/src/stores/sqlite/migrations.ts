@@ -405,8 +405,9 @@ export const MIGRATIONS: readonly string[] = [
     target_bucket TEXT NOT NULL,
     target_prefix TEXT NOT NULL,
     format TEXT NOT NULL,
+    key_format TEXT NOT NULL,
     sealed_id INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (source_bucket, target_bucket, target_prefix, format)
+    UNIQUE (source_bucket, target_bucket, target_prefix, format, key_format)
   );
   -- One row per stream per append: the records of a few milliseconds of requests, one line each
   -- (deflated: a raw deflate stream of the lines joined by newlines).
