@@ -40,6 +40,7 @@ export function s3Operation(ctx: RequestContext): string {
   if (op === 'CopyObject') return 'REST.COPY.OBJECT';
   if (op === 'UploadPartCopy') return 'REST.COPY.PART';
   if (op === 'UploadPart') return 'REST.PUT.PART';
+  if (op === 'PostObject') return 'REST.POST.OBJECT';
   const method = ctx.method;
   const isObject = ctx.address.key !== undefined;
   if (isObject && ctx.query.has('uploadId')) return `REST.${method}.UPLOAD`;
@@ -75,7 +76,8 @@ export function accessLogEntry(
       : ctx.method === 'PUT'
         ? numericHeader(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'])
         : numericHeader(res.getHeader('content-length'));
-  const versionId = res.getHeader('x-cos-version-id') ?? res.getHeader('x-amz-version-id');
+  // The version asked for, else the one the answer names (a PUT's new version).
+  const versionId = ctx.param('versionId') ?? res.getHeader('x-cos-version-id') ?? res.getHeader('x-amz-version-id');
   const storageClass = res.getHeader('x-cos-storage-class') ?? res.getHeader('x-amz-storage-class');
   const kind = ctx.auth?.kind;
   const remote = req.socket.remoteAddress;
