@@ -24,6 +24,7 @@ const SECTIONS: [section: string, checks: number][] = [
   ['versioning', 11],
   ['access', 26],
   ['lifecycle', 7],
+  ['logging_and_inventory', 7],
   ['encryption_and_lock', 15],
   ['sigv2', 7],
 ];

@@ -1,6 +1,7 @@
 /**
  * Bucket configurations Coffer does not serve (website, replication,
- * ownership controls, public access block, logging, notifications, acceleration, requester pays):
+ * ownership controls, public access block, notifications, acceleration, requester pays), and logging
+ * on a bucket that never turned it on:
  * through @aws-sdk/client-s3, reads answer what S3 answers for a bucket that has none, deletes are
  * no-ops, writes stay 501 NotImplemented, and a missing fx.bucket is NoSuchBucket first.
  */

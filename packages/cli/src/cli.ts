@@ -10,6 +10,8 @@ import { registerBucket } from './commands/bucket.js';
 import { registerBucketConfig } from './commands/bucket-config.js';
 import { registerConfig } from './commands/config.js';
 import { registerCp } from './commands/cp.js';
+import { registerInventory } from './commands/inventory.js';
+import { registerLogging } from './commands/logging.js';
 import { registerLs } from './commands/ls.js';
 import { registerMultipart } from './commands/multipart.js';
 import { registerObject } from './commands/object.js';
@@ -54,6 +56,8 @@ Examples:
   registerVersions(program);
   registerObject(program);
   registerBucketConfig(program);
+  registerLogging(program);
+  registerInventory(program);
   registerAdmin(program);
   // Groups (`coffer lifecycle`, `coffer admin user`, …) print their help when given no subcommand, and name
   // the subcommands they know when given another.

@@ -8,6 +8,7 @@ import { type AdvancedMethods, advancedMethods } from './advanced/index.js';
 import { type AclMethods, aclMethods } from './api/acl.js';
 import { type BucketMethods, bucketMethods } from './api/bucket.js';
 import { type BucketConfigMethods, bucketConfigMethods } from './api/bucket-config.js';
+import { type BucketLoggingInventoryMethods, bucketLoggingInventoryMethods } from './api/bucket-logging-inventory.js';
 import { type MultipartMethods, multipartMethods } from './api/multipart.js';
 import { type ObjectMethods, objectMethods } from './api/object.js';
 import { type GetObjectUrlParams, getObjectUrl } from './api/object-url.js';
@@ -35,6 +36,7 @@ export interface GetAuthParams {
 export interface CosClient
   extends BucketMethods,
     BucketConfigMethods,
+    BucketLoggingInventoryMethods,
     AclMethods,
     ObjectMethods,
     MultipartMethods,
@@ -194,6 +196,7 @@ Object.assign(
   CosClient.prototype,
   bucketMethods,
   bucketConfigMethods,
+  bucketLoggingInventoryMethods,
   aclMethods,
   objectMethods,
   multipartMethods,

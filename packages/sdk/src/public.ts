@@ -30,6 +30,19 @@ export type {
   PutBucketEncryptionParams,
 } from './api/bucket-config.js';
 export type {
+  BucketLoggingInventoryMethods,
+  BucketLoggingStatus,
+  GetBucketInventoryResult,
+  GetBucketLoggingResult,
+  InventoryConfiguration,
+  InventoryDestination,
+  InventoryIdParams,
+  ListBucketInventoryParams,
+  ListBucketInventoryResult,
+  PutBucketInventoryParams,
+  PutBucketLoggingParams,
+} from './api/bucket-logging-inventory.js';
+export type {
   MultipartCompleteParams,
   MultipartCompleteResult,
   MultipartInitParams,

@@ -69,6 +69,24 @@ export interface Config {
   metricsMaxBuckets: number;
   /** Bucket notification targets (COFFER_NOTIFY_<KIND>_<ID>=<url>) and delivery settings: notify-config.ts. */
   notify: NotifyConfig;
+  /**
+   * How often access logs are delivered to their target buckets, in batches (COS and S3 deliver every
+   * few minutes). COFFER_ACCESS_LOG_INTERVAL_MS. Default 300000 (5 minutes).
+   */
+  accessLogIntervalMs: number;
+  /**
+   * The first wait before a failed delivery (the target bucket gone or unwritable) is tried again;
+   * doubled per failure, up to an hour. COFFER_ACCESS_LOG_RETRY_MS. Default 60000.
+   */
+  accessLogRetryMs: number;
+  /** Records per delivered log object at most. COFFER_ACCESS_LOG_MAX_RECORDS. Default 100000. */
+  accessLogMaxRecords: number;
+  /**
+   * How often the inventory worker looks for reports that are due (daily ones after midnight UTC,
+   * weekly ones 7 days after the last); 0 turns scheduled reports off. COFFER_INVENTORY_CHECK_MS.
+   * Default 3600000 (hourly).
+   */
+  inventoryCheckMs: number;
 }
 
 export const DEFAULT_PORT = 9000;
@@ -130,6 +148,10 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     metricsToken: env.COFFER_METRICS_TOKEN,
     metricsMaxBuckets: env.COFFER_METRICS_MAX_BUCKETS,
     notify: notifyFrom(env),
+    accessLogIntervalMs: env.COFFER_ACCESS_LOG_INTERVAL_MS,
+    accessLogRetryMs: env.COFFER_ACCESS_LOG_RETRY_MS,
+    accessLogMaxRecords: env.COFFER_ACCESS_LOG_MAX_RECORDS,
+    inventoryCheckMs: env.COFFER_INVENTORY_CHECK_MS,
   });
 }
 
@@ -180,6 +202,10 @@ export function configFrom(raw: RawConfig): Config {
     ...(raw.metricsToken ? { metricsToken: parseMetricsToken(raw.metricsToken) } : {}),
     metricsMaxBuckets: parseInteger('COFFER_METRICS_MAX_BUCKETS', raw.metricsMaxBuckets, 100, 0),
     notify: raw.notify ?? parseNotifyConfig({}),
+    accessLogIntervalMs: parseInteger('COFFER_ACCESS_LOG_INTERVAL_MS', raw.accessLogIntervalMs, 300_000, 100),
+    accessLogRetryMs: parseInteger('COFFER_ACCESS_LOG_RETRY_MS', raw.accessLogRetryMs, 60_000, 0),
+    accessLogMaxRecords: parseInteger('COFFER_ACCESS_LOG_MAX_RECORDS', raw.accessLogMaxRecords, 100_000, 1),
+    inventoryCheckMs: parseInteger('COFFER_INVENTORY_CHECK_MS', raw.inventoryCheckMs, 3_600_000, 0),
   };
 }
 

@@ -17,8 +17,10 @@ import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
+import { scheduleInventory } from './workers/inventory-schedule.js';
 import { scheduleLifecycle } from './workers/lifecycle-schedule.js';
 import { NotifyDelivery } from './workers/notify-delivery.js';
+import { scheduleLogDelivery } from './workers/log-delivery.js';
 import { PeriodicJob } from './workers/scheduler.js';
 
 export interface StartOptions {
@@ -98,6 +100,7 @@ async function serve(
     unfinishedLifecycleRun: () => store.unfinishedLifecycleRun(),
     outboxBacklog: () => store.outboxBacklog(),
     notifyTargets: config.notify.targets.map((target) => `${target.kind}:${target.id}`),
+    accessLogBacklog: () => store.accessLogBacklog(),
   });
   const meta = metrics.timeStore(store);
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
@@ -182,6 +185,16 @@ async function serve(
   engine.attachNotifier(notify);
   const lifecycle =
     config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
+  const logDelivery = scheduleLogDelivery(
+    engine,
+    {
+      intervalMs: config.accessLogIntervalMs,
+      retryMs: config.accessLogRetryMs,
+      maxRecords: config.accessLogMaxRecords,
+    },
+    log,
+  );
+  const inventory = config.inventoryCheckMs > 0 ? scheduleInventory(engine, config.inventoryCheckMs, log) : undefined;
   const { port } = server.address() as AddressInfo;
   const url = localUrl(config.address.host, port);
   const consoleUrl = `${consoleServer ? localUrl(config.consoleAddress!.host, (consoleServer.address() as AddressInfo).port) : url}${CONSOLE_PATH}`;
@@ -217,6 +230,8 @@ async function serve(
         clearInterval(idle);
         clearTimeout(force);
         await lifecycle?.stop();
+        await inventory?.stop();
+        await logDelivery.stop();
         await gc.stop();
         await notify.stop();
         metrics.close();

@@ -475,6 +475,36 @@ def lifecycle():
           ('NoSuchLifecycleConfiguration', 404))
 
 
+def logging_and_inventory():
+    b = bucket('boto-logsrc')
+    target = bucket('boto-logdst')
+    check('logging off at first', 'LoggingEnabled' in s3.get_bucket_logging(Bucket=b), False)
+    s3.put_bucket_logging(Bucket=b, BucketLoggingStatus={
+        'LoggingEnabled': {'TargetBucket': target, 'TargetPrefix': 'logs/'}})
+    check('logging reads back', s3.get_bucket_logging(Bucket=b).get('LoggingEnabled'),
+          {'TargetBucket': target, 'TargetPrefix': 'logs/'})
+    check('a missing target', outcome(s3.put_bucket_logging, Bucket=b, BucketLoggingStatus={
+        'LoggingEnabled': {'TargetBucket': 'no-such-bucket-for-logs', 'TargetPrefix': 'x/'}}),
+          ('InvalidTargetBucketForLogging', 400))
+    s3.put_bucket_logging(Bucket=b, BucketLoggingStatus={})
+    check('logging off again', 'LoggingEnabled' in s3.get_bucket_logging(Bucket=b), False)
+
+    conf = {'Id': 'weekly', 'IsEnabled': True, 'IncludedObjectVersions': 'Current',
+            'Destination': {'S3BucketDestination': {'Bucket': f'arn:aws:s3:::{target}', 'Format': 'CSV',
+                                                    'Prefix': 'inv'}},
+            'Schedule': {'Frequency': 'Weekly'}, 'OptionalFields': ['Size', 'ETag'],
+            'Filter': {'Prefix': 'images/'}}
+    s3.put_bucket_inventory_configuration(Bucket=b, Id='weekly', InventoryConfiguration=conf)
+    check('inventory reads back', s3.get_bucket_inventory_configuration(Bucket=b, Id='weekly')['InventoryConfiguration'],
+          conf)
+    listed = s3.list_bucket_inventory_configurations(Bucket=b)
+    check('inventory listed', ([c['Id'] for c in listed['InventoryConfigurationList']], listed['IsTruncated']),
+          (['weekly'], False))
+    s3.delete_bucket_inventory_configuration(Bucket=b, Id='weekly')
+    check('inventory deleted', outcome(s3.get_bucket_inventory_configuration, Bucket=b, Id='weekly'),
+          ('NoSuchConfiguration', 404))
+
+
 def encryption_and_lock():
     b = bucket('boto-sse')
     r = s3.put_object(Bucket=b, Key='enc', Body=b'secret', ServerSideEncryption='AES256')
@@ -527,7 +557,7 @@ def sigv2():
 
 
 SECTIONS = {f.__name__: f for f in [buckets, objects, conditional_writes, listing, copy_and_tags, multipart, versioning,
-                                     access, lifecycle, encryption_and_lock, sigv2]}
+                                     access, lifecycle, logging_and_inventory, encryption_and_lock, sigv2]}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in SECTIONS:

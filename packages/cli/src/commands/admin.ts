@@ -7,7 +7,7 @@ import { humanBytes, shortDate, table } from '../format.js';
 import { signedRequest } from '../signed-request.js';
 
 /** One admin call: the JSON answer, or an AdminError with the server's error, message and request id. */
-async function admin(
+export async function admin(
   ctx: Context,
   method: string,
   path: string,
@@ -56,11 +56,25 @@ export function registerAdmin(program: Command): void {
       'after',
       `
 Examples:
+  coffer admin logging flush
   coffer admin user add uploader
   coffer admin key add 174409351276
   coffer admin policy set 174409351276 uploads ./uploads-policy.json
   coffer admin user ls --json`,
     );
+  adminCmd
+    .command('logging')
+    .description('access log delivery')
+    .command('flush')
+    .description('deliver every spooled access log record to its target bucket now; prints what was delivered')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = makeContext(cmd);
+      const res = await admin(ctx, 'POST', '/-/admin/logging/flush');
+      if (ctx.json) return ctx.emit(res);
+      const backlog = res.backlog as { records: number; failing: number };
+      ctx.say(`delivered ${res.records} records in ${res.delivered} log objects; ${res.failed} deliveries failed`);
+      ctx.say(`still spooled: ${backlog.records} records (${backlog.failing} batches failing)`);
+    });
   const user = adminCmd.command('user').description('sub-users');
   user
     .command('ls')

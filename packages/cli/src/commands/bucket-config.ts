@@ -129,12 +129,19 @@ const FAMILIES: Family[] = [
 ];
 
 /** A sub-resource request outside the sdk; a server error becomes the same S3ServiceError shape the sdk throws. */
-async function raw(ctx: Context, method: string, p: RemotePath, subresource: string, body?: string): Promise<string> {
+export async function raw(
+  ctx: Context,
+  method: string,
+  p: RemotePath,
+  subresource: string,
+  body?: string,
+  query: Record<string, string> = {},
+): Promise<string> {
   const reply = await signedRequest(
     ctx.profile,
     method,
     `/${p.bucket}/${p.key}`,
-    { [subresource]: '' },
+    { [subresource]: '', ...query },
     body,
     body ? { 'content-type': 'application/xml' } : {},
   );

@@ -3,7 +3,7 @@ import { AccountsError } from '../accounts/errors.js';
 import { decodePathPart } from '../http-kit/addressing.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson, sendJsonError } from '../http-kit/respond.js';
-import { adminNotifications, adminRunLifecycle } from './admin.js';
+import { adminFlushLogging, adminNotifications, adminRunInventory, adminRunLifecycle } from './admin.js';
 import { getSessionToken } from './admin-sts.js';
 import {
   createAccessKey,
@@ -66,6 +66,8 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/admin/usage', methods: { GET: adminUsage } },
   { pattern: '/admin/lifecycle/run', methods: { POST: adminRunLifecycle } },
   { pattern: '/admin/notifications', methods: { GET: adminNotifications } },
+  { pattern: '/admin/logging/flush', methods: { POST: adminFlushLogging } },
+  { pattern: '/admin/inventory/run', methods: { POST: adminRunInventory } },
   {
     pattern: '/admin/metrics',
     methods: {
@@ -92,6 +94,8 @@ const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
   'GET /admin/usage': 'AdminUsage',
   'POST /admin/lifecycle/run': 'AdminRunLifecycle',
   'GET /admin/notifications': 'AdminNotifications',
+  'POST /admin/logging/flush': 'AdminFlushLogging',
+  'POST /admin/inventory/run': 'AdminRunInventory',
   'GET /admin/metrics': 'AdminMetrics',
   'GET /admin/users': 'AdminListUsers',
   'POST /admin/users': 'AdminCreateUser',

@@ -40,3 +40,47 @@ export async function adminNotifications(ctx: RequestContext): Promise<void> {
     })),
   });
 }
+
+/**
+ * POST /-/admin/logging/flush — delivers every spooled access log record now (root only), including
+ * batches waiting for a retry, and answers with what was delivered and what still fails.
+ */
+export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
+  requirePermanentRoot(ctx);
+  const summary = await ctx.engine.accessLog.deliver({
+    maxRecords: ctx.config.accessLogMaxRecords,
+    retryMs: ctx.config.accessLogRetryMs,
+    force: true,
+  });
+  sendJson(ctx, 200, { ...summary, backlog: await ctx.engine.accessLog.backlog() });
+}
+
+/**
+ * POST /-/admin/inventory/run?bucket=B&id=ID — writes that configuration's report now (root only) and
+ * answers with its manifest key, files and rows. `&wait=false` checks the configuration, starts the
+ * report and answers 202 at once (a report of millions of keys takes minutes).
+ */
+export async function adminRunInventory(ctx: RequestContext): Promise<void> {
+  requirePermanentRoot(ctx);
+  for (const name of ctx.query.keys()) {
+    if (name !== 'bucket' && name !== 'id' && name !== 'wait') {
+      throw new S3Error('InvalidArgument', `Unknown parameter '${name}'; allowed: bucket, id, wait.`, {
+        details: { ArgumentName: name },
+      });
+    }
+  }
+  const bucket = ctx.param('bucket');
+  const id = ctx.param('id');
+  if (!bucket || !id) throw new S3Error('InvalidArgument', 'Name the report: ?bucket=B&id=ID.');
+  const wait = ctx.param('wait');
+  if (wait !== undefined && wait !== 'true' && wait !== 'false') {
+    throw new S3Error('InvalidArgument', 'wait must be true or false.', { details: { ArgumentName: 'wait' } });
+  }
+  if (wait === 'false') {
+    await ctx.engine.getBucketInventory(bucket, id);
+    ctx.engine.runInventory(bucket, id).catch((err) => ctx.log.error({ err, bucket, id }, 'inventory report failed'));
+    sendJson(ctx, 202, { started: true });
+    return;
+  }
+  sendJson(ctx, 200, await ctx.engine.runInventory(bucket, id));
+}

@@ -46,8 +46,6 @@ export const getPublicAccessBlock = notConfigured(
   'The public access block configuration was not found.',
 );
 
-/** Logging off: an empty BucketLoggingStatus. */
-export const getBucketLogging = fixedDocument('BucketLoggingStatus', {});
 /** Transfer acceleration never enabled: an empty configuration, as S3 returns for such a bucket. */
 export const getBucketAccelerate = fixedDocument('AccelerateConfiguration', {});
 /** The bucket owner pays. */

@@ -4,8 +4,10 @@ import type { RequestContext } from '../http-kit/request-context.js';
 import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
+import * as inventory from './bucket-inventory.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import * as notification from './bucket-notification.js';
+import * as logging from './bucket-logging.js';
 import * as policy from './bucket-policy.js';
 import * as recycle from './bucket-recycle.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
@@ -138,6 +140,12 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],
+  'bucket GET logging': ['GetBucketLogging', logging.getBucketLogging],
+  'bucket PUT logging': ['PutBucketLogging', logging.putBucketLogging],
+  // GET without ?id= is ListBucketInventoryConfigurations (see route()).
+  'bucket GET inventory': ['GetBucketInventoryConfiguration', inventory.getBucketInventory],
+  'bucket PUT inventory': ['PutBucketInventoryConfiguration', inventory.putBucketInventory],
+  'bucket DELETE inventory': ['DeleteBucketInventoryConfiguration', inventory.deleteBucketInventory],
   // Configurations Coffer does not serve: reads report none (bucket-unserved.ts), writes stay 501.
   'bucket GET website': ['GetBucketWebsite', unserved.getBucketWebsite],
   'bucket DELETE website': ['DeleteBucketWebsite', unserved.deleteNothing],
@@ -147,7 +155,6 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket DELETE ownershipControls': ['DeleteBucketOwnershipControls', unserved.deleteNothing],
   'bucket GET publicAccessBlock': ['GetPublicAccessBlock', unserved.getPublicAccessBlock],
   'bucket DELETE publicAccessBlock': ['DeletePublicAccessBlock', unserved.deleteNothing],
-  'bucket GET logging': ['GetBucketLogging', unserved.getBucketLogging],
   'bucket GET notification': ['GetBucketNotification', notification.getBucketNotification],
   'bucket PUT notification': ['PutBucketNotification', notification.putBucketNotification],
   // Coffer's recycle bin (docs/recycle-bin.md).
@@ -179,8 +186,15 @@ export function route(ctx: RequestContext): { operation: Operation; handler: Han
   if (found) {
     // CopyObject and UploadPartCopy share their PUT routes with PutObject and UploadPart.
     const copy = ctx.vendorHeader('copy-source') !== undefined;
-    const operation =
-      copy && found[0] === 'PutObject' ? 'CopyObject' : copy && found[0] === 'UploadPart' ? 'UploadPartCopy' : found[0];
+    // GET ?inventory without an id lists the configurations (its own operation, for policies that name it).
+    const listing = found[0] === 'GetBucketInventoryConfiguration' && !ctx.query.has('id');
+    const operation = listing
+      ? 'ListBucketInventoryConfigurations'
+      : copy && found[0] === 'PutObject'
+        ? 'CopyObject'
+        : copy && found[0] === 'UploadPart'
+          ? 'UploadPartCopy'
+          : found[0];
     return { operation, handler: found[1] };
   }
   if (sub) {

@@ -135,6 +135,32 @@ const ACTION_TABLE = {
     acl: 'OWNER',
   },
   GetBucketLogging: { cos: 'GetBucketLogging', s3: 'GetBucketLogging', target: 'bucket', acl: 'OWNER' },
+  PutBucketLogging: { cos: 'PutBucketLogging', s3: 'PutBucketLogging', target: 'bucket', acl: 'OWNER' },
+  // Inventory: S3 has two actions for the four operations (s3:Get/PutInventoryConfiguration).
+  PutBucketInventoryConfiguration: {
+    cos: 'PutBucketInventory',
+    s3: 'PutInventoryConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  GetBucketInventoryConfiguration: {
+    cos: 'GetBucketInventory',
+    s3: 'GetInventoryConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  DeleteBucketInventoryConfiguration: {
+    cos: 'DeleteBucketInventory',
+    s3: 'PutInventoryConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  ListBucketInventoryConfigurations: {
+    cos: 'ListBucketInventory',
+    s3: 'GetInventoryConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
   GetBucketNotification: { cos: 'GetBucketNotification', s3: 'GetBucketNotification', target: 'bucket', acl: 'OWNER' },
   PutBucketNotification: { cos: 'PutBucketNotification', s3: 'PutBucketNotification', target: 'bucket', acl: 'OWNER' },
   // The recycle bin (Coffer's own): only the owner, or a policy naming these actions.

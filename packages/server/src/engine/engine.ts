@@ -11,6 +11,7 @@ import type {
   ObjectVersion,
 } from '../stores/types.js';
 import * as access from './access.js';
+import { AccessLog, bucketLogging, type LoggingConfiguration, putBucketLogging } from './access-log.js';
 import { type AppendObjectInput, appendObject } from './append.js';
 import * as archive from './archive.js';
 import * as buckets from './buckets.js';
@@ -23,6 +24,9 @@ import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
 import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
+import type { InventoryConfiguration } from './inventory.js';
+import * as inventory from './inventory.js';
+import * as inventoryReport from './inventory-report.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
 import {
@@ -60,6 +64,8 @@ export interface EngineOptions {
  */
 export class Engine {
   readonly ctx: EngineContext;
+  /** Access logging: records taken off the request path, spooled, delivered in batches (access-log.ts). */
+  readonly accessLog: AccessLog;
 
   constructor(options: EngineOptions) {
     this.ctx = {
@@ -73,6 +79,7 @@ export class Engine {
       pins: new Map(),
       uploadsInFlight: new Map(),
     };
+    this.accessLog = new AccessLog(this.ctx);
   }
 
   get region(): string {
@@ -362,6 +369,33 @@ export class Engine {
     return this.#lifecycleRun;
   }
   #lifecycleRun: Promise<LifecycleRunSummary> | undefined;
+
+  // access logging and inventory
+  putBucketLogging(name: string, config: LoggingConfiguration | null) {
+    return putBucketLogging(this.ctx, name, config);
+  }
+  async getBucketLogging(name: string) {
+    return bucketLogging(this.ctx, await requireBucket(this.ctx, name));
+  }
+  putBucketInventory(name: string, config: InventoryConfiguration) {
+    return inventory.putBucketInventory(this.ctx, name, config);
+  }
+  getBucketInventory(name: string, id: string) {
+    return inventory.getBucketInventory(this.ctx, name, id);
+  }
+  deleteBucketInventory(name: string, id: string) {
+    return inventory.deleteBucketInventory(this.ctx, name, id);
+  }
+  listBucketInventory(name: string, continuationToken?: string) {
+    return inventory.listBucketInventory(this.ctx, name, continuationToken);
+  }
+  /** Writes a report of one configuration now (POST /-/admin/inventory/run, the scheduled worker). */
+  runInventory(name: string, id: string, options?: inventoryReport.InventoryRunOptions) {
+    return inventoryReport.runInventory(this.ctx, name, id, options);
+  }
+  runDueInventories(options?: inventoryReport.InventoryRunOptions) {
+    return inventoryReport.runDueInventories(this.ctx, options);
+  }
 
   // maintenance
   collectGarbage(limit?: number) {

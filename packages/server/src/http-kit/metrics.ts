@@ -27,6 +27,7 @@ export interface UsageSource {
   outboxBacklog(): ReturnType<MetadataStore['outboxBacklog']>;
   /** `<kind>:<ID>` of the declared notification targets: each gets its series, at 0 until it has news. */
   notifyTargets: readonly string[];
+  accessLogBacklog(): ReturnType<MetadataStore['accessLogBacklog']>;
 }
 
 export interface MetricsOptions {
@@ -128,6 +129,22 @@ export class Metrics {
       registers,
       async collect() {
         if (self.#usage) this.set(await self.#usage.garbageCount());
+      },
+    });
+    new client.Gauge({
+      name: 'coffer_access_log_backlog_records',
+      help: 'Access log records spooled and not yet delivered to their target buckets.',
+      registers,
+      async collect() {
+        if (self.#usage) this.set((await self.#usage.accessLogBacklog()).records);
+      },
+    });
+    new client.Gauge({
+      name: 'coffer_access_log_failing_batches',
+      help: 'Access log batches whose last delivery failed (their target bucket missing or unwritable); retried.',
+      registers,
+      async collect() {
+        if (self.#usage) this.set((await self.#usage.accessLogBacklog()).failing);
       },
     });
     new client.Gauge({

@@ -20,8 +20,9 @@ import type { Metrics } from '../http-kit/metrics.js';
 import { lingerAfterAnswer } from '../http-kit/request-body.js';
 import { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, removeAwsRequestIdHeaders, sendError, setRequestIdHeaders } from '../http-kit/respond.js';
-import { isConsolePath, serveConsole } from './console-static.js';
+import { accessLogEntry } from './access-log.js';
 import { auditRequest, isAudited } from './audit.js';
+import { isConsolePath, serveConsole } from './console-static.js';
 
 export interface DispatchDeps {
   engine: Engine;
@@ -188,6 +189,17 @@ export function createDispatcher(deps: DispatchDeps) {
         logRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
         if (isAudited(ctx.operation))
           auditRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
+        // Server access logging of the bucket addressed, off the request path: the record is spooled
+        // after the answer, in a group commit of its own (engine/access-log.ts).
+        if (!address.internal && address.bucket !== undefined) {
+          const request = ctx;
+          const code = clientGone ? 'ClientClosedRequest' : ctx.errorCode;
+          void deps.engine.accessLog
+            .record(address.bucket, () => accessLogEntry(request, status, code))
+            .catch((err) => {
+              deps.log.error({ err, requestId }, 'access log record failed');
+            });
+        }
       } else {
         deps.metrics.finish('Unknown', res.statusCode, startMs, 0, 0);
       }

@@ -1,5 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { AccessLogSpool } from './access-log.js';
+import type { InventoryStore } from './inventory.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -611,7 +613,9 @@ export interface MetadataStore
     IdentityStore,
     BlobRefStore,
     OutboxStore,
-    RecycleStore {
+    RecycleStore,
+    AccessLogSpool,
+    InventoryStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   close(): Promise<void>;
@@ -629,6 +633,10 @@ export interface MetadataDomains {
   blobRefs: BlobRefStore;
   outbox: OutboxStore;
   recycle: RecycleStore;
+  /** The access log spool (stores/access-log.ts). */
+  accessLog: AccessLogSpool;
+  /** Inventory scans and runs (stores/inventory.ts). */
+  inventory: InventoryStore;
 }
 
 /** A blob being written: bytes go to a temporary file that becomes the blob only on commit(). */

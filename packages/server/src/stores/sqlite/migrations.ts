@@ -443,4 +443,50 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER usage_on_recycle_gone AFTER DELETE ON recycled
   BEGIN ${usageAdd('OLD.bucket_id', "'recycled'", "''", -1, 'OLD.size')} END;
   `,
+  // 16: the access log spool (stores/sqlite/access-log.ts) and inventory runs (stores/sqlite/inventory.ts).
+  // AUTOINCREMENT: a record id is never reused after delivered records are deleted, since a stream's
+  // sealed_id says which of its records are already in a batch.
+  `
+  CREATE TABLE access_log_streams (
+    id INTEGER PRIMARY KEY,
+    source_bucket TEXT NOT NULL,
+    target_bucket TEXT NOT NULL,
+    target_prefix TEXT NOT NULL,
+    format TEXT NOT NULL,
+    key_format TEXT NOT NULL,
+    sealed_id INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (source_bucket, target_bucket, target_prefix, format, key_format)
+  );
+  -- One row per stream per append: the records of a few milliseconds of requests, one line each
+  -- (deflated: a raw deflate stream of the lines joined by newlines).
+  CREATE TABLE access_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    lines BLOB NOT NULL
+  );
+  CREATE INDEX access_log_by_stream ON access_log (stream_id, id);
+  CREATE TABLE access_log_batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,
+    last_id INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    sealed_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+  );
+  CREATE TABLE inventory_runs (
+    bucket_id INTEGER NOT NULL,
+    config_id TEXT NOT NULL,
+    last_started_ms INTEGER,
+    last_finished_ms INTEGER,
+    last_manifest_key TEXT,
+    last_error TEXT,
+    PRIMARY KEY (bucket_id, config_id)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER inventory_runs_on_bucket_gone AFTER DELETE ON buckets
+  BEGIN DELETE FROM inventory_runs WHERE bucket_id = OLD.id; END;
+  `,
 ];

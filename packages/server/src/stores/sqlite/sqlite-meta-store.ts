@@ -1,8 +1,10 @@
 import { composeDomains } from '../compose.js';
 import type { MetadataStore } from '../types.js';
+import { SqliteAccessLog } from './access-log.js';
 import { SqliteBlobRefs } from './blob-refs.js';
 import { SqliteBuckets } from './buckets.js';
 import { SqliteIdentities } from './identities.js';
+import { SqliteInventory } from './inventory.js';
 import { SqliteLifecycle } from './lifecycle.js';
 import { SqliteObjectListing } from './object-listing.js';
 import { SqliteObjects } from './objects.js';
@@ -19,7 +21,7 @@ export interface SqliteMetaStore extends MetadataStore {}
 /**
  * The embedded MetadataStore: better-sqlite3 in WAL mode (sqlite-db.ts), one file per domain
  * (buckets.ts, objects.ts, object-listing.ts, uploads.ts, usage.ts, lifecycle.ts, identities.ts,
- * blob-refs.ts, outbox.ts, recycle.ts), as in stores/pg. Reads run at once; writes go through the WriteBatcher (group
+ * blob-refs.ts, outbox.ts, recycle.ts, access-log.ts, inventory.ts), as in stores/pg. Reads run at once; writes go through the WriteBatcher (group
  * commit). Every mutating method is one function run inside one transaction.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the domains' methods are added by composeDomains.
@@ -41,6 +43,8 @@ export class SqliteMetaStore {
       blobRefs: new SqliteBlobRefs(db),
       outbox: new SqliteOutbox(db),
       recycle: new SqliteRecycleBin(db),
+      accessLog: new SqliteAccessLog(db),
+      inventory: new SqliteInventory(db),
     });
   }
 

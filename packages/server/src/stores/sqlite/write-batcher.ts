@@ -2,9 +2,13 @@ import type { Database } from 'better-sqlite3';
 
 interface QueuedWrite {
   run: () => unknown;
+  lazy: boolean;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
+
+/** Longest a lazy write waits for an fsync when no eager write brings one. */
+const LAZY_SYNC_MS = 1000;
 
 /**
  * Group commit for better-sqlite3. Writes queued during one turn of the event loop run together in
@@ -18,6 +22,7 @@ export class WriteBatcher {
   readonly #durable: (() => Promise<void>) | undefined;
   readonly #syncing = new Set<Promise<void>>();
   #scheduled = false;
+  #lazySync: NodeJS.Timeout | undefined;
 
   constructor(db: Database, durable?: () => Promise<void>) {
     this.#durable = durable;
@@ -34,10 +39,14 @@ export class WriteBatcher {
     );
   }
 
-  /** Runs `fn` inside the next batch transaction; resolves with its result once the batch is committed. */
-  run<T>(fn: () => T): Promise<T> {
+  /**
+   * Runs `fn` inside the next batch transaction; resolves with its result once the batch is committed.
+   * A `lazy` write (the access log spool) does not wait for, nor cause, an fsync of its own: it is
+   * made durable by the next batch that has an eager write, or within LAZY_SYNC_MS.
+   */
+  run<T>(fn: () => T, options: { lazy?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run: fn, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ run: fn, lazy: options.lazy === true, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.flush());
@@ -47,6 +56,11 @@ export class WriteBatcher {
 
   /** Waits for the fsyncs of committed batches (before the database is closed). */
   async settled(): Promise<void> {
+    if (this.#lazySync) {
+      clearTimeout(this.#lazySync);
+      this.#lazySync = undefined;
+      this.#track(this.#durable!());
+    }
     await Promise.allSettled([...this.#syncing]);
   }
 
@@ -74,11 +88,28 @@ export class WriteBatcher {
       settle();
       return;
     }
-    const sync = this.#durable().then(
-      () => settle(),
-      (err) => settle(err ?? new Error('fsync failed')),
+    if (writes.every((write) => write.lazy)) {
+      settle();
+      this.#lazySync ??= setTimeout(() => {
+        this.#lazySync = undefined;
+        this.#track(this.#durable!());
+      }, LAZY_SYNC_MS).unref();
+      return;
+    }
+    // This fsync covers lazy writes committed before it too.
+    clearTimeout(this.#lazySync);
+    this.#lazySync = undefined;
+    this.#track(
+      this.#durable().then(
+        () => settle(),
+        (err) => settle(err ?? new Error('fsync failed')),
+      ),
     );
-    this.#syncing.add(sync);
-    void sync.finally(() => this.#syncing.delete(sync));
+  }
+
+  #track(sync: Promise<void>): void {
+    const tracked = sync.catch(() => undefined);
+    this.#syncing.add(tracked);
+    void tracked.finally(() => this.#syncing.delete(tracked));
   }
 }
