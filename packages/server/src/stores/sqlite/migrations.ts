@@ -395,4 +395,11 @@ export const MIGRATIONS: readonly string[] = [
       WHERE bucket_id = NEW.bucket_id AND path IN (SELECT ${dirPath('NEW')} ${dirPositions('NEW')});
   END;
   `,
+  // 14: leases for background work (leases.ts; the table is from migration 1, unused until now). epoch
+  // grows each time a lease changes hands (a fencing token); last_run_ms is when the job last completed
+  // a run, so a daily job taken over by another gateway knows whether a run was missed.
+  `
+  ALTER TABLE leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE leases ADD COLUMN last_run_ms INTEGER;
+  `,
 ];
