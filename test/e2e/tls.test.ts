@@ -14,7 +14,6 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { configFrom, type RunningServer, StartupError, startServer } from '@coffer/server';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-tls-'));
@@ -126,7 +125,7 @@ describe('HTTPS served directly', () => {
         region: server.config.region,
         forcePathStyle: true,
         credentials: { accessKeyId: server.identity.secretId, secretAccessKey: server.identity.secretKey },
-        requestHandler: new NodeHttpHandler({ httpsAgent: agent }),
+        requestHandler: { httpsAgent: agent },
         maxAttempts: 1,
       });
     const s3 = client(new https.Agent({ ca }));
