@@ -90,6 +90,17 @@ describe('the config file, the environment and flags say the same things', () =>
     });
   }
 
+  it('docs/operations.md lists every setting by its three names', () => {
+    const doc = fs.readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
+    const table = doc.slice(doc.indexOf('## Config file'), doc.indexOf('## TLS'));
+    for (const setting of SETTINGS) {
+      const row = table.split('\n').find((line) => line.startsWith('|') && line.includes(`\`${setting.key}\``));
+      expect(row, setting.key).toBeDefined();
+      expect(row).toContain(`\`${setting.env}\``);
+      if (setting.flag) expect(row).toContain(`\`${setting.flag}\``);
+    }
+  });
+
   it('every flag of `coffer server` is a setting (or --config)', () => {
     expect(Object.keys(CONFIG_FLAGS).sort()).toEqual(
       ['--config', ...SETTINGS.flatMap((s) => (s.flag ? [s.flag] : []))].sort(),
