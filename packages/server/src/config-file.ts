@@ -81,14 +81,23 @@ export function readConfigFile(name: string, settings: readonly FileSetting[]): 
   return { name, values };
 }
 
-/** A likely misspelling: same key but for `-`/`_` and case, or one edit away. */
+/** A likely misspelling: the same key but for `-`/`_` and case, or at most two edits away (a swap counts one). */
 function closeTo(known: string, given: string): boolean {
   const norm = (s: string) => s.toLowerCase().replace(/-/g, '_');
-  const a = norm(known);
-  const b = norm(given);
-  if (a === b) return true;
-  if (Math.abs(a.length - b.length) > 1) return false;
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  return a.slice(i + (a.length >= b.length ? 1 : 0)) === b.slice(i + (b.length >= a.length ? 1 : 0));
+  return editDistance(norm(known), norm(given)) <= Math.min(2, Math.floor(known.length / 3));
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i || j));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      }
+    }
+  }
+  return d[a.length]![b.length]!;
 }

@@ -206,6 +206,7 @@ async function serve(
     gcIntervalMs: GC_INTERVAL_MS,
     log,
   });
+  metrics.observeLeases(() => background.keepers);
   const { port } = server.address() as AddressInfo;
   const scheme = tlsOptions ? 'https' : 'http';
   const url = localUrl(scheme, config.address.host, port);
