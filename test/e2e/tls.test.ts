@@ -99,6 +99,7 @@ describe('HTTPS served directly', () => {
     fs.copyFileSync(file('one.key'), file('key.pem'));
     const config = configFrom({
       address: '127.0.0.1:0',
+      consoleAddress: '127.0.0.1:0',
       dataDir: file('data'),
       logLevel: 'silent',
       fsync: '0',
@@ -112,8 +113,10 @@ describe('HTTPS served directly', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers over HTTPS, to curl trusting the CA', async () => {
+  it('answers over HTTPS, to curl trusting the CA, on the API and the console address', async () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.consoleUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/-\/console\/$/);
+    expect(await curlHealth(new URL(server.consoleUrl).origin)).toContain('"ok"');
     const body = await curlHealth(server.url);
     expect(JSON.parse(body)).toEqual({ status: 'ok' });
   });
@@ -146,6 +149,8 @@ describe('HTTPS served directly', () => {
     replace(file('key.pem'), file('two.key'));
     replace(file('cert.pem'), file('two.pem'));
     await until(async () => (await servedSerial(server.port, ca)) === second.serial);
+    const consolePort = Number(new URL(server.consoleUrl).port);
+    await until(async () => (await servedSerial(consolePort, ca)) === second.serial);
     const body = await curlHealth(server.url);
     expect(JSON.parse(body)).toEqual({ status: 'ok' });
 
