@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const SERVER_LAYERS: string[][] = [
   ['index.ts'],
   ['server.ts', 'admin-client.ts'],
-  ['http', 'workers'],
+  ['http', 'workers', 'tls-files.ts'],
   ['api'],
   ['http-kit'],
   ['codecs'],
@@ -19,7 +19,7 @@ const SERVER_LAYERS: string[][] = [
   ['auth', 'engine'],
   ['authz', 'stores'],
   ['config.ts', 'data-dir.ts'],
-  ['notify-config.ts'],
+  ['notify-config.ts', 'config-file.ts'],
 ];
 
 const PACKAGES = ['protocol', 'native', 'sdk', 'server', 'cli'];

@@ -82,6 +82,9 @@ describe('/-/metrics', () => {
     for (const name of ['coffer_gc_backlog_blobs', 'coffer_gc_runs_total', 'coffer_lifecycle_run_unfinished']) {
       expect(m.has(name), name).toBe(true);
     }
+    // A single node holds every background job's lease.
+    expect(sample(m, 'coffer_lease_held', { lease: 'gc' })).toBe(1);
+    expect(sample(m, 'coffer_lease_held', { lease: 'lifecycle' })).toBe(1);
   });
 
   it('names at most COFFER_METRICS_MAX_BUCKETS buckets; the smaller ones sum as _other', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { signV4Headers } from '@coffer/protocol';
 import { nodeCrypto } from './auth/index.js';
@@ -14,12 +15,13 @@ export interface AdminReply {
 
 /**
  * The endpoint a local command reaches the server at: the configured address, with a wildcard host
- * (0.0.0.0, ::) replaced by the loopback address.
+ * (0.0.0.0, ::) replaced by the loopback address; https when the server serves TLS (its certificate
+ * must then be trusted: a public CA, or NODE_EXTRA_CA_CERTS).
  */
 export function localEndpoint(config: Config): string {
   const { host, port } = config.address;
   const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
-  return `http://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}`;
+  return `${config.tls ? 'https' : 'http'}://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** The root keys: COFFER_SECRET_ID / COFFER_SECRET_KEY, else `<data>/credentials.json` (never created here). */
@@ -70,7 +72,7 @@ export async function callAdmin(
     nodeCrypto,
   );
   return new Promise<AdminReply>((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

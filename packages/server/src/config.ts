@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { type NotifyConfig, NotifyConfigError, parseNotifyConfig } from './notify-config.js';
+import { ConfigError, readConfigFile, type SettingType } from './config-file.js';
 
 /** Everything the server can be told, validated once at start-up. Only this module reads process.env. */
 export interface Config {
@@ -87,72 +88,139 @@ export interface Config {
    * Default 3600000 (hourly).
    */
   inventoryCheckMs: number;
+  /**
+   * Serve HTTPS directly (for those who run no reverse proxy): PEM certificate chain and private key.
+   * Both or neither. The files are watched and reloaded without a restart when they change (a renewed
+   * certificate), and on SIGHUP. `--tls-cert`/`--tls-key`, COFFER_TLS_CERT/COFFER_TLS_KEY. Default: plain HTTP.
+   */
+  tls?: { certFile: string; keyFile: string };
+  /**
+   * How long a background job's lease (lifecycle, GC) lasts without renewal: when the gateway holding
+   * it dies, another takes the job over after at most this long. COFFER_LEASE_TTL_MS. Default 30 s.
+   */
+  leaseTtlMs: number;
+  /** The config file the settings were read from (`--config`, COFFER_CONFIG), if any. */
+  configFile?: string;
 }
 
 export const DEFAULT_PORT = 9000;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const GIB = 1024 ** 3;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export { ConfigError };
+
+/** One setting: its Config field, its key in the config file, its environment variable and its flag (if any). */
+export interface Setting {
+  field: StringSetting;
+  key: string;
+  env: string;
+  flag?: string;
+  /** Its TOML type in a config file; a `path` relative there is resolved against the file's directory. */
+  type: SettingType;
 }
 
+/**
+ * Every setting, in the order the docs list them. A config file's key is the environment variable's
+ * name without COFFER_, lower-cased (COFFER_MAX_PUT_BYTES ↔ max_put_bytes), so the three ways of
+ * saying a thing cannot drift apart.
+ */
+export const SETTINGS: readonly Setting[] = [
+  { field: 'address', key: 'address', env: 'COFFER_ADDRESS', flag: '--address', type: 'string' },
+  {
+    field: 'consoleAddress',
+    key: 'console_address',
+    env: 'COFFER_CONSOLE_ADDRESS',
+    flag: '--console-address',
+    type: 'string',
+  },
+  { field: 'dataDir', key: 'data_dir', env: 'COFFER_DATA_DIR', flag: '--data', type: 'path' },
+  { field: 'region', key: 'region', env: 'COFFER_REGION', flag: '--region', type: 'string' },
+  { field: 'domain', key: 'domain', env: 'COFFER_DOMAIN', flag: '--domain', type: 'string' },
+  { field: 'logLevel', key: 'log_level', env: 'COFFER_LOG_LEVEL', flag: '--log-level', type: 'string' },
+  { field: 'fsync', key: 'fsync', env: 'COFFER_FSYNC', flag: '--fsync', type: 'boolean' },
+  {
+    field: 'maxPutSizeBytes',
+    key: 'max_put_bytes',
+    env: 'COFFER_MAX_PUT_BYTES',
+    flag: '--max-put-bytes',
+    type: 'integer',
+  },
+  {
+    field: 'inlineMaxBytes',
+    key: 'inline_max_bytes',
+    env: 'COFFER_INLINE_MAX_BYTES',
+    flag: '--inline-max-bytes',
+    type: 'integer',
+  },
+  { field: 'tlsCert', key: 'tls_cert', env: 'COFFER_TLS_CERT', flag: '--tls-cert', type: 'path' },
+  { field: 'tlsKey', key: 'tls_key', env: 'COFFER_TLS_KEY', flag: '--tls-key', type: 'path' },
+  { field: 'secretId', key: 'secret_id', env: 'COFFER_SECRET_ID', type: 'string' },
+  { field: 'secretKey', key: 'secret_key', env: 'COFFER_SECRET_KEY', type: 'string' },
+  { field: 'appId', key: 'appid', env: 'COFFER_APPID', type: 'appid' },
+  { field: 'lifecycleHourUtc', key: 'lifecycle_hour', env: 'COFFER_LIFECYCLE_HOUR', type: 'integer' },
+  { field: 'stsMaxDurationSeconds', key: 'sts_max_duration', env: 'COFFER_STS_MAX_DURATION', type: 'integer' },
+  { field: 'gcGraceMs', key: 'gc_grace_ms', env: 'COFFER_GC_GRACE_MS', type: 'integer' },
+  { field: 'bodyIdleTimeoutMs', key: 'body_idle_timeout_ms', env: 'COFFER_BODY_IDLE_TIMEOUT_MS', type: 'integer' },
+  { field: 'clockOffsetDays', key: 'clock_offset_days', env: 'COFFER_CLOCK_OFFSET_DAYS', type: 'number' },
+  { field: 'metricsToken', key: 'metrics_token', env: 'COFFER_METRICS_TOKEN', type: 'string' },
+  { field: 'metricsMaxBuckets', key: 'metrics_max_buckets', env: 'COFFER_METRICS_MAX_BUCKETS', type: 'integer' },
+  { field: 'leaseTtlMs', key: 'lease_ttl_ms', env: 'COFFER_LEASE_TTL_MS', type: 'integer' },
+  { field: 'accessLogIntervalMs', key: 'access_log_interval_ms', env: 'COFFER_ACCESS_LOG_INTERVAL_MS', type: 'integer' },
+  { field: 'accessLogRetryMs', key: 'access_log_retry_ms', env: 'COFFER_ACCESS_LOG_RETRY_MS', type: 'integer' },
+  { field: 'accessLogMaxRecords', key: 'access_log_max_records', env: 'COFFER_ACCESS_LOG_MAX_RECORDS', type: 'integer' },
+  { field: 'inventoryCheckMs', key: 'inventory_check_ms', env: 'COFFER_INVENTORY_CHECK_MS', type: 'integer' },
+];
+
+/** The config file: `--config <file>` or COFFER_CONFIG (TOML; see docs/operations.md). */
+export const CONFIG_FILE_FLAG = '--config';
+export const CONFIG_FILE_ENV = 'COFFER_CONFIG';
+
 /** Flags by name, as `coffer server` accepts them; each has an environment equivalent. */
-export const CONFIG_FLAGS = {
-  '--address': 'COFFER_ADDRESS',
-  '--data': 'COFFER_DATA_DIR',
-  '--region': 'COFFER_REGION',
-  '--domain': 'COFFER_DOMAIN',
-  '--log-level': 'COFFER_LOG_LEVEL',
-  '--fsync': 'COFFER_FSYNC',
-  '--max-put-bytes': 'COFFER_MAX_PUT_BYTES',
-  '--console-address': 'COFFER_CONSOLE_ADDRESS',
-  '--inline-max-bytes': 'COFFER_INLINE_MAX_BYTES',
-} as const;
+export const CONFIG_FLAGS: Readonly<Record<string, string>> = {
+  [CONFIG_FILE_FLAG]: CONFIG_FILE_ENV,
+  ...Object.fromEntries(SETTINGS.filter((s) => s.flag).map((s) => [s.flag!, s.env])),
+};
 
 /**
- * Builds the Config from command-line flags (which win) and the environment.
- * Throws ConfigError naming the bad value and what is allowed.
+ * Builds the Config from command-line flags, the environment and the config file: flags win over the
+ * environment, which wins over the file, which wins over the defaults. Throws ConfigError naming the
+ * flag, variable or file key that holds a bad value, and what is allowed.
  */
 export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
-  const values: Record<string, string | undefined> = {};
-  for (const name of Object.values(CONFIG_FLAGS)) values[name] = env[name];
+  const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const envName = CONFIG_FLAGS[flag as keyof typeof CONFIG_FLAGS];
-    if (!envName) throw new ConfigError(`unknown option ${flag}; known: ${Object.keys(CONFIG_FLAGS).join(', ')}`);
+    if (!(flag in CONFIG_FLAGS))
+      throw new ConfigError(`unknown option ${flag}; known: ${Object.keys(CONFIG_FLAGS).join(', ')}`);
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new ConfigError(`${flag} needs a value`);
-    values[envName] = value;
+    flags[flag] = value;
   }
-  return configFrom({
-    address: values.COFFER_ADDRESS,
-    consoleAddress: values.COFFER_CONSOLE_ADDRESS,
-    dataDir: values.COFFER_DATA_DIR,
-    region: values.COFFER_REGION,
-    domain: values.COFFER_DOMAIN,
-    logLevel: values.COFFER_LOG_LEVEL,
-    fsync: values.COFFER_FSYNC,
-    maxPutSizeBytes: values.COFFER_MAX_PUT_BYTES,
-    inlineMaxBytes: values.COFFER_INLINE_MAX_BYTES,
-    secretId: env.COFFER_SECRET_ID,
-    secretKey: env.COFFER_SECRET_KEY,
-    appId: env.COFFER_APPID,
-    clockOffsetDays: env.COFFER_CLOCK_OFFSET_DAYS,
-    lifecycleHourUtc: env.COFFER_LIFECYCLE_HOUR,
-    gcGraceMs: env.COFFER_GC_GRACE_MS,
-    bodyIdleTimeoutMs: env.COFFER_BODY_IDLE_TIMEOUT_MS,
-    stsMaxDurationSeconds: env.COFFER_STS_MAX_DURATION,
-    metricsToken: env.COFFER_METRICS_TOKEN,
-    metricsMaxBuckets: env.COFFER_METRICS_MAX_BUCKETS,
-    notify: notifyFrom(env),
-    accessLogIntervalMs: env.COFFER_ACCESS_LOG_INTERVAL_MS,
-    accessLogRetryMs: env.COFFER_ACCESS_LOG_RETRY_MS,
-    accessLogMaxRecords: env.COFFER_ACCESS_LOG_MAX_RECORDS,
-    inventoryCheckMs: env.COFFER_INVENTORY_CHECK_MS,
-  });
+  const fileName = flags[CONFIG_FILE_FLAG] ?? (env[CONFIG_FILE_ENV] || undefined);
+  const file = fileName === undefined ? undefined : readConfigFile(fileName, SETTINGS);
+  const raw: RawConfig = {};
+  const names: Partial<Record<keyof RawConfig, string>> = {};
+  for (const setting of SETTINGS) {
+    const { field } = setting;
+    if (setting.flag && flags[setting.flag] !== undefined) {
+      raw[field] = flags[setting.flag];
+      names[field] = setting.flag;
+    } else if (env[setting.env] !== undefined) {
+      raw[field] = env[setting.env];
+      names[field] = setting.env;
+    } else if (file?.values[setting.key] !== undefined) {
+      raw[field] = file.values[setting.key];
+      names[field] = `${file.name}: ${setting.key}`;
+    }
+  }
+  const config = configFrom({ ...raw, notify: notifyFrom(env) }, (field) => names[field] ?? envOf(field));
+  return file ? { ...config, configFile: file.name } : config;
+}
+
+function envOf(field: keyof RawConfig): string {
+  return SETTINGS.find((s) => s.field === field)?.env ?? field;
 }
 
 function notifyFrom(env: NodeJS.ProcessEnv): NotifyConfig {
@@ -163,99 +231,126 @@ function notifyFrom(env: NodeJS.ProcessEnv): NotifyConfig {
   }
 }
 
-type RawConfig = { [K in keyof Omit<Config, 'notify'>]?: string | undefined } & { notify?: NotifyConfig };
 
-/** Validates raw string settings; the defaults live here and nowhere else. */
-export function configFrom(raw: RawConfig): Config {
+/** Settings as strings, before validation (what a flag, a variable or a file value says). */
+export type RawConfig = {
+  [K in Exclude<keyof Config, 'tls' | 'configFile' | 'notify'> | 'tlsCert' | 'tlsKey']?: string | undefined;
+} & {
+  /** Notification targets come from COFFER_NOTIFY_<KIND>_<ID> variables (notify-config.ts), not from single settings. */
+  notify?: NotifyConfig;
+};
+/** The settings that are one string each (flag, variable, file key). */
+type StringSetting = Exclude<keyof RawConfig, 'notify'>;
+
+/**
+ * Validates raw string settings; the defaults live here and nowhere else. `nameOf` says where a value
+ * came from (`--address`, `COFFER_ADDRESS`, `coffer.toml: address`), so an error names what to fix.
+ */
+export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => string = envOf): Config {
+  const name = (field: keyof RawConfig) => nameOf(field);
   const region = raw.region || 'ap-guangzhou';
-  if (!/^[a-z\d-]+$/.test(region)) throw new ConfigError(`region "${region}" must match ^[a-z0-9-]+$`);
+  if (!/^[a-z\d-]+$/.test(region)) throw new ConfigError(`${name('region')} "${region}" must match ^[a-z0-9-]+$`);
   const domain = raw.domain ? raw.domain.toLowerCase().replace(/^\.+|\.+$/g, '') : undefined;
   if (domain !== undefined && !/^[a-z\d.-]+$/.test(domain)) {
-    throw new ConfigError(`domain "${raw.domain}" must be a host name such as cos.localhost`);
+    throw new ConfigError(`${name('domain')} "${raw.domain}" must be a host name such as cos.localhost`);
   }
   const logLevel = raw.logLevel || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log level "${logLevel}" must be one of ${LOG_LEVELS}`);
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`${name('logLevel')} "${logLevel}" must be one of ${LOG_LEVELS.join(', ')}`);
+  }
   if (raw.appId !== undefined && !/^\d{1,20}$/.test(raw.appId)) {
-    throw new ConfigError(`COFFER_APPID "${raw.appId}" must be a decimal number such as 1250000000`);
+    throw new ConfigError(`${name('appId')} "${raw.appId}" must be a decimal number such as 1250000000`);
   }
   if ((raw.secretId === undefined) !== (raw.secretKey === undefined)) {
-    throw new ConfigError('COFFER_SECRET_ID and COFFER_SECRET_KEY go together: set both or neither');
+    throw new ConfigError(`${name('secretId')} and ${name('secretKey')} go together: set both or neither`);
+  }
+  if (!raw.tlsCert !== !raw.tlsKey) {
+    throw new ConfigError(`${name('tlsCert')} and ${name('tlsKey')} go together: set both or neither`);
   }
   return {
-    address: parseAddress(raw.address || `0.0.0.0:${DEFAULT_PORT}`),
-    ...(raw.consoleAddress ? { consoleAddress: parseAddress(raw.consoleAddress) } : {}),
+    address: parseAddress(name('address'), raw.address || `0.0.0.0:${DEFAULT_PORT}`),
+    ...(raw.consoleAddress ? { consoleAddress: parseAddress(name('consoleAddress'), raw.consoleAddress) } : {}),
     dataDir: path.resolve(raw.dataDir || './data'),
     region,
     ...(domain ? { domain } : {}),
     ...(raw.secretId !== undefined ? { secretId: raw.secretId, secretKey: raw.secretKey } : {}),
     ...(raw.appId !== undefined ? { appId: raw.appId } : {}),
-    fsync: parseBoolean('COFFER_FSYNC', raw.fsync, true),
-    maxPutSizeBytes: parseInteger('COFFER_MAX_PUT_BYTES', raw.maxPutSizeBytes, 5 * GIB, 0),
-    inlineMaxBytes: parseInlineMax(raw.inlineMaxBytes),
-    gcGraceMs: parseInteger('COFFER_GC_GRACE_MS', raw.gcGraceMs, 60_000, 0),
-    bodyIdleTimeoutMs: parseInteger('COFFER_BODY_IDLE_TIMEOUT_MS', raw.bodyIdleTimeoutMs, 30_000, 1),
+    fsync: parseBoolean(name('fsync'), raw.fsync, true),
+    maxPutSizeBytes: parseInteger(name('maxPutSizeBytes'), raw.maxPutSizeBytes, 5 * GIB, 0),
+    inlineMaxBytes: parseInlineMax(name('inlineMaxBytes'), raw.inlineMaxBytes),
+    gcGraceMs: parseInteger(name('gcGraceMs'), raw.gcGraceMs, 60_000, 0),
+    bodyIdleTimeoutMs: parseInteger(name('bodyIdleTimeoutMs'), raw.bodyIdleTimeoutMs, 30_000, 1),
     maxSkewMs: parseInteger('maxSkewMs', raw.maxSkewMs, 15 * 60_000, 0),
     logLevel,
-    clockOffsetDays: parseNumber('COFFER_CLOCK_OFFSET_DAYS', raw.clockOffsetDays, 0),
-    lifecycleHourUtc: parseHour(raw.lifecycleHourUtc),
-    stsMaxDurationSeconds: parseStsMaxDuration(raw.stsMaxDurationSeconds),
-    ...(raw.metricsToken ? { metricsToken: parseMetricsToken(raw.metricsToken) } : {}),
-    metricsMaxBuckets: parseInteger('COFFER_METRICS_MAX_BUCKETS', raw.metricsMaxBuckets, 100, 0),
+    clockOffsetDays: parseNumber(name('clockOffsetDays'), raw.clockOffsetDays, 0),
+    lifecycleHourUtc: parseHour(name('lifecycleHourUtc'), raw.lifecycleHourUtc),
+    stsMaxDurationSeconds: parseStsMaxDuration(name('stsMaxDurationSeconds'), raw.stsMaxDurationSeconds),
+    ...(raw.metricsToken ? { metricsToken: parseMetricsToken(name('metricsToken'), raw.metricsToken) } : {}),
+    metricsMaxBuckets: parseInteger(name('metricsMaxBuckets'), raw.metricsMaxBuckets, 100, 0),
+    ...(raw.tlsCert && raw.tlsKey
+      ? { tls: { certFile: path.resolve(raw.tlsCert), keyFile: path.resolve(raw.tlsKey) } }
+      : {}),
+    leaseTtlMs: parseLeaseTtl(name('leaseTtlMs'), raw.leaseTtlMs),
     notify: raw.notify ?? parseNotifyConfig({}),
-    accessLogIntervalMs: parseInteger('COFFER_ACCESS_LOG_INTERVAL_MS', raw.accessLogIntervalMs, 300_000, 100),
-    accessLogRetryMs: parseInteger('COFFER_ACCESS_LOG_RETRY_MS', raw.accessLogRetryMs, 60_000, 0),
-    accessLogMaxRecords: parseInteger('COFFER_ACCESS_LOG_MAX_RECORDS', raw.accessLogMaxRecords, 100_000, 1),
-    inventoryCheckMs: parseInteger('COFFER_INVENTORY_CHECK_MS', raw.inventoryCheckMs, 3_600_000, 0),
+    accessLogIntervalMs: parseInteger(name('accessLogIntervalMs'), raw.accessLogIntervalMs, 300_000, 100),
+    accessLogRetryMs: parseInteger(name('accessLogRetryMs'), raw.accessLogRetryMs, 60_000, 0),
+    accessLogMaxRecords: parseInteger(name('accessLogMaxRecords'), raw.accessLogMaxRecords, 100_000, 1),
+    inventoryCheckMs: parseInteger(name('inventoryCheckMs'), raw.inventoryCheckMs, 3_600_000, 0),
   };
 }
 
 /** Largest inline threshold: a body is buffered whole before its commit, and lives in a database row. */
 const MAX_INLINE_BYTES = 1024 * 1024;
 
-function parseInlineMax(value: string | undefined): number {
-  const n = parseInteger('COFFER_INLINE_MAX_BYTES', value, 16 * 1024, 0);
+function parseInlineMax(name: string, value: string | undefined): number {
+  const n = parseInteger(name, value, 16 * 1024, 0);
   if (n > MAX_INLINE_BYTES) {
-    throw new ConfigError(
-      `COFFER_INLINE_MAX_BYTES "${value}" must be at most ${MAX_INLINE_BYTES} (1 MiB); 0 turns inlining off`,
-    );
+    throw new ConfigError(`${name} "${value}" must be at most ${MAX_INLINE_BYTES} (1 MiB); 0 turns inlining off`);
   }
   return n;
 }
 
-function parseMetricsToken(value: string): string {
+function parseLeaseTtl(name: string, value: string | undefined): number {
+  const n = parseInteger(name, value, 30_000, 0);
+  // Renewed every third of the TTL: below a second, a busy event loop would lose leases it holds.
+  if (n < 1000 || n > 3_600_000) {
+    throw new ConfigError(`${name} "${value}" must be from 1000 (1 s) to 3600000 (1 h) milliseconds`);
+  }
+  return n;
+}
+
+function parseMetricsToken(name: string, value: string): string {
   // A short token is guessable; a header value cannot hold spaces or control characters.
   if (value.length < 16 || !/^[\x21-\x7e]+$/.test(value)) {
-    throw new ConfigError('COFFER_METRICS_TOKEN must be at least 16 printable characters without spaces');
+    throw new ConfigError(`${name} must be at least 16 printable characters without spaces`);
   }
   return value;
 }
 
-function parseStsMaxDuration(value: string | undefined): number {
+function parseStsMaxDuration(name: string, value: string | undefined): number {
   if (value === undefined || value === '') return 7200;
   const n = Number(value);
   // 900: STS credentials shorter than 15 minutes are refused (as AWS does); 129600 (36 h): COS's limit for sub-users.
   if (!Number.isInteger(n) || n < 900 || n > 129_600) {
-    throw new ConfigError(`COFFER_STS_MAX_DURATION "${value}" must be a whole number of seconds from 900 to 129600`);
+    throw new ConfigError(`${name} "${value}" must be a whole number of seconds from 900 to 129600`);
   }
   return n;
 }
 
-function parseAddress(value: string): Config['address'] {
+function parseAddress(name: string, value: string): Config['address'] {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
   const port = m ? Number(m[3]) : Number.NaN;
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`address "${value}" must be host:port (e.g. 0.0.0.0:9000 or 127.0.0.1:0)`);
+    throw new ConfigError(`${name} "${value}" must be host:port (e.g. 0.0.0.0:9000 or 127.0.0.1:0)`);
   }
   return { host: m[1] || m[2] || '0.0.0.0', port };
 }
 
-function parseHour(value: string | undefined): number {
+function parseHour(name: string, value: string | undefined): number {
   if (value === undefined || value === '') return 0;
   const n = Number(value);
   if (!Number.isInteger(n) || n < -1 || n > 23) {
-    throw new ConfigError(
-      `COFFER_LIFECYCLE_HOUR "${value}" must be an hour 0-23 (UTC), or -1 to turn the daily run off`,
-    );
+    throw new ConfigError(`${name} "${value}" must be an hour 0-23 (UTC), or -1 to turn the daily run off`);
   }
   return n;
 }

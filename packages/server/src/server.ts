@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { nativeImplementation } from '@coffer/native';
@@ -16,12 +17,13 @@ import { Metrics } from './http-kit/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
+import { SqliteLeaseStore } from './stores/sqlite/leases.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
+import { TlsFiles } from './tls-files.js';
+import { startBackgroundWork } from './workers/background.js';
 import { scheduleInventory } from './workers/inventory-schedule.js';
-import { scheduleLifecycle } from './workers/lifecycle-schedule.js';
-import { NotifyDelivery } from './workers/notify-delivery.js';
 import { scheduleLogDelivery } from './workers/log-delivery.js';
-import { PeriodicJob } from './workers/scheduler.js';
+import { NotifyDelivery } from './workers/notify-delivery.js';
 
 export interface StartOptions {
   /**
@@ -37,6 +39,8 @@ export interface StartOptions {
   authClock?: Clock;
   /** Logger to use; defaults to pino on stdout at config.logLevel. */
   log?: Logger;
+  /** How often the TLS certificate and key files are checked for a change. Default 5 s. */
+  tlsWatchIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -50,6 +54,11 @@ export interface RunningServer {
   config: Config;
   /** Prometheus metrics (served at /-/metrics; per-operation totals also at /-/admin/metrics). */
   metrics: Metrics;
+  /**
+   * Loads the TLS certificate and key files again now (what SIGHUP does; a change to the files is
+   * also picked up by itself). False if they do not load: the previous pair keeps serving.
+   */
+  reloadTls(): boolean;
   /** Graceful shutdown: stop accepting, finish in-flight requests, stop workers, close the database. */
   close(): Promise<void>;
 }
@@ -57,7 +66,7 @@ export interface RunningServer {
 /** `<data>/server.json`: `{ pid, url, startedAt }` of the server running on that directory. */
 export const SERVER_FILE = 'server.json';
 
-/** How often the GC worker looks for blobs to delete. */
+/** How often the GC worker (on the gateway holding its lease) looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
 /** Longest a graceful shutdown waits for in-flight requests before cutting connections. */
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -73,7 +82,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const authClock = options.authClock ?? systemClock;
   const dataDir = await openDataDir(config.dataDir, log);
   try {
-    return await serve(config, log, clock, authClock, dataDir);
+    return await serve(config, log, clock, authClock, dataDir, options.tlsWatchIntervalMs ?? 5_000);
   } catch (err) {
     await dataDir.release();
     throw err;
@@ -86,7 +95,11 @@ async function serve(
   clock: Clock,
   authClock: Clock,
   dataDir: DataDirLock,
+  tlsWatchIntervalMs: number,
 ): Promise<RunningServer> {
+  // Read first: a certificate that cannot be used stops the start before anything is opened.
+  const tlsFiles = config.tls ? new TlsFiles(config.tls, log) : undefined;
+  const tlsOptions = tlsFiles?.load();
   const identity = await loadOrCreateIdentity(config);
   const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
   const metaFile = path.join(config.dataDir, 'meta.db');
@@ -103,6 +116,9 @@ async function serve(
     accessLogBacklog: () => store.accessLogBacklog(),
   });
   const meta = metrics.timeStore(store);
+  const leases = new SqliteLeaseStore({ filename: metaFile });
+  // We hold the data directory's lock: leases still running were a killed server's.
+  await leases.expireAll();
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
@@ -146,10 +162,12 @@ async function serve(
     },
   });
   let closing = false;
-  const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (closing) res.setHeader('connection', 'close');
     void dispatch(req, res);
-  });
+  };
+  const server = createHttpServer(tlsOptions, onRequest);
+  if (tlsFiles && server instanceof https.Server) tlsFiles.watch(server, tlsWatchIntervalMs);
   // Expect: 100-continue — answer only once the handler wants the body (see createDispatcher).
   server.on('checkContinue', (req, res) => {
     if (closing) res.setHeader('connection', 'close');
@@ -174,30 +192,41 @@ async function serve(
       });
     });
   } catch (err) {
+    tlsFiles?.close();
+    await leases.close();
     await meta.close();
     await blobs.close();
     throw listenError(config, err as NodeJS.ErrnoException);
   }
-  const consoleServer = config.consoleAddress ? await listenConsole(config.consoleAddress, server) : undefined;
-  const gc = new PeriodicJob('gc', GC_INTERVAL_MS, () => engine.collectGarbage(), log).start();
-  // Bucket notifications: the one place that decides the delivery worker runs here (a lease, with scale-out).
+  const consoleServer = config.consoleAddress
+    ? await listenConsole(config.consoleAddress, server, tlsOptions)
+    : undefined;
+  if (tlsFiles && consoleServer instanceof https.Server) tlsFiles.watch(consoleServer, tlsWatchIntervalMs);
+  // GC and lifecycle run on the gateway that holds their lease (all of them here, on a single node).
+  const background = startBackgroundWork({
+    engine,
+    leases,
+    clock,
+    leaseTtlMs: config.leaseTtlMs,
+    lifecycleHourUtc: config.lifecycleHourUtc,
+    gcIntervalMs: GC_INTERVAL_MS,
+    log,
+  });
+  metrics.observeLeases(() => background.keepers);
+  // Not under leases yet (a single node runs them all): notification delivery, access log delivery and
+  // scheduled inventory reports. Delivery is idempotent per batch (logs) or at least once (events).
   const notify = new NotifyDelivery({ meta, config: config.notify, log }).start();
   engine.attachNotifier(notify);
-  const lifecycle =
-    config.lifecycleHourUtc >= 0 ? scheduleLifecycle(engine, clock, config.lifecycleHourUtc, log) : undefined;
   const logDelivery = scheduleLogDelivery(
     engine,
-    {
-      intervalMs: config.accessLogIntervalMs,
-      retryMs: config.accessLogRetryMs,
-      maxRecords: config.accessLogMaxRecords,
-    },
+    { intervalMs: config.accessLogIntervalMs, retryMs: config.accessLogRetryMs, maxRecords: config.accessLogMaxRecords },
     log,
   );
   const inventory = config.inventoryCheckMs > 0 ? scheduleInventory(engine, config.inventoryCheckMs, log) : undefined;
   const { port } = server.address() as AddressInfo;
-  const url = localUrl(config.address.host, port);
-  const consoleUrl = `${consoleServer ? localUrl(config.consoleAddress!.host, (consoleServer.address() as AddressInfo).port) : url}${CONSOLE_PATH}`;
+  const scheme = tlsOptions ? 'https' : 'http';
+  const url = localUrl(scheme, config.address.host, port);
+  const consoleUrl = `${consoleServer ? localUrl(scheme, config.consoleAddress!.host, (consoleServer.address() as AddressInfo).port) : url}${CONSOLE_PATH}`;
   // Where local commands find this server (`coffer lifecycle run --data DIR`): removed again on a clean close.
   const serverFile = path.join(config.dataDir, SERVER_FILE);
   await fs.writeFile(
@@ -217,6 +246,7 @@ async function serve(
     engine,
     config,
     metrics,
+    reloadTls: () => tlsFiles?.reload() ?? false,
     close: () => {
       closed ??= (async () => {
         closing = true;
@@ -229,11 +259,12 @@ async function serve(
         await done;
         clearInterval(idle);
         clearTimeout(force);
-        await lifecycle?.stop();
+        tlsFiles?.close();
         await inventory?.stop();
         await logDelivery.stop();
-        await gc.stop();
         await notify.stop();
+        await background.stop();
+        await leases.close();
         metrics.close();
         await meta.close();
         await blobs.close();
@@ -254,17 +285,32 @@ function listenError(config: Config, err: NodeJS.ErrnoException): Error {
   return err;
 }
 
-function localUrl(host: string, port: number): string {
+function localUrl(scheme: string, host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+  return `${scheme}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/** HTTPS with the given certificate, else plain HTTP; the same timeouts either way. */
+function createHttpServer(
+  tlsOptions: https.ServerOptions | undefined,
+  onRequest: http.RequestListener,
+): http.Server | https.Server {
+  const options = { keepAliveTimeout: 30_000, requestTimeout: 0 };
+  return tlsOptions
+    ? https.createServer({ ...options, ...tlsOptions }, onRequest)
+    : http.createServer(options, onRequest);
 }
 
 /**
  * The console's own listener: `/` redirects to the console, and every other request goes to the API
  * server's handlers (the console calls the API on its own origin, so it needs no CORS there).
  */
-async function listenConsole(address: { host: string; port: number }, api: http.Server): Promise<http.Server> {
-  const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+async function listenConsole(
+  address: { host: string; port: number },
+  api: http.Server | https.Server,
+  tlsOptions: https.ServerOptions | undefined,
+): Promise<http.Server | https.Server> {
+  const server = createHttpServer(tlsOptions, (req, res) => {
     if (req.url === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(302, { location: CONSOLE_PATH });
       res.end();

@@ -16,20 +16,41 @@ function serverArgv(opts: Record<string, unknown>): string[] {
 }
 
 /** loadConfig's flags (CONFIG_FLAGS in @coffer/server, which is loaded only when a command needs it). */
-const SERVER_FLAGS = ['--address', '--data', '--region', '--domain', '--log-level', '--fsync', '--max-put-bytes'];
+const SERVER_FLAGS = [
+  '--config',
+  '--address',
+  '--console-address',
+  '--data',
+  '--region',
+  '--domain',
+  '--log-level',
+  '--fsync',
+  '--max-put-bytes',
+  '--inline-max-bytes',
+  '--tls-cert',
+  '--tls-key',
+];
 
 /** The server package (SQLite, the engine) is loaded by the two commands that use it, not by every `coffer cp`. */
 const serverPackage = () => import('@coffer/server');
 
 function serverOptions(cmd: Command): Command {
   return cmd
+    .option('--config <file>', 'TOML config file; flags and COFFER_* variables override it (COFFER_CONFIG)')
     .option('--address <host:port>', 'where to listen (COFFER_ADDRESS; default 0.0.0.0:9000)')
+    .option('--console-address <host:port>', 'also serve the web console here (COFFER_CONSOLE_ADDRESS)')
     .option('--data <dir>', 'data directory (COFFER_DATA_DIR; default ./data)')
     .option('--region <region>', 'the region this server reports (COFFER_REGION; default ap-guangzhou)')
     .option('--domain <base.domain>', 'base domain for virtual-host style requests (COFFER_DOMAIN)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (COFFER_LOG_LEVEL)')
     .option('--fsync <1|0>', 'fsync every write (COFFER_FSYNC; default 1)')
-    .option('--max-put-bytes <n>', 'largest single PUT (COFFER_MAX_PUT_BYTES)');
+    .option('--max-put-bytes <n>', 'largest single PUT (COFFER_MAX_PUT_BYTES)')
+    .option('--inline-max-bytes <n>', 'keep bodies up to n bytes in the metadata database (COFFER_INLINE_MAX_BYTES)')
+    .option(
+      '--tls-cert <file>',
+      'serve HTTPS with this PEM certificate chain, reloaded when it changes (COFFER_TLS_CERT)',
+    )
+    .option('--tls-key <file>', 'the PEM private key for --tls-cert (COFFER_TLS_KEY)');
 }
 
 export function registerServer(program: Command): void {
@@ -40,12 +61,16 @@ export function registerServer(program: Command): void {
       .addHelpText(
         'after',
         `
-Every flag has an environment equivalent. Root credentials come from COFFER_SECRET_ID /
+Every flag has an environment equivalent and a config file key (docs/operations.md); flags win over
+the environment, which wins over the file. Root credentials come from COFFER_SECRET_ID /
 COFFER_SECRET_KEY / COFFER_APPID, or are generated on first start and kept in the data directory.
+SIGHUP reloads the TLS certificate (a change to its files is also picked up by itself).
 
 Examples:
   coffer server
   coffer server --address 0.0.0.0:9000 --data /var/lib/coffer
+  coffer server --config /etc/coffer/coffer.toml
+  coffer server --tls-cert /etc/coffer/tls/cert.pem --tls-key /etc/coffer/tls/key.pem
   COFFER_DATA_DIR=/srv/coffer coffer server --log-level warn`,
       ),
   ).action(async (opts: Record<string, unknown>) => serve((await serverPackage()).loadConfig(serverArgv(opts))));
@@ -125,6 +150,9 @@ async function serve(config: Config): Promise<void> {
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // The conventional "reload": certbot and friends send it after renewing a certificate. Without TLS
+  // SIGHUP keeps its default (a closed terminal stops the server).
+  if (server.config.tls) process.on('SIGHUP', () => server.reloadTls());
   process.on('SIGINT', () => stop('SIGINT'));
   // A safety net, not a way of working: one request's stray rejection must not take every other
   // request (and in-flight writes) down with the process. It is reported loudly; the write protocol
@@ -146,6 +174,7 @@ function printBanner(server: RunningServer): void {
     `  SecretKey  ${identity.fromEnvironment ? '(from COFFER_SECRET_KEY)' : identity.secretKey}`,
     `  AppId      ${identity.appId}`,
     `  Data       ${config.dataDir}`,
+    ...(config.configFile ? [`  Config     ${config.configFile}`] : []),
     ...(config.domain ? [`  Domain     <bucket>.${config.domain}:${server.port} (virtual-host style)`] : []),
     `  Console    ${server.consoleUrl}`,
     `  Health     ${server.url}/-/health`,

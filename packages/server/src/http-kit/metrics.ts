@@ -155,6 +155,15 @@ export class Metrics {
         if (self.#usage) this.set((await self.#usage.unfinishedLifecycleRun()) ? 1 : 0);
       },
     });
+    new client.Gauge({
+      name: 'coffer_lease_held',
+      help: '1 while this gateway holds the lease of a background job (gc, lifecycle), else 0.',
+      labelNames: ['lease'] as const,
+      registers,
+      collect() {
+        for (const lease of self.#leases()) this.set({ lease: lease.name }, lease.held() ? 1 : 0);
+      },
+    });
     this.#usageGauges(options.maxBuckets ?? 100);
     this.#notify = this.#notifyMetrics();
     if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: 'coffer_' });
@@ -184,6 +193,13 @@ export class Metrics {
       () => unsubscribe(LIFECYCLE_CHANNEL, onLifecycle),
       () => unsubscribe(NOTIFY_CHANNEL, onNotify),
     );
+  }
+
+  #leases: () => readonly { name: string; held(): boolean }[] = () => [];
+
+  /** The background jobs' leases, for coffer_lease_held (set once the workers start). */
+  observeLeases(source: () => readonly { name: string; held(): boolean }[]): void {
+    this.#leases = source;
   }
 
   /** Where the gauges read usage and backlogs from (set once the stores are open). */

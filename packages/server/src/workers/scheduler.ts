@@ -3,9 +3,7 @@ import type { Logger } from 'pino';
 /**
  * Runs a job every `intervalMs` (and on demand with kick()), never two runs at once; stop() waits
  * for a run in progress. Workers call the engine. Nothing here coordinates between processes: a job
- * runs in every server process that starts it, which is right for today's single node. Several
- * gateways over one database would need a lease before each run (docs/ARCHITECTURE.md, Scale-out);
- * none is taken yet.
+ * that must run on one gateway only checks its lease first (background.ts, lease-keeper.ts).
  */
 export class PeriodicJob {
   #timer: NodeJS.Timeout | undefined;

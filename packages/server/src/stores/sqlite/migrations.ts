@@ -489,4 +489,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER inventory_runs_on_bucket_gone AFTER DELETE ON buckets
   BEGIN DELETE FROM inventory_runs WHERE bucket_id = OLD.id; END;
   `,
+  // 17: leases for background work (leases.ts; the table is from migration 1, unused until now). epoch
+  // grows each time a lease changes hands (a fencing token); last_run_ms is when the job last completed
+  // a run, so a daily job taken over by another gateway knows whether a run was missed.
+  `
+  ALTER TABLE leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE leases ADD COLUMN last_run_ms INTEGER;
+  `,
 ];

@@ -1,0 +1,136 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Engine } from '../engine/engine.js';
+import { type BackgroundWork, startBackgroundWork } from './background.js';
+import { leaseDatabase } from './lease-test-kit.js';
+
+const log = pino({ level: 'silent' });
+const TTL = 30_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** What the workers call of an Engine, counting calls; a dead gateway's engine does nothing. */
+function fakeEngine() {
+  const calls = { gc: 0, lifecycle: [] as number[] };
+  let dead = false;
+  const engine = {
+    collectGarbage: async () => {
+      if (!dead) calls.gc++;
+      return 0;
+    },
+    runLifecycle: async () => {
+      if (!dead) calls.lifecycle.push(Date.now());
+      return { finished: true };
+    },
+    ctx: { meta: { unfinishedLifecycleRun: async () => undefined } },
+  } as unknown as Engine;
+  return {
+    engine,
+    calls,
+    die() {
+      dead = true;
+    },
+  };
+}
+
+describe('background work under leases: two gateways on one database', () => {
+  let db: ReturnType<typeof leaseDatabase>;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    db = leaseDatabase(2);
+  });
+  afterEach(async () => {
+    db.stall(0);
+    db.stall(1);
+    vi.useRealTimers();
+    await db.close();
+  });
+
+  const start = (i: number, engine: Engine, lifecycleHourUtc: number): BackgroundWork =>
+    startBackgroundWork({
+      engine,
+      leases: db.leases[i]!,
+      clock: { nowMs: () => Date.now() },
+      leaseTtlMs: TTL,
+      lifecycleHourUtc,
+      gcIntervalMs: lifecycleHourUtc < 0 ? 5_000 : HOUR_MS,
+      log,
+      holder: `gw-${i}`,
+    });
+
+  it('GC runs on exactly one gateway, and moves within the TTL when that one dies', async () => {
+    vi.setSystemTime(Date.UTC(2030, 0, 1, 12));
+    const a = fakeEngine();
+    const b = fakeEngine();
+    const workA = start(0, a.engine, -1);
+    await vi.advanceTimersByTimeAsync(0);
+    const workB = start(1, b.engine, -1);
+    const bothHeld = () => workA.keepers[0]!.held() && workB.keepers[0]!.held();
+    for (let s = 0; s < 60; s++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(bothHeld()).toBe(false);
+    }
+    expect(a.calls.gc).toBeGreaterThanOrEqual(11);
+    expect(b.calls.gc).toBe(0);
+
+    // gw-0 freezes: its lease calls hang and its engine does nothing more.
+    db.stall(0);
+    a.die();
+    const diedAt = Date.now();
+    let takenAt: number | undefined;
+    for (let s = 0; s < 60; s++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(bothHeld()).toBe(false);
+      if (takenAt === undefined && workB.keepers[0]!.held()) takenAt = Date.now();
+    }
+    // Taken over after the TTL and within one renewal period of it.
+    expect(takenAt! - diedAt).toBeGreaterThanOrEqual(TTL - TTL / 3);
+    expect(takenAt! - diedAt).toBeLessThanOrEqual(TTL + TTL / 3 + 1_000);
+    expect(b.calls.gc).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a clean stop hands GC over at once', async () => {
+    vi.setSystemTime(Date.UTC(2030, 0, 1, 12));
+    const a = fakeEngine();
+    const b = fakeEngine();
+    const workA = start(0, a.engine, -1);
+    await vi.advanceTimersByTimeAsync(0);
+    const workB = start(1, b.engine, -1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await workA.stop();
+    await vi.advanceTimersByTimeAsync(TTL / 3 + 1);
+    expect(workB.keepers[0]!.held()).toBe(true);
+  });
+
+  it('the daily lifecycle pass runs once a day on the holder; a pass missed by a dead holder is caught up', async () => {
+    vi.setSystemTime(Date.UTC(2030, 0, 1, 1, 0));
+    const a = fakeEngine();
+    const b = fakeEngine();
+    start(0, a.engine, 2);
+    await vi.advanceTimersByTimeAsync(0);
+    start(1, b.engine, 2);
+    // The first holder ever records "now" rather than running a pass at once.
+    await vi.advanceTimersByTimeAsync(HOUR_MS - 1);
+    expect([a.calls.lifecycle.length, b.calls.lifecycle.length]).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(a.calls.lifecycle).toEqual([Date.UTC(2030, 0, 1, 2)]);
+    expect(b.calls.lifecycle).toEqual([]);
+
+    // gw-0 dies ten seconds before the next day's pass: nobody runs it at 02:00 …
+    await vi.advanceTimersByTimeAsync(DAY_MS - 10_000);
+    db.stall(0);
+    a.die();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(b.calls.lifecycle).toEqual([]);
+    // … gw-1 takes the lease over when it lapses, sees the missed pass and runs it.
+    await vi.advanceTimersByTimeAsync(TTL + TTL / 3);
+    expect(b.calls.lifecycle).toHaveLength(1);
+    expect(b.calls.lifecycle[0]! - Date.UTC(2030, 0, 2, 2)).toBeLessThanOrEqual(TTL + TTL / 3);
+    // And from then on once a day, not twice.
+    await vi.advanceTimersByTimeAsync(DAY_MS);
+    expect(b.calls.lifecycle).toHaveLength(2);
+    expect(b.calls.lifecycle[1]).toBe(Date.UTC(2030, 0, 3, 2));
+    expect(a.calls.lifecycle).toHaveLength(1);
+  });
+});
