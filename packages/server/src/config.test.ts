@@ -15,7 +15,7 @@ function file(text: string): string {
 }
 
 /** A valid value for every setting: as a flag or variable says it, and as TOML. */
-const SAMPLES: Record<keyof RawConfig, { text: string; toml: string; read: (c: Config) => unknown; want: unknown }> = {
+const SAMPLES: Record<Exclude<keyof RawConfig, 'notify'>, { text: string; toml: string; read: (c: Config) => unknown; want: unknown }> = {
   address: {
     text: '127.0.0.1:9100',
     toml: '"127.0.0.1:9100"',
@@ -58,6 +58,10 @@ const SAMPLES: Record<keyof RawConfig, { text: string; toml: string; read: (c: C
   },
   metricsMaxBuckets: { text: '7', toml: '7', read: (c) => c.metricsMaxBuckets, want: 7 },
   leaseTtlMs: { text: '5000', toml: '5000', read: (c) => c.leaseTtlMs, want: 5000 },
+  accessLogIntervalMs: { text: '2000', toml: '2000', read: (c) => c.accessLogIntervalMs, want: 2000 },
+  accessLogRetryMs: { text: '1500', toml: '1500', read: (c) => c.accessLogRetryMs, want: 1500 },
+  accessLogMaxRecords: { text: '500', toml: '500', read: (c) => c.accessLogMaxRecords, want: 500 },
+  inventoryCheckMs: { text: '0', toml: '0', read: (c) => c.inventoryCheckMs, want: 0 },
   maxSkewMs: { text: '', toml: '', read: () => undefined, want: undefined },
 };
 
