@@ -1,13 +1,13 @@
-import { S3Error } from '@coffer/protocol';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson } from '../http-kit/respond.js';
+import { requireOperator } from './admin-users.js';
 
 /**
  * POST /-/admin/lifecycle/run — runs a lifecycle pass now (root only) and answers with what it did.
  * `?wait=false` starts it and answers 202 at once.
  */
 export async function adminRunLifecycle(ctx: RequestContext): Promise<void> {
-  if (!ctx.auth.principal?.isRoot) throw new S3Error('AccessDenied');
+  requireOperator(ctx);
   const run = ctx.engine.runLifecycle();
   if (ctx.param('wait') === 'false') {
     run.catch((err) => ctx.log.error({ err }, 'lifecycle run failed'));

@@ -37,14 +37,6 @@ export const getBucketReplication = notConfigured(
   'ReplicationConfigurationNotFoundError',
   'The replication configuration was not found.',
 );
-export const getBucketOwnershipControls = notConfigured(
-  'OwnershipControlsNotFoundError',
-  'The bucket ownership controls were not found.',
-);
-export const getPublicAccessBlock = notConfigured(
-  'NoSuchPublicAccessBlockConfiguration',
-  'The public access block configuration was not found.',
-);
 
 /** Logging off: an empty BucketLoggingStatus. */
 export const getBucketLogging = fixedDocument('BucketLoggingStatus', {});

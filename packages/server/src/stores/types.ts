@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { AccountStore } from './accounts.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -405,7 +406,7 @@ export interface DeleteBucketOptions {
   abortUploads?: { nowMs: number };
 }
 
-export interface MetadataStore {
+export interface MetadataStore extends AccountStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   close(): Promise<void>;

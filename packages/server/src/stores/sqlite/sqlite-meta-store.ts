@@ -1,5 +1,6 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
+import type { AccountPatch, AccountRecord } from '../accounts.js';
 import { compareKeys, prefixSuccessor } from '../keys.js';
 import { type ScanFrom, type ScannedPage, scanListing } from '../listing.js';
 import { lockColumns, lockForbidsDeletion, lockFromColumns } from '../object-lock.js';
@@ -42,6 +43,7 @@ import {
   type UserRecord,
   type VersioningStatus,
 } from '../types.js';
+import { SqliteAccounts } from './accounts.js';
 import { MIGRATIONS } from './migrations.js';
 import {
   type AccessKeyRow,
@@ -88,6 +90,7 @@ export class SqliteMetaStore implements MetadataStore {
   readonly #db: Database.Database;
   readonly #writes: WriteBatcher;
   readonly #stmt: ReturnType<typeof prepareStatements>;
+  readonly #accounts: SqliteAccounts;
   #seq: number;
   readonly #walPath: string | undefined;
   #wal: Promise<FileHandle> | undefined;
@@ -113,6 +116,7 @@ export class SqliteMetaStore implements MetadataStore {
     this.#seq = (this.#db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
     this.#writes = new WriteBatcher(this.#db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
+    this.#accounts = new SqliteAccounts(this.#db, this.#writes);
   }
 
   /**
@@ -902,6 +906,24 @@ export class SqliteMetaStore implements MetadataStore {
       if (this.#stmt.deleteUserPolicy.run(uin, name).changes === 0)
         throw new StoreError('not-found', `user ${uin} has no policy ${name}`);
     });
+  }
+
+  // ---- accounts (stores/sqlite/accounts.ts) ----------------------------------------------------
+
+  createAccount(account: AccountRecord): Promise<void> {
+    return this.#accounts.createAccount(account);
+  }
+  listAccounts(): Promise<AccountRecord[]> {
+    return this.#accounts.listAccounts();
+  }
+  updateAccount(appId: string, patch: AccountPatch): Promise<void> {
+    return this.#accounts.updateAccount(appId, patch);
+  }
+  deleteAccount(appId: string): Promise<void> {
+    return this.#accounts.deleteAccount(appId);
+  }
+  listAccountBuckets(accountUin: string): Promise<BucketRecord[]> {
+    return this.#accounts.listAccountBuckets(accountUin);
   }
 
   // ---- garbage collection -----------------------------------------------------------------------
