@@ -106,9 +106,11 @@ export function authorize(input: AuthorizeInput): Decision {
 
   const aclsOff = bucket?.ownership === 'BucketOwnerEnforced';
   const objectAccount = input.objectOwnerId === undefined ? undefined : accountOf(input.objectOwnerId);
-  // An object another account owns: the bucket's account reads it (and its ACL) only as its ACL says.
+  // An object another account owns with an ACL of its own: the bucket's account reads it (and its
+  // ACL) only as that ACL says. (An object left at COS's `default` ACL follows the bucket's.)
   const foreignObject =
     !aclsOff &&
+    input.objectAcl !== undefined &&
     !bucketLevel &&
     !spec.aclOnBucket &&
     OBJECT_ACL_PERMISSIONS.has(spec.acl) &&
