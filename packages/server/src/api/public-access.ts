@@ -1,5 +1,5 @@
 import { S3Error } from '@coffer/protocol';
-import { parseGrantHeaders } from '../authz/acl.js';
+import { type Acl, parseGrantHeaders } from '../authz/acl.js';
 import type { Operation } from '../authz/actions.js';
 import { accountOf } from '../authz/authorize.js';
 import { cachedPolicy } from '../authz/policy-cache.js';
@@ -92,10 +92,29 @@ export async function guardObjectWrite(ctx: RequestContext, operation: Operation
     (name) => ctx.header(name),
     (uin) => uin,
   );
+  await guardWriteAcl(
+    ctx,
+    canned,
+    grants !== undefined,
+    (owner, bucketOwner) => requestedAcl(ctx, 'object', owner, bucketOwner).acl,
+  );
+}
+
+/**
+ * The checks of `guardObjectWrite` for any write (POST Object passes its form fields): `canned` and
+ * `hasGrants` say which ACL the write names; `aclOf` builds it for an owner once ownership is decided.
+ */
+export async function guardWriteAcl(
+  ctx: RequestContext,
+  canned: string | undefined,
+  hasGrants: boolean,
+  aclOf: (owner: string, bucketOwner: string) => Acl | undefined,
+): Promise<void> {
   const access = await bucketAccessOnce(ctx, ctx.bucket);
   if (!access) return;
-  const fullControl = canned?.toLowerCase() === 'bucket-owner-full-control' && grants === undefined;
-  if (access.ownership === 'BucketOwnerEnforced' && (canned !== undefined || grants !== undefined) && !fullControl) {
+  const named = canned !== undefined || hasGrants;
+  const fullControl = canned?.toLowerCase() === 'bucket-owner-full-control' && !hasGrants;
+  if (access.ownership === 'BucketOwnerEnforced' && named && !fullControl) {
     throw new S3Error('AccessControlListNotSupported');
   }
   if (access.ownership === 'BucketOwnerEnforced' || (access.ownership === 'BucketOwnerPreferred' && fullControl)) {
@@ -103,8 +122,7 @@ export async function guardObjectWrite(ctx: RequestContext, operation: Operation
       ctx.actor = { ownerId: access.bucket.ownerId, displayName: access.bucket.ownerId };
     }
   }
-  if ((canned !== undefined || grants !== undefined) && blockOf(ctx, access)?.blockPublicAcls) {
-    const { acl } = requestedAcl(ctx, 'object', ctx.actor.ownerId, access.bucket.ownerId);
-    if (isPublicAcl(acl)) throw publicAclBlocked();
+  if (named && blockOf(ctx, access)?.blockPublicAcls && isPublicAcl(aclOf(ctx.actor.ownerId, access.bucket.ownerId))) {
+    throw publicAclBlocked();
   }
 }
