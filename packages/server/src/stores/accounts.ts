@@ -1,5 +1,3 @@
-import type { BucketRecord } from './types.js';
-
 /**
  * The accounts of a deployment, as the metadata store keeps them (issue 16). Each account is an
  * APPID with its root uin and root key; its sub-users (`users.owner_uin`), buckets (owner ids
@@ -47,6 +45,4 @@ export interface AccountStore {
    * while a bucket is owned by it, 'not-found' for an unknown APPID.
    */
   deleteAccount(appId: string): Promise<void>;
-  /** The buckets an account owns (created by its root or any of its sub-users), by name. */
-  listAccountBuckets(accountUin: string): Promise<BucketRecord[]>;
 }

@@ -414,6 +414,8 @@ export interface MetadataStore extends AccountStore {
   createBucket(input: NewBucket): Promise<BucketRecord>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
+  /** The buckets an account owns (created by its root or any of its sub-users), by name. */
+  listAccountBuckets(accountUin: string): Promise<BucketRecord[]>;
   /**
    * Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. With
    * `abortUploads`, incomplete multipart uploads do not count: they are aborted (their parts' blobs

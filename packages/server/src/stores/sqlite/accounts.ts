@@ -32,6 +32,7 @@ function toAccount(row: AccountRow): AccountRecord {
 
 /** The accounts table (migration 14), for SqliteMetaStore. */
 export class SqliteAccounts implements AccountStore {
+  // (also listAccountBuckets, a MetadataStore method: stores/types.ts)
   readonly #writes: WriteBatcher;
   readonly #stmt;
 
