@@ -1,8 +1,6 @@
-import type Database from 'better-sqlite3';
 import type { AccountPatch, AccountRecord, AccountStore } from '../accounts.js';
-import { type BucketRecord, StoreError } from '../types.js';
-import { type BucketRow, toBucket } from './rows.js';
-import type { WriteBatcher } from './write-batcher.js';
+import { StoreError } from '../types.js';
+import type { SqliteDb } from './sqlite-db.js';
 
 interface AccountRow {
   app_id: string;
@@ -32,12 +30,12 @@ function toAccount(row: AccountRow): AccountRecord {
 
 /** The accounts table (migration 14), for SqliteMetaStore. */
 export class SqliteAccounts implements AccountStore {
-  // (also listAccountBuckets, a MetadataStore method: stores/types.ts)
-  readonly #writes: WriteBatcher;
+  readonly #writes: SqliteDb['writes'];
   readonly #stmt;
 
-  constructor(db: Database.Database, writes: WriteBatcher) {
-    this.#writes = writes;
+  constructor(sqlite: SqliteDb) {
+    const db = sqlite.db;
+    this.#writes = sqlite.writes;
     this.#stmt = {
       insert: db.prepare(`INSERT INTO accounts (app_id, uin, name, secret_id, sealed_secret, created_ms, suspended,
         operator, public_access_block) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -49,7 +47,6 @@ export class SqliteAccounts implements AccountStore {
       update: db.prepare(`UPDATE accounts SET suspended = ?, public_access_block = ?, app_id = ?, uin = ?
         WHERE app_id = ?`),
       // Owner ids are `qcs::cam::uin/<account uin>:uin/<uin>`; the prefix range finds an account's buckets.
-      bucketsIn: db.prepare('SELECT * FROM buckets WHERE owner_id >= ? AND owner_id < ? ORDER BY name'),
       anyBucket: db.prepare('SELECT 1 FROM buckets WHERE owner_id >= ? AND owner_id < ? LIMIT 1'),
       deleteUsers: db.prepare('DELETE FROM users WHERE owner_uin = ?'),
       delete: db.prepare('DELETE FROM accounts WHERE app_id = ?'),
@@ -91,11 +88,6 @@ export class SqliteAccounts implements AccountStore {
         appId,
       );
     });
-  }
-
-  async listAccountBuckets(accountUin: string): Promise<BucketRecord[]> {
-    const [from, to] = ownerRange(accountUin);
-    return (this.#stmt.bucketsIn.all(from, to) as BucketRow[]).map(toBucket);
   }
 
   deleteAccount(appId: string): Promise<void> {
