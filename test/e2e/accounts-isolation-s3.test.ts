@@ -35,7 +35,7 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, adminOk, createSubUser } from './helpers/access.js';
+import { admin, adminOk, createSubUser, getSts } from './helpers/access.js';
 import { createAccount, type TestAccount } from './helpers/accounts.js';
 import { sdkError } from './helpers/s3.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -326,6 +326,19 @@ describe('accounts: isolation between two accounts (aws-sdk)', () => {
 
     await a.send(new DeleteBucketPolicyCommand({ Bucket }));
     await denied(b.s3.send(new GetObjectCommand({ Bucket, Key: 'src' })));
+  });
+
+  it('B’s STS credentials act as B: its buckets, none of A’s; a suspension stops them too', async () => {
+    const { creds } = await getSts(t, b.creds);
+    const temp = t.s3({
+      credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretKey, sessionToken: creds.token! },
+    });
+    expect((await temp.send(new ListBucketsCommand({}))).Buckets?.map((x) => x.Name)).toEqual([bucketB]);
+    await denied(temp.send(new GetObjectCommand({ Bucket: bucketA, Key: 'k' })));
+    await adminOk(t, 200, 'POST', `/admin/accounts/${b.appId}/suspend`);
+    expect((await sdkError(temp.send(new ListBucketsCommand({})))).code).toBe('AllAccessDisabled');
+    await adminOk(t, 200, 'POST', `/admin/accounts/${b.appId}/resume`);
+    expect((await temp.send(new ListBucketsCommand({}))).Buckets).toHaveLength(1);
   });
 
   it('suspends and resumes an account, and deletes it only once it owns no bucket', async () => {
