@@ -142,8 +142,16 @@ describe('BucketOwnerEnforced: ACLs disabled', () => {
     });
     await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x' }));
     await s3.send(new PutObjectCommand({ Bucket, Key: 'k2', Body: 'x', ACL: 'bucket-owner-full-control' }));
-    await expectCode(s3.send(new PutObjectAclCommand({ Bucket, Key: 'k', ACL: 'public-read' })), 400, 'AccessControlListNotSupported');
-    await expectCode(s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' })), 400, 'AccessControlListNotSupported');
+    await expectCode(
+      s3.send(new PutObjectAclCommand({ Bucket, Key: 'k', ACL: 'public-read' })),
+      400,
+      'AccessControlListNotSupported',
+    );
+    await expectCode(
+      s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' })),
+      400,
+      'AccessControlListNotSupported',
+    );
     await expectCode(
       s3.send(new PutBucketAclCommand({ Bucket, GrantRead: `id="${other.ownerId}"` })),
       400,
