@@ -238,6 +238,34 @@ describe.each(['cos', 's3'] as Signing[])('coffer with %s signing', (signing) =>
     expect((await coffer(env, ['admin', 'user', 'show', user.uin])).code).toBe(3);
   });
 
+  it('admin account: the operator creates an account whose root sees only its own buckets, suspends and deletes it', async () => {
+    const made = await cofferJson<{ appId: string; uin: string; secretId: string; secretKey: string }>(env, [
+      'admin',
+      'account',
+      'add',
+      `cli-${signing}`,
+    ]);
+    expect(made.appId).toMatch(/^\d+$/);
+    const listed = await cofferJson<{ accounts: { appId: string; operator: boolean }[] }>(env, [
+      'admin',
+      'account',
+      'ls',
+    ]);
+    expect(listed.accounts[0]!.operator).toBe(true);
+    expect(listed.accounts.map((a) => a.appId)).toContain(made.appId);
+    const asAccount = { ...env, COFFER_SECRET_ID: made.secretId, COFFER_SECRET_KEY: made.secretKey };
+    expect((await cofferOk(asAccount, ['ls'])).stdout).not.toContain(bucket);
+    const notOperator = await coffer(asAccount, ['admin', 'account', 'ls']);
+    expect(notOperator.code).toBe(4);
+    expect((await cofferJson<{ suspended: boolean }>(env, ['admin', 'account', 'suspend', made.appId])).suspended).toBe(
+      true,
+    );
+    expect((await coffer(asAccount, ['ls'])).stderr).toMatch(/AllAccessDisabled/);
+    await cofferOk(env, ['admin', 'account', 'resume', made.appId]);
+    await cofferOk(env, ['admin', 'account', 'rm', made.appId]);
+    expect((await coffer(env, ['admin', 'account', 'show', made.appId])).code).toBe(3);
+  });
+
   it('usage reports the bucket; rb --force removes versions, delete markers and incomplete uploads, then the bucket', async () => {
     const usage = await cofferJson<Record<string, unknown>>(env, ['usage', url]);
     expect(JSON.stringify(usage)).toMatch(/objects|Objects/);

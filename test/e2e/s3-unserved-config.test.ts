@@ -1,9 +1,10 @@
 /**
- * Bucket configurations Coffer does not serve (website, replication,
- * ownership controls, public access block, notifications, acceleration, requester pays), and logging
- * on a bucket that never turned it on:
- * through @aws-sdk/client-s3, reads answer what S3 answers for a bucket that has none, deletes are
- * no-ops, writes stay 501 NotImplemented, and a missing fx.bucket is NoSuchBucket first.
+ * Bucket configurations Coffer does not serve (website, replication, acceleration, requester pays),
+ * and logging and notifications on a bucket that never turned them on: through @aws-sdk/client-s3,
+ * reads answer what S3 answers for a bucket that has none, deletes are no-ops, writes stay 501
+ * NotImplemented, and a missing fx.bucket is NoSuchBucket first. Ownership controls and public access
+ * block are served now (ownership-controls.test.ts, public-access-block.test.ts); their reads and
+ * deletes on a bucket without them still answer as below.
  */
 import {
   DeleteBucketEncryptionCommand,

@@ -7,6 +7,7 @@
  */
 export const S3_ERROR_STATUS = {
   AccessDenied: 403,
+  AccessControlListNotSupported: 400,
   AccountProblem: 403,
   AllAccessDisabled: 403,
   AuthorizationHeaderMalformed: 400,
@@ -25,6 +26,7 @@ export const S3_ERROR_STATUS = {
   InternalError: 500,
   InvalidAccessKeyId: 403,
   InvalidArgument: 400,
+  InvalidBucketAclWithObjectOwnership: 400,
   InvalidBucketName: 400,
   InvalidBucketState: 409,
   InvalidDigest: 400,
@@ -135,6 +137,7 @@ export const DEFAULT_MESSAGES = {
   AccessDenied: 'Access Denied.',
   AccountProblem: 'There is a problem with your account that prevents the operation from completing successfully.',
   AllAccessDisabled: 'All access to this resource has been disabled.',
+  AccessControlListNotSupported: 'The bucket does not allow ACLs',
   AuthorizationHeaderMalformed: 'The authorization header you provided is not valid.',
   AuthorizationQueryParametersError:
     'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ' +
@@ -154,6 +157,7 @@ export const DEFAULT_MESSAGES = {
   InternalError: 'We encountered an internal error. Please try again.',
   InvalidAccessKeyId: 'The access key Id you provided does not exist in our records.',
   InvalidArgument: 'Invalid Argument.',
+  InvalidBucketAclWithObjectOwnership: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
   InvalidBucketName: 'The specified bucket is not valid.',
   InvalidBucketState: 'The request is not valid with the current state of the bucket.',
   InvalidDigest: 'The Content-MD5 you specified is not valid.',

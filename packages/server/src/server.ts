@@ -147,12 +147,13 @@ async function serve(
     nowMs: () => authClock.nowMs(),
     stsMaxDurationSeconds: config.stsMaxDurationSeconds,
   });
+  await accounts.load();
   const dispatch = createDispatcher({
     engine,
     config,
     log,
     metrics,
-    appIdOf: () => identity.appId,
+    appIdOf: (ownerId) => accounts.appIdOf(ownerId),
     accounts,
     auth: {
       region: config.region,

@@ -28,7 +28,7 @@ export interface TestServer {
   s3(options?: {
     forcePathStyle?: boolean;
     endpoint?: string;
-    credentials?: { accessKeyId: string; secretAccessKey: string };
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   }): S3Client;
   /**
    * A cos-nodejs-sdk-v5 client: 'path' = `Domain: host/{Bucket}` (path style, bucket not signed),

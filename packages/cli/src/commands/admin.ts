@@ -1,4 +1,7 @@
-/** `admin user|key|policy` (sub-users, their keys and policies) and `usage`, over the server's JSON admin API. */
+/**
+ * `admin account` (the deployment's accounts: operator only), `admin user|key|policy` (sub-users, their
+ * keys and policies) and `usage`, over the server's JSON admin API.
+ */
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { type Context, makeContext } from '../context.js';
@@ -51,7 +54,7 @@ function readJsonFile(file: string): unknown {
 export function registerAdmin(program: Command): void {
   const adminCmd = program
     .command('admin')
-    .description("sub-users, their access keys and policies (the account root's key only)")
+    .description("accounts (the operator), sub-users, their access keys and policies (an account root's key only)")
     .addHelpText(
       'after',
       `
@@ -60,7 +63,9 @@ Examples:
   coffer admin user add uploader
   coffer admin key add 174409351276
   coffer admin policy set 174409351276 uploads ./uploads-policy.json
-  coffer admin user ls --json`,
+  coffer admin user ls --json
+  coffer admin account add team-b
+  coffer admin account suspend 1312345678`,
     );
   adminCmd
     .command('logging')
@@ -75,6 +80,85 @@ Examples:
       ctx.say(`delivered ${res.records} records in ${res.delivered} log objects; ${res.failed} deliveries failed`);
       ctx.say(`still spooled: ${backlog.records} records (${backlog.failing} batches failing)`);
     });
+  const account = adminCmd.command('account').description("the deployment's accounts (the operator's key only)");
+  type AccountJson = {
+    appId: string;
+    uin: string;
+    name: string;
+    suspended: boolean;
+    operator: boolean;
+    createdAt: string;
+  };
+  account
+    .command('ls')
+    .description('every account, the operator first')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = makeContext(cmd);
+      const res = await admin(ctx, 'GET', '/-/admin/accounts');
+      const accounts = (res.accounts ?? []) as AccountJson[];
+      ctx.emit({ accounts });
+      if (accounts.length) {
+        ctx.say(
+          table(
+            accounts.map((a) => [
+              a.appId,
+              a.uin,
+              a.name,
+              a.operator ? 'operator' : a.suspended ? 'suspended' : 'active',
+              shortDate(a.createdAt),
+            ]),
+          ),
+        );
+      }
+    });
+  account
+    .command('add')
+    .description('create an account (its root key is shown once)')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const ctx = makeContext(cmd);
+      const res = await admin(ctx, 'POST', '/-/admin/accounts', { name });
+      ctx.emit(res);
+      ctx.say(
+        `created account ${res.name}: APPID ${res.appId}, root uin ${res.uin}\nSecretId   ${res.secretId}\nSecretKey  ${res.secretKey}\n(the secret key is not shown again)`,
+      );
+    });
+  account
+    .command('show')
+    .description('one account')
+    .argument('<appid>')
+    .action(async (appId: string, _o: unknown, cmd: Command) => {
+      const ctx = makeContext(cmd);
+      const res = await admin(ctx, 'GET', `/-/admin/accounts/${appId}`);
+      ctx.emit(res);
+      ctx.say(JSON.stringify(res, null, 2));
+    });
+  for (const [verb, what] of [
+    ['suspend', 'refuse every request of the account and to its buckets (403 AllAccessDisabled)'],
+    ['resume', 'lift a suspension'],
+  ] as const) {
+    account
+      .command(verb)
+      .description(what)
+      .argument('<appid>')
+      .action(async (appId: string, _o: unknown, cmd: Command) => {
+        const ctx = makeContext(cmd);
+        const res = await admin(ctx, 'POST', `/-/admin/accounts/${appId}/${verb}`);
+        ctx.emit(res);
+        ctx.say(`account ${appId} ${res.suspended ? 'suspended' : 'active'}`);
+      });
+  }
+  account
+    .command('rm')
+    .description('delete an account that owns no bucket, with its sub-users')
+    .argument('<appid>')
+    .action(async (appId: string, _o: unknown, cmd: Command) => {
+      const ctx = makeContext(cmd);
+      await admin(ctx, 'DELETE', `/-/admin/accounts/${appId}`);
+      ctx.emit({ appId, deleted: true });
+      ctx.say(`deleted account ${appId}`);
+    });
+
   const user = adminCmd.command('user').description('sub-users');
   user
     .command('ls')

@@ -6,6 +6,7 @@ import { type Identity, rootCredential, rootPrincipal } from '../identity.js';
 import { type MetadataStore, StoreError, type UserRecord } from '../stores/types.js';
 import { AccountsError } from './errors.js';
 import { deriveKey } from './master-key.js';
+import { type Account, AccountRegistry } from './registry.js';
 import { openSecret, sealSecret } from './secret-box.js';
 import {
   isTemporaryKeyId,
@@ -65,7 +66,8 @@ export interface TemporaryCredentials {
 }
 
 /**
- * The account's identities: the root (credentials.json), its sub-users with their access keys and
+ * The deployment's identities: its accounts (`registry`; the operator's root in credentials.json, the
+ * others' root keys sealed in the store), each account's sub-users with their access keys and
  * user policies (in the metadata store), and STS credentials. `lookupCredential` is what
  * authentication calls for every signed request; it caches decrypted secrets and principals, and
  * every change made through this object invalidates what it touches. (With several gateways a
@@ -87,6 +89,8 @@ export class Accounts {
   readonly #principals = new Map<string, Principal>();
   /** Bumped by every invalidation, so a lookup that raced a change does not cache stale data. */
   #generation = 0;
+  /** The deployment's accounts (the operator's is `root`). */
+  readonly registry: AccountRegistry;
 
   constructor(options: AccountsOptions) {
     this.#meta = options.meta;
@@ -97,53 +101,84 @@ export class Accounts {
     this.#secretsKey = deriveKey(options.masterKey, 'secrets-at-rest');
     this.#tokenKey = deriveKey(options.masterKey, 'sts-token');
     this.#tmpSecretKey = deriveKey(options.masterKey, 'sts-secret');
+    this.registry = new AccountRegistry({
+      meta: options.meta,
+      operator: options.root,
+      secretsKey: this.#secretsKey,
+      nowMs: options.nowMs,
+    });
   }
 
+  /** Reads the deployment's accounts (recording the operator's on first start after an upgrade). */
+  async load(): Promise<void> {
+    await this.registry.load();
+  }
+
+  /** The operator's root uin. */
   get rootUin(): string {
     return this.#root.uin;
   }
 
-  /** `qcs::cam::uin/<root>:uin/<uin>`. */
-  ownerIdOf(uin: string): string {
-    return `qcs::cam::uin/${this.#root.uin}:uin/${uin}`;
+  /** `qcs::cam::uin/<account>:uin/<uin>` (the operator's account by default). */
+  ownerIdOf(uin: string, accountUin = this.#root.uin): string {
+    return `qcs::cam::uin/${accountUin}:uin/${uin}`;
+  }
+
+  /** The APPID of the account an owner id (`qcs::cam::uin/<account>:uin/<uin>`) belongs to; the operator's if unknown. */
+  appIdOf(ownerId: string | undefined): string {
+    const account = ownerId === undefined ? undefined : /^qcs::cam::uin\/(\d+):/.exec(ownerId)?.[1];
+    return this.registry.byUin(account)?.appId ?? this.#root.appId;
+  }
+
+  /** An account that exists and is not suspended, or the error a request signed by it gets. */
+  #activeAccount(accountUin: string, accessKeyId: string): Account {
+    const account = this.registry.byUin(accountUin);
+    if (!account) {
+      throw new S3Error('InvalidAccessKeyId', 'The account of this access key no longer exists.', {
+        details: { AWSAccessKeyId: accessKeyId },
+      });
+    }
+    if (account.suspended) throw new S3Error('AllAccessDisabled', 'All access to this account has been disabled.');
+    return account;
   }
 
   // ---- users ------------------------------------------------------------------------------------
 
-  async createUser(name: unknown): Promise<UserRecord> {
+  async createUser(name: unknown, accountUin = this.#root.uin): Promise<UserRecord> {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new S3Error('InvalidArgument', 'A user name is 1-64 characters of A-Z a-z 0-9 and _+=,.@-');
     }
     for (let attempt = 0; ; attempt++) {
       const uin = String(randomInt(100_000_000_000, 199_999_999_999));
-      if (uin === this.#root.uin) continue;
-      const user: UserRecord = { uin, ownerUin: this.#root.uin, name, createdMs: this.#nowMs() };
+      if (this.registry.isAccountUin(uin)) continue;
+      const user: UserRecord = { uin, ownerUin: accountUin, name, createdMs: this.#nowMs() };
       try {
         await this.#meta.createUser(user);
         return user;
       } catch (err) {
         if (!(err instanceof StoreError && err.reason === 'conflict')) throw err;
         // The name is taken, or (rarely) the random uin: only the first is the caller's problem.
-        if ((await this.#meta.listUsers(this.#root.uin)).some((u) => u.name === name) || attempt >= 5) {
+        if ((await this.#meta.listUsers(accountUin)).some((u) => u.name === name) || attempt >= 5) {
           throw new AccountsError('UserAlreadyExists', `A user named ${name} already exists.`);
         }
       }
     }
   }
 
-  listUsers(): Promise<UserRecord[]> {
-    return this.#meta.listUsers(this.#root.uin);
+  listUsers(accountUin = this.#root.uin): Promise<UserRecord[]> {
+    return this.#meta.listUsers(accountUin);
   }
 
-  async getUser(uin: string): Promise<UserRecord> {
+  /** A sub-user of the account; another account's user is as unknown as a user that does not exist. */
+  async getUser(uin: string, accountUin = this.#root.uin): Promise<UserRecord> {
     const user = /^\d{1,20}$/.test(uin) ? await this.#meta.getUser(uin) : undefined;
-    if (!user || user.ownerUin !== this.#root.uin) throw new AccountsError('NoSuchUser', `No user with uin ${uin}.`);
+    if (!user || user.ownerUin !== accountUin) throw new AccountsError('NoSuchUser', `No user with uin ${uin}.`);
     return user;
   }
 
   /** Deletes a user, its keys and policies; its keys and STS credentials stop working at once. */
-  async deleteUser(uin: string): Promise<void> {
-    await this.getUser(uin);
+  async deleteUser(uin: string, accountUin = this.#root.uin): Promise<void> {
+    await this.getUser(uin, accountUin);
     this.#invalidateUser(uin);
     await this.#meta.deleteUser(uin).catch(notFound('NoSuchUser', `No user with uin ${uin}.`));
     this.#invalidateUser(uin);
@@ -151,8 +186,8 @@ export class Accounts {
 
   // ---- access keys ------------------------------------------------------------------------------
 
-  async createAccessKey(uin: string): Promise<NewAccessKey> {
-    await this.getUser(uin);
+  async createAccessKey(uin: string, accountUin = this.#root.uin): Promise<NewAccessKey> {
+    await this.getUser(uin, accountUin);
     // COS SecretIds are "AKID" and 32 characters; SecretKeys 32 characters.
     const key = { secretId: `AKID${randomString(32)}`, secretKey: randomString(32), uin, createdMs: this.#nowMs() };
     try {
@@ -180,12 +215,17 @@ export class Accounts {
     return key;
   }
 
-  async listAccessKeys(uin: string): Promise<{ secretId: string; createdMs: number }[]> {
-    await this.getUser(uin);
+  async listAccessKeys(uin: string, accountUin = this.#root.uin): Promise<{ secretId: string; createdMs: number }[]> {
+    await this.getUser(uin, accountUin);
     return (await this.#meta.listAccessKeys(uin)).map((k) => ({ secretId: k.secretId, createdMs: k.createdMs }));
   }
 
-  async deleteAccessKey(secretId: string): Promise<void> {
+  async deleteAccessKey(secretId: string, accountUin = this.#root.uin): Promise<void> {
+    // Only a key of one of the account's own users: another account's key is as unknown as none.
+    const record = await this.#meta.getAccessKey(secretId);
+    const owner = record && (await this.#meta.getUser(record.uin));
+    if (!owner || owner.ownerUin !== accountUin)
+      throw new AccountsError('NoSuchAccessKey', `No access key ${secretId}.`);
     this.#invalidateKey(secretId);
     await this.#meta.deleteAccessKey(secretId).catch(notFound('NoSuchAccessKey', `No access key ${secretId}.`));
     this.#invalidateKey(secretId);
@@ -194,13 +234,13 @@ export class Accounts {
   // ---- user policies ----------------------------------------------------------------------------
 
   /** Validates (MalformedPolicy) and attaches a CAM/IAM identity policy (COS or S3 syntax). */
-  async putUserPolicy(uin: string, name: string, text: string): Promise<void> {
-    await this.getUser(uin);
+  async putUserPolicy(uin: string, name: string, text: string, accountUin = this.#root.uin): Promise<void> {
+    await this.getUser(uin, accountUin);
     checkPolicyName(name);
     if (Buffer.byteLength(text) > MAX_USER_POLICY_BYTES) {
       throw new S3Error('MalformedPolicy', `A user policy is at most ${MAX_USER_POLICY_BYTES} bytes.`);
     }
-    parsePolicy(text, { appId: this.#root.appId }, 'identity');
+    parsePolicy(text, { appId: this.registry.byUin(accountUin)?.appId ?? this.#root.appId }, 'identity');
     this.#invalidateUser(uin);
     await this.#meta
       .putUserPolicy({ uin, name, doc: text, updatedMs: this.#nowMs() })
@@ -208,19 +248,22 @@ export class Accounts {
     this.#invalidateUser(uin);
   }
 
-  async listUserPolicies(uin: string): Promise<{ name: string; doc: string; updatedMs: number }[]> {
-    await this.getUser(uin);
+  async listUserPolicies(
+    uin: string,
+    accountUin = this.#root.uin,
+  ): Promise<{ name: string; doc: string; updatedMs: number }[]> {
+    await this.getUser(uin, accountUin);
     return (await this.#meta.listUserPolicies(uin)).map((p) => ({ name: p.name, doc: p.doc, updatedMs: p.updatedMs }));
   }
 
-  async getUserPolicy(uin: string, name: string): Promise<string> {
-    const policy = (await this.listUserPolicies(uin)).find((p) => p.name === name);
+  async getUserPolicy(uin: string, name: string, accountUin = this.#root.uin): Promise<string> {
+    const policy = (await this.listUserPolicies(uin, accountUin)).find((p) => p.name === name);
     if (!policy) throw new AccountsError('NoSuchUserPolicy', `User ${uin} has no policy named ${name}.`);
     return policy.doc;
   }
 
-  async deleteUserPolicy(uin: string, name: string): Promise<void> {
-    await this.getUser(uin);
+  async deleteUserPolicy(uin: string, name: string, accountUin = this.#root.uin): Promise<void> {
+    await this.getUser(uin, accountUin);
     this.#invalidateUser(uin);
     await this.#meta
       .deleteUserPolicy(uin, name)
@@ -251,6 +294,11 @@ export class Accounts {
 
   async #permanentCredential(accessKeyId: string): Promise<Credential | undefined> {
     if (accessKeyId === this.#rootCredential.accessKeyId) return this.#rootCredential;
+    const root = this.registry.rootKey(accessKeyId);
+    if (root) {
+      this.#activeAccount(root.account.uin, accessKeyId);
+      return { accessKeyId, secretKey: root.secretKey, principal: accountRootPrincipal(root.account) };
+    }
     let key = this.#keys.get(accessKeyId);
     if (!key) {
       const generation = this.#generation;
@@ -272,13 +320,19 @@ export class Accounts {
       );
     }
     const claims = verifySessionToken(this.#tokenKey, token, accessKeyId, this.#nowMs());
-    if (claims.accountUin !== this.#root.uin) {
+    const account = this.#activeAccount(claims.accountUin, accessKeyId);
+    const base =
+      claims.uin === this.#root.uin
+        ? rootPrincipal(this.#root)
+        : claims.uin === account.uin
+          ? accountRootPrincipal(account)
+          : await this.#userPrincipal(claims.uin);
+    if (base && base.ownerUin !== account.uin) {
       throw new S3Error(
         'InvalidToken',
         'The provided token is malformed or otherwise invalid: another account issued it.',
       );
     }
-    const base = claims.uin === this.#root.uin ? rootPrincipal(this.#root) : await this.#userPrincipal(claims.uin);
     if (!base) {
       throw new S3Error('InvalidAccessKeyId', 'The user these temporary credentials were issued to no longer exists.', {
         details: { AWSAccessKeyId: accessKeyId },
@@ -297,14 +351,21 @@ export class Accounts {
 
   async #userPrincipal(uin: string): Promise<Principal | undefined> {
     const cached = this.#principals.get(uin);
-    if (cached) return cached;
+    if (cached) {
+      if (this.registry.byUin(cached.ownerUin)?.suspended) {
+        throw new S3Error('AllAccessDisabled', 'All access to this account has been disabled.');
+      }
+      return cached;
+    }
     const generation = this.#generation;
     const user = await this.#meta.getUser(uin);
-    if (!user || user.ownerUin !== this.#root.uin) return undefined;
+    const account = user && this.registry.byUin(user.ownerUin);
+    if (!user || !account) return undefined;
+    if (account.suspended) throw new S3Error('AllAccessDisabled', 'All access to this account has been disabled.');
     const policies = (await this.#meta.listUserPolicies(uin)).map((p) => p.doc);
     const principal: Principal = {
-      appId: this.#root.appId,
-      ownerUin: this.#root.uin,
+      appId: account.appId,
+      ownerUin: account.uin,
       uin,
       isRoot: false,
       policies,
@@ -352,7 +413,7 @@ export class Accounts {
     }
     let policy: string | undefined;
     if (request.policy !== undefined) {
-      parsePolicy(request.policy, { appId: this.#root.appId }, 'identity');
+      parsePolicy(request.policy, { appId: caller.appId }, 'identity');
       policy = JSON.stringify(JSON.parse(request.policy));
       if (Buffer.byteLength(policy) > MAX_SESSION_POLICY_BYTES) {
         throw new S3Error(
@@ -380,6 +441,11 @@ export class Accounts {
       expiredTime,
     };
   }
+}
+
+/** The principal of an account's root key (the operator's is `rootPrincipal(identity)`). */
+function accountRootPrincipal(account: Account): Principal {
+  return { appId: account.appId, ownerUin: account.uin, uin: account.uin, isRoot: true };
 }
 
 function checkPolicyName(name: string): void {

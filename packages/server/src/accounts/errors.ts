@@ -8,6 +8,10 @@ export const ACCOUNTS_ERROR_STATUS = {
   NoSuchUserPolicy: 404,
   UserAlreadyExists: 409,
   LimitExceeded: 409,
+  NoSuchAccount: 404,
+  AccountAlreadyExists: 409,
+  AccountNotEmpty: 409,
+  OperatorAccount: 409,
 } as const satisfies Record<string, number>;
 
 export type AccountsErrorCode = keyof typeof ACCOUNTS_ERROR_STATUS;

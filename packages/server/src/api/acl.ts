@@ -12,13 +12,18 @@ import { accountOf } from '../authz/authorize.js';
 import { parseAclXml, renderAcl } from '../codecs/acl.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendEmpty } from '../http-kit/respond.js';
+import { aclsDisabled, enforcedAcl, guardAclChange } from './acl-guards.js';
 
 /**
- * A bare uin names a user of the bucket owner's account (`uin="100000000011"`), or an account's
- * root when it is that account's own uin.
+ * A bare uin names an account's root when it is an account's uin (this one's or another's: S3's
+ * canonical user id of an account), and otherwise a user of the bucket owner's account
+ * (`uin="100000000011"`).
  */
-function uinResolver(accountUin: string): UinResolver {
-  return (uin) => `qcs::cam::uin/${accountUin}:uin/${uin}`;
+function uinResolver(ctx: RequestContext, accountUin: string): UinResolver {
+  return (uin) =>
+    ctx.accounts.registry.isAccountUin(uin)
+      ? `qcs::cam::uin/${uin}:uin/${uin}`
+      : `qcs::cam::uin/${accountUin}:uin/${uin}`;
 }
 
 /**
@@ -34,7 +39,7 @@ export function requestedAcl(
 ): { acl: Acl | undefined; given: boolean } {
   const canned = ctx.vendorHeader('acl');
   const account = accountOf(bucketOwner) ?? accountOf(owner) ?? '0';
-  const grants = parseGrantHeaders((name) => ctx.header(name), uinResolver(account));
+  const grants = parseGrantHeaders((name) => ctx.header(name), uinResolver(ctx, account));
   if (canned !== undefined && grants !== undefined) {
     // S3 refuses the mix; COS applies both (Tencent's SDK tests send x-cos-acl with x-cos-grant-*).
     if (ctx.flavor === 's3') {
@@ -87,7 +92,8 @@ function sendAcl(ctx: RequestContext, acl: Acl, cannedHeader: string): void {
 
 /** GET Bucket ?acl. */
 export async function getBucketAcl(ctx: RequestContext): Promise<void> {
-  const { acl } = await ctx.engine.getBucketAcl(ctx.bucket);
+  const { acl, bucket } = await ctx.engine.getBucketAcl(ctx.bucket);
+  if (await aclsDisabled(ctx)) return sendAcl(ctx, enforcedAcl(bucket.ownerId), 'private');
   sendAcl(ctx, acl, cannedNameOf(acl));
 }
 
@@ -120,7 +126,7 @@ async function aclFromPutRequest(
     );
   }
   const account = accountOf(bucketOwner) ?? '0';
-  const parsed = parseAclXml(doc, uinResolver(account));
+  const parsed = parseAclXml(doc, uinResolver(ctx, account));
   const grants: Grant[] = parsed.grants;
   return { owner, grants };
 }
@@ -129,6 +135,7 @@ async function aclFromPutRequest(
 export async function putBucketAcl(ctx: RequestContext): Promise<void> {
   const { bucket } = await ctx.engine.getBucketAcl(ctx.bucket);
   const acl = await aclFromPutRequest(ctx, 'bucket', bucket.ownerId, bucket.ownerId);
+  await guardAclChange(ctx, 'bucket', acl ?? cannedAcl('private', 'bucket', bucket.ownerId));
   await ctx.engine.putBucketAcl(ctx.bucket, acl ?? cannedAcl('private', 'bucket', bucket.ownerId)!);
   sendEmpty(ctx, 200);
 }
@@ -136,7 +143,9 @@ export async function putBucketAcl(ctx: RequestContext): Promise<void> {
 /** GET Object ?acl: the object's ACL; one left at `default` shows its owner's full control and x-cos-acl: default. */
 export async function getObjectAcl(ctx: RequestContext): Promise<void> {
   const versionId = ctx.param('versionId');
-  const { acl, ownerId } = await ctx.engine.getObjectAcl(ctx.bucket, ctx.key, versionId);
+  const { acl, ownerId, bucket } = await ctx.engine.getObjectAcl(ctx.bucket, ctx.key, versionId);
+  // ACLs disabled (BucketOwnerEnforced): "requests to read ACLs always return … full control for the bucket owner".
+  if (await aclsDisabled(ctx)) return sendAcl(ctx, enforcedAcl(bucket.ownerId), 'private');
   if (acl) sendAcl(ctx, acl, cannedNameOf(acl));
   else sendAcl(ctx, cannedAcl('private', 'object', ownerId)!, 'default');
 }
@@ -146,6 +155,7 @@ export async function putObjectAcl(ctx: RequestContext): Promise<void> {
   const versionId = ctx.param('versionId');
   const { bucket, ownerId } = await ctx.engine.getObjectAcl(ctx.bucket, ctx.key, versionId);
   const acl = await aclFromPutRequest(ctx, 'object', ownerId, bucket.ownerId);
+  await guardAclChange(ctx, 'object', acl);
   await ctx.engine.putObjectAcl(ctx.bucket, ctx.key, versionId, acl);
   sendEmpty(ctx, 200);
 }

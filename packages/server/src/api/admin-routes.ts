@@ -4,6 +4,17 @@ import { decodePathPart } from '../http-kit/addressing.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson, sendJsonError } from '../http-kit/respond.js';
 import { adminFlushLogging, adminNotifications, adminRunInventory, adminRunLifecycle } from './admin.js';
+import {
+  createAccount,
+  deleteAccount,
+  deleteAccountPublicAccessBlock,
+  getAccount,
+  getAccountPublicAccessBlock,
+  listAccounts,
+  putAccountPublicAccessBlock,
+  resumeAccount,
+  suspendAccount,
+} from './admin-accounts.js';
 import { getSessionToken } from './admin-sts.js';
 import {
   createAccessKey,
@@ -17,7 +28,7 @@ import {
   listUserPolicies,
   listUsers,
   putUserPolicy,
-  requirePermanentRoot,
+  requireOperator,
 } from './admin-users.js';
 import { adminUsage } from './usage.js';
 
@@ -47,7 +58,7 @@ async function serveMetrics(ctx: RequestContext): Promise<void> {
       return sendJsonError(ctx, 401, 'Unauthorized', 'The bearer token is not COFFER_METRICS_TOKEN.');
     }
   } else {
-    requirePermanentRoot(ctx);
+    requireOperator(ctx);
   }
   const text = Buffer.from(await ctx.metrics.expose());
   ctx.res.statusCode = 200;
@@ -72,7 +83,7 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
     pattern: '/admin/metrics',
     methods: {
       GET: (ctx) => {
-        requirePermanentRoot(ctx);
+        requireOperator(ctx);
         sendJson(ctx, 200, { requests: ctx.metrics.snapshot() });
       },
     },
@@ -85,6 +96,26 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   {
     pattern: '/admin/users/:/policies/:',
     methods: { GET: getUserPolicy, PUT: putUserPolicy, DELETE: deleteUserPolicy },
+  },
+  { pattern: '/admin/accounts', methods: { GET: listAccounts, POST: createAccount } },
+  { pattern: '/admin/accounts/:', methods: { GET: getAccount, DELETE: deleteAccount } },
+  { pattern: '/admin/accounts/:/suspend', methods: { POST: suspendAccount } },
+  { pattern: '/admin/accounts/:/resume', methods: { POST: resumeAccount } },
+  {
+    pattern: '/admin/accounts/:/public-access-block',
+    methods: {
+      GET: getAccountPublicAccessBlock,
+      PUT: putAccountPublicAccessBlock,
+      DELETE: deleteAccountPublicAccessBlock,
+    },
+  },
+  {
+    pattern: '/admin/public-access-block',
+    methods: {
+      GET: (ctx) => getAccountPublicAccessBlock(ctx),
+      PUT: (ctx) => putAccountPublicAccessBlock(ctx),
+      DELETE: (ctx) => deleteAccountPublicAccessBlock(ctx),
+    },
   },
   { pattern: '/sts', methods: { POST: getSessionToken } },
 ];
@@ -108,6 +139,18 @@ const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
   'GET /admin/users/:/policies/:': 'AdminGetUserPolicy',
   'PUT /admin/users/:/policies/:': 'AdminPutUserPolicy',
   'DELETE /admin/users/:/policies/:': 'AdminDeleteUserPolicy',
+  'GET /admin/accounts': 'AdminListAccounts',
+  'POST /admin/accounts': 'AdminCreateAccount',
+  'GET /admin/accounts/:': 'AdminGetAccount',
+  'DELETE /admin/accounts/:': 'AdminDeleteAccount',
+  'POST /admin/accounts/:/suspend': 'AdminSuspendAccount',
+  'POST /admin/accounts/:/resume': 'AdminResumeAccount',
+  'GET /admin/accounts/:/public-access-block': 'AdminGetAccountPublicAccessBlock',
+  'PUT /admin/accounts/:/public-access-block': 'AdminPutAccountPublicAccessBlock',
+  'DELETE /admin/accounts/:/public-access-block': 'AdminDeleteAccountPublicAccessBlock',
+  'GET /admin/public-access-block': 'AdminGetAccountPublicAccessBlock',
+  'PUT /admin/public-access-block': 'AdminPutAccountPublicAccessBlock',
+  'DELETE /admin/public-access-block': 'AdminDeleteAccountPublicAccessBlock',
   'POST /sts': 'GetSessionToken',
 };
 

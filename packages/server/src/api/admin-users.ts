@@ -5,13 +5,14 @@ import type { UserRecord } from '../stores/types.js';
 
 /**
  * The admin API for sub-users, their access keys and user policies (docs/admin-api.md). Every call
- * needs the account's root, signed with its permanent key: sub-users and STS credentials get 403.
+ * needs an account's root, signed with its permanent key (or its STS credentials without a session
+ * policy), and sees only that account's users: another account's user or key is 404, as if unknown.
  */
 
 /** Bodies of these calls are small JSON documents. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export function requirePermanentRoot(ctx: RequestContext): void {
+export function requirePermanentRoot(ctx: RequestContext): string {
   const principal = ctx.auth.principal;
   // The console signs in with the root key and keeps only STS credentials: those (without a session
   // policy narrowing them) act as the root here too. A session policy means "less than root": refused.
@@ -21,18 +22,31 @@ export function requirePermanentRoot(ctx: RequestContext): void {
       'Only the account root (its key, or its STS credentials without a session policy) may use the admin API.',
     );
   }
+  return principal.ownerUin;
+}
+
+/**
+ * The operator (the first account's root, the keys `coffer server` prints): deployment-wide endpoints
+ * (accounts, metrics, lifecycle runs) need it. Returns the operator's account uin.
+ */
+export function requireOperator(ctx: RequestContext): string {
+  const account = requirePermanentRoot(ctx);
+  if (account !== ctx.accounts.rootUin) {
+    throw new S3Error('AccessDenied', "Only the deployment's operator (the first account's root) may do this.");
+  }
+  return account;
 }
 
 function userJson(ctx: RequestContext, user: UserRecord) {
   return {
     uin: user.uin,
     name: user.name,
-    ownerId: ctx.accounts.ownerIdOf(user.uin),
+    ownerId: ctx.accounts.ownerIdOf(user.uin, user.ownerUin),
     createdAt: new Date(user.createdMs).toISOString(),
   };
 }
 
-async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
+export async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
   const text = await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument');
   let body: unknown;
   try {
@@ -48,22 +62,25 @@ async function readJsonObject(ctx: RequestContext): Promise<Record<string, unkno
 
 /** POST /-/admin/users {"name": "…"} → 201 {uin, name, ownerId, createdAt}. */
 export async function createUser(ctx: RequestContext): Promise<void> {
-  requirePermanentRoot(ctx);
+  const account = requirePermanentRoot(ctx);
   const { name } = await readJsonObject(ctx);
-  sendJson(ctx, 201, userJson(ctx, await ctx.accounts.createUser(name)));
+  sendJson(ctx, 201, userJson(ctx, await ctx.accounts.createUser(name, account)));
 }
 
 /** GET /-/admin/users → {users: [...]}, by name. */
 export async function listUsers(ctx: RequestContext): Promise<void> {
-  requirePermanentRoot(ctx);
-  sendJson(ctx, 200, { users: (await ctx.accounts.listUsers()).map((u) => userJson(ctx, u)) });
+  const account = requirePermanentRoot(ctx);
+  sendJson(ctx, 200, { users: (await ctx.accounts.listUsers(account)).map((u) => userJson(ctx, u)) });
 }
 
 /** GET /-/admin/users/<uin> → the user with its key ids and policy names. */
 export async function getUser(ctx: RequestContext, uin: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  const user = await ctx.accounts.getUser(uin);
-  const [keys, policies] = await Promise.all([ctx.accounts.listAccessKeys(uin), ctx.accounts.listUserPolicies(uin)]);
+  const account = requirePermanentRoot(ctx);
+  const user = await ctx.accounts.getUser(uin, account);
+  const [keys, policies] = await Promise.all([
+    ctx.accounts.listAccessKeys(uin, account),
+    ctx.accounts.listUserPolicies(uin, account),
+  ]);
   sendJson(ctx, 200, {
     ...userJson(ctx, user),
     keys: keys.map(keyJson),
@@ -73,8 +90,8 @@ export async function getUser(ctx: RequestContext, uin: string): Promise<void> {
 
 /** DELETE /-/admin/users/<uin> → 204; its keys and policies go too. */
 export async function deleteUser(ctx: RequestContext, uin: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  await ctx.accounts.deleteUser(uin);
+  const account = requirePermanentRoot(ctx);
+  await ctx.accounts.deleteUser(uin, account);
   sendEmpty(ctx, 204);
 }
 
@@ -84,37 +101,37 @@ function keyJson(key: { secretId: string; createdMs: number }) {
 
 /** POST /-/admin/users/<uin>/keys → 201 {secretId, secretKey, uin, createdAt}: the only time the secret is shown. */
 export async function createAccessKey(ctx: RequestContext, uin: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  const key = await ctx.accounts.createAccessKey(uin);
+  const account = requirePermanentRoot(ctx);
+  const key = await ctx.accounts.createAccessKey(uin, account);
   sendJson(ctx, 201, { ...keyJson(key), secretKey: key.secretKey, uin });
 }
 
 /** GET /-/admin/users/<uin>/keys → {keys: [{secretId, createdAt}]} (never the secrets). */
 export async function listAccessKeys(ctx: RequestContext, uin: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  sendJson(ctx, 200, { keys: (await ctx.accounts.listAccessKeys(uin)).map(keyJson) });
+  const account = requirePermanentRoot(ctx);
+  sendJson(ctx, 200, { keys: (await ctx.accounts.listAccessKeys(uin, account)).map(keyJson) });
 }
 
 /** DELETE /-/admin/keys/<secretId> → 204; the key stops working at once. */
 export async function deleteAccessKey(ctx: RequestContext, secretId: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  await ctx.accounts.deleteAccessKey(secretId);
+  const account = requirePermanentRoot(ctx);
+  await ctx.accounts.deleteAccessKey(secretId, account);
   sendEmpty(ctx, 204);
 }
 
 /** PUT /-/admin/users/<uin>/policies/<name> (body: the policy) → 204, or 400 MalformedPolicy. */
 export async function putUserPolicy(ctx: RequestContext, uin: string, name: string): Promise<void> {
-  requirePermanentRoot(ctx);
+  const account = requirePermanentRoot(ctx);
   const text = await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument');
   if (text.trim() === '') throw new S3Error('MalformedPolicy', 'The request body must be a policy document (JSON).');
-  await ctx.accounts.putUserPolicy(uin, name, text);
+  await ctx.accounts.putUserPolicy(uin, name, text, account);
   sendEmpty(ctx, 204);
 }
 
 /** GET /-/admin/users/<uin>/policies → {policies: [{name, updatedAt}]}. */
 export async function listUserPolicies(ctx: RequestContext, uin: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  const policies = await ctx.accounts.listUserPolicies(uin);
+  const account = requirePermanentRoot(ctx);
+  const policies = await ctx.accounts.listUserPolicies(uin, account);
   sendJson(ctx, 200, {
     policies: policies.map((p) => ({ name: p.name, updatedAt: new Date(p.updatedMs).toISOString() })),
   });
@@ -122,8 +139,8 @@ export async function listUserPolicies(ctx: RequestContext, uin: string): Promis
 
 /** GET /-/admin/users/<uin>/policies/<name> → the document as it was put. */
 export async function getUserPolicy(ctx: RequestContext, uin: string, name: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  const body = Buffer.from(await ctx.accounts.getUserPolicy(uin, name));
+  const account = requirePermanentRoot(ctx);
+  const body = Buffer.from(await ctx.accounts.getUserPolicy(uin, name, account));
   ctx.res.statusCode = 200;
   ctx.res.setHeader('content-type', 'application/json');
   ctx.res.setHeader('content-length', body.length);
@@ -132,7 +149,7 @@ export async function getUserPolicy(ctx: RequestContext, uin: string, name: stri
 
 /** DELETE /-/admin/users/<uin>/policies/<name> → 204. */
 export async function deleteUserPolicy(ctx: RequestContext, uin: string, name: string): Promise<void> {
-  requirePermanentRoot(ctx);
-  await ctx.accounts.deleteUserPolicy(uin, name);
+  const account = requirePermanentRoot(ctx);
+  await ctx.accounts.deleteUserPolicy(uin, name, account);
   sendEmpty(ctx, 204);
 }

@@ -1,14 +1,14 @@
 import { S3Error } from '@coffer/protocol';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson } from '../http-kit/respond.js';
-import { requirePermanentRoot } from './admin-users.js';
+import { requireOperator } from './admin-users.js';
 
 /**
- * POST /-/admin/lifecycle/run — runs a lifecycle pass now (root only) and answers with what it did.
+ * POST /-/admin/lifecycle/run — runs a lifecycle pass now (the operator only) and answers with what it did.
  * `?wait=false` starts it and answers 202 at once.
  */
 export async function adminRunLifecycle(ctx: RequestContext): Promise<void> {
-  if (!ctx.auth.principal?.isRoot) throw new S3Error('AccessDenied');
+  requireOperator(ctx);
   const run = ctx.engine.runLifecycle();
   if (ctx.param('wait') === 'false') {
     run.catch((err) => ctx.log.error({ err }, 'lifecycle run failed'));
@@ -24,7 +24,7 @@ export async function adminRunLifecycle(ctx: RequestContext): Promise<void> {
  * newest dead letters (at most N, default 100, up to 1000).
  */
 export async function adminNotifications(ctx: RequestContext): Promise<void> {
-  requirePermanentRoot(ctx);
+  requireOperator(ctx);
   const limit = Math.min(Number(ctx.param('dead-letters') ?? 100) || 100, 1000);
   sendJson(ctx, 200, {
     targets: await ctx.engine.notificationMetrics(),
@@ -46,7 +46,7 @@ export async function adminNotifications(ctx: RequestContext): Promise<void> {
  * batches waiting for a retry, and answers with what was delivered and what still fails.
  */
 export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
-  requirePermanentRoot(ctx);
+  requireOperator(ctx);
   const summary = await ctx.engine.accessLog.deliver({
     maxRecords: ctx.config.accessLogMaxRecords,
     retryMs: ctx.config.accessLogRetryMs,
@@ -61,7 +61,7 @@ export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
  * report and answers 202 at once (a report of millions of keys takes minutes).
  */
 export async function adminRunInventory(ctx: RequestContext): Promise<void> {
-  requirePermanentRoot(ctx);
+  requireOperator(ctx);
   for (const name of ctx.query.keys()) {
     if (name !== 'bucket' && name !== 'id' && name !== 'wait') {
       throw new S3Error('InvalidArgument', `Unknown parameter '${name}'; allowed: bucket, id, wait.`, {

@@ -1,7 +1,10 @@
 import { S3Error } from '@coffer/protocol';
 import { cachedPolicy } from '../authz/policy-cache.js';
+import { isPublicPolicy } from '../authz/public-access.js';
+import { bucketAccessOnce } from '../http-kit/authorize-request.js';
 import type { RequestContext } from '../http-kit/request-context.js';
-import { sendEmpty, sendXml } from '../http-kit/respond.js';
+import { sendEmpty } from '../http-kit/respond.js';
+import { blockOf, publicPolicyBlocked } from './acl-guards.js';
 
 /** S3 limits bucket policies to 20 KB. */
 const MAX_POLICY_BYTES = 20 * 1024;
@@ -12,7 +15,9 @@ export async function putBucketPolicy(ctx: RequestContext): Promise<void> {
   const text = await ctx.readSmallBody(MAX_POLICY_BYTES, 'MalformedPolicy');
   if (text.trim() === '')
     throw new S3Error('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'");
-  cachedPolicy(text, { bucket: bucket.name, appId: ctx.appIdOf(bucket.ownerId) }, 'bucket');
+  const parsed = cachedPolicy(text, { bucket: bucket.name, appId: ctx.appIdOf(bucket.ownerId) }, 'bucket');
+  const access = await bucketAccessOnce(ctx, ctx.bucket);
+  if (access && isPublicPolicy(parsed) && blockOf(ctx, access)?.blockPublicPolicy) throw publicPolicyBlocked();
   const lockOut = ctx.header('x-amz-confirm-remove-self-bucket-access')?.toLowerCase() === 'true';
   await ctx.engine.putBucketPolicy(ctx.bucket, text, lockOut);
   sendEmpty(ctx, 204);
@@ -43,17 +48,4 @@ export async function deleteBucketPolicy(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 204);
 }
 
-/**
- * GET Bucket ?policyStatus: whether the bucket policy makes the bucket public: an Allow statement for
- * every principal (`*`) with no condition narrowing it, as S3 judges it.
- * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicyStatus.html
- */
-export async function getBucketPolicyStatus(ctx: RequestContext): Promise<void> {
-  const bucket = await ctx.engine.headBucket(ctx.bucket);
-  const text = await ctx.engine.getBucketPolicy(ctx.bucket);
-  const policy = cachedPolicy(text, { bucket: bucket.name, appId: ctx.appIdOf(bucket.ownerId) }, 'bucket');
-  const isPublic = policy.statements.some(
-    (s) => s.effect === 'allow' && s.principals?.includes('*') === true && s.conditions.length === 0,
-  );
-  sendXml(ctx, 'PolicyStatus', { IsPublic: isPublic });
-}
+// GET ?policyStatus (whether the policy is public) is with Block Public Access: api/public-access.ts.

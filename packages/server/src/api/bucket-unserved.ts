@@ -37,14 +37,6 @@ export const getBucketReplication = notConfigured(
   'ReplicationConfigurationNotFoundError',
   'The replication configuration was not found.',
 );
-export const getBucketOwnershipControls = notConfigured(
-  'OwnershipControlsNotFoundError',
-  'The bucket ownership controls were not found.',
-);
-export const getPublicAccessBlock = notConfigured(
-  'NoSuchPublicAccessBlockConfiguration',
-  'The public access block configuration was not found.',
-);
 
 /** Transfer acceleration never enabled: an empty configuration, as S3 returns for such a bucket. */
 export const getBucketAccelerate = fixedDocument('AccelerateConfiguration', {});

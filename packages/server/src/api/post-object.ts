@@ -20,6 +20,7 @@ import {
   writtenVersionHeaders,
 } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
+import { guardWriteAcl } from './public-access.js';
 
 /** All fields before the file, together (S3 allows 20 KB; a COS policy with many conditions needs more). */
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -75,6 +76,13 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
           auth.nowMs(),
         );
   await authorizeRequest(ctx, 'PostObject', { bucket: ctx.bucket, key });
+  {
+    const canned = fields.get('acl') ?? fields.get('x-cos-acl') ?? fields.get('x-amz-acl');
+    const grantNames = [...fields.keys()].some((f) => /^x-(?:cos|amz)-grant-/i.test(f));
+    await guardWriteAcl(ctx, canned, grantNames, (owner, bucketOwner) =>
+      canned !== undefined ? cannedAcl(canned, 'object', owner, bucketOwner) : undefined,
+    );
+  }
 
   const bucketOwner = (await ctx.engine.headBucket(ctx.bucket)).ownerId;
   const { version, versioned } = await ctx.engine.putObject({

@@ -26,6 +26,7 @@ import { putObject } from './object-put.js';
 import { restoreObject } from './object-restore.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import { postObject } from './post-object.js';
+import * as publicAccess from './public-access.js';
 import * as referer from './referer.js';
 import { listBuckets } from './service.js';
 import { getBucketUsage } from './usage.js';
@@ -135,7 +136,13 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'object PUT retention': ['PutObjectRetention', objectLock.putObjectRetention],
   'object GET legal-hold': ['GetObjectLegalHold', objectLock.getObjectLegalHold],
   'object PUT legal-hold': ['PutObjectLegalHold', objectLock.putObjectLegalHold],
-  'bucket GET policyStatus': ['GetBucketPolicyStatus', policy.getBucketPolicyStatus],
+  'bucket GET policyStatus': ['GetBucketPolicyStatus', publicAccess.getBucketPolicyStatus],
+  'bucket GET publicAccessBlock': ['GetPublicAccessBlock', publicAccess.getPublicAccessBlock],
+  'bucket PUT publicAccessBlock': ['PutPublicAccessBlock', publicAccess.putPublicAccessBlock],
+  'bucket DELETE publicAccessBlock': ['DeletePublicAccessBlock', publicAccess.deletePublicAccessBlock],
+  'bucket GET ownershipControls': ['GetBucketOwnershipControls', publicAccess.getBucketOwnershipControls],
+  'bucket PUT ownershipControls': ['PutBucketOwnershipControls', publicAccess.putBucketOwnershipControls],
+  'bucket DELETE ownershipControls': ['DeleteBucketOwnershipControls', publicAccess.deleteBucketOwnershipControls],
   'bucket GET usage': ['GetBucketUsage', getBucketUsage],
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
@@ -151,10 +158,6 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket DELETE website': ['DeleteBucketWebsite', unserved.deleteNothing],
   'bucket GET replication': ['GetBucketReplication', unserved.getBucketReplication],
   'bucket DELETE replication': ['DeleteBucketReplication', unserved.deleteNothing],
-  'bucket GET ownershipControls': ['GetBucketOwnershipControls', unserved.getBucketOwnershipControls],
-  'bucket DELETE ownershipControls': ['DeleteBucketOwnershipControls', unserved.deleteNothing],
-  'bucket GET publicAccessBlock': ['GetPublicAccessBlock', unserved.getPublicAccessBlock],
-  'bucket DELETE publicAccessBlock': ['DeletePublicAccessBlock', unserved.deleteNothing],
   'bucket GET notification': ['GetBucketNotification', notification.getBucketNotification],
   'bucket PUT notification': ['PutBucketNotification', notification.putBucketNotification],
   // Coffer's recycle bin (docs/recycle-bin.md).

@@ -96,6 +96,7 @@ const ACTION_TABLE = {
     acl: 'OWNER',
   },
   // Configurations Coffer does not serve (api/bucket-unserved.ts): reads report none; the owner only.
+  // (Ownership controls and Block Public Access are served: api/public-access.ts.)
   GetBucketWebsite: { cos: 'GetBucketWebsite', s3: 'GetBucketWebsite', target: 'bucket', acl: 'OWNER' },
   DeleteBucketWebsite: { cos: 'DeleteBucketWebsite', s3: 'DeleteBucketWebsite', target: 'bucket', acl: 'OWNER' },
   GetBucketReplication: {
@@ -116,6 +117,12 @@ const ACTION_TABLE = {
     target: 'bucket',
     acl: 'OWNER',
   },
+  PutBucketOwnershipControls: {
+    cos: 'PutBucketOwnershipControls',
+    s3: 'PutBucketOwnershipControls',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
   DeleteBucketOwnershipControls: {
     cos: 'DeleteBucketOwnershipControls',
     s3: 'PutBucketOwnershipControls',
@@ -125,6 +132,12 @@ const ACTION_TABLE = {
   GetPublicAccessBlock: {
     cos: 'GetPublicAccessBlock',
     s3: 'GetBucketPublicAccessBlock',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  PutPublicAccessBlock: {
+    cos: 'PutPublicAccessBlock',
+    s3: 'PutBucketPublicAccessBlock',
     target: 'bucket',
     acl: 'OWNER',
   },

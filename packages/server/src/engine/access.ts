@@ -1,9 +1,11 @@
 import { S3Error } from '@coffer/protocol';
 import { type Acl, cannedAcl } from '../authz/acl.js';
+import { decodePublicAccessBlock, type ObjectOwnership, type PublicAccessBlock } from '../authz/public-access.js';
 import type { BucketRecord } from '../stores/types.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
 import { findObject } from './find-object.js';
+import { bucketOwnership, PUBLIC_ACCESS_BLOCK } from './public-access.js';
 
 const ACL = 'acl';
 const POLICY = 'policy';
@@ -80,12 +82,32 @@ export async function selfLockedOut(ctx: EngineContext, bucket: BucketRecord): P
 }
 
 /** What authorization needs to know about a bucket: its record, ACL and policy text (one read each). */
-export async function bucketAccess(
-  ctx: EngineContext,
-  bucketName: string,
-): Promise<{ bucket: BucketRecord; acl: Acl; policy?: string } | undefined> {
+export async function bucketAccess(ctx: EngineContext, bucketName: string): Promise<BucketAccess | undefined> {
   const bucket = await ctx.meta.getBucket(bucketName);
   if (!bucket) return undefined;
-  const [acl, policy] = await Promise.all([getBucketAcl(ctx, bucket), ctx.meta.getBucketConfig(bucket.id, POLICY)]);
-  return { bucket, acl, ...(policy !== undefined ? { policy } : {}) };
+  const [acl, policy, block, ownership] = await Promise.all([
+    getBucketAcl(ctx, bucket),
+    ctx.meta.getBucketConfig(bucket.id, POLICY),
+    ctx.meta.getBucketConfig(bucket.id, PUBLIC_ACCESS_BLOCK),
+    bucketOwnership(ctx, bucket),
+  ]);
+  const publicAccessBlock = decodePublicAccessBlock(block);
+  return {
+    bucket,
+    acl,
+    ...(policy !== undefined ? { policy } : {}),
+    ...(publicAccessBlock ? { publicAccessBlock } : {}),
+    ...(ownership ? { ownership } : {}),
+  };
+}
+
+/** What authorization knows of a bucket. */
+export interface BucketAccess {
+  bucket: BucketRecord;
+  acl: Acl;
+  /** The bucket policy's text. */
+  policy?: string;
+  /** The bucket's own Block Public Access (the account's is added by the caller). */
+  publicAccessBlock?: PublicAccessBlock;
+  ownership?: ObjectOwnership;
 }

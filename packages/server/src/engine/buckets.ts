@@ -1,4 +1,5 @@
 import { S3Error } from '@coffer/protocol';
+import { accountOf } from '../authz/authorize.js';
 import { type BucketRecord, StoreError } from '../stores/types.js';
 import type { EngineContext } from './context.js';
 import { validateBucketName } from './names.js';
@@ -93,6 +94,8 @@ export async function deleteBucket(
   }
 }
 
+/** ListBuckets: the buckets of the caller's account (whoever in it created them), never another account's. */
 export async function listBuckets(ctx: EngineContext, actor: Actor): Promise<BucketRecord[]> {
-  return ctx.meta.listBuckets(actor.ownerId);
+  const account = accountOf(actor.ownerId);
+  return account === undefined ? [] : ctx.meta.listAccountBuckets(account);
 }

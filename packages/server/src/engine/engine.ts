@@ -1,6 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import type { Logger } from 'pino';
 import type { Acl } from '../authz/acl.js';
+import type { ObjectOwnership, PublicAccessBlock } from '../authz/public-access.js';
 import type {
   BlobStore,
   BucketRecord,
@@ -42,6 +43,7 @@ import type { NotificationRule } from './notifications/rules.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
 import * as recycle from './recycle.js';
+import * as publicAccess from './public-access.js';
 import type { RefererConfiguration } from './referer.js';
 import * as referer from './referer.js';
 import type { Tag } from './tagging.js';
@@ -94,11 +96,32 @@ export class Engine {
   async createBucket(
     actor: Actor,
     name: string,
-    options?: { region?: string; acl?: string; objectLock?: boolean; ownedAgain?: 'refuse' | 'reset-acl' },
+    options?: {
+      region?: string;
+      acl?: string;
+      objectLock?: boolean;
+      ownedAgain?: 'refuse' | 'reset-acl';
+      ownership?: ObjectOwnership;
+    },
   ) {
     const bucket = await buckets.createBucket(this.ctx, actor, name, options);
     if (options?.objectLock) await objectLock.enableObjectLock(this.ctx, bucket);
+    if (options?.ownership) await publicAccess.putOwnershipControls(this.ctx, bucket, options.ownership);
     return bucket;
+  }
+
+  // Block Public Access and Object Ownership
+  getPublicAccessBlock(name: string) {
+    return publicAccess.getPublicAccessBlock(this.ctx, name);
+  }
+  putPublicAccessBlock(name: string, block: PublicAccessBlock | null) {
+    return publicAccess.putPublicAccessBlock(this.ctx, name, block);
+  }
+  getOwnershipControls(name: string) {
+    return publicAccess.getOwnershipControls(this.ctx, name);
+  }
+  async putOwnershipControls(name: string, ownership: ObjectOwnership | null) {
+    await publicAccess.putOwnershipControls(this.ctx, await requireBucket(this.ctx, name), ownership);
   }
   /** `abortUploads`: S3's answer (incomplete uploads go with the bucket) rather than COS's refusal. */
   deleteBucket(name: string, options: { abortUploads: boolean } = { abortUploads: false }) {

@@ -3,12 +3,14 @@ import { actionOf, type Operation } from '../authz/actions.js';
 import { accountOf, authorize, type Caller } from '../authz/authorize.js';
 import type { ConditionContext } from '../authz/policy.js';
 import { cachedPolicy } from '../authz/policy-cache.js';
+import { decodePublicAccessBlock, effectiveBlock } from '../authz/public-access.js';
+import type { BucketAccess } from '../engine/access.js';
 import { decodeTagging, parseTaggingHeader } from '../engine/tagging.js';
 import { parseCopySource } from './copy-source.js';
 import type { RequestContext } from './request-context.js';
 
 /** What authorization knows of a bucket, read once per request however often it is asked (DeleteObjects keys). */
-function bucketAccessOnce(
+export function bucketAccessOnce(
   ctx: RequestContext,
   bucketName: string,
 ): ReturnType<RequestContext['engine']['bucketAccess']> {
@@ -95,12 +97,26 @@ export async function authorizeRequest(
     access?.policy === undefined
       ? undefined
       : cachedPolicy(access.policy, { bucket: access.bucket.name, appId: ownerAppId }, 'bucket');
-  const ownsBucket =
-    caller.isRoot && access !== undefined && access.bucket.ownerId.startsWith(`qcs::cam::uin/${caller.accountUin}:`);
+  const ownerAccount = access && ctx.accounts.registry.byUin(accountOf(access.bucket.ownerId));
+  if (ownerAccount?.suspended) {
+    throw new S3Error('AllAccessDisabled', 'All access to this bucket has been disabled.');
+  }
+  const ownsBucket = caller.isRoot && access?.bucket.ownerId.startsWith(`qcs::cam::uin/${caller.accountUin}:`);
   let objectAcl: Awaited<ReturnType<typeof ctx.engine.objectAccess>>;
-  if (!ownsBucket && access && key !== undefined && spec.target === 'object' && !spec.aclOnBucket) {
+  // The owner's root needs the object's record only when another account may have written the object:
+  // then the object's ACL decides whether the bucket's account may read it.
+  const readsObjectAcl = spec.acl === 'READ' || spec.acl === 'READ_ACP' || spec.acl === 'WRITE_ACP';
+  if (
+    access &&
+    key !== undefined &&
+    spec.target === 'object' &&
+    !spec.aclOnBucket &&
+    (!ownsBucket || (readsObjectAcl && othersMayWrite(access)))
+  ) {
     objectAcl = await ctx.engine.objectAccess(access.bucket.id, key, target?.versionId ?? ctx.param('versionId'));
   }
+  const publicAccessBlock =
+    access && effectiveBlock(access.publicAccessBlock, decodePublicAccessBlock(ownerAccount?.publicAccessBlock));
   const decision = authorize({
     operation,
     caller,
@@ -111,11 +127,14 @@ export async function authorizeRequest(
             ownerId: access.bucket.ownerId,
             acl: access.acl,
             ...(policy ? { policy } : {}),
+            ...(access.ownership ? { ownership: access.ownership } : {}),
+            ...(publicAccessBlock ? { publicAccessBlock } : {}),
           },
         }
       : {}),
     ...(key !== undefined ? { key } : {}),
     ...(objectAcl?.acl ? { objectAcl: objectAcl.acl } : {}),
+    ...(objectAcl ? { objectOwnerId: objectAcl.ownerId } : {}),
     // Only policies read conditions: skip walking the headers when there is none to evaluate.
     context:
       policy || caller.userPolicies.length > 0 || caller.sessionPolicy
@@ -134,6 +153,21 @@ export async function authorizeRequest(
     );
     throw new S3Error('AccessDenied', 'Access Denied.');
   }
+}
+
+/**
+ * Whether anyone outside the bucket's account may have written into it: its ACL grants WRITE (or
+ * FULL_CONTROL) beyond the account, or it has a policy (which may). Otherwise every object in it is
+ * the account's own, and its root needs no object read to be allowed.
+ */
+function othersMayWrite(access: BucketAccess): boolean {
+  if (access.policy !== undefined) return true;
+  const account = accountOf(access.bucket.ownerId);
+  return access.acl.grants.some(
+    (g) =>
+      (g.permission === 'WRITE' || g.permission === 'FULL_CONTROL') &&
+      (g.grantee.type === 'group' || accountOf(g.grantee.id) !== account),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { ownerIdOf } from '../identity.js';
 import type { RequestContext } from '../http-kit/request-context.js';
+import { ownerIdOf } from '../identity.js';
 
 /**
  * Operations that change who may do what, or what the server keeps: each is written to the audit
@@ -33,6 +33,16 @@ const AUDITED = new Set([
   'DeleteBucketRecycle',
   'PutBucketInventoryConfiguration',
   'DeleteBucketInventoryConfiguration',
+  'PutPublicAccessBlock',
+  'DeletePublicAccessBlock',
+  'PutBucketOwnershipControls',
+  'DeleteBucketOwnershipControls',
+  'AdminCreateAccount',
+  'AdminDeleteAccount',
+  'AdminSuspendAccount',
+  'AdminResumeAccount',
+  'AdminPutAccountPublicAccessBlock',
+  'AdminDeleteAccountPublicAccessBlock',
   'AdminCreateUser',
   'AdminDeleteUser',
   'AdminCreateAccessKey',

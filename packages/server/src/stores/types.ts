@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { AccessLogSpool } from './access-log.js';
 import type { InventoryStore } from './inventory.js';
+import type { AccountStore } from './accounts.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -420,6 +421,8 @@ export interface BucketStore {
   createBucket(input: NewBucket): Promise<BucketRecord>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
+  /** The buckets an account owns (created by its root or any of its sub-users), by name. */
+  listAccountBuckets(accountUin: string): Promise<BucketRecord[]>;
   /**
    * Deletes an empty bucket; StoreError 'not-empty' / 'has-uploads' / 'not-found' otherwise. With
    * `abortUploads`, incomplete multipart uploads do not count: they are aborted (their parts' blobs
@@ -615,7 +618,8 @@ export interface MetadataStore
     OutboxStore,
     RecycleStore,
     AccessLogSpool,
-    InventoryStore {
+    InventoryStore,
+    AccountStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   close(): Promise<void>;
@@ -630,6 +634,7 @@ export interface MetadataDomains {
   usage: UsageStore;
   lifecycle: LifecycleStore;
   identities: IdentityStore;
+  accounts: AccountStore;
   blobRefs: BlobRefStore;
   outbox: OutboxStore;
   recycle: RecycleStore;

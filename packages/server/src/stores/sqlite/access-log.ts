@@ -25,7 +25,7 @@ function streamName(stream: AccessLogStream): string {
 }
 
 /**
- * The access log spool in SQLite (migration 14). Each append is one row per stream (a chunk: its
+ * The access log spool in SQLite (migration 16). Each append is one row per stream (a chunk: its
  * record count and lines), committed lazily with the next group commit. Sealing a stream records the
  * highest chunk id it has put in a batch (`sealed_id`): later chunks are the next batch's.
  */

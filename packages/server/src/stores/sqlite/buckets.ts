@@ -37,6 +37,15 @@ export class SqliteBuckets implements BucketStore {
     return row && toBucket(row);
   }
 
+  /**
+   * Owner ids are `qcs::cam::uin/<account uin>:uin/<uin>`; ';' is the character after ':', so an
+   * account's buckets are one range of the owner index (migration 18), [`…/<uin>:`, `…/<uin>;`).
+   */
+  async listAccountBuckets(accountUin: string): Promise<BucketRecord[]> {
+    const from = `qcs::cam::uin/${accountUin}:`;
+    return (this.#db.stmt.bucketsInOwnerRange.all(from, `qcs::cam::uin/${accountUin};`) as BucketRow[]).map(toBucket);
+  }
+
   async listBuckets(ownerId?: string): Promise<BucketRecord[]> {
     const rows = (
       ownerId === undefined ? this.#db.stmt.allBuckets.all() : this.#db.stmt.bucketsByOwner.all(ownerId)

@@ -59,7 +59,7 @@ function toRow(r: Row): InventoryRow {
 }
 
 /**
- * Inventory reads in SQLite (migration 14): pages of a bucket in listing order, through the
+ * Inventory reads in SQLite (migration 16): pages of a bucket in listing order, through the
  * (bucket, key) indexes, so a report of any size reads one page at a time; and each configuration's
  * last run.
  */

@@ -496,4 +496,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE leases ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE leases ADD COLUMN last_run_ms INTEGER;
   `,
+  // 18: accounts (issue 16). One row per account of the deployment: its APPID, root uin, name, root
+  // key (the secret sealed like sub-users' secrets; the operator's keys stay in credentials.json),
+  // whether it is suspended, and its account-level Block Public Access configuration. A data
+  // directory from before has no rows: the server inserts its one account, as the operator, at start.
+  `
+  CREATE TABLE accounts (
+    app_id TEXT PRIMARY KEY,
+    uin TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    secret_id TEXT UNIQUE,
+    sealed_secret TEXT,
+    created_ms INTEGER NOT NULL,
+    suspended INTEGER NOT NULL DEFAULT 0,
+    operator INTEGER NOT NULL DEFAULT 0,
+    public_access_block TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX buckets_by_owner_id ON buckets (owner_id);
+  `,
 ];

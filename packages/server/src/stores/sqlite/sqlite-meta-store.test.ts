@@ -1,11 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { accountStoreSuite } from '../accounts.suite.js';
 import { metaStoreSuite } from '../meta-store.suite.js';
 import { outboxRecycleSuite } from '../outbox-recycle.suite.js';
 import { SqliteMetaStore } from './sqlite-meta-store.js';
 
 metaStoreSuite('sqlite', async () => new SqliteMetaStore({ filename: ':memory:', fsync: false }));
+accountStoreSuite('sqlite', async () => new SqliteMetaStore({ filename: ':memory:', fsync: false }));
 
 // On disk with fsync: every commit waits for the WAL fsync (taken in the threadpool).
 const dir = mkdtempSync(path.join(tmpdir(), 'coffer-meta-'));

@@ -1,6 +1,7 @@
 import { composeDomains } from '../compose.js';
 import type { MetadataStore } from '../types.js';
 import { SqliteAccessLog } from './access-log.js';
+import { SqliteAccounts } from './accounts.js';
 import { SqliteBlobRefs } from './blob-refs.js';
 import { SqliteBuckets } from './buckets.js';
 import { SqliteIdentities } from './identities.js';
@@ -21,7 +22,7 @@ export interface SqliteMetaStore extends MetadataStore {}
 /**
  * The embedded MetadataStore: better-sqlite3 in WAL mode (sqlite-db.ts), one file per domain
  * (buckets.ts, objects.ts, object-listing.ts, uploads.ts, usage.ts, lifecycle.ts, identities.ts,
- * blob-refs.ts, outbox.ts, recycle.ts, access-log.ts, inventory.ts), as in stores/pg. Reads run at once; writes go through the WriteBatcher (group
+ * blob-refs.ts, outbox.ts, recycle.ts, access-log.ts, inventory.ts, accounts.ts), as in stores/pg. Reads run at once; writes go through the WriteBatcher (group
  * commit). Every mutating method is one function run inside one transaction.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the domains' methods are added by composeDomains.
@@ -40,6 +41,7 @@ export class SqliteMetaStore {
       usage: new SqliteUsage(db),
       lifecycle: new SqliteLifecycle(db),
       identities: new SqliteIdentities(db),
+      accounts: new SqliteAccounts(db),
       blobRefs: new SqliteBlobRefs(db),
       outbox: new SqliteOutbox(db),
       recycle: new SqliteRecycleBin(db),

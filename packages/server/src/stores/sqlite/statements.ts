@@ -28,6 +28,7 @@ export function prepareStatements(db: Database.Database) {
     bucketById: p('SELECT * FROM buckets WHERE id = ?'),
     allBuckets: p('SELECT * FROM buckets ORDER BY name'),
     bucketsByOwner: p('SELECT * FROM buckets WHERE owner_id = ? ORDER BY name'),
+    bucketsInOwnerRange: p('SELECT * FROM buckets WHERE owner_id >= ? AND owner_id < ? ORDER BY name'),
     insertBucket: p('INSERT INTO buckets (name, owner_id, region, created_ms) VALUES (?, ?, ?, ?)'),
     deleteBucket: p('DELETE FROM buckets WHERE id = ?'),
     setVersioning: p('UPDATE buckets SET versioning = ? WHERE id = ?'),
