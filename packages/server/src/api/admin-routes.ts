@@ -4,6 +4,7 @@ import { decodePathPart } from '../http-kit/addressing.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { sendJson, sendJsonError } from '../http-kit/respond.js';
 import { adminRunLifecycle } from './admin.js';
+import { createKmsKey, describeKmsKey, listKmsKeys, rotateKmsKey, setKmsKeyEnabled } from './admin-kms.js';
 import { getSessionToken } from './admin-sts.js';
 import {
   createAccessKey,
@@ -83,6 +84,11 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
     pattern: '/admin/users/:/policies/:',
     methods: { GET: getUserPolicy, PUT: putUserPolicy, DELETE: deleteUserPolicy },
   },
+  { pattern: '/admin/kms/keys', methods: { GET: listKmsKeys, POST: createKmsKey } },
+  { pattern: '/admin/kms/keys/:', methods: { GET: describeKmsKey } },
+  { pattern: '/admin/kms/keys/:/enable', methods: { POST: setKmsKeyEnabled(true) } },
+  { pattern: '/admin/kms/keys/:/disable', methods: { POST: setKmsKeyEnabled(false) } },
+  { pattern: '/admin/kms/keys/:/rotate', methods: { POST: rotateKmsKey } },
   { pattern: '/sts', methods: { POST: getSessionToken } },
 ];
 
@@ -102,6 +108,12 @@ const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
   'GET /admin/users/:/policies/:': 'AdminGetUserPolicy',
   'PUT /admin/users/:/policies/:': 'AdminPutUserPolicy',
   'DELETE /admin/users/:/policies/:': 'AdminDeleteUserPolicy',
+  'GET /admin/kms/keys': 'AdminListKmsKeys',
+  'POST /admin/kms/keys': 'AdminCreateKmsKey',
+  'GET /admin/kms/keys/:': 'AdminDescribeKmsKey',
+  'POST /admin/kms/keys/:/enable': 'AdminEnableKmsKey',
+  'POST /admin/kms/keys/:/disable': 'AdminDisableKmsKey',
+  'POST /admin/kms/keys/:/rotate': 'AdminRotateKmsKey',
   'POST /sts': 'GetSessionToken',
 };
 

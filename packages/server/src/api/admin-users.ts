@@ -32,7 +32,7 @@ function userJson(ctx: RequestContext, user: UserRecord) {
   };
 }
 
-async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
+export async function readJsonObject(ctx: RequestContext): Promise<Record<string, unknown>> {
   const text = await ctx.readSmallBody(MAX_BODY_BYTES, 'InvalidArgument');
   let body: unknown;
   try {

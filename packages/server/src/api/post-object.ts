@@ -11,11 +11,11 @@ import { setPrincipal } from '../http-kit/caller.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { quoteEtag, sendEmpty, sendXml } from '../http-kit/respond.js';
 import { FormDataReader, type FormPart, formBoundary } from './form-data.js';
+import { refuseFormEncryption } from './sse-headers.js';
 import type { HandlerDeps } from './handler.js';
 import {
   CONTENT_HEADERS,
   checkHeaderValue,
-  refuseUnservedEncryption,
   sseHeaders,
   writtenVersionHeaders,
 } from './object-headers.js';
@@ -94,7 +94,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
     etag: quoteEtag(version.etag),
     location,
     ...writtenVersionHeaders(version.versionId, versioned),
-    ...sseHeaders(version.sse),
+    ...sseHeaders(ctx, version.sse, { withContext: true }),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
   const redirect = redirectUrl(fields.get('success_action_redirect') ?? fields.get('redirect'));
@@ -204,15 +204,17 @@ function formAttributes(ctx: RequestContext, fields: FormFields, bucketOwner: st
     validateTags(tags, 'object');
     tagging = encodeTagging(tags);
   }
-  refuseUnservedEncryption((name) => fields.get(name), fields.keys());
-  const sse = parseSse(
+  refuseFormEncryption(fields.keys());
+  const method = parseSse(
     fields.get('x-cos-server-side-encryption') ?? fields.get('x-amz-server-side-encryption'),
     'x-amz-server-side-encryption',
   );
   return {
     contentHeaders,
     userMeta,
-    ...(sse !== undefined ? { sse } : {}),
+    ...(method !== undefined
+      ? { sse: method === 'AES256' ? { kind: 'AES256' as const } : { kind: 'kms' as const, method } }
+      : {}),
     ...(storageClass !== undefined && storageClass !== '' ? { storageClass } : {}),
     ...(acl ? { acl: JSON.stringify(acl) } : {}),
     ...(tagging !== undefined ? { tagging } : {}),

@@ -4,6 +4,7 @@ import type { RequestContext } from '../http-kit/request-context.js';
 import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
+import * as tiering from './bucket-intelligent-tiering.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import * as policy from './bucket-policy.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
@@ -130,6 +131,14 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'object PUT legal-hold': ['PutObjectLegalHold', objectLock.putObjectLegalHold],
   'bucket GET policyStatus': ['GetBucketPolicyStatus', policy.getBucketPolicyStatus],
   'bucket GET usage': ['GetBucketUsage', getBucketUsage],
+  'bucket PUT intelligent-tiering': ['PutBucketIntelligentTieringConfiguration', tiering.putBucketIntelligentTiering],
+  'bucket GET intelligent-tiering': ['GetBucketIntelligentTieringConfiguration', tiering.getBucketIntelligentTiering],
+  'bucket DELETE intelligent-tiering': [
+    'DeleteBucketIntelligentTieringConfiguration',
+    tiering.deleteBucketIntelligentTiering,
+  ],
+  'bucket PUT intelligenttiering': ['PutBucketIntelligentTieringConfiguration', tiering.putCosIntelligentTiering],
+  'bucket GET intelligenttiering': ['GetBucketIntelligentTieringConfiguration', tiering.getCosIntelligentTiering],
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],

@@ -4,10 +4,10 @@ import {
   type BucketRecord,
   type DeleteObjectInput,
   type ObjectVersion,
-  type Sse,
   StoreError,
 } from '../stores/types.js';
 import { requireReadable } from './archive.js';
+import { noteAccess } from './intelligent-tiering.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, etagListMatches, type Preconditions } from './conditions.js';
@@ -17,6 +17,7 @@ import { findObject } from './find-object.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
+import { type SseRequest, unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
 
@@ -29,8 +30,8 @@ export interface ObjectAttributes {
   /** The x-amz-tagging / x-cos-tagging header as sent: the engine validates it and stores it normalised. */
   tagging?: string;
   acl?: string;
-  /** x-cos-/x-amz-server-side-encryption: seal the bytes (else the bucket's default encryption decides). */
-  sse?: Sse;
+  /** x-cos-/x-amz-server-side-encryption (AES256, KMS) or SSE-C: how to seal the bytes (else the bucket's default encryption decides). */
+  sse?: SseRequest;
   /** x-amz-object-lock-*: retention and legal hold of the new version (else the bucket's default retention). */
   lock?: RequestedLock;
 }
@@ -66,14 +67,14 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   const storageClass = normalizeStorageClass(input.storageClass);
   const tagging = taggingFromHeader(input.tagging);
   const bucket = await requireBucket(ctx, input.bucket);
-  const sse = await writeEncryption(ctx, bucket, input.sse);
+  const sealing = await writeEncryption(ctx, bucket, input.sse);
   const lock = await lockForWrite(ctx, bucket, input.lock);
   const blob = await writeBlob(
     ctx,
     input.body,
     { ...input.expect, maxSize: ctx.limits.maxPutSizeBytes },
     input.signal,
-    { seal: sse !== undefined },
+    { seal: sealing?.root },
   );
   try {
     const { version } = await ctx.meta.commitObject({
@@ -96,7 +97,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
         ...(tagging !== undefined ? { tagging } : {}),
         ...(input.acl !== undefined ? { acl: input.acl } : {}),
         manifest: blob.manifest,
-        ...(sse !== undefined ? { sse } : {}),
+        ...(sealing !== undefined ? { sse: sealing.sse } : {}),
         ...(lock !== undefined ? { lock } : {}),
       },
     });
@@ -139,6 +140,8 @@ export interface GetObjectInput {
   partNumber?: number;
   /** HEAD: same checks, no body. */
   headOnly?: boolean;
+  /** The SSE-C key the request sent (its MD5 already checked): required for, and only for, SSE-C objects. */
+  customerKey?: Buffer;
 }
 
 export interface GetObjectResult {
@@ -166,7 +169,9 @@ export async function getObject(ctx: EngineContext, input: GetObjectInput): Prom
   const bucket = await requireBucket(ctx, input.bucket);
   const version = await findObject(ctx, bucket, input.key, input.versionId);
   if (input.conditions) checkPreconditions(input.conditions, version, 'read');
-  if (!input.headOnly) requireReadable(ctx, version);
+  if (!input.headOnly) await requireReadable(ctx, version);
+  const root = await unsealingRoot(ctx, version.sse, input.customerKey, { metadataOnly: input.headOnly === true });
+  if (!input.headOnly) noteAccess(ctx, version);
   const part = input.partNumber !== undefined ? partRange(version, input.partNumber) : undefined;
   let range: { start: number; end: number } | undefined;
   // An empty part is an empty body, not a range (no Content-Range can describe it).
@@ -180,9 +185,9 @@ export async function getObject(ctx: EngineContext, input: GetObjectInput): Prom
     ...(range ? { range: { start: range.start, end: range.end } } : {}),
     length: end - start + 1,
     ...(part?.count !== undefined ? { partsCount: part.count } : {}),
-    openBody: () => openManifestStream(ctx, version.manifest, start, end),
-    readBody: () => readManifestRange(ctx, version.manifest, start, end),
-    sendBody: (out) => sendManifestRange(ctx, version.manifest, start, end, out),
+    openBody: () => openManifestStream(ctx, version.manifest, start, end, root),
+    readBody: () => readManifestRange(ctx, version.manifest, start, end, root),
+    sendBody: (out) => sendManifestRange(ctx, version.manifest, start, end, out, root),
   };
 }
 

@@ -72,6 +72,13 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 import { WriteBatcher } from './write-batcher.js';
 
+/** What a domain store sharing the metadata database works with (SqliteMetaStore.shared()). */
+export interface SqliteShared {
+  db: Database.Database;
+  /** Runs `fn` inside the next group-committed transaction; settles after the COMMIT. */
+  write<T>(fn: () => T): Promise<T>;
+}
+
 export interface SqliteMetaStoreOptions {
   /** Database file path, or ':memory:' for tests. */
   filename: string;
@@ -113,6 +120,14 @@ export class SqliteMetaStore implements MetadataStore {
     this.#seq = (this.#db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
     this.#writes = new WriteBatcher(this.#db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
+  }
+
+  /**
+   * The database and its group commit, for the stores of other domains kept in the same file
+   * (kms-keys.ts, object-access.ts): their writes join this store's batches.
+   */
+  shared(): SqliteShared {
+    return { db: this.#db, write: (fn) => this.#writes.run(fn) };
   }
 
   /**
