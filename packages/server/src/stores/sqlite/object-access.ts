@@ -13,8 +13,8 @@ export class SqliteObjectAccessStore implements ObjectAccessStore {
       get: db.prepare('SELECT last_access_ms FROM object_access WHERE seq = ?'),
       // Only for a version that still exists: a read racing a delete must not leave a stray row.
       touch: db.prepare(
-        `INSERT INTO object_access (seq, last_access_ms) SELECT ?1, ?2
-           WHERE EXISTS (SELECT 1 FROM objects WHERE bucket_id = ?3 AND key = ?4 AND seq = ?1)
+        `INSERT INTO object_access (seq, last_access_ms) SELECT @seq, @nowMs
+           WHERE EXISTS (SELECT 1 FROM objects WHERE bucket_id = @bucketId AND key = @key AND seq = @seq)
          ON CONFLICT (seq) DO UPDATE SET last_access_ms = max(last_access_ms, excluded.last_access_ms)`,
       ),
       tiered: db.prepare(
@@ -32,7 +32,7 @@ export class SqliteObjectAccessStore implements ObjectAccessStore {
 
   touch(version: { bucketId: number; key: string; seq: number }, nowMs: number): Promise<void> {
     return this.#shared.write(() => {
-      this.#stmt.touch.run(version.seq, nowMs, version.bucketId, version.key);
+      this.#stmt.touch.run({ seq: version.seq, nowMs, bucketId: version.bucketId, key: version.key });
     });
   }
 
