@@ -67,7 +67,11 @@ describe('intelligent tiering', () => {
     const Bucket = await bucket('tier');
     await s3.send(new PutObjectCommand({ Bucket, Key: 'o', Body: 'hello', StorageClass: 'INTELLIGENT_TIERING' }));
     await s3.send(new PutObjectCommand({ Bucket, Key: 'std', Body: 'standard' }));
-    expect(await tierOf(Bucket, 'o')).toEqual({ tier: 'FREQUENT', archive: undefined, storageClass: 'INTELLIGENT_TIERING' });
+    expect(await tierOf(Bucket, 'o')).toEqual({
+      tier: 'FREQUENT',
+      archive: undefined,
+      storageClass: 'INTELLIGENT_TIERING',
+    });
     expect((await tierOf(Bucket, 'std')).tier).toBeUndefined();
     clock.now += 29 * DAY_MS;
     await tierOf(Bucket, 'o'); // a HEAD is no access
@@ -109,7 +113,9 @@ describe('intelligent tiering', () => {
     expect(head.headers['x-cos-storage-class']).toBe('INTELLIGENT_TIERING');
     expect(head.headers['x-cos-storage-tier']).toBe('FREQUENT');
     clock.now += 15 * DAY_MS;
-    expect((await cos.headObject({ Bucket, Region: TEST_REGION, Key: 'c' })).headers['x-cos-storage-tier']).toBe('INFREQUENT');
+    expect((await cos.headObject({ Bucket, Region: TEST_REGION, Key: 'c' })).headers['x-cos-storage-tier']).toBe(
+      'INFREQUENT',
+    );
   });
 
   it('S3 configurations enable the archive tiers; an archived object needs a restore, then is FREQUENT again', async () => {
@@ -130,7 +136,11 @@ describe('intelligent tiering', () => {
       }),
     );
     const got = await s3.send(new GetBucketIntelligentTieringConfigurationCommand({ Bucket, Id: 'cold' }));
-    expect(got.IntelligentTieringConfiguration).toMatchObject({ Id: 'cold', Status: 'Enabled', Filter: { Prefix: 'logs/' } });
+    expect(got.IntelligentTieringConfiguration).toMatchObject({
+      Id: 'cold',
+      Status: 'Enabled',
+      Filter: { Prefix: 'logs/' },
+    });
     const list = await s3.send(new ListBucketIntelligentTieringConfigurationsCommand({ Bucket }));
     expect(list.IntelligentTieringConfigurationList?.map((c) => c.Id)).toEqual(['cold']);
     expect(
@@ -139,7 +149,11 @@ describe('intelligent tiering', () => {
           new PutBucketIntelligentTieringConfigurationCommand({
             Bucket,
             Id: 'bad',
-            IntelligentTieringConfiguration: { Id: 'bad', Status: 'Enabled', Tierings: [{ AccessTier: 'ARCHIVE_ACCESS', Days: 10 }] },
+            IntelligentTieringConfiguration: {
+              Id: 'bad',
+              Status: 'Enabled',
+              Tierings: [{ AccessTier: 'ARCHIVE_ACCESS', Days: 10 }],
+            },
           }),
         ),
       ),

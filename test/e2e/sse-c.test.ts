@@ -22,7 +22,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, md5Hex } from './helpers/multipart.js';
 import { rawRequest, sdkError } from './helpers/s3.js';
 import { readAll, startTestServer, type TestServer } from './helpers/server.js';
-import { type CustomerKey, customerHeaders, customerKey, filesContaining, keyForms, MARKER, plaintext } from './helpers/sse.js';
+import {
+  type CustomerKey,
+  customerHeaders,
+  customerKey,
+  filesContaining,
+  keyForms,
+  MARKER,
+  plaintext,
+} from './helpers/sse.js';
 
 /** The SDK's SSE-C parameters for `key` (it base64s nothing itself when given base64 and the MD5). */
 function ssec(key: CustomerKey) {
@@ -122,13 +130,40 @@ describe('SSE-C', () => {
   it('malformed key headers: each refused with S3 code and status, nothing stored', async () => {
     const k = key();
     const cases: [Record<string, string>, string][] = [
-      [{ 'x-amz-server-side-encryption-customer-key': k.base64, 'x-amz-server-side-encryption-customer-key-MD5': k.md5 }, 'InvalidArgument'],
-      [{ ...customerHeaders(k), 'x-amz-server-side-encryption-customer-algorithm': 'AES128' }, 'InvalidEncryptionAlgorithmError'],
-      [{ 'x-amz-server-side-encryption-customer-algorithm': 'AES256', 'x-amz-server-side-encryption-customer-key-MD5': k.md5 }, 'InvalidArgument'],
-      [{ ...customerHeaders(k), 'x-amz-server-side-encryption-customer-key': Buffer.alloc(16, 1).toString('base64') }, 'InvalidArgument'],
+      [
+        {
+          'x-amz-server-side-encryption-customer-key': k.base64,
+          'x-amz-server-side-encryption-customer-key-MD5': k.md5,
+        },
+        'InvalidArgument',
+      ],
+      [
+        { ...customerHeaders(k), 'x-amz-server-side-encryption-customer-algorithm': 'AES128' },
+        'InvalidEncryptionAlgorithmError',
+      ],
+      [
+        {
+          'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+          'x-amz-server-side-encryption-customer-key-MD5': k.md5,
+        },
+        'InvalidArgument',
+      ],
+      [
+        { ...customerHeaders(k), 'x-amz-server-side-encryption-customer-key': Buffer.alloc(16, 1).toString('base64') },
+        'InvalidArgument',
+      ],
       [{ ...customerHeaders(k), 'x-amz-server-side-encryption-customer-key': 'not base64 !!' }, 'InvalidArgument'],
-      [{ 'x-amz-server-side-encryption-customer-algorithm': 'AES256', 'x-amz-server-side-encryption-customer-key': k.base64 }, 'InvalidArgument'],
-      [{ ...customerHeaders(k), 'x-amz-server-side-encryption-customer-key-MD5': customerKey().md5 }, 'InvalidArgument'],
+      [
+        {
+          'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+          'x-amz-server-side-encryption-customer-key': k.base64,
+        },
+        'InvalidArgument',
+      ],
+      [
+        { ...customerHeaders(k), 'x-amz-server-side-encryption-customer-key-MD5': customerKey().md5 },
+        'InvalidArgument',
+      ],
       [{ ...customerHeaders(k), 'x-amz-server-side-encryption': 'AES256' }, 'InvalidArgument'],
       [{ ...customerHeaders(k), 'x-amz-server-side-encryption': 'aws:kms' }, 'InvalidArgument'],
     ];
@@ -152,7 +187,11 @@ describe('SSE-C', () => {
     expect(put.status).toBe(200);
     expect(put.headers['x-cos-server-side-encryption-customer-algorithm']).toBe('AES256');
     expect(put.headers['x-cos-server-side-encryption-customer-key-md5']).toBe(k.md5);
-    const got = await rawRequest(t, { method: 'GET', path: `/${Bucket}/cos-family`, headers: customerHeaders(k, { cos: true }) });
+    const got = await rawRequest(t, {
+      method: 'GET',
+      path: `/${Bucket}/cos-family`,
+      headers: customerHeaders(k, { cos: true }),
+    });
     expect(got.text).toBe('cos bytes');
     expect((await get('cos-family', k)).toString()).toBe('cos bytes');
   });
@@ -203,7 +242,9 @@ describe('SSE-C', () => {
         s3.send(new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 1, Body: part1, ...ssec(srcKey) })),
       ),
     ).toMatchObject({ status: 400, code: 'InvalidRequest' });
-    const p1 = await s3.send(new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 1, Body: part1, ...ssec(k) }));
+    const p1 = await s3.send(
+      new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 1, Body: part1, ...ssec(k) }),
+    );
     expect(p1.SSECustomerKeyMD5).toBe(k.md5);
     const p2 = await s3.send(
       new UploadPartCopyCommand({
@@ -236,7 +277,9 @@ describe('SSE-C', () => {
     const expected = Buffer.concat([part1, source.subarray(1, 1048578)]);
     expect(md5Hex(await get('mp', k))).toBe(md5Hex(expected));
     const cross = 5 * MiB - 10;
-    expect((await get('mp', k, `bytes=${cross}-${cross + 30}`)).equals(expected.subarray(cross, cross + 31))).toBe(true);
+    expect((await get('mp', k, `bytes=${cross}-${cross + 30}`)).equals(expected.subarray(cross, cross + 31))).toBe(
+      true,
+    );
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'mp' })))).toMatchObject({ status: 400 });
   });
 

@@ -20,9 +20,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storedBlobSizes } from './helpers/blobs.js';
 import { sdkError } from './helpers/s3.js';
 import { readAll, startTestServer, type TestServer } from './helpers/server.js';
-import { createKmsKey, type CustomerKey, customerKey, filesContaining, keyForms, plaintext } from './helpers/sse.js';
+import { type CustomerKey, createKmsKey, customerKey, filesContaining, keyForms, plaintext } from './helpers/sse.js';
 
-type Mode = { name: string; write: Record<string, string>; read: Record<string, string>; copySource: Record<string, string>; head: Record<string, unknown> };
+type Mode = {
+  name: string;
+  write: Record<string, string>;
+  read: Record<string, string>;
+  copySource: Record<string, string>;
+  head: Record<string, unknown>;
+};
 
 describe('copies between every pair of encryption modes', () => {
   let t: TestServer;
@@ -40,15 +46,31 @@ describe('copies between every pair of encryption modes', () => {
     const c1 = customerKey();
     const c2 = customerKey();
     customerKeys.push(c1, c2);
-    const ssec = (k: CustomerKey) => ({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: k.base64, SSECustomerKeyMD5: k.md5 });
+    const ssec = (k: CustomerKey) => ({
+      SSECustomerAlgorithm: 'AES256',
+      SSECustomerKey: k.base64,
+      SSECustomerKeyMD5: k.md5,
+    });
     const copySsec = (k: CustomerKey) => ({
       CopySourceSSECustomerAlgorithm: 'AES256',
       CopySourceSSECustomerKey: k.base64,
       CopySourceSSECustomerKeyMD5: k.md5,
     });
     modes.push(
-      { name: 'none', write: {}, read: {}, copySource: {}, head: { ServerSideEncryption: undefined, SSECustomerAlgorithm: undefined } },
-      { name: 'AES256', write: { ServerSideEncryption: 'AES256' }, read: {}, copySource: {}, head: { ServerSideEncryption: 'AES256' } },
+      {
+        name: 'none',
+        write: {},
+        read: {},
+        copySource: {},
+        head: { ServerSideEncryption: undefined, SSECustomerAlgorithm: undefined },
+      },
+      {
+        name: 'AES256',
+        write: { ServerSideEncryption: 'AES256' },
+        read: {},
+        copySource: {},
+        head: { ServerSideEncryption: 'AES256' },
+      },
       ...[kmsA, kmsB].map((k, i) => ({
         name: `kms-${i}`,
         write: { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: k.keyId },
@@ -90,7 +112,13 @@ describe('copies between every pair of encryption modes', () => {
         const dstKey = `copy-${src.name}-to-${dst.name}-${size}`;
         const before = await blobCount();
         await s3.send(
-          new CopyObjectCommand({ Bucket, Key: dstKey, CopySource: `${Bucket}/${srcKey}`, ...src.copySource, ...dst.write }),
+          new CopyObjectCommand({
+            Bucket,
+            Key: dstKey,
+            CopySource: `${Bucket}/${srcKey}`,
+            ...src.copySource,
+            ...dst.write,
+          }),
         );
         const label = `${src.name} → ${dst.name}`;
         expect(await blobCount(), label).toBe(before + (src.name === dst.name ? 0 : 1));
@@ -100,7 +128,9 @@ describe('copies between every pair of encryption modes', () => {
           expect(head[field as keyof typeof head], `${label}: ${field}`).toEqual(value);
         }
         if (dst.name.startsWith('ssec')) {
-          expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: dstKey }))), label).toMatchObject({ status: 400 });
+          expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: dstKey }))), label).toMatchObject({
+            status: 400,
+          });
         }
       }
     }

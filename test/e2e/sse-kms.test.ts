@@ -76,14 +76,20 @@ describe('SSE-KMS with the local key registry', () => {
           SSEKMSEncryptionContext: context,
         }),
       );
-      expect(put).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.arn, SSEKMSEncryptionContext: context });
+      expect(put).toMatchObject({
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: key.arn,
+        SSEKMSEncryptionContext: context,
+      });
       const head = await s3.send(new HeadObjectCommand({ Bucket, Key }));
       expect(head).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.arn });
       expect(md5Hex(await get(Key))).toBe(md5Hex(data));
       expect((await get(Key, 'bytes=1048570-1048600')).equals(data.subarray(1048570, 1048601))).toBe(true);
     }
     // Without a key id: the default key (aws/s3), created on first use.
-    const plain = await s3.send(new PutObjectCommand({ Bucket, Key: 'default', Body: 'x', ServerSideEncryption: 'aws:kms' }));
+    const plain = await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'default', Body: 'x', ServerSideEncryption: 'aws:kms' }),
+    );
     expect(plain.SSEKMSKeyId).toMatch(/^arn:aws:kms:.*:key\/00000000-0000-4000-8000-00000000c0ff$/);
     expect((await get('default')).toString()).toBe('x');
   });
@@ -91,7 +97,15 @@ describe('SSE-KMS with the local key registry', () => {
   it('refused: an unknown key (KMS.NotFoundException), a context that is not base64 JSON, a key id with AES256', async () => {
     expect(
       await sdkError(
-        s3.send(new PutObjectCommand({ Bucket, Key: 'nokey', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'nope' })),
+        s3.send(
+          new PutObjectCommand({
+            Bucket,
+            Key: 'nokey',
+            Body: 'x',
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId: 'nope',
+          }),
+        ),
       ),
     ).toMatchObject({ status: 400, code: 'KMS.NotFoundException' });
     const bad = await rawRequest(t, {
@@ -110,17 +124,37 @@ describe('SSE-KMS with the local key registry', () => {
   it('a disabled key: GET, copy and new writes refused with KMS.DisabledException, HEAD answers; enabled again, all read', async () => {
     const key = await createKmsKey(t);
     const data = plaintext(100 * 1024);
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'dis', Body: data, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId }));
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'dis-small', Body: 'tiny', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId }));
+    await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'dis', Body: data, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'dis-small',
+        Body: 'tiny',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: key.keyId,
+      }),
+    );
     await kmsAdmin(t, 'POST', `/${key.keyId}/disable`);
     const disabled = { status: 400, code: 'KMS.DisabledException' };
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'dis' })))).toMatchObject(disabled);
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'dis-small' })))).toMatchObject(disabled);
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'dis' }))).SSEKMSKeyId).toBe(key.arn);
-    expect(await sdkError(s3.send(new CopyObjectCommand({ Bucket, Key: 'dis-copy', CopySource: `${Bucket}/dis` })))).toMatchObject(disabled);
+    expect(
+      await sdkError(s3.send(new CopyObjectCommand({ Bucket, Key: 'dis-copy', CopySource: `${Bucket}/dis` }))),
+    ).toMatchObject(disabled);
     expect(
       await sdkError(
-        s3.send(new PutObjectCommand({ Bucket, Key: 'dis-new', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId })),
+        s3.send(
+          new PutObjectCommand({
+            Bucket,
+            Key: 'dis-new',
+            Body: 'x',
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId: key.keyId,
+          }),
+        ),
       ),
     ).toMatchObject(disabled);
     await kmsAdmin(t, 'POST', `/${key.keyId}/enable`);
@@ -130,9 +164,25 @@ describe('SSE-KMS with the local key registry', () => {
 
   it('rotation: objects sealed under the old material stay readable, new writes use the new one', async () => {
     const key = await createKmsKey(t);
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'rot-old', Body: 'before', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'rot-old',
+        Body: 'before',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: key.keyId,
+      }),
+    );
     await kmsAdmin(t, 'POST', `/${key.keyId}/rotate`);
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'rot-new', Body: 'after', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.keyId }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'rot-new',
+        Body: 'after',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: key.keyId,
+      }),
+    );
     expect((await get('rot-old')).toString()).toBe('before');
     expect((await get('rot-new')).toString()).toBe('after');
   });
@@ -172,19 +222,32 @@ describe('SSE-KMS with the local key registry', () => {
     const init = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp' }));
     expect(init).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.arn });
     const part1 = plaintext(MiB + 1);
-    const p1 = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'mp', UploadId: init.UploadId, PartNumber: 1, Body: part1 }));
-    const p2 = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'mp', UploadId: init.UploadId, PartNumber: 2, Body: 'end' }));
+    const p1 = await s3.send(
+      new UploadPartCommand({ Bucket: b, Key: 'mp', UploadId: init.UploadId, PartNumber: 1, Body: part1 }),
+    );
+    const p2 = await s3.send(
+      new UploadPartCommand({ Bucket: b, Key: 'mp', UploadId: init.UploadId, PartNumber: 2, Body: 'end' }),
+    );
     const done = await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: b,
         Key: 'mp',
         UploadId: init.UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] },
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag },
+            { PartNumber: 2, ETag: p2.ETag },
+          ],
+        },
       }),
     );
     expect(done).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.arn });
     const got = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'mp', Range: `bytes=${MiB - 2}-` }));
-    expect((await readAll(got.Body as AsyncIterable<Uint8Array>)).equals(Buffer.concat([part1, Buffer.from('end')]).subarray(MiB - 2))).toBe(true);
+    expect(
+      (await readAll(got.Body as AsyncIterable<Uint8Array>)).equals(
+        Buffer.concat([part1, Buffer.from('end')]).subarray(MiB - 2),
+      ),
+    ).toBe(true);
   });
 
   it('COS: cos/kms through cos-nodejs-sdk-v5, with x-cos-server-side-encryption-cos-kms-key-id', async () => {

@@ -13,9 +13,13 @@ import { requireXmlBody } from './bucket.js';
 function configurationId(ctx: RequestContext): string {
   const id = ctx.param('id');
   if (id === undefined || id === '' || id.length > 64 || !/^[\w.-]+$/.test(id)) {
-    throw new S3Error('InvalidArgument', 'The id of an intelligent tiering configuration is 1-64 letters, digits, ., - or _.', {
-      details: { ArgumentName: 'id', ArgumentValue: id ?? '' },
-    });
+    throw new S3Error(
+      'InvalidArgument',
+      'The id of an intelligent tiering configuration is 1-64 letters, digits, ., - or _.',
+      {
+        details: { ArgumentName: 'id', ArgumentValue: id ?? '' },
+      },
+    );
   }
   return id;
 }

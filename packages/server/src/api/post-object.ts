@@ -11,15 +11,10 @@ import { setPrincipal } from '../http-kit/caller.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { quoteEtag, sendEmpty, sendXml } from '../http-kit/respond.js';
 import { FormDataReader, type FormPart, formBoundary } from './form-data.js';
-import { refuseFormEncryption } from './sse-headers.js';
 import type { HandlerDeps } from './handler.js';
-import {
-  CONTENT_HEADERS,
-  checkHeaderValue,
-  sseHeaders,
-  writtenVersionHeaders,
-} from './object-headers.js';
+import { CONTENT_HEADERS, checkHeaderValue, sseHeaders, writtenVersionHeaders } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
+import { refuseFormEncryption } from './sse-headers.js';
 
 /** All fields before the file, together (S3 allows 20 KB; a COS policy with many conditions needs more). */
 const MAX_FIELD_BYTES = 64 * 1024;

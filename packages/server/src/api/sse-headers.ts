@@ -38,7 +38,11 @@ export function readCustomerKey(ctx: RequestContext, prefix: '' | 'copy-source-'
     details: { ArgumentName: `x-amz-${name(n)}`, ArgumentValue: value ?? 'null' },
   });
   if (algorithm === undefined) {
-    throw new S3Error('InvalidArgument', `${SSE_C_NEEDS} a valid encryption algorithm.`, argument('algorithm', algorithm));
+    throw new S3Error(
+      'InvalidArgument',
+      `${SSE_C_NEEDS} a valid encryption algorithm.`,
+      argument('algorithm', algorithm),
+    );
   }
   if (algorithm !== 'AES256') {
     throw new S3Error(
@@ -53,10 +57,18 @@ export function readCustomerKey(ctx: RequestContext, prefix: '' | 'copy-source-'
   const key = Buffer.from(keyText, 'base64');
   if (key.length !== 32 || key.toString('base64') !== keyText.replace(/=+$/, '').padEnd(44, '=')) {
     // The key itself is never echoed back.
-    throw new S3Error('InvalidArgument', 'The secret key was invalid for the specified algorithm.', argument('key', ''));
+    throw new S3Error(
+      'InvalidArgument',
+      'The secret key was invalid for the specified algorithm.',
+      argument('key', ''),
+    );
   }
   if (md5 === undefined || md5 === '') {
-    throw new S3Error('InvalidArgument', `${SSE_C_NEEDS} the client calculated MD5 of the secret key.`, argument('key-MD5', undefined));
+    throw new S3Error(
+      'InvalidArgument',
+      `${SSE_C_NEEDS} the client calculated MD5 of the secret key.`,
+      argument('key-MD5', undefined),
+    );
   }
   if (createHash('md5').update(key).digest('base64') !== md5) {
     throw new S3Error(

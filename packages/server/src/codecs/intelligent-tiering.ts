@@ -11,7 +11,8 @@ function tags(node: XmlNode | undefined): { key: string; value: string }[] {
   return xmlChildren(node, 'Tag').map((tag) => {
     const key = typeof tag === 'string' ? undefined : xmlText(tag, 'Key');
     const value = typeof tag === 'string' ? undefined : xmlText(tag, 'Value');
-    if (key === undefined || value === undefined) throw new S3Error('MalformedXML', 'Each Tag needs a Key and a Value.');
+    if (key === undefined || value === undefined)
+      throw new S3Error('MalformedXML', 'Each Tag needs a Key and a Value.');
     return { key, value };
   });
 }

@@ -96,7 +96,10 @@ export async function appendObject(
   }
   const sse = base ? base.sse : sealing?.sse;
   if (sse !== undefined && sse !== 'AES256') {
-    throw new S3Error('InvalidArgument', 'This object is encrypted with SSE-C or SSE-KMS: APPEND Object cannot extend it.');
+    throw new S3Error(
+      'InvalidArgument',
+      'This object is encrypted with SSE-C or SSE-KMS: APPEND Object cannot extend it.',
+    );
   }
   const room = ctx.limits.maxPutSizeBytes - input.position;
   const blob = await writeBlob(ctx, input.body, { ...input.expect, maxSize: Math.max(room, 0) }, input.signal, {

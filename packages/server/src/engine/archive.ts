@@ -35,7 +35,7 @@ export async function requireReadable(ctx: EngineContext, version: ObjectVersion
   if (version.storageClass === INTELLIGENT_TIERING) {
     const tier = await accessTierOf(ctx, version);
     if (!isArchiveTier(tier)) return;
-    throw new S3Error('InvalidObjectState', 'The operation is not valid for the object\'s access tier', {
+    throw new S3Error('InvalidObjectState', "The operation is not valid for the object's access tier", {
       details: { StorageClass: version.storageClass, AccessTier: tier },
     });
   }

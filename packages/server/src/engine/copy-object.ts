@@ -6,12 +6,12 @@ import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { rewriteManifest, writeEncryption } from './encryption.js';
-import { noteAccess } from './intelligent-tiering.js';
-import { manifestMatches, unsealingRoot } from './sse.js';
 import { findObject } from './find-object.js';
+import { noteAccess } from './intelligent-tiering.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockForWrite } from './object-lock.js';
 import type { ObjectAttributes } from './objects.js';
+import { manifestMatches, unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 
 export interface CopyObjectInput {

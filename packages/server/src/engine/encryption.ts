@@ -101,7 +101,10 @@ export function parseSse(value: string | undefined, argumentName: string): 'AES2
   if (value === 'aws:kms') return 'aws:kms';
   if (value === 'cos/kms' || value === 'KMS') return 'cos/kms';
   if (UNSERVED_METHODS.has(value)) {
-    throw new S3Error('NotImplemented', `Coffer does not serve server-side encryption with ${value}. Use AES256 or aws:kms.`);
+    throw new S3Error(
+      'NotImplemented',
+      `Coffer does not serve server-side encryption with ${value}. Use AES256 or aws:kms.`,
+    );
   }
   throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', {
     details: { ArgumentName: argumentName, ArgumentValue: value },

@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { FsBlobStore } from '../stores/fs/fs-blob-store.js';
 import { SqliteKmsKeyStore } from '../stores/sqlite/kms-keys.js';
-import { SqliteMetaStore } from '../stores/sqlite/sqlite-meta-store.js';
 import { SqliteObjectAccessStore } from '../stores/sqlite/object-access.js';
+import { SqliteMetaStore } from '../stores/sqlite/sqlite-meta-store.js';
 import type { Actor } from './buckets.js';
 import { createEngine, type Engine } from './engine.js';
 

@@ -1,6 +1,7 @@
 import { S3Error } from '@coffer/protocol';
 import type { Logger } from 'pino';
 import type { Acl } from '../authz/acl.js';
+import type { KmsKeyStore, ObjectAccessStore } from '../stores/domain-stores.js';
 import type {
   BlobStore,
   BucketRecord,
@@ -10,7 +11,6 @@ import type {
   MetadataStore,
   ObjectVersion,
 } from '../stores/types.js';
-import type { KmsKeyStore, ObjectAccessStore } from '../stores/domain-stores.js';
 import * as access from './access.js';
 import { type AppendObjectInput, appendObject } from './append.js';
 import * as archive from './archive.js';
@@ -22,10 +22,10 @@ import type { CorsConfiguration } from './cors.js';
 import * as cors from './cors.js';
 import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
-import * as tiering from './intelligent-tiering.js';
-import { Kms } from './kms.js';
 import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
+import * as tiering from './intelligent-tiering.js';
+import { Kms } from './kms.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
 import {

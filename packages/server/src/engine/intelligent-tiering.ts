@@ -61,7 +61,8 @@ export async function putTieringConfiguration(ctx: EngineContext, name: string, 
   const bucket = await requireBucket(ctx, name);
   const current = await stored(ctx, bucket);
   current.s3 = [...current.s3.filter((c) => c.id !== config.id), config].sort((a, b) => (a.id < b.id ? -1 : 1));
-  if (current.s3.length > 1000) throw new S3Error('InvalidArgument', 'A bucket has at most 1,000 intelligent tiering configurations.');
+  if (current.s3.length > 1000)
+    throw new S3Error('InvalidArgument', 'A bucket has at most 1,000 intelligent tiering configurations.');
   await save(ctx, bucket, current);
 }
 

@@ -42,7 +42,13 @@ export class Kms {
   /** Unwrapped keys by id; every change through this object replaces its entry. */
   readonly #cache = new Map<string, CachedKey>();
 
-  constructor(options: { store: KmsKeyStore; wrapKey: Buffer; region: string; accountId: string; nowMs: () => number }) {
+  constructor(options: {
+    store: KmsKeyStore;
+    wrapKey: Buffer;
+    region: string;
+    accountId: string;
+    nowMs: () => number;
+  }) {
     this.#store = options.store;
     this.#wrapKey = options.wrapKey;
     this.#arnPrefix = `arn:aws:kms:${options.region}:${options.accountId}:key/`;

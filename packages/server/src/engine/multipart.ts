@@ -29,13 +29,13 @@ import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { rewriteManifest, writeEncryption } from './encryption.js';
-import { noteAccess } from './intelligent-tiering.js';
-import { manifestMatches, unsealingRoot } from './sse.js';
 import { findObject } from './find-object.js';
 import { hashManifestRange } from './hash-range.js';
+import { noteAccess } from './intelligent-tiering.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { asksForLock, bucketLockConfiguration, lockForWrite, resolveLock } from './object-lock.js';
 import { type ByteRange, checkWritePreconditions, type ObjectAttributes } from './objects.js';
+import { manifestMatches, unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
 

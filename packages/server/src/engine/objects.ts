@@ -1,19 +1,14 @@
 import type { Readable, Writable } from 'node:stream';
 import { S3Error } from '@coffer/protocol';
-import {
-  type BucketRecord,
-  type DeleteObjectInput,
-  type ObjectVersion,
-  StoreError,
-} from '../stores/types.js';
+import { type BucketRecord, type DeleteObjectInput, type ObjectVersion, StoreError } from '../stores/types.js';
 import { requireReadable } from './archive.js';
-import { noteAccess } from './intelligent-tiering.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, etagListMatches, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { findObject } from './find-object.js';
+import { noteAccess } from './intelligent-tiering.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';

@@ -62,6 +62,10 @@ export function importBlobKey(sealKey: Buffer, blobId: string): Promise<webcrypt
 /** Decrypts `stored`, the bytes of a blob from `offset` on; `offset` must start a 16-byte block. */
 export async function unsealBlockAt(key: webcrypto.CryptoKey, offset: number, stored: Uint8Array): Promise<Buffer> {
   if (offset % BLOCK !== 0) throw new Error('unsealBlockAt needs a block-aligned offset');
-  const plain = await webcrypto.subtle.decrypt({ name: 'AES-CTR', counter: counterAt(offset), length: 64 }, key, stored);
+  const plain = await webcrypto.subtle.decrypt(
+    { name: 'AES-CTR', counter: counterAt(offset), length: 64 },
+    key,
+    stored,
+  );
   return Buffer.from(plain);
 }

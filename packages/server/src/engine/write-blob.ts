@@ -214,7 +214,7 @@ function incompleteBody(received: number, announced: number): S3Error {
  * ticks) cost more CPU than the bytes (docs/performance.md, issue 17).
  */
 async function writeInlineBlob(
-  ctx: EngineContext,
+  _ctx: EngineContext,
   blobId: string,
   body: Readable,
   expect: BodyExpectations & { size: number },

@@ -19,8 +19,8 @@ import type { Metrics } from '../http-kit/metrics.js';
 import { lingerAfterAnswer } from '../http-kit/request-body.js';
 import { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, removeAwsRequestIdHeaders, sendError, setRequestIdHeaders } from '../http-kit/respond.js';
-import { isConsolePath, serveConsole } from './console-static.js';
 import { auditRequest, isAudited } from './audit.js';
+import { isConsolePath, serveConsole } from './console-static.js';
 
 export interface DispatchDeps {
   engine: Engine;
