@@ -1,7 +1,7 @@
 import { PassThrough, pipeline, Readable, type Writable } from 'node:stream';
 import type { ManifestEntry } from '../stores/types.js';
 import { type EngineContext, pin } from './context.js';
-import { importBlobKey, unsealBlockAt, unsealFrom } from './seal.js';
+import { unsealFrom } from './seal.js';
 
 /** A run of one blob's bytes, [start, end] inclusive, and whether the blob is sealed (encrypted). */
 interface Piece {
@@ -200,7 +200,7 @@ export async function sendManifestRange(
         written.catch(() => {});
         continue;
       }
-      const key = piece.sealed ? await importBlobKey(sealRoot(piece), piece.blobId) : undefined;
+      const decipher = piece.sealed ? unsealFrom(sealRoot(piece), piece.blobId, piece.start) : undefined;
       await ctx.blobs.withHandle(piece.blobId, async (handle) => {
         for (let position = piece.start; position <= piece.end; ) {
           const buffer = buffers[turn]!;
@@ -212,21 +212,12 @@ export async function sendManifestRange(
             position,
           );
           if (bytesRead === 0) throw new Error(`blob ${piece.blobId} is shorter than its manifest says`);
-          const at = position;
           position += bytesRead;
-          // A sealed piece is decrypted into a fresh buffer, off the event loop (seal.ts), while the
-          // previous chunk is still being written; an unaligned first chunk on the event loop.
-          const stored = buffer.subarray(0, bytesRead);
-          const plain = !key
-            ? undefined
-            : at % 16 === 0
-              ? unsealBlockAt(key, at, stored)
-              : Promise.resolve(unsealFrom(sealRoot(piece), piece.blobId, at).update(stored));
-          plain?.catch(() => {});
           // The other buffer's write must be done before this one is written (and, next turn, reused).
           await written;
           if (out.destroyed) throw new Error('the client closed the connection');
-          const chunk = plain ? await plain : stored;
+          // A sealed piece is decrypted into a fresh buffer (the read buffer is free again at once).
+          const chunk = decipher ? decipher.update(buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
           written = new Promise<void>((resolve, reject) => {
             out.write(chunk, (err) => (err ? reject(err) : resolve()));
           });

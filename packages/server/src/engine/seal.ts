@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, type Decipher, webcrypto } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, type Decipher } from 'node:crypto';
 import type { BlobWriter } from '../stores/types.js';
 
 /**
@@ -48,24 +48,4 @@ export function unsealFrom(sealKey: Buffer, blobId: string, offset: number): Dec
   const skip = offset % BLOCK;
   if (skip > 0) decipher.update(Buffer.alloc(skip));
   return decipher;
-}
-
-/**
- * The same cipher through WebCrypto, whose AES-CTR runs in libuv's threadpool: a big GET decrypts
- * chunk N there while the event loop reads and sends the others (decrypting on the event loop halved
- * GET throughput; docs/performance.md). The counter is the low 64 bits of the block, as counterAt.
- */
-export function importBlobKey(sealKey: Buffer, blobId: string): Promise<webcrypto.CryptoKey> {
-  return webcrypto.subtle.importKey('raw', blobKey(sealKey, blobId), { name: 'AES-CTR' }, false, ['decrypt']);
-}
-
-/** Decrypts `stored`, the bytes of a blob from `offset` on; `offset` must start a 16-byte block. */
-export async function unsealBlockAt(key: webcrypto.CryptoKey, offset: number, stored: Uint8Array): Promise<Buffer> {
-  if (offset % BLOCK !== 0) throw new Error('unsealBlockAt needs a block-aligned offset');
-  const plain = await webcrypto.subtle.decrypt(
-    { name: 'AES-CTR', counter: counterAt(offset), length: 64 },
-    key,
-    stored,
-  );
-  return Buffer.from(plain);
 }
