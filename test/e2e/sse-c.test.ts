@@ -118,6 +118,17 @@ describe('SSE-C', () => {
       status: 400,
       code: 'InvalidRequest',
     });
+    // GetObjectAttributes asks for the key as HEAD does.
+    const attributes = (headers: Record<string, string>) =>
+      rawRequest(t, {
+        method: 'GET',
+        path: `/${Bucket}/locked`,
+        query: 'attributes',
+        headers: { 'x-amz-object-attributes': 'ETag,ObjectSize', ...headers },
+      });
+    expect((await attributes({})).status).toBe(400);
+    expect((await attributes(customerHeaders(other))).status).toBe(403);
+    expect((await attributes(customerHeaders(k))).status).toBe(200);
     // x-amz-server-side-encryption on a read stays 400, with or without the object's key.
     const res = await rawRequest(t, {
       method: 'GET',
