@@ -142,13 +142,24 @@ export function isArchiveTier(tier: AccessTier | undefined): tier is 'ARCHIVE_AC
   return tier === 'ARCHIVE_ACCESS' || tier === 'DEEP_ARCHIVE_ACCESS';
 }
 
+/** Tiers move by days: a read within this long of the last recorded one is not written again. */
+const ACCESS_RESOLUTION_MS = 60_000;
+
 /**
  * Records a read of an INTELLIGENT_TIERING version (it goes back to FREQUENT). Not awaited by the
- * reader: a lost update only leaves the object a tier lower.
+ * reader: a lost update only leaves the object a tier lower. Reads of a hot object cost one write a
+ * minute, not one each.
  */
 export function noteAccess(ctx: EngineContext, version: ObjectVersion): void {
   if (version.storageClass !== INTELLIGENT_TIERING) return;
-  ctx.access.touch(version, ctx.clock.nowMs()).catch((err) => ctx.log.warn({ err }, 'recording an access failed'));
+  const nowMs = ctx.clock.nowMs();
+  ctx.access
+    .lastAccess(version.seq)
+    .then((last) => {
+      if (nowMs - (last ?? version.lastModifiedMs) < ACCESS_RESOLUTION_MS) return;
+      return ctx.access.touch(version, nowMs);
+    })
+    .catch((err) => ctx.log.warn({ err }, 'recording an access failed'));
 }
 
 /** A restore of a version in an archive tier: it is FREQUENT (readable) again from now. */
