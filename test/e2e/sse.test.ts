@@ -4,7 +4,7 @@
  * @aws-sdk/client-s3, @aws-sdk/lib-storage, cos-nodejs-sdk-v5 and a POST form. Every check that the
  * bytes are encrypted reads the data directory itself: no blob file of an encrypted object holds
  * its plaintext, and the blob of an object stored in the clear does (so the scan can see it).
- * SSE-C and SSE-KMS are refused (501), never stored in the clear behind the client's back.
+ * SSE-C and SSE-KMS have their own files (sse-c.test.ts, sse-kms.test.ts).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -123,12 +123,12 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
     expect(plainHead.ServerSideEncryption).toBeUndefined();
   });
 
-  it('refuses what it cannot honour, and stores nothing: aws:kms and SSE-C are 501, an unknown algorithm 400', async () => {
+  it('refuses what it cannot honour, and stores nothing: an unknown algorithm or a contradiction is 400, dual-layer KMS 501', async () => {
     const s3 = t.s3();
     const b = await bucket('sse-refuse');
     expect(
       await sdkError(
-        s3.send(new PutObjectCommand({ Bucket: b, Key: 'kms', Body: 'x', ServerSideEncryption: 'aws:kms' })),
+        s3.send(new PutObjectCommand({ Bucket: b, Key: 'kms', Body: 'x', ServerSideEncryption: 'aws:kms:dsse' })),
       ),
     ).toMatchObject({ status: 501, code: 'NotImplemented' });
     expect(
@@ -138,12 +138,13 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
             Bucket: b,
             Key: 'ssec',
             Body: 'x',
+            ServerSideEncryption: 'AES256',
             SSECustomerAlgorithm: 'AES256',
             SSECustomerKey: Buffer.alloc(32, 7).toString('base64'),
           }),
         ),
       ),
-    ).toMatchObject({ status: 501, code: 'NotImplemented' });
+    ).toMatchObject({ status: 400, code: 'InvalidArgument' });
     const bad = await rawRequest(t, {
       method: 'PUT',
       path: `/${b}/bad`,
@@ -166,7 +167,7 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
       expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket: b, Key: key })))).toMatchObject({ status: 404 });
     }
     // Reads take no encryption headers: x-amz-server-side-encryption is 400 on GET and HEAD (as S3), and
-    // SSE-C key headers are refused too (the object is not protected by that key).
+    // SSE-C key headers are refused too (the object is not protected by that key): 400 InvalidRequest.
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'plain', Body: 'x', ServerSideEncryption: 'AES256' }));
     for (const method of ['GET', 'HEAD']) {
       const res = await rawRequest(t, {
@@ -187,7 +188,7 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
           }),
         ),
       ),
-    ).toMatchObject({ status: 501, code: 'NotImplemented' });
+    ).toMatchObject({ status: 400, code: 'InvalidRequest' });
   });
 
   it('bucket default encryption: GET/PUT/DELETE ?encryption, and writes without the header are encrypted while it is set', async () => {
@@ -223,7 +224,7 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
           new PutBucketEncryptionCommand({
             Bucket: b,
             ServerSideEncryptionConfiguration: {
-              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms:dsse' } }],
             },
           }),
         ),

@@ -7,7 +7,7 @@ const ERRORS_DOC = new URL('../../../docs/errors.md', import.meta.url);
 describe('error table', () => {
   it('documents every code with its status in docs/errors.md', () => {
     const doc = readFileSync(ERRORS_DOC, 'utf8');
-    const documented = new Map([...doc.matchAll(/^\| `(\w+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]));
+    const documented = new Map([...doc.matchAll(/^\| `([\w.]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]));
     for (const [code, status] of Object.entries(S3_ERROR_STATUS)) {
       expect(documented.get(code), `${code} in docs/errors.md`).toBe(status);
     }

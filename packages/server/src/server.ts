@@ -18,6 +18,8 @@ import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
 import { SqliteLeaseStore } from './stores/sqlite/leases.js';
+import { SqliteKmsKeyStore } from './stores/sqlite/kms-keys.js';
+import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import { TlsFiles } from './tls-files.js';
 import { startBackgroundWork } from './workers/background.js';
@@ -104,7 +106,8 @@ async function serve(
   const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
   const metaFile = path.join(config.dataDir, 'meta.db');
   await createPrivateFile(metaFile);
-  const store = withBucketCache(new SqliteMetaStore({ filename: metaFile, fsync: config.fsync }));
+  const sqlite = new SqliteMetaStore({ filename: metaFile, fsync: config.fsync });
+  const store = withBucketCache(sqlite);
   // The usage gauges read the store directly: a scrape is not metadata latency.
   metrics.observeStore({
     listBuckets: () => store.listBuckets(),
@@ -130,6 +133,10 @@ async function serve(
     clock,
     region: config.region,
     sealKey: deriveKey(masterKey.key, 'blob-seal'),
+    kmsKeys: new SqliteKmsKeyStore(sqlite.shared()),
+    kmsWrapKey: deriveKey(masterKey.key, 'kms-wrap'),
+    accountId: identity.appId,
+    access: new SqliteObjectAccessStore(sqlite.shared()),
     limits: {
       maxPutSizeBytes: config.maxPutSizeBytes,
       gcGraceMs: config.gcGraceMs,

@@ -511,10 +511,10 @@ def encryption_and_lock():
     check('PUT answers AES256', r.get('ServerSideEncryption'), 'AES256')
     check('HEAD answers AES256', s3.head_object(Bucket=b, Key='enc').get('ServerSideEncryption'), 'AES256')
     check('GET reads the plaintext', s3.get_object(Bucket=b, Key='enc')['Body'].read(), b'secret')
-    check('aws:kms is not served', outcome(s3.put_object, Bucket=b, Key='kms', Body=b'x', ServerSideEncryption='aws:kms'),
-          ('NotImplemented', 501))
-    check('SSE-C is not served', outcome(s3.put_object, Bucket=b, Key='ssec', Body=b'x', SSECustomerAlgorithm='AES256',
-                                         SSECustomerKey='k' * 32), ('NotImplemented', 501))
+    check('aws:kms is served', outcome(s3.put_object, Bucket=b, Key='kms', Body=b'x', ServerSideEncryption='aws:kms'),
+          ('OK', 200))
+    check('SSE-C is served', outcome(s3.put_object, Bucket=b, Key='ssec', Body=b'x', SSECustomerAlgorithm='AES256',
+                                     SSECustomerKey='k' * 32), ('OK', 200))
     s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={'Rules': [
         {'ApplyServerSideEncryptionByDefault': {'SSEAlgorithm': 'AES256'}}]})
     rules = s3.get_bucket_encryption(Bucket=b)['ServerSideEncryptionConfiguration']['Rules']

@@ -42,7 +42,7 @@ export async function loadOrCreateMasterKey(dataDir: string): Promise<MasterKey>
 }
 
 /** What a derived key is for; each purpose gets an independent key (HKDF-SHA256, RFC 5869). */
-export type KeyPurpose = 'secrets-at-rest' | 'sts-token' | 'sts-secret' | 'blob-seal';
+export type KeyPurpose = 'secrets-at-rest' | 'sts-token' | 'sts-secret' | 'blob-seal' | 'kms-wrap';
 
 export function deriveKey(master: Buffer, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `coffer/${purpose}/v1`, 32));

@@ -15,6 +15,7 @@ import {
   resumeAccount,
   suspendAccount,
 } from './admin-accounts.js';
+import { createKmsKey, describeKmsKey, listKmsKeys, rotateKmsKey, setKmsKeyEnabled } from './admin-kms.js';
 import { getSessionToken } from './admin-sts.js';
 import {
   createAccessKey,
@@ -117,6 +118,11 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
       DELETE: (ctx) => deleteAccountPublicAccessBlock(ctx),
     },
   },
+  { pattern: '/admin/kms/keys', methods: { GET: listKmsKeys, POST: createKmsKey } },
+  { pattern: '/admin/kms/keys/:', methods: { GET: describeKmsKey } },
+  { pattern: '/admin/kms/keys/:/enable', methods: { POST: setKmsKeyEnabled(true) } },
+  { pattern: '/admin/kms/keys/:/disable', methods: { POST: setKmsKeyEnabled(false) } },
+  { pattern: '/admin/kms/keys/:/rotate', methods: { POST: rotateKmsKey } },
   { pattern: '/sts', methods: { POST: getSessionToken } },
 ];
 
@@ -151,6 +157,12 @@ const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
   'GET /admin/public-access-block': 'AdminGetAccountPublicAccessBlock',
   'PUT /admin/public-access-block': 'AdminPutAccountPublicAccessBlock',
   'DELETE /admin/public-access-block': 'AdminDeleteAccountPublicAccessBlock',
+  'GET /admin/kms/keys': 'AdminListKmsKeys',
+  'POST /admin/kms/keys': 'AdminCreateKmsKey',
+  'GET /admin/kms/keys/:': 'AdminDescribeKmsKey',
+  'POST /admin/kms/keys/:/enable': 'AdminEnableKmsKey',
+  'POST /admin/kms/keys/:/disable': 'AdminDisableKmsKey',
+  'POST /admin/kms/keys/:/rotate': 'AdminRotateKmsKey',
   'POST /sts': 'GetSessionToken',
 };
 

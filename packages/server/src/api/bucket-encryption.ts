@@ -5,8 +5,9 @@ import { sendEmpty, sendXml } from '../http-kit/respond.js';
 import { requireXmlBody } from './bucket.js';
 
 /**
- * PUT Bucket encryption: the bucket's default server-side encryption, SSEAlgorithm AES256
- * (codecs/encryption.ts). aws:kms and cos/kms are 501: Coffer has no key management service.
+ * PUT Bucket encryption: the bucket's default server-side encryption (codecs/encryption.ts):
+ * SSEAlgorithm AES256, or aws:kms / cos/kms with an optional KMSMasterKeyID of the local key
+ * registry (engine/kms.ts); a key that does not exist or is disabled is refused at once.
  */
 export async function putBucketEncryption(ctx: RequestContext): Promise<void> {
   const config = parseEncryption(await requireXmlBody(ctx, 'ServerSideEncryptionConfiguration'));

@@ -23,6 +23,7 @@ import {
   writtenVersionHeaders,
 } from './object-headers.js';
 import { ownerXml } from './owner.js';
+import { readCustomerKey } from './sse-headers.js';
 
 function uploadIdParam(ctx: RequestContext): string {
   const uploadId = ctx.param('uploadId');
@@ -80,7 +81,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     { Bucket: ctx.bucket, Key: ctx.key, UploadId: upload.uploadId },
     {
       headers: {
-        ...sseHeaders(upload.sse),
+        ...sseHeaders(ctx, upload.sse, { customerKeyMd5: readCustomerKey(ctx)?.md5, withContext: true }),
         ...(upload.checksumAlgorithm ? { 'x-amz-checksum-algorithm': upload.checksumAlgorithm } : {}),
         ...(type ? { 'x-amz-checksum-type': type } : {}),
       },
@@ -96,6 +97,8 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   if (copySource !== undefined) {
     const rangeHeader = ctx.vendorHeader('copy-source-range');
     const range = rangeHeader === undefined ? undefined : parseCopyRange(rangeHeader);
+    const customerKey = readCustomerKey(ctx);
+    const sourceKey = readCustomerKey(ctx, 'copy-source-');
     const { part, source, sse } = await ctx.engine.uploadPartCopy({
       bucket: ctx.bucket,
       key: ctx.key,
@@ -104,9 +107,14 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
       source: parseCopySource(copySource, ctx.config.domain),
       sourceConditions: readConditions(ctx, true),
       ...(range ? { range } : {}),
+      ...(customerKey !== undefined ? { customerKey: customerKey.key } : {}),
+      ...(sourceKey !== undefined ? { sourceCustomerKey: sourceKey.key } : {}),
       signal: ctx.signal,
     });
-    const headers: Record<string, string> = { 'x-cos-hash-crc64ecma': part.crc64 ?? '', ...sseHeaders(sse) };
+    const headers: Record<string, string> = {
+      'x-cos-hash-crc64ecma': part.crc64 ?? '',
+      ...sseHeaders(ctx, sse, { customerKeyMd5: customerKey?.md5 }),
+    };
     if (ctx.param('versionId') !== undefined || copySource.includes('versionId=')) {
       headers['x-amz-copy-source-version-id'] = source.versionId;
       headers['x-cos-copy-source-version-id'] = source.versionId;
@@ -122,6 +130,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const expect = readBodyExpectations(ctx);
   if (expect.size === undefined && ctx.header('transfer-encoding') === undefined)
     throw new S3Error('MissingContentLength');
+  const customerKey = readCustomerKey(ctx);
   const { part, sse } = await ctx.engine.uploadPart({
     bucket: ctx.bucket,
     key: ctx.key,
@@ -129,9 +138,13 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     partNumber,
     body: ctx.body(),
     expect,
+    ...(customerKey !== undefined ? { customerKey: customerKey.key } : {}),
     signal: ctx.signal,
   });
-  const headers: Record<string, string> = { etag: quoteEtag(part.etag), ...sseHeaders(sse) };
+  const headers: Record<string, string> = {
+    etag: quoteEtag(part.etag),
+    ...sseHeaders(ctx, sse, { customerKeyMd5: customerKey?.md5 }),
+  };
   if (part.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = part.crc64;
   for (const [algorithm, value] of Object.entries(part.checksums))
     headers[`x-amz-checksum-${algorithm.toLowerCase()}`] = value;
@@ -217,6 +230,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     return { partNumber: Number(number), etag, checksums };
   });
   const expected = expectedChecksum(ctx);
+  const customerKey = readCustomerKey(ctx);
   const { result } = await ctx.engine.completeMultipartUpload({
     bucket: ctx.bucket,
     key: ctx.key,
@@ -226,6 +240,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     ...(expected ? { expectedChecksum: expected } : {}),
     ...(ctx.header('if-none-match') !== undefined ? { ifNoneMatch: ctx.header('if-none-match')! } : {}),
     ...(ctx.header('if-match') !== undefined ? { ifMatch: ctx.header('if-match')! } : {}),
+    ...(customerKey !== undefined ? { customerKey: customerKey.key } : {}),
   });
   const completed =
     result.kind === 'completed'
@@ -240,7 +255,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   const headers: Record<string, string> = {
     ...writtenVersionHeaders(completed.versionId, bucket.versioning !== ''),
     ...(result.kind === 'completed' ? await expirationHeaders(ctx, result.version) : {}),
-    ...(result.kind === 'completed' ? sseHeaders(result.version.sse) : {}),
+    ...(result.kind === 'completed' ? sseHeaders(ctx, result.version.sse, { customerKeyMd5: customerKey?.md5 }) : {}),
   };
   if (completed.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = completed.crc64;
   const host = ctx.header('host') ?? '127.0.0.1';

@@ -42,7 +42,7 @@ export async function appendObject(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, {
     etag: quoteEtag(version.etag),
     'x-cos-next-append-position': String(version.size),
-    ...sseHeaders(version.sse),
+    ...sseHeaders(ctx, version.sse),
     ...(version.crc64 !== undefined ? { 'x-cos-hash-crc64ecma': version.crc64 } : {}),
   });
 }

@@ -3,6 +3,7 @@ import type { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, sendXml } from '../http-kit/respond.js';
 import { checksumTypeXml } from './multipart.js';
 import { versionHeaders } from './object-headers.js';
+import { readCustomerKey } from './sse-headers.js';
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
 type Attribute = (typeof ATTRIBUTES)[number];
@@ -70,12 +71,15 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<void> {
       details: { ArgumentName: 'versionId', ArgumentValue: '' },
     });
   }
+  const customerKey = readCustomerKey(ctx);
   const { version, bucket } = await ctx.engine.getObject({
     bucket: ctx.bucket,
     key: ctx.key,
     ...(versionId !== undefined ? { versionId } : {}),
     conditions: {},
     headOnly: true,
+    // S3 asks an SSE-C object's key here too, as on HEAD.
+    ...(customerKey !== undefined ? { customerKey: customerKey.key } : {}),
   });
   const body: XmlObject = {};
   if (wanted.has('ETag')) body['ETag'] = version.etag;

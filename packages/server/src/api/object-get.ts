@@ -3,7 +3,8 @@ import type { Preconditions } from '../engine/conditions.js';
 import type { ByteRange } from '../engine/objects.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { checkHeaderValue, expirationHeaders, setObjectHeaders } from './object-headers.js';
-import { restoreHeaders } from './object-restore.js';
+import { restoreHeaders, tierHeaders } from './object-restore.js';
+import { readCustomerKey, sseHeaders } from './sse-headers.js';
 
 /**
  * A Range header as S3 reads it: one range, `bytes=a-b`, `bytes=a-` or `bytes=-n`. Anything else
@@ -103,6 +104,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
       },
     );
   }
+  const customerKey = readCustomerKey(ctx);
   const range = parseRange(ctx.header('range'));
   const partNumber = partNumberParam(ctx);
   const overrides = responseOverrides(ctx);
@@ -114,13 +116,18 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     ...(range ? { range } : {}),
     ...(partNumber !== undefined ? { partNumber } : {}),
     headOnly: head,
+    ...(customerKey !== undefined ? { customerKey: customerKey.key } : {}),
   });
   const { version } = result;
   const res = ctx.res;
   setObjectHeaders(res, version, {
     versioned: result.bucket.versioning !== '' || versionId !== undefined,
     checksumMode: ctx.header('x-amz-checksum-mode')?.toUpperCase() === 'ENABLED' && !result.range,
+    sse: sseHeaders(ctx, version.sse, { customerKeyMd5: customerKey?.md5 }),
   });
+  for (const [name, value] of Object.entries(tierHeaders(await ctx.engine.accessTierOf(version)))) {
+    res.setHeader(name, value);
+  }
   for (const [name, value] of Object.entries(await expirationHeaders(ctx, version))) res.setHeader(name, value);
   for (const [name, value] of Object.entries(restoreHeaders(version, ctx.engine.nowMs()))) res.setHeader(name, value);
   for (const [header, value] of Object.entries(overrides)) res.setHeader(header, value);

@@ -1,15 +1,17 @@
 import { type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, S3Error } from '@coffer/protocol';
-import { parseSse } from '../engine/encryption.js';
 import { checksumTypeOf } from '../engine/multipart.js';
 import type { ObjectAttributes } from '../engine/objects.js';
 import type { BodyExpectations } from '../engine/write-blob.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, quoteEtag } from '../http-kit/respond.js';
-import type { ObjectVersion, Sse } from '../stores/types.js';
+import type { ObjectVersion } from '../stores/types.js';
 import { objectAclFromHeaders } from './acl.js';
 import { contentTypeOfKey } from './mime.js';
 import { lockHeaders, readRequestedLock } from './object-lock.js';
+import { readSseRequest } from './sse-headers.js';
+
+export { sseHeaders } from './sse-headers.js';
 
 /** Content headers stored with an object and returned on GET/HEAD, lower-case. */
 export const CONTENT_HEADERS = [
@@ -86,7 +88,7 @@ export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectA
   const storageClass = ctx.vendorHeader('storage-class');
   const tagging = ctx.vendorHeader('tagging');
   const acl = await objectAclFromHeaders(ctx);
-  const sse = parseSse(ctx.vendorHeader('server-side-encryption'), 'x-amz-server-side-encryption');
+  const sse = readSseRequest(ctx);
   const lock = readRequestedLock(ctx);
   return {
     contentHeaders,
@@ -150,38 +152,6 @@ export function readBodyExpectations(ctx: RequestContext): Omit<BodyExpectations
 }
 
 /**
- * Server-side encryption with customer-provided keys (SSE-C) and with a key management service
- * (SSE-KMS) is not served: a request that carries their keys is 501, never silently stored in the
- * clear (a client would believe its key protects the object). Checked for every request.
- */
-const UNSERVED_ENCRYPTION =
-  /^x-(amz|cos)-(?:copy-source-)?server-side-encryption-(?:customer-|aws-kms|cos-kms|context)/;
-
-export function refuseUnservedEncryption(get: (name: string) => string | undefined, names: Iterable<string>): void {
-  for (const raw of names) {
-    const name = raw.toLowerCase();
-    const match = UNSERVED_ENCRYPTION.exec(name);
-    if (!match) continue;
-    // A KMS key id next to another method is a contradiction, answered as S3 does (400, not 501).
-    const method = get(`x-${match[1]}-server-side-encryption`);
-    if (/-kms-key-id$|-context$/.test(name) && method !== undefined && !/kms/i.test(method)) {
-      throw new S3Error('InvalidArgument', `${name} needs the server-side encryption method aws:kms, not ${method}.`, {
-        details: { ArgumentName: name, ArgumentValue: get(name) ?? '' },
-      });
-    }
-    throw new S3Error(
-      'NotImplemented',
-      `Coffer does not serve ${name}: server-side encryption with customer-provided or KMS keys is not available. Use AES256 (SSE-S3 / SSE-COS).`,
-    );
-  }
-}
-
-/** x-cos-/x-amz-server-side-encryption of a response: the algorithm an object is stored with. */
-export function sseHeaders(sse: Sse | undefined): Record<string, string> {
-  return sse === undefined ? {} : { 'x-cos-server-side-encryption': sse, 'x-amz-server-side-encryption': sse };
-}
-
-/**
  * Refuses a header that could not be sent back in a response (a name that is not a token; a value
  * with CR, LF, other control characters or code points above U+00FF): a stored or echoed header is
  * checked before anything is written, so a GET can never fail half-way on it.
@@ -218,7 +188,7 @@ export function versionHeaders(versionId: string | undefined, versioned: boolean
 export function setObjectHeaders(
   res: ServerResponse,
   version: ObjectVersion,
-  options: { versioned: boolean; checksumMode: boolean },
+  options: { versioned: boolean; checksumMode: boolean; sse: Record<string, string> },
 ): void {
   res.setHeader('etag', quoteEtag(version.etag));
   res.setHeader('last-modified', httpDate(version.lastModifiedMs));
@@ -243,7 +213,7 @@ export function setObjectHeaders(
     res.setHeader('x-amz-storage-class', version.storageClass);
   }
   res.setHeader('x-cos-object-type', version.objectType);
-  for (const [name, value] of Object.entries(sseHeaders(version.sse))) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(options.sse)) res.setHeader(name, value);
   for (const [name, value] of Object.entries(lockHeaders(version.lock))) res.setHeader(name, value);
   if (version.tagging) {
     const count = String(new URLSearchParams(version.tagging).size);

@@ -10,11 +10,13 @@ import {
   sseHeaders,
   writtenVersionHeaders,
 } from './object-headers.js';
+import { readCustomerKey } from './sse-headers.js';
 
 /** PUT Object, or PUT Object - Copy when a copy source header is present. */
 export async function putObject(ctx: RequestContext): Promise<void> {
   if (ctx.vendorHeader('copy-source') !== undefined) return copyObject(ctx);
   const attributes = await readObjectAttributes(ctx);
+  const customerKeyMd5 = readCustomerKey(ctx)?.md5;
   const expect = readBodyExpectations(ctx);
   if (expect.size === undefined && ctx.header('transfer-encoding') === undefined) {
     throw new S3Error('MissingContentLength');
@@ -36,7 +38,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const headers: Record<string, string> = {
     etag: quoteEtag(version.etag),
     ...writtenVersionHeaders(version.versionId, versioned),
-    ...sseHeaders(version.sse),
+    ...sseHeaders(ctx, version.sse, { customerKeyMd5, withContext: true }),
     ...(await expirationHeaders(ctx, version)),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
@@ -61,6 +63,8 @@ function parseDirective(ctx: RequestContext, name: string): 'COPY' | 'REPLACE' {
 /** PUT Object - Copy. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
 async function copyObject(ctx: RequestContext): Promise<void> {
   const source = parseCopySource(ctx.vendorHeader('copy-source')!, ctx.config.domain);
+  const sourceKey = readCustomerKey(ctx, 'copy-source-');
+  const attributes = await readObjectAttributes(ctx);
   const result = await ctx.engine.copyObject({
     source,
     sourceConditions: readConditions(ctx, true),
@@ -69,12 +73,13 @@ async function copyObject(ctx: RequestContext): Promise<void> {
     actor: ctx.actor,
     metadataDirective: parseDirective(ctx, 'metadata-directive'),
     taggingDirective: parseDirective(ctx, 'tagging-directive'),
-    attributes: await readObjectAttributes(ctx),
+    attributes,
+    ...(sourceKey !== undefined ? { sourceCustomerKey: sourceKey.key } : {}),
   });
   const { version } = result;
   const headers: Record<string, string> = {
     ...writtenVersionHeaders(version.versionId, result.versioned),
-    ...sseHeaders(version.sse),
+    ...sseHeaders(ctx, version.sse, { customerKeyMd5: readCustomerKey(ctx)?.md5, withContext: true }),
     ...(await expirationHeaders(ctx, version)),
   };
   if (source.versionId !== undefined) {

@@ -1,6 +1,7 @@
 import { S3Error, xmlChildren, xmlText } from '@coffer/protocol';
 import { MAX_RESTORE_DAYS, restoredUntil } from '../engine/archive.js';
 import { sourceOf } from '../engine/notifications/record.js';
+import type { AccessTier } from '../engine/intelligent-tiering.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, sendEmpty } from '../http-kit/respond.js';
 import type { ObjectVersion } from '../stores/types.js';
@@ -18,9 +19,10 @@ export async function restoreObject(ctx: RequestContext): Promise<void> {
   if (xmlText(doc, 'Type') !== undefined) {
     throw new S3Error('NotImplemented', 'Restore requests of Type SELECT are not served.');
   }
+  // Days may be left out for an INTELLIGENT_TIERING object (the engine says whether it may).
   const daysText = xmlText(doc, 'Days')?.trim();
   const days = Number(daysText);
-  if (daysText === undefined || !/^\d+$/.test(daysText) || days < 1 || days > MAX_RESTORE_DAYS) {
+  if (daysText !== undefined && (!/^\d+$/.test(daysText) || days < 1 || days > MAX_RESTORE_DAYS)) {
     throw new S3Error('MalformedXML', `RestoreRequest needs Days, a whole number from 1 to ${MAX_RESTORE_DAYS}.`);
   }
   for (const container of ['CASJobParameters', 'GlacierJobParameters']) {
@@ -34,7 +36,7 @@ export async function restoreObject(ctx: RequestContext): Promise<void> {
     bucket: ctx.bucket,
     key: ctx.key,
     ...(versionId !== undefined ? { versionId } : {}),
-    days,
+    ...(daysText !== undefined ? { days } : {}),
     source: sourceOf(ctx.actor),
   });
   const bucket = await ctx.engine.headBucket(ctx.bucket);
@@ -47,4 +49,17 @@ export function restoreHeaders(version: ObjectVersion, nowMs: number): Record<st
   if (until === undefined) return {};
   const value = `ongoing-request="false", expiry-date="${httpDate(until)}"`;
   return { 'x-cos-restore': value, 'x-amz-restore': value };
+}
+
+/**
+ * The access tier of an INTELLIGENT_TIERING version on GET and HEAD: COS's x-cos-storage-tier
+ * (FREQUENT, INFREQUENT, ARCHIVE, DEEP_ARCHIVE), and S3's x-amz-archive-status for the archive tiers.
+ */
+export function tierHeaders(tier: AccessTier | undefined): Record<string, string> {
+  if (tier === undefined) return {};
+  const cos = tier === 'ARCHIVE_ACCESS' ? 'ARCHIVE' : tier === 'DEEP_ARCHIVE_ACCESS' ? 'DEEP_ARCHIVE' : tier;
+  return {
+    'x-cos-storage-tier': cos,
+    ...(tier === 'ARCHIVE_ACCESS' || tier === 'DEEP_ARCHIVE_ACCESS' ? { 'x-amz-archive-status': tier } : {}),
+  };
 }

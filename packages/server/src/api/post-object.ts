@@ -12,15 +12,10 @@ import type { RequestContext } from '../http-kit/request-context.js';
 import { quoteEtag, sendEmpty, sendXml } from '../http-kit/respond.js';
 import { FormDataReader, type FormPart, formBoundary } from './form-data.js';
 import type { HandlerDeps } from './handler.js';
-import {
-  CONTENT_HEADERS,
-  checkHeaderValue,
-  refuseUnservedEncryption,
-  sseHeaders,
-  writtenVersionHeaders,
-} from './object-headers.js';
+import { CONTENT_HEADERS, checkHeaderValue, sseHeaders, writtenVersionHeaders } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
 import { guardWriteAcl } from './public-access.js';
+import { refuseFormEncryption } from './sse-headers.js';
 
 /** All fields before the file, together (S3 allows 20 KB; a COS policy with many conditions needs more). */
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -103,7 +98,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
     etag: quoteEtag(version.etag),
     location,
     ...writtenVersionHeaders(version.versionId, versioned),
-    ...sseHeaders(version.sse),
+    ...sseHeaders(ctx, version.sse, { withContext: true }),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
   const redirect = redirectUrl(fields.get('success_action_redirect') ?? fields.get('redirect'));
@@ -213,15 +208,17 @@ function formAttributes(ctx: RequestContext, fields: FormFields, bucketOwner: st
     validateTags(tags, 'object');
     tagging = encodeTagging(tags);
   }
-  refuseUnservedEncryption((name) => fields.get(name), fields.keys());
-  const sse = parseSse(
+  refuseFormEncryption(fields.keys());
+  const method = parseSse(
     fields.get('x-cos-server-side-encryption') ?? fields.get('x-amz-server-side-encryption'),
     'x-amz-server-side-encryption',
   );
   return {
     contentHeaders,
     userMeta,
-    ...(sse !== undefined ? { sse } : {}),
+    ...(method !== undefined
+      ? { sse: method === 'AES256' ? { kind: 'AES256' as const } : { kind: 'kms' as const, method } }
+      : {}),
     ...(storageClass !== undefined && storageClass !== '' ? { storageClass } : {}),
     ...(acl ? { acl: JSON.stringify(acl) } : {}),
     ...(tagging !== undefined ? { tagging } : {}),

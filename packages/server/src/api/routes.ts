@@ -5,6 +5,7 @@ import * as acl from './acl.js';
 import * as bucket from './bucket.js';
 import * as encryption from './bucket-encryption.js';
 import * as inventory from './bucket-inventory.js';
+import * as tiering from './bucket-intelligent-tiering.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import * as notification from './bucket-notification.js';
 import * as logging from './bucket-logging.js';
@@ -144,6 +145,14 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket PUT ownershipControls': ['PutBucketOwnershipControls', publicAccess.putBucketOwnershipControls],
   'bucket DELETE ownershipControls': ['DeleteBucketOwnershipControls', publicAccess.deleteBucketOwnershipControls],
   'bucket GET usage': ['GetBucketUsage', getBucketUsage],
+  'bucket PUT intelligent-tiering': ['PutBucketIntelligentTieringConfiguration', tiering.putBucketIntelligentTiering],
+  'bucket GET intelligent-tiering': ['GetBucketIntelligentTieringConfiguration', tiering.getBucketIntelligentTiering],
+  'bucket DELETE intelligent-tiering': [
+    'DeleteBucketIntelligentTieringConfiguration',
+    tiering.deleteBucketIntelligentTiering,
+  ],
+  'bucket PUT intelligenttiering': ['PutBucketIntelligentTieringConfiguration', tiering.putCosIntelligentTiering],
+  'bucket GET intelligenttiering': ['GetBucketIntelligentTieringConfiguration', tiering.getCosIntelligentTiering],
   'bucket GET encryption': ['GetBucketEncryption', encryption.getBucketEncryption],
   'bucket PUT encryption': ['PutBucketEncryption', encryption.putBucketEncryption],
   'bucket DELETE encryption': ['DeleteBucketEncryption', encryption.deleteBucketEncryption],

@@ -44,7 +44,7 @@ async function sendUsage(ctx: RequestContext, bucketName: string, ownerOnly: boo
     sendJson(ctx, 200, { bucket: bucket.name, prefix, objects: usage });
     return;
   }
-  const { bucket, usage } = await ctx.engine.bucketUsage(bucketName, { recount });
+  const { bucket, usage, tiers } = await ctx.engine.bucketUsage(bucketName, { recount });
   if (bucket.ownerId !== ctx.actor.ownerId && ownerOnly) throw new S3Error('AccessDenied');
   const lifecycle = await ctx.engine.lifecycleStats(bucketName);
   const totals = Object.values(usage.objects).reduce(
@@ -53,7 +53,13 @@ async function sendUsage(ctx: RequestContext, bucketName: string, ownerOnly: boo
   );
   sendJson(ctx, 200, {
     bucket: bucket.name,
-    objects: { count: totals.count, bytes: totals.bytes, byStorageClass: usage.objects },
+    objects: {
+      count: totals.count,
+      bytes: totals.bytes,
+      byStorageClass: usage.objects,
+      // INTELLIGENT_TIERING objects by access tier (FREQUENT, INFREQUENT, ARCHIVE_ACCESS, DEEP_ARCHIVE_ACCESS).
+      ...(tiers !== undefined ? { intelligentTieringByTier: tiers } : {}),
+    },
     noncurrentVersions: usage.noncurrentVersions,
     deleteMarkers: usage.deleteMarkers,
     incompleteUploads: usage.incompleteUploads,

@@ -63,6 +63,24 @@ const ACTION_TABLE = {
   GetBucketPolicyStatus: { cos: 'GetBucketPolicy', s3: 'GetBucketPolicyStatus', target: 'bucket', acl: 'OWNER' },
   // Coffer's own (GET /<bucket>?usage): COS and S3 have no such action, so policies name it as below.
   GetBucketUsage: { cos: 'GetBucketUsage', s3: 'GetBucketUsage', target: 'bucket', acl: 'OWNER' },
+  PutBucketIntelligentTieringConfiguration: {
+    cos: 'PutBucketIntelligentTiering',
+    s3: 'PutIntelligentTieringConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  GetBucketIntelligentTieringConfiguration: {
+    cos: 'GetBucketIntelligentTiering',
+    s3: 'GetIntelligentTieringConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
+  DeleteBucketIntelligentTieringConfiguration: {
+    cos: 'PutBucketIntelligentTiering',
+    s3: 'PutIntelligentTieringConfiguration',
+    target: 'bucket',
+    acl: 'OWNER',
+  },
   GetObjectLockConfiguration: {
     cos: 'GetBucketObjectLock',
     s3: 'GetBucketObjectLockConfiguration',

@@ -27,8 +27,15 @@ export function parseEncryption(doc: { [name: string]: XmlNode | XmlNode[] }): B
   if (bucketKey !== undefined && bucketKey !== 'true' && bucketKey !== 'false') {
     throw new S3Error('MalformedXML', 'BucketKeyEnabled is true or false.');
   }
+  const keyId = xmlText(container, 'KMSMasterKeyID')?.trim();
+  if (keyId !== undefined && keyId !== '' && sse === 'AES256') {
+    throw new S3Error('InvalidArgument', 'KMSMasterKeyID is only valid with the SSEAlgorithm aws:kms (cos/kms).', {
+      details: { ArgumentName: 'KMSMasterKeyID', ArgumentValue: keyId },
+    });
+  }
   return {
-    algorithm: sse,
+    algorithm: algorithm === 'KMS' ? 'KMS' : sse,
+    ...(keyId !== undefined && keyId !== '' ? { kmsKeyId: keyId } : {}),
     ...(bucketKey !== undefined ? { bucketKeyEnabled: bucketKey === 'true' } : {}),
   };
 }
@@ -37,7 +44,10 @@ export function parseEncryption(doc: { [name: string]: XmlNode | XmlNode[] }): B
 export function renderEncryption(config: BucketEncryption): XmlObject {
   return {
     Rule: {
-      ApplyServerSideEncryptionByDefault: { SSEAlgorithm: config.algorithm },
+      ApplyServerSideEncryptionByDefault: {
+        SSEAlgorithm: config.algorithm,
+        ...(config.kmsKeyId !== undefined ? { KMSMasterKeyID: config.kmsKeyId } : {}),
+      },
       ...(config.bucketKeyEnabled !== undefined ? { BucketKeyEnabled: String(config.bucketKeyEnabled) } : {}),
     },
   };

@@ -87,10 +87,24 @@ export async function appendObject(
     throw new S3Error('InvalidArgument', 'APPEND Object does not support the INTELLIGENT_TIERING storage class.');
   }
   // The first append decides the object's encryption; later appends keep it.
-  const sse = base ? base.sse : await writeEncryption(ctx, bucket, input.sse);
+  // SSE-C and SSE-KMS are S3's: COS's APPEND Object takes AES256 alone (its API page names no other).
+  if (input.sse !== undefined && input.sse.kind !== 'AES256') {
+    throw new S3Error('InvalidArgument', 'APPEND Object supports server-side encryption with AES256 only.');
+  }
+  const sealing = base ? undefined : await writeEncryption(ctx, bucket, input.sse);
+  if (!base && sealing !== undefined && sealing.spec.kind !== 'AES256') {
+    throw new S3Error('InvalidArgument', "APPEND Object supports AES256 only; the bucket's default encryption is KMS.");
+  }
+  const sse = base ? base.sse : sealing?.sse;
+  if (sse !== undefined && sse !== 'AES256') {
+    throw new S3Error(
+      'InvalidArgument',
+      'This object is encrypted with SSE-C or SSE-KMS: APPEND Object cannot extend it.',
+    );
+  }
   const room = ctx.limits.maxPutSizeBytes - input.position;
   const blob = await writeBlob(ctx, input.body, { ...input.expect, maxSize: Math.max(room, 0) }, input.signal, {
-    seal: sse !== undefined,
+    seal: sse !== undefined ? ctx.sealKey : undefined,
   });
   try {
     const size = input.position + blob.size;

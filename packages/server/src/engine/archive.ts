@@ -4,6 +4,7 @@ import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
 import { findObject } from './find-object.js';
 import { type EventSource, eventRecorder } from './notifications/record.js';
+import { accessTierOf, INTELLIGENT_TIERING, isArchiveTier, restoreFromTier } from './intelligent-tiering.js';
 
 /**
  * Archive storage classes (COS ARCHIVE, DEEP_ARCHIVE, MAZ_ARCHIVE; S3 GLACIER, DEEP_ARCHIVE): their
@@ -27,8 +28,18 @@ export function restoredUntil(version: ObjectVersion, nowMs: number): number | u
   return until !== undefined && until > nowMs ? until : undefined;
 }
 
-/** GET and copy sources: an archived version without a live restored copy is 403 InvalidObjectState. */
-export function requireReadable(ctx: EngineContext, version: ObjectVersion): void {
+/**
+ * GET and copy sources: an archived version without a live restored copy, or an INTELLIGENT_TIERING
+ * one in an archive tier (intelligent-tiering.ts), is 403 InvalidObjectState.
+ */
+export async function requireReadable(ctx: EngineContext, version: ObjectVersion): Promise<void> {
+  if (version.storageClass === INTELLIGENT_TIERING) {
+    const tier = await accessTierOf(ctx, version);
+    if (!isArchiveTier(tier)) return;
+    throw new S3Error('InvalidObjectState', "The operation is not valid for the object's access tier", {
+      details: { StorageClass: version.storageClass, AccessTier: tier },
+    });
+  }
   if (!ARCHIVE_CLASSES.has(version.storageClass)) return;
   if (restoredUntil(version, ctx.clock.nowMs()) !== undefined) return;
   throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", {
@@ -42,10 +53,27 @@ export function requireReadable(ctx: EngineContext, version: ObjectVersion): voi
  */
 export async function restoreObject(
   ctx: EngineContext,
-  input: { bucket: string; key: string; versionId?: string; days: number; source?: EventSource },
-): Promise<{ version: ObjectVersion; alreadyRestored: boolean; untilMs: number }> {
+  input: { bucket: string; key: string; versionId?: string; days?: number; source?: EventSource },
+): Promise<{ version: ObjectVersion; alreadyRestored: boolean; untilMs?: number }> {
   const bucket = await requireBucket(ctx, input.bucket);
   const version = await findObject(ctx, bucket, input.key, input.versionId);
+  if (version.storageClass === INTELLIGENT_TIERING) {
+    // S3: an INTELLIGENT_TIERING object is restored without Days, and only from an archive tier; it
+    // then stays in the FREQUENT tier.
+    if (input.days !== undefined) {
+      throw new S3Error('MalformedXML', 'A restore of an INTELLIGENT_TIERING object takes no Days.');
+    }
+    if (!isArchiveTier(await accessTierOf(ctx, version))) {
+      throw new S3Error('InvalidObjectState', "Restore is not allowed for the object's current access tier", {
+        details: { StorageClass: version.storageClass },
+      });
+    }
+    await restoreFromTier(ctx, version);
+    return { version, alreadyRestored: false };
+  }
+  if (input.days === undefined) {
+    throw new S3Error('MalformedXML', `RestoreRequest needs Days, a whole number from 1 to ${MAX_RESTORE_DAYS}.`);
+  }
   if (!ARCHIVE_CLASSES.has(version.storageClass)) {
     throw new S3Error('InvalidObjectState', "Restore is not allowed for the object's current storage class", {
       details: { StorageClass: version.storageClass },

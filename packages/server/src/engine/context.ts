@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { ObjectAccessStore } from '../stores/domain-stores.js';
 import type { BlobStore, MetadataStore } from '../stores/types.js';
+import type { Kms } from './kms.js';
 
 /** A source of time the engine and workers read; tests move it forward, COFFER_CLOCK_OFFSET_DAYS shifts it. */
 export interface Clock {
@@ -36,6 +38,10 @@ export interface EngineContext {
   region: string;
   /** The key sealed blobs' keys derive from (seal.ts): from the master key, so it survives restarts. */
   sealKey: Buffer;
+  /** The local KMS key registry of SSE-KMS (kms.ts). */
+  kms: Kms;
+  /** When INTELLIGENT_TIERING versions were last read (intelligent-tiering.ts). */
+  access: ObjectAccessStore;
   /** Blobs being read right now, by id; GC leaves them alone until the readers finish. */
   pins: Map<string, number>;
   /** Part writes in progress, by upload id, so an abort can stop them. */

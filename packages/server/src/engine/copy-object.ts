@@ -5,12 +5,14 @@ import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
-import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
+import { rewriteManifest, writeEncryption } from './encryption.js';
 import { findObject } from './find-object.js';
+import { noteAccess } from './intelligent-tiering.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { eventRecorder, sourceOf } from './notifications/record.js';
 import { lockForWrite } from './object-lock.js';
 import type { ObjectAttributes } from './objects.js';
+import { manifestMatches, unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 
 export interface CopyObjectInput {
@@ -23,8 +25,10 @@ export interface CopyObjectInput {
   /** COPY keeps the source's content headers and metadata; REPLACE takes them from the request. */
   metadataDirective: 'COPY' | 'REPLACE';
   taggingDirective: 'COPY' | 'REPLACE';
-  /** The request's attributes (used for REPLACE; storage class and ACL always come from the request). */
+  /** The request's attributes (used for REPLACE; storage class, ACL and encryption always come from the request). */
   attributes: ObjectAttributes;
+  /** x-amz-copy-source-server-side-encryption-customer-key: the SSE-C key of the source (its MD5 checked). */
+  sourceCustomerKey?: Buffer;
 }
 
 export interface CopyObjectResult {
@@ -64,7 +68,8 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
   const bucket = input.bucket === input.source.bucket ? sourceBucket : await requireBucket(ctx, input.bucket);
   const source = await findCopySource(ctx, sourceBucket, input.source);
   checkPreconditions(input.sourceConditions, source, 'copy');
-  requireReadable(ctx, source);
+  await requireReadable(ctx, source);
+  const sourceRoot = await unsealingRoot(ctx, source.sse, input.sourceCustomerKey, { what: 'source' });
   const storageClass = normalizeStorageClass(input.attributes.storageClass);
   const replace = input.metadataDirective === 'REPLACE';
   const sameObject =
@@ -83,13 +88,14 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
   validateUserMeta(userMeta);
   // With COPY (the default) the request's tagging header is ignored, as S3 ignores it.
   const tagging = input.taggingDirective === 'REPLACE' ? taggingFromHeader(input.attributes.tagging) : source.tagging;
-  const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
+  const sealing = await writeEncryption(ctx, bucket, input.attributes.sse);
   // The copy's lock comes from the request or the destination's default, never from the source.
   const lock = await lockForWrite(ctx, bucket, input.attributes.lock);
   // Zero-copy unless the copy changes the encryption of the bytes: then they are rewritten once.
-  const blob = manifestMatches(source.manifest, sse)
+  const blob = manifestMatches(source.manifest, sourceRoot, sealing?.root)
     ? undefined
-    : await rewriteManifest(ctx, source.manifest, sse, ctx.limits.maxPutSizeBytes);
+    : await rewriteManifest(ctx, source.manifest, sourceRoot, sealing?.root, ctx.limits.maxPutSizeBytes);
+  noteAccess(ctx, source);
   const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), { created: 'Copy' });
   try {
     const { version } = await ctx.meta.commitObject({
@@ -118,7 +124,7 @@ export async function copyObject(ctx: EngineContext, input: CopyObjectInput): Pr
               ...(source.partSizes !== undefined ? { partSizes: source.partSizes } : {}),
               ...(source.partChecksums !== undefined ? { partChecksums: source.partChecksums } : {}),
             }),
-        ...(sse !== undefined ? { sse } : {}),
+        ...(sealing !== undefined ? { sse: sealing.sse } : {}),
         ...(lock !== undefined ? { lock } : {}),
         lastModifiedMs: ctx.clock.nowMs(),
         storageClass,

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pino } from 'pino';
 import { FsBlobStore } from '../stores/fs/fs-blob-store.js';
+import { SqliteKmsKeyStore } from '../stores/sqlite/kms-keys.js';
+import { SqliteObjectAccessStore } from '../stores/sqlite/object-access.js';
 import { SqliteMetaStore } from '../stores/sqlite/sqlite-meta-store.js';
 import type { Actor } from './buckets.js';
 import { createEngine, type Engine } from './engine.js';
@@ -37,6 +39,9 @@ export async function openTestEngine(): Promise<TestEngine> {
     clock: { nowMs: () => Date.now() + offsetMs },
     region: 'ap-guangzhou',
     sealKey: randomBytes(32),
+    kmsKeys: new SqliteKmsKeyStore(meta.shared()),
+    kmsWrapKey: randomBytes(32),
+    access: new SqliteObjectAccessStore(meta.shared()),
     limits: { maxPutSizeBytes: 64 * 1024 * 1024, gcGraceMs: 0 },
   });
   return {

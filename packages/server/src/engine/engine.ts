@@ -2,6 +2,7 @@ import { S3Error } from '@coffer/protocol';
 import type { Logger } from 'pino';
 import type { Acl } from '../authz/acl.js';
 import type { ObjectOwnership, PublicAccessBlock } from '../authz/public-access.js';
+import type { KmsKeyStore, ObjectAccessStore } from '../stores/domain-stores.js';
 import type {
   BlobStore,
   BucketRecord,
@@ -28,6 +29,8 @@ import { collectGarbage, recoverPendingWrites } from './gc.js';
 import type { InventoryConfiguration } from './inventory.js';
 import * as inventory from './inventory.js';
 import * as inventoryReport from './inventory-report.js';
+import * as tiering from './intelligent-tiering.js';
+import { Kms } from './kms.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
 import {
@@ -57,6 +60,14 @@ export interface EngineOptions {
   limits: EngineLimits;
   /** 32 bytes, the root of the keys of encrypted blobs (deriveKey(master, 'blob-seal')). */
   sealKey: Buffer;
+  /** The SSE-KMS key registry's storage (stores/sqlite/kms-keys.ts). */
+  kmsKeys: KmsKeyStore;
+  /** 32 bytes that wrap KMS key material (deriveKey(master, 'kms-wrap')). */
+  kmsWrapKey: Buffer;
+  /** The account named in KMS key ARNs (the APPID). */
+  accountId?: string;
+  /** Last access of INTELLIGENT_TIERING versions (stores/sqlite/object-access.ts). */
+  access: ObjectAccessStore;
   clock?: Clock;
 }
 
@@ -78,6 +89,14 @@ export class Engine {
       limits: options.limits,
       region: options.region,
       sealKey: options.sealKey,
+      kms: new Kms({
+        store: options.kmsKeys,
+        wrapKey: options.kmsWrapKey,
+        region: options.region,
+        accountId: options.accountId ?? '000000000000',
+        nowMs: () => (options.clock ?? systemClock).nowMs(),
+      }),
+      access: options.access,
       pins: new Map(),
       uploadsInFlight: new Map(),
     };
@@ -249,7 +268,9 @@ export class Engine {
     const usage = options.recount
       ? await this.ctx.meta.recountBucketUsage(bucket.id)
       : await this.ctx.meta.bucketUsage(bucket.id);
-    return { bucket, usage };
+    // INTELLIGENT_TIERING objects by access tier, when the bucket has any.
+    const tiers = usage.objects[tiering.INTELLIGENT_TIERING] ? await tiering.tierUsage(this.ctx, bucket) : undefined;
+    return { bucket, usage, ...(tiers ? { tiers } : {}) };
   }
   /** Current objects and bytes under a prefix ("folder size"), from the directory index. */
   async folderUsage(bucketName: string, prefix: string, options: { recount?: boolean } = {}) {
@@ -294,7 +315,36 @@ export class Engine {
     };
   }
 
-  // default encryption (SSE-S3 / SSE-COS)
+  // intelligent tiering (S3 ?intelligent-tiering&id=, COS ?intelligenttiering)
+  putTieringConfiguration(name: string, config: tiering.TieringConfiguration) {
+    return tiering.putTieringConfiguration(this.ctx, name, config);
+  }
+  getTieringConfiguration(name: string, id: string) {
+    return tiering.getTieringConfiguration(this.ctx, name, id);
+  }
+  listTieringConfigurations(name: string) {
+    return tiering.listTieringConfigurations(this.ctx, name);
+  }
+  deleteTieringConfiguration(name: string, id: string) {
+    return tiering.deleteTieringConfiguration(this.ctx, name, id);
+  }
+  putCosTieringConfiguration(name: string, config: tiering.CosTieringConfiguration) {
+    return tiering.putCosTieringConfiguration(this.ctx, name, config);
+  }
+  getCosTieringConfiguration(name: string) {
+    return tiering.getCosTieringConfiguration(this.ctx, name);
+  }
+  /** The access tier of an INTELLIGENT_TIERING version now (HEAD's x-cos-storage-tier). */
+  accessTierOf(version: ObjectVersion) {
+    return tiering.accessTierOf(this.ctx, version);
+  }
+
+  // SSE-KMS key registry (the admin API's /-/admin/kms/keys)
+  get kms() {
+    return this.ctx.kms;
+  }
+
+  // default encryption (SSE-S3 / SSE-COS, SSE-KMS)
   putBucketEncryption(name: string, config: BucketEncryption | null) {
     return encryption.putBucketEncryption(this.ctx, name, config);
   }

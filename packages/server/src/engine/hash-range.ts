@@ -10,6 +10,7 @@ import { openManifestStream } from './read-stream.js';
 export async function hashManifestRange(
   ctx: EngineContext,
   manifest: ManifestEntry[],
+  root: Buffer | undefined,
   signal?: AbortSignal,
 ): Promise<{ size: number; md5Hex: string; crc64: bigint }> {
   const md5 = createHash('md5');
@@ -26,7 +27,7 @@ export async function hashManifestRange(
         callback();
       },
     });
-    await pipeline(openManifestStream(ctx, manifest, 0, total - 1), sink, signal ? { signal } : {});
+    await pipeline(openManifestStream(ctx, manifest, 0, total - 1, root), sink, signal ? { signal } : {});
   }
   return { size, md5Hex: md5.digest('hex'), crc64: crc };
 }

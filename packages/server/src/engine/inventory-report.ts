@@ -159,7 +159,7 @@ async function writeReport(
       expect: {},
       contentHeaders: { 'content-type': contentType },
       userMeta: {},
-      ...(config.encrypted ? { sse: 'AES256' as const } : {}),
+      ...(config.encrypted ? { sse: { kind: 'AES256' as const } } : {}),
     });
 
   let after: { key: string; seq: number } | undefined;

@@ -28,13 +28,15 @@ import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import { checkPreconditions, type Preconditions } from './conditions.js';
 import type { EngineContext } from './context.js';
-import { manifestMatches, rewriteManifest, writeEncryption } from './encryption.js';
+import { rewriteManifest, writeEncryption } from './encryption.js';
 import { findObject } from './find-object.js';
 import { hashManifestRange } from './hash-range.js';
+import { noteAccess } from './intelligent-tiering.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { type EventSource, eventRecorder } from './notifications/record.js';
 import { asksForLock, bucketLockConfiguration, lockForWrite, resolveLock } from './object-lock.js';
 import { type ByteRange, checkWritePreconditions, type ObjectAttributes } from './objects.js';
+import { manifestMatches, unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, type WrittenBlob, writeBlob } from './write-blob.js';
 
@@ -141,7 +143,7 @@ export async function createMultipartUpload(
   }
   const checksumType = parseChecksumType(input.checksumType, checksumAlgorithm);
   const bucket = await requireBucket(ctx, input.bucket);
-  const sse = await writeEncryption(ctx, bucket, input.attributes.sse);
+  const sealing = await writeEncryption(ctx, bucket, input.attributes.sse);
   // Validated now (a bucket without object lock refuses it); the default retention is applied at Complete.
   const requestedLock = input.attributes.lock;
   await lockForWrite(ctx, bucket, requestedLock);
@@ -158,7 +160,7 @@ export async function createMultipartUpload(
     ...(input.attributes.acl !== undefined ? { acl: input.attributes.acl } : {}),
     ...(checksumAlgorithm !== undefined ? { checksumAlgorithm } : {}),
     ...(checksumType !== undefined ? { checksumType } : {}),
-    ...(sse !== undefined ? { sse } : {}),
+    ...(sealing !== undefined ? { sse: sealing.sse } : {}),
     ...(asksForLock(requestedLock) ? { lock: requestedLock } : {}),
   };
   await ctx.meta.createUpload(upload);
@@ -214,6 +216,8 @@ export async function uploadPart(
     partNumber: number;
     body: Readable;
     expect: Omit<BodyExpectations, 'maxSize'>;
+    /** The SSE-C key the part was sent with: the upload's, when it was initiated with one. */
+    customerKey?: Buffer;
     signal?: AbortSignal;
   },
 ): Promise<{ part: PartRecord; sse?: Sse }> {
@@ -222,6 +226,7 @@ export async function uploadPart(
   // when the earlier finishes last (the store keeps the part with the later date).
   const startedMs = ctx.clock.nowMs();
   const upload = await requireUpload(ctx, input.bucket, input.key, input.uploadId);
+  const root = await unsealingRoot(ctx, upload.sse, input.customerKey, { what: 'upload' });
   const checksums = [...(input.expect.checksums ?? [])];
   const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
   if (algorithm && !checksums.some((c) => c.algorithm === algorithm)) checksums.push({ algorithm });
@@ -231,7 +236,7 @@ export async function uploadPart(
       input.body,
       { ...input.expect, checksums, maxSize: MAX_PART_SIZE_BYTES },
       signal,
-      { seal: upload.sse !== undefined },
+      { seal: root },
     );
     const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal, startedMs);
     return { part, ...(upload.sse !== undefined ? { sse: upload.sse } : {}) };
@@ -320,6 +325,9 @@ export async function uploadPartCopy(
     source: { bucket: string; key: string; versionId?: string };
     sourceConditions: Preconditions;
     range?: ByteRange;
+    /** SSE-C keys: the upload's (the part's destination) and the source's. */
+    customerKey?: Buffer;
+    sourceCustomerKey?: Buffer;
     signal?: AbortSignal;
   },
 ) {
@@ -329,20 +337,23 @@ export async function uploadPartCopy(
   const sourceBucket = await requireBucket(ctx, input.source.bucket);
   const source = await findObject(ctx, sourceBucket, input.source.key, input.source.versionId);
   checkPreconditions(input.sourceConditions, source, 'copy');
-  requireReadable(ctx, source);
+  await requireReadable(ctx, source);
+  const sourceRoot = await unsealingRoot(ctx, source.sse, input.sourceCustomerKey, { what: 'source' });
+  const root = await unsealingRoot(ctx, upload.sse, input.customerKey, { what: 'upload' });
+  noteAccess(ctx, source);
   const { start, end } = input.range ? copyRange(input.range, source.size) : { start: 0, end: source.size - 1 };
   if (end - start + 1 > MAX_PART_SIZE_BYTES) {
     throw new S3Error('EntityTooLarge', `A part can be at most ${MAX_PART_SIZE_BYTES} bytes.`);
   }
   return withUploadAbort(ctx, input.uploadId, input.signal, async (signal) => {
     const manifest = source.size === 0 ? [] : sliceManifest(source.manifest, start, end);
-    if (!manifestMatches(manifest, upload.sse)) {
-      // The upload is encrypted and the source is not, or the other way round: the range is rewritten.
-      const blob = await rewriteManifest(ctx, manifest, upload.sse, MAX_PART_SIZE_BYTES, signal);
+    if (!manifestMatches(manifest, sourceRoot, root)) {
+      // The upload and the source are sealed differently (or one of them not at all): the range is rewritten.
+      const blob = await rewriteManifest(ctx, manifest, sourceRoot, root, MAX_PART_SIZE_BYTES, signal);
       const part = await commitWrittenPart(ctx, input.uploadId, input.partNumber, blob, signal, startedMs);
       return { part, source, sse: upload.sse };
     }
-    const hashed = await hashManifestRange(ctx, manifest, signal);
+    const hashed = await hashManifestRange(ctx, manifest, sourceRoot, signal);
     const part: PartRecord = {
       partNumber: input.partNumber,
       size: hashed.size,
@@ -562,9 +573,15 @@ export async function completeMultipartUpload(
     ifMatch?: string;
     /** Who completes it, from where (the notification's userIdentity…); the bucket owner when not given. */
     source?: EventSource;
+    /** SSE-C headers on Complete are optional (nothing is sealed); when sent they must name the upload's key. */
+    customerKey?: Buffer;
   },
 ) {
   const bucket = await requireBucket(ctx, input.bucket);
+  if (input.customerKey !== undefined) {
+    const upload = await ctx.meta.getUpload(input.uploadId);
+    if (upload) await unsealingRoot(ctx, upload.sse, input.customerKey, { what: 'upload' });
+  }
   if (input.parts.length === 0) {
     throw new S3Error('MalformedXML', 'The XML you provided was not well-formed: you must specify at least one part.');
   }

@@ -1,12 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { S3Error } from '@coffer/protocol';
-import {
-  type BucketRecord,
-  type DeleteObjectInput,
-  type ObjectVersion,
-  type Sse,
-  StoreError,
-} from '../stores/types.js';
+import { type BucketRecord, type DeleteObjectInput, type ObjectVersion, StoreError } from '../stores/types.js';
 import { requireReadable } from './archive.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
@@ -14,10 +8,12 @@ import { checkPreconditions, etagListMatches, type Preconditions } from './condi
 import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
 import { findObject } from './find-object.js';
+import { noteAccess } from './intelligent-tiering.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { type CreatedBy, eventRecorder, sourceOf } from './notifications/record.js';
 import { lockedError, lockForWrite, type RequestedLock } from './object-lock.js';
 import { openManifestStream, readManifestRange, sendManifestRange } from './read-stream.js';
+import { type SseRequest, unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
 
@@ -30,8 +26,8 @@ export interface ObjectAttributes {
   /** The x-amz-tagging / x-cos-tagging header as sent: the engine validates it and stores it normalised. */
   tagging?: string;
   acl?: string;
-  /** x-cos-/x-amz-server-side-encryption: seal the bytes (else the bucket's default encryption decides). */
-  sse?: Sse;
+  /** x-cos-/x-amz-server-side-encryption (AES256, KMS) or SSE-C: how to seal the bytes (else the bucket's default encryption decides). */
+  sse?: SseRequest;
   /** x-amz-object-lock-*: retention and legal hold of the new version (else the bucket's default retention). */
   lock?: RequestedLock;
 }
@@ -69,7 +65,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   const storageClass = normalizeStorageClass(input.storageClass);
   const tagging = taggingFromHeader(input.tagging);
   const bucket = await requireBucket(ctx, input.bucket);
-  const sse = await writeEncryption(ctx, bucket, input.sse);
+  const sealing = await writeEncryption(ctx, bucket, input.sse);
   const lock = await lockForWrite(ctx, bucket, input.lock);
   const events = await eventRecorder(ctx, bucket, sourceOf(input.actor), { created: input.createdBy ?? 'Put' });
   const blob = await writeBlob(
@@ -77,7 +73,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
     input.body,
     { ...input.expect, maxSize: ctx.limits.maxPutSizeBytes },
     input.signal,
-    { seal: sse !== undefined },
+    { seal: sealing?.root },
   );
   try {
     const { version } = await ctx.meta.commitObject({
@@ -101,7 +97,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
         ...(tagging !== undefined ? { tagging } : {}),
         ...(input.acl !== undefined ? { acl: input.acl } : {}),
         manifest: blob.manifest,
-        ...(sse !== undefined ? { sse } : {}),
+        ...(sealing !== undefined ? { sse: sealing.sse } : {}),
         ...(lock !== undefined ? { lock } : {}),
       },
     });
@@ -144,6 +140,8 @@ export interface GetObjectInput {
   partNumber?: number;
   /** HEAD: same checks, no body. */
   headOnly?: boolean;
+  /** The SSE-C key the request sent (its MD5 already checked): required for, and only for, SSE-C objects. */
+  customerKey?: Buffer;
 }
 
 export interface GetObjectResult {
@@ -171,7 +169,9 @@ export async function getObject(ctx: EngineContext, input: GetObjectInput): Prom
   const bucket = await requireBucket(ctx, input.bucket);
   const version = await findObject(ctx, bucket, input.key, input.versionId);
   if (input.conditions) checkPreconditions(input.conditions, version, 'read');
-  if (!input.headOnly) requireReadable(ctx, version);
+  if (!input.headOnly) await requireReadable(ctx, version);
+  const root = await unsealingRoot(ctx, version.sse, input.customerKey, { metadataOnly: input.headOnly === true });
+  if (!input.headOnly) noteAccess(ctx, version);
   const part = input.partNumber !== undefined ? partRange(version, input.partNumber) : undefined;
   let range: { start: number; end: number } | undefined;
   // An empty part is an empty body, not a range (no Content-Range can describe it).
@@ -185,9 +185,9 @@ export async function getObject(ctx: EngineContext, input: GetObjectInput): Prom
     ...(range ? { range: { start: range.start, end: range.end } } : {}),
     length: end - start + 1,
     ...(part?.count !== undefined ? { partsCount: part.count } : {}),
-    openBody: () => openManifestStream(ctx, version.manifest, start, end),
-    readBody: () => readManifestRange(ctx, version.manifest, start, end),
-    sendBody: (out) => sendManifestRange(ctx, version.manifest, start, end, out),
+    openBody: () => openManifestStream(ctx, version.manifest, start, end, root),
+    readBody: () => readManifestRange(ctx, version.manifest, start, end, root),
+    sendBody: (out) => sendManifestRange(ctx, version.manifest, start, end, out, root),
   };
 }
 

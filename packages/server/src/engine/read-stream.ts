@@ -12,10 +12,12 @@ interface Piece {
   /** An inline blob (bytes in the metadata store), with its stored bytes when the store attached them. */
   inline: boolean;
   body: Buffer | undefined;
+  /** The root key of the version's sealed blobs (sse.ts), when it has any. */
+  root: Buffer | undefined;
 }
 
 /** Maps bytes [start, end] of an object onto runs of its blobs. */
-function piecesOf(manifest: ManifestEntry[], start: number, end: number): Piece[] {
+function piecesOf(manifest: ManifestEntry[], start: number, end: number, root: Buffer | undefined): Piece[] {
   const pieces: Piece[] = [];
   let offset = 0;
   for (const entry of manifest) {
@@ -32,9 +34,16 @@ function piecesOf(manifest: ManifestEntry[], start: number, end: number): Piece[
       sealed: entry.sealed === true,
       inline: entry.inline === true,
       body: entry.body,
+      root,
     });
   }
   return pieces;
+}
+
+/** The key a sealed piece is unsealed with; a sealed piece with none is a bug of the caller. */
+function sealRoot(piece: Piece): Buffer {
+  if (!piece.root) throw new Error(`blob ${piece.blobId} is sealed and no key was resolved for it`);
+  return piece.root;
 }
 
 /**
@@ -46,7 +55,7 @@ async function inlineBytes(ctx: EngineContext, piece: Piece): Promise<Buffer> {
   if (body === undefined) throw new Error(`inline blob ${piece.blobId} is missing from the metadata`);
   if (piece.end >= body.length) throw new Error(`inline blob ${piece.blobId} is shorter than its manifest says`);
   const stored = body.subarray(piece.start, piece.end + 1);
-  return piece.sealed ? unsealFrom(ctx.sealKey, piece.blobId, piece.start).update(stored) : stored;
+  return piece.sealed ? unsealFrom(sealRoot(piece), piece.blobId, piece.start).update(stored) : stored;
 }
 
 /**
@@ -58,8 +67,9 @@ export async function readManifestRange(
   manifest: ManifestEntry[],
   start: number,
   end: number,
+  root: Buffer | undefined,
 ): Promise<Buffer> {
-  const pieces = end < start ? [] : piecesOf(manifest, start, end);
+  const pieces = end < start ? [] : piecesOf(manifest, start, end, root);
   if (pieces.length === 0) return Buffer.alloc(0);
   const release = pin(
     ctx,
@@ -70,7 +80,7 @@ export async function readManifestRange(
       pieces.map(async (p) => {
         if (p.inline) return inlineBytes(ctx, p);
         const stored = await ctx.blobs.read(p.blobId, p.start, p.end);
-        return p.sealed ? unsealFrom(ctx.sealKey, p.blobId, p.start).update(stored) : stored;
+        return p.sealed ? unsealFrom(sealRoot(p), p.blobId, p.start).update(stored) : stored;
       }),
     );
     return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
@@ -90,8 +100,9 @@ export function openManifestStream(
   manifest: ManifestEntry[],
   start: number,
   end: number,
+  root: Buffer | undefined,
 ): Readable {
-  const pieces = end < start ? [] : piecesOf(manifest, start, end);
+  const pieces = end < start ? [] : piecesOf(manifest, start, end, root);
   if (pieces.length === 0) return Readable.from([]);
   const release = pin(
     ctx,
@@ -137,7 +148,7 @@ function pieceStream(ctx: EngineContext, piece: Piece): Readable {
   const stored = ctx.blobs.createReadStream(piece.blobId, piece.start, piece.end);
   if (!piece.sealed) return stored;
   // pipeline() destroys the file stream when the decipher is destroyed (client gone), and vice versa.
-  return pipeline(stored, unsealFrom(ctx.sealKey, piece.blobId, piece.start), () => {});
+  return pipeline(stored, unsealFrom(sealRoot(piece), piece.blobId, piece.start), () => {});
 }
 
 /** Read buffers for sendManifestRange, reused across requests (a pair per GET in flight). */
@@ -166,8 +177,9 @@ export async function sendManifestRange(
   start: number,
   end: number,
   out: Writable,
+  root: Buffer | undefined,
 ): Promise<void> {
-  const pieces = end < start ? [] : piecesOf(manifest, start, end);
+  const pieces = end < start ? [] : piecesOf(manifest, start, end, root);
   if (pieces.length === 0) return;
   const release = pin(
     ctx,
@@ -188,7 +200,7 @@ export async function sendManifestRange(
         written.catch(() => {});
         continue;
       }
-      const decipher = piece.sealed ? unsealFrom(ctx.sealKey, piece.blobId, piece.start) : undefined;
+      const decipher = piece.sealed ? unsealFrom(sealRoot(piece), piece.blobId, piece.start) : undefined;
       await ctx.blobs.withHandle(piece.blobId, async (handle) => {
         for (let position = piece.start; position <= piece.end; ) {
           const buffer = buffers[turn]!;

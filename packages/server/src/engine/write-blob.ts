@@ -105,7 +105,7 @@ export async function writeBlob(
   body: Readable,
   expect: BodyExpectations,
   signal?: AbortSignal,
-  options: { seal?: boolean } = {},
+  options: { seal?: Buffer | undefined } = {},
 ): Promise<WrittenBlob> {
   if (expect.size !== undefined && expect.size > expect.maxSize) {
     throw new S3Error(
@@ -135,7 +135,7 @@ export async function writeBlob(
     stored = await ctx.blobs.createWriter(blobId);
   }
   // Hashes and checksums are of the plaintext; only the file (or the inline body) holds ciphertext.
-  const writer = options.seal ? sealingWriter(stored, ctx.sealKey) : stored;
+  const writer = options.seal ? sealingWriter(stored, options.seal) : stored;
   const sink = new HashingSink({
     writer,
     maxBytes: expect.maxSize,
@@ -214,12 +214,12 @@ function incompleteBody(received: number, announced: number): S3Error {
  * ticks) cost more CPU than the bytes (docs/performance.md, issue 17).
  */
 async function writeInlineBlob(
-  ctx: EngineContext,
+  _ctx: EngineContext,
   blobId: string,
   body: Readable,
   expect: BodyExpectations & { size: number },
   signal: AbortSignal | undefined,
-  options: { seal?: boolean },
+  options: { seal?: Buffer | undefined },
 ): Promise<WrittenBlob> {
   const hashes = new BodyHashes((expect.checksums ?? []).map((c) => c.algorithm));
   const chunks: Buffer[] = [];
@@ -247,7 +247,7 @@ async function writeInlineBlob(
       : [{ blobId, offset: 0, length: result.size, ...(options.seal ? { sealed: true as const } : {}), inline: true }],
     newBlobs: empty
       ? []
-      : [{ id: blobId, size: result.size, body: options.seal ? sealBytes(ctx.sealKey, blobId, plain) : plain }],
+      : [{ id: blobId, size: result.size, body: options.seal ? sealBytes(options.seal, blobId, plain) : plain }],
     discard: async () => {},
   };
 }

@@ -45,6 +45,8 @@ export function conditionContext(ctx: RequestContext): ConditionContext {
     'response-content-type': ctx.param('response-content-type'),
   };
   for (const name of Object.keys(ctx.req.headers)) {
+    // An SSE-C key is never a condition value: it must not travel (nor be logged) beyond its handler.
+    if (name.endsWith('server-side-encryption-customer-key')) continue;
     if (name.startsWith('x-cos-') || name.startsWith('x-amz-')) context[`header:${name}`] = ctx.header(name);
   }
   // s3:RequestObjectTag/<key>: the tags a write sets (x-amz-tagging / x-cos-tagging); a malformed

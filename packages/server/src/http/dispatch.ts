@@ -6,7 +6,6 @@ import type { Accounts } from '../accounts/accounts.js';
 import { handleInternal, isPublicInternalPath } from '../api/admin-routes.js';
 import { optionsObject } from '../api/cors.js';
 import { setCorsHeaders } from '../api/cors-headers.js';
-import { refuseUnservedEncryption } from '../api/object-headers.js';
 import { guardObjectWrite } from '../api/public-access.js';
 import { enforceReferer } from '../api/referer.js';
 import { route } from '../api/routes.js';
@@ -162,7 +161,6 @@ export function createDispatcher(deps: DispatchDeps) {
         // POST Object's signature, key and policy are in its body: it authorizes itself once it has read them.
         if (operation !== 'PostObject') await authorizeOperation(ctx, operation);
         await guardObjectWrite(ctx, operation);
-        refuseUnservedEncryption((name) => ctx?.header(name), Object.keys(req.headers));
         try {
           await handler(ctx, { auth: deps.auth });
         } catch (err) {

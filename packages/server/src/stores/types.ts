@@ -73,8 +73,11 @@ export interface GarbageBlob {
  */
 export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
 
-/** Server-side encryption with keys Coffer manages (SSE-S3 / SSE-COS): the only algorithm is AES256. */
-export type Sse = 'AES256';
+/**
+ * A version's (or an upload's) server-side encryption as stored: 'AES256' (SSE-S3 / SSE-COS), or the
+ * JSON of an SSE-KMS or SSE-C description (engine/sse.ts encodes and decodes it; stores keep it as text).
+ */
+export type Sse = 'AES256' | `{${string}}`;
 
 /** Object lock retention of a version (S3 Object Lock / COS object lock). */
 export interface Retention {

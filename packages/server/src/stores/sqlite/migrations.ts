@@ -514,4 +514,30 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX buckets_by_owner_id ON buckets (owner_id);
   `,
+  // 19: SSE-KMS and intelligent tiering (issue 16). kms_keys is the local key registry
+  // (engine/kms.ts): each key's material versions, wrapped by a key derived from master.key, the newest
+  // sealing new writes, every one kept to read what it sealed. object_access keeps when a version of an
+  // INTELLIGENT_TIERING object was last read (engine/intelligent-tiering.ts), by its seq; a version
+  // without a row was last accessed when written. It goes with the version.
+  `
+  CREATE TABLE kms_keys (
+    key_id TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE kms_key_versions (
+    key_id TEXT NOT NULL REFERENCES kms_keys(key_id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    wrapped TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    PRIMARY KEY (key_id, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE object_access (
+    seq INTEGER PRIMARY KEY,
+    last_access_ms INTEGER NOT NULL
+  );
+  CREATE TRIGGER object_access_gone AFTER DELETE ON objects
+  BEGIN DELETE FROM object_access WHERE seq = OLD.seq; END;
+  `,
 ];

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { composeDomains } from '../compose.js';
 import type { MetadataStore } from '../types.js';
 import { SqliteAccessLog } from './access-log.js';
@@ -16,6 +17,13 @@ import { SqliteUploads } from './uploads.js';
 import { SqliteUsage } from './usage.js';
 
 export type { SqliteMetaStoreOptions } from './sqlite-db.js';
+
+/** What a domain store outside MetadataStore works with (kms-keys.ts, object-access.ts): SqliteMetaStore.shared(). */
+export interface SqliteShared {
+  db: Database.Database;
+  /** Runs `fn` inside the next group-committed transaction; settles after the COMMIT. */
+  write<T>(fn: () => T): Promise<T>;
+}
 
 export interface SqliteMetaStore extends MetadataStore {}
 
@@ -48,6 +56,15 @@ export class SqliteMetaStore {
       accessLog: new SqliteAccessLog(db),
       inventory: new SqliteInventory(db),
     });
+  }
+
+  /**
+   * The database and its group commit, for the stores of other domains kept in the same file that
+   * the engine takes on their own (kms-keys.ts, object-access.ts): their writes join the batches.
+   */
+  shared(): SqliteShared {
+    const db = this.#db;
+    return { db: db.db, write: (fn) => db.writes.run(fn) };
   }
 
   close(): Promise<void> {
