@@ -11,13 +11,16 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { useSyncExternalStore } from 'react';
+import { lazy, Suspense, useSyncExternalStore } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { currentSession, onSessionChange, signOut } from './api/session.js';
-import { BucketPage } from './pages/bucket/page.js';
+import { PageLoader } from './components/ui/page-loader.js';
 import { BucketsPage } from './pages/buckets/page.js';
 import { SignInPage } from './pages/sign-in/page.js';
-import { UsersPage } from './pages/users/page.js';
+
+// Code-split: the first screen (sign-in, Bucket List) loads alone; a bucket's pages and Users come on demand.
+const BucketPage = lazy(() => import('./pages/bucket/page.js').then((m) => ({ default: m.BucketPage })));
+const UsersPage = lazy(() => import('./pages/users/page.js').then((m) => ({ default: m.UsersPage })));
 
 function useSession() {
   return useSyncExternalStore(onSessionChange, () => sessionStorage.getItem('coffer.console.session'));
@@ -89,16 +92,18 @@ export function App() {
         )}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Switch>
-          <Route path="/" component={BucketsPage} />
-          <Route path="/buckets/:bucket/:tab?">
-            {(params) => <BucketPage bucket={params.bucket} tab={params.tab ?? 'files'} />}
-          </Route>
-          <Route path="/users" component={UsersPage} />
-          <Route>
-            <Redirect to="/" />
-          </Route>
-        </Switch>
+        <Suspense fallback={<PageLoader />}>
+          <Switch>
+            <Route path="/" component={BucketsPage} />
+            <Route path="/buckets/:bucket/:tab?">
+              {(params) => <BucketPage bucket={params.bucket} tab={params.tab ?? 'files'} />}
+            </Route>
+            <Route path="/users" component={UsersPage} />
+            <Route>
+              <Redirect to="/" />
+            </Route>
+          </Switch>
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );

@@ -161,7 +161,8 @@ export async function submitRequest(core: ClientCore, spec: RequestSpec): Promis
     if (headerValue(headers, 'content-type') === undefined && spec.bodyContentType) {
       headers['Content-Type'] = spec.bodyContentType;
     }
-  } else if (method !== 'GET' && headerValue(headers, 'content-length') === undefined) {
+  } else if (method !== 'GET' && method !== 'HEAD' && headerValue(headers, 'content-length') === undefined) {
+    // Not on HEAD: a browser never sends Content-Length on a HEAD (no body), so signing it would fail there.
     headers['Content-Length'] = '0';
   }
 

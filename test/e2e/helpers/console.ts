@@ -53,6 +53,8 @@ export async function openConsole(
   const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 800 },
     colorScheme: options.colorScheme ?? 'light',
+    // No transitions: a screenshot (and axe) sees the page settled, not a modal fading in.
+    reducedMotion: 'reduce',
     acceptDownloads: true,
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(consoleUrl).origin });

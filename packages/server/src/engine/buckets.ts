@@ -91,6 +91,14 @@ export async function deleteBucket(
   }
 }
 
+/**
+ * GET Service: the buckets of the caller's account. A sub-user's owner id is
+ * `qcs::cam::uin/<account>:uin/<sub-user>`, and the account's buckets (made by the root or by any of its
+ * sub-users) all start `qcs::cam::uin/<account>:`. A sub-user allowed GetService sees the account's
+ * buckets, as in COS, where buckets belong to the account; what it may do in each is up to its policies.
+ */
 export async function listBuckets(ctx: EngineContext, actor: Actor): Promise<BucketRecord[]> {
-  return ctx.meta.listBuckets(actor.ownerId);
+  const account = /^(qcs::cam::uin\/[^:]+:)uin\//.exec(actor.ownerId)?.[1];
+  if (account === undefined) return ctx.meta.listBuckets(actor.ownerId);
+  return (await ctx.meta.listBuckets()).filter((b) => b.ownerId.startsWith(account));
 }

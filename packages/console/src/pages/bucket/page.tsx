@@ -1,17 +1,57 @@
 import { Anchor, Group, Stack, Tabs, Title } from '@mantine/core';
+import { type ComponentType, lazy, Suspense } from 'react';
 import { Link, useLocation } from 'wouter';
 import { currentSession } from '../../api/session.js';
+import { PageLoader } from '../../components/ui/page-loader.js';
 import { useBuckets } from '../buckets/hooks.js';
-import { FilesPage } from '../files/page.js';
-import { LifecyclePage } from '../lifecycle/page.js';
-import { UploadsPage } from '../uploads/page.js';
-import { VersionsPage } from '../versions/page.js';
 
-const TABS = [
-  { value: 'files', label: 'File List' },
-  { value: 'uploads', label: 'Incomplete Multipart Upload' },
-  { value: 'versions', label: 'Versions' },
-  { value: 'lifecycle', label: 'Lifecycle' },
+interface TabProps {
+  bucket: string;
+  region: string;
+}
+
+/** Each tab is its own chunk: opening a bucket loads the File List only. */
+const TABS: { value: string; label: string; page: ComponentType<TabProps> }[] = [
+  {
+    value: 'files',
+    label: 'File List',
+    page: lazy(() => import('../files/page.js').then((m) => ({ default: m.FilesPage }))),
+  },
+  {
+    value: 'uploads',
+    label: 'Incomplete Multipart Upload',
+    page: lazy(() => import('../uploads/page.js').then((m) => ({ default: m.UploadsPage }))),
+  },
+  {
+    value: 'versions',
+    label: 'Versions',
+    page: lazy(() => import('../versions/page.js').then((m) => ({ default: m.VersionsPage }))),
+  },
+  {
+    value: 'lifecycle',
+    label: 'Lifecycle',
+    page: lazy(() => import('../lifecycle/page.js').then((m) => ({ default: m.LifecyclePage }))),
+  },
+  {
+    value: 'basic',
+    label: 'Basic Configurations',
+    page: lazy(() => import('../settings/basic.js').then((m) => ({ default: m.BasicConfigurationsPage }))),
+  },
+  {
+    value: 'permission',
+    label: 'Permission',
+    page: lazy(() => import('../settings/permission.js').then((m) => ({ default: m.PermissionPage }))),
+  },
+  {
+    value: 'security',
+    label: 'Security',
+    page: lazy(() => import('../settings/security.js').then((m) => ({ default: m.SecurityPage }))),
+  },
+  {
+    value: 'usage',
+    label: 'Usage',
+    page: lazy(() => import('../usage/page.js').then((m) => ({ default: m.UsagePage }))),
+  },
 ];
 
 export function BucketPage({ bucket, tab }: { bucket: string; tab: string }) {
@@ -25,30 +65,25 @@ export function BucketPage({ bucket, tab }: { bucket: string; tab: string }) {
           Bucket List
         </Anchor>
         <span aria-hidden>›</span>
-        <Title order={2} size="h3">
+        <Title order={2} size="h3" style={{ wordBreak: 'break-all' }}>
           {bucket}
         </Title>
       </Group>
       <Tabs value={tab} onChange={(value) => navigate(`/buckets/${bucket}/${value}`)} keepMounted={false}>
-        <Tabs.List>
+        <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
           {TABS.map((t) => (
-            <Tabs.Tab key={t.value} value={t.value}>
+            <Tabs.Tab key={t.value} value={t.value} style={{ whiteSpace: 'nowrap' }}>
               {t.label}
             </Tabs.Tab>
           ))}
         </Tabs.List>
-        <Tabs.Panel value="files" pt="md">
-          <FilesPage bucket={bucket} region={region} />
-        </Tabs.Panel>
-        <Tabs.Panel value="uploads" pt="md">
-          <UploadsPage bucket={bucket} region={region} />
-        </Tabs.Panel>
-        <Tabs.Panel value="versions" pt="md">
-          <VersionsPage bucket={bucket} region={region} />
-        </Tabs.Panel>
-        <Tabs.Panel value="lifecycle" pt="md">
-          <LifecyclePage bucket={bucket} region={region} />
-        </Tabs.Panel>
+        {TABS.map(({ value, page: Page }) => (
+          <Tabs.Panel key={value} value={value} pt="md">
+            <Suspense fallback={<PageLoader />}>
+              <Page bucket={bucket} region={region} />
+            </Suspense>
+          </Tabs.Panel>
+        ))}
       </Tabs>
     </Stack>
   );
