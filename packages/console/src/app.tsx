@@ -11,7 +11,7 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useSyncExternalStore } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { currentSession, onSessionChange, signOut } from './api/session.js';
 import { PageLoader } from './components/ui/page-loader.js';
@@ -19,7 +19,8 @@ import { BucketsPage } from './pages/buckets/page.js';
 import { SignInPage } from './pages/sign-in/page.js';
 
 // Code-split: the first screen (sign-in, Bucket List) loads alone; a bucket's pages and Users come on demand.
-const BucketPage = lazy(() => import('./pages/bucket/page.js').then((m) => ({ default: m.BucketPage })));
+const loadBucketPage = () => import('./pages/bucket/page.js');
+const BucketPage = lazy(() => loadBucketPage().then((m) => ({ default: m.BucketPage })));
 const UsersPage = lazy(() => import('./pages/users/page.js').then((m) => ({ default: m.UsersPage })));
 
 function useSession() {
@@ -33,6 +34,11 @@ export function App() {
   const [location] = useLocation();
   const queryClient = useQueryClient();
   const { colorScheme, toggleColorScheme } = useMantineColorScheme();
+  // Fetch the bucket pages' chunk while the Bucket List loads: the next click opens a bucket.
+  const signedIn = session !== undefined;
+  useEffect(() => {
+    if (signedIn) void loadBucketPage();
+  }, [signedIn]);
   if (!session) return <SignInPage />;
   return (
     <AppShell

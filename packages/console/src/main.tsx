@@ -30,8 +30,6 @@ const theme = createTheme({
   primaryShade: { light: 8, dark: 8 },
   defaultRadius: 'sm',
   focusRing: 'auto',
-  // No modal or menu transitions for people who ask their system for less motion.
-  respectReducedMotion: true,
   // Dark text on light fills (yellow badges), white on dark ones.
   autoContrast: true,
   components: {

@@ -154,10 +154,17 @@ export function bucketFetch<T>(method: string, bucket: string, query: Record<str
  * A bucket sub-resource as XML text (`?tagging`, `?referer`, `?object-lock`: the SDK has no method for them):
  * GET answers the document, PUT sends `body`, DELETE removes it. Errors carry the server's Code and RequestId.
  */
-export function bucketXml(method: 'GET' | 'PUT' | 'DELETE', bucket: string, subresource: string, body?: string) {
+export function bucketXml(
+  method: 'GET' | 'PUT' | 'DELETE',
+  bucket: string,
+  subresource: string,
+  body?: string,
+  /** An object's sub-resource (its `?tagging`) instead of the bucket's. */
+  key?: string,
+) {
   const session = currentSession();
   if (!session) return Promise.reject(new AdminError('NotSignedIn', 'Sign in again.', undefined, 401));
-  return signedFetch(cos(), session.token, method, `/${bucket}/`, {
+  return signedFetch(cos(), session.token, method, `/${bucket}/${key ?? ''}`, {
     query: { [subresource]: '' },
     raw: true,
     ...(body !== undefined ? { body } : {}),

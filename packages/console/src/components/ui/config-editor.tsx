@@ -26,6 +26,7 @@ export function ConfigEditor({
   format,
   template,
   source,
+  noun = title.toLowerCase(),
 }: {
   bucket: string;
   name: string;
@@ -36,6 +37,8 @@ export function ConfigEditor({
   /** What a new document starts as. */
   template: string;
   source: ConfigSource;
+  /** How the buttons name it ("Save bucket tags"); the title in lower case unless given. */
+  noun?: string;
 }) {
   const queryClient = useQueryClient();
   const queryKey = ['config', bucket, name];
@@ -67,7 +70,7 @@ export function ConfigEditor({
         </Group>
         <Text size="sm" c="dimmed">
           {description}{' '}
-          <Anchor href={docUrl} target="_blank" rel="noreferrer" size="sm">
+          <Anchor href={docUrl} target="_blank" rel="noreferrer" size="sm" underline="always">
             Documentation
           </Anchor>
         </Text>
@@ -81,7 +84,6 @@ export function ConfigEditor({
               value={text}
               onChange={setText}
               validationError="Not valid JSON"
-              formatOnBlur
               autosize
               minRows={6}
               maxRows={20}
@@ -105,11 +107,11 @@ export function ConfigEditor({
         <Group justify="flex-end" gap="xs">
           {source.remove && current.data !== null && (
             <Button variant="default" color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-              Remove {title.toLowerCase()}
+              Remove {noun}
             </Button>
           )}
           <Button loading={save.isPending} disabled={!current.isSuccess} onClick={() => save.mutate()}>
-            Save {title.toLowerCase()}
+            Save {noun}
           </Button>
         </Group>
       </Stack>

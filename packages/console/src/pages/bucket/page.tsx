@@ -4,19 +4,17 @@ import { Link, useLocation } from 'wouter';
 import { currentSession } from '../../api/session.js';
 import { PageLoader } from '../../components/ui/page-loader.js';
 import { useBuckets } from '../buckets/hooks.js';
+// The File List comes with this chunk: it is what opening a bucket shows, so no second round trip.
+import { FilesPage } from '../files/page.js';
 
 interface TabProps {
   bucket: string;
   region: string;
 }
 
-/** Each tab is its own chunk: opening a bucket loads the File List only. */
+/** Every other tab is its own chunk, loaded when it is opened. */
 const TABS: { value: string; label: string; page: ComponentType<TabProps> }[] = [
-  {
-    value: 'files',
-    label: 'File List',
-    page: lazy(() => import('../files/page.js').then((m) => ({ default: m.FilesPage }))),
-  },
+  { value: 'files', label: 'File List', page: FilesPage },
   {
     value: 'uploads',
     label: 'Incomplete Multipart Upload',

@@ -1,4 +1,16 @@
-import { Alert, Anchor, Badge, Button, Group, Skeleton, Stack, Table, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
@@ -136,12 +148,7 @@ export function BucketsPage() {
                 <Table.Th>Incomplete uploads</Table.Th>
                 <Table.Th>Versioning</Table.Th>
                 <Table.Th>
-                  <span
-                    className="sr-only"
-                    style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}
-                  >
-                    Actions
-                  </span>
+                  <VisuallyHidden>Actions</VisuallyHidden>
                 </Table.Th>
               </Table.Tr>
             </Table.Thead>

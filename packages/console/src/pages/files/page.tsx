@@ -11,6 +11,7 @@ import {
   Table,
   Text,
   TextInput,
+  VisuallyHidden,
 } from '@mantine/core';
 import { Dropzone, type FileWithPath } from '@mantine/dropzone';
 import { useMediaQuery } from '@mantine/hooks';
@@ -21,7 +22,8 @@ import { Link, useSearch } from 'wouter';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
 import { CreateFolderModal, DeleteFolderModal, FolderDetailsModal, RenameModal } from './components/folder-actions.js';
-import { canPreview, DeleteFileModal, DetailsModal, PreviewModal, ShareModal } from './components/object-modals.js';
+import { DetailsModal } from './components/object-details.js';
+import { canPreview, DeleteFileModal, PreviewModal, ShareModal } from './components/object-modals.js';
 import { UploadPanel } from './components/upload-panel.js';
 import { type Entry, type FileEntry, shareUrl, useObjectPage } from './hooks.js';
 import { enqueue, setOnFinished } from './upload-queue.js';
@@ -221,6 +223,15 @@ function DownloadItem({ bucket, region, fileKey }: { bucket: string; region: str
   );
 }
 
+/** Drawn, not an emoji: a system without an emoji font would show a box. */
+function FolderIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" aria-hidden="true" style={{ verticalAlign: '-2px' }}>
+      <path fill="currentColor" d="M10 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2h-8l-2-2z" />
+    </svg>
+  );
+}
+
 /** A row is about this tall before it is measured (a long name may wrap). */
 const ROW_HEIGHT_PX = 41;
 
@@ -289,9 +300,7 @@ function FileTable({
               Last modified
             </Table.Th>
             <Table.Th w={56}>
-              <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
-                Actions
-              </span>
+              <VisuallyHidden>Actions</VisuallyHidden>
             </Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -356,7 +365,7 @@ const Row = memo(function Row({
       <Table.Tr {...rowProps} data-testid="folder-row" data-prefix={entry.prefix}>
         <Table.Td>
           <Anchor component={Link} href={`/buckets/${bucket}/files?prefix=${encodeURIComponent(entry.prefix)}`}>
-            📁 {entry.name}
+            <FolderIcon /> {entry.name}
           </Anchor>
         </Table.Td>
         <Table.Td c="dimmed">—</Table.Td>
@@ -391,7 +400,13 @@ const Row = memo(function Row({
     <Table.Tr {...rowProps} data-testid="file-row" data-key={entry.key}>
       <Table.Td style={{ wordBreak: 'break-all' }}>
         {canPreview(entry.name) ? (
-          <Anchor component="button" type="button" onClick={() => onDialog({ kind: 'preview', file: entry })}>
+          <Anchor
+            component="button"
+            type="button"
+            ta="left"
+            style={{ wordBreak: 'break-all' }}
+            onClick={() => onDialog({ kind: 'preview', file: entry })}
+          >
             {entry.name}
           </Anchor>
         ) : (

@@ -145,6 +145,7 @@ export function PermissionPage({ bucket, region }: { bucket: string; region: str
         bucket={bucket}
         name="cors"
         title="CORS rules"
+        noun="CORS rules"
         format="json"
         docUrl="https://www.tencentcloud.com/document/product/436/8279"
         description="Which web pages (origins) may call this bucket from a browser, with which methods and headers."

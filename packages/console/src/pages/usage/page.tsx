@@ -35,7 +35,7 @@ export function UsagePage({ bucket }: { bucket: string; region: string }) {
   const u = usage.data;
   const classes = Object.entries(u.objects.byStorageClass).map(([storageClass, c]) => ({
     storageClass,
-    MB: Math.round((c.bytes / 1024 / 1024) * 100) / 100,
+    bytes: c.bytes,
     objects: c.count,
   }));
   const markers = typeof u.deleteMarkers === 'number' ? u.deleteMarkers : (u.deleteMarkers?.count ?? 0);
@@ -68,7 +68,9 @@ export function UsagePage({ bucket }: { bucket: string; region: string }) {
               miw={260}
               data={classes}
               dataKey="storageClass"
-              series={[{ name: 'MB', color: 'indigo.6', label: 'Size (MB)' }]}
+              series={[{ name: 'bytes', color: 'indigo.6', label: 'Size' }]}
+              valueFormatter={(value) => formatBytes(value)}
+              yAxisProps={{ width: 70 }}
               withLegend
               aria-label="Bytes by storage class"
             />
