@@ -11,17 +11,19 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { currentSession, onSessionChange, signOut } from './api/session.js';
-import { PageLoader } from './components/ui/page-loader.js';
+import { lazyPage } from './components/ui/lazy-page.js';
 import { BucketsPage } from './pages/buckets/page.js';
 import { SignInPage } from './pages/sign-in/page.js';
 
 // Code-split: the first screen (sign-in, Bucket List) loads alone; a bucket's pages and Users come on demand.
-const loadBucketPage = () => import('./pages/bucket/page.js');
-const BucketPage = lazy(() => loadBucketPage().then((m) => ({ default: m.BucketPage })));
-const UsersPage = lazy(() => import('./pages/users/page.js').then((m) => ({ default: m.UsersPage })));
+const BucketPage = lazyPage(() => import('./pages/bucket/page.js').then((m) => m.BucketPage));
+const UsersPage = lazyPage(() => import('./pages/users/page.js').then((m) => m.UsersPage));
+// Fetched while the app boots (not part of the initial script): opening a bucket, or a bucket's URL, waits for
+// no second round trip.
+void BucketPage.preload();
 
 function useSession() {
   return useSyncExternalStore(onSessionChange, () => sessionStorage.getItem('coffer.console.session'));
@@ -34,11 +36,6 @@ export function App() {
   const [location] = useLocation();
   const queryClient = useQueryClient();
   const { colorScheme, toggleColorScheme } = useMantineColorScheme();
-  // Fetch the bucket pages' chunk while the Bucket List loads: the next click opens a bucket.
-  const signedIn = session !== undefined;
-  useEffect(() => {
-    if (signedIn) void loadBucketPage();
-  }, [signedIn]);
   if (!session) return <SignInPage />;
   return (
     <AppShell
@@ -98,18 +95,16 @@ export function App() {
         )}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Suspense fallback={<PageLoader />}>
-          <Switch>
-            <Route path="/" component={BucketsPage} />
-            <Route path="/buckets/:bucket/:tab?">
-              {(params) => <BucketPage bucket={params.bucket} tab={params.tab ?? 'files'} />}
-            </Route>
-            <Route path="/users" component={UsersPage} />
-            <Route>
-              <Redirect to="/" />
-            </Route>
-          </Switch>
-        </Suspense>
+        <Switch>
+          <Route path="/" component={BucketsPage} />
+          <Route path="/buckets/:bucket/:tab?">
+            {(params) => <BucketPage bucket={params.bucket} tab={params.tab ?? 'files'} />}
+          </Route>
+          <Route path="/users" component={UsersPage} />
+          <Route>
+            <Redirect to="/" />
+          </Route>
+        </Switch>
       </AppShell.Main>
     </AppShell>
   );

@@ -1,8 +1,8 @@
 import { Anchor, Group, Stack, Tabs, Title } from '@mantine/core';
-import { type ComponentType, lazy, Suspense } from 'react';
+import type { ComponentType } from 'react';
 import { Link, useLocation } from 'wouter';
 import { currentSession } from '../../api/session.js';
-import { PageLoader } from '../../components/ui/page-loader.js';
+import { lazyPage } from '../../components/ui/lazy-page.js';
 import { useBuckets } from '../buckets/hooks.js';
 // The File List comes with this chunk: it is what opening a bucket shows, so no second round trip.
 import { FilesPage } from '../files/page.js';
@@ -18,37 +18,37 @@ const TABS: { value: string; label: string; page: ComponentType<TabProps> }[] = 
   {
     value: 'uploads',
     label: 'Incomplete Multipart Upload',
-    page: lazy(() => import('../uploads/page.js').then((m) => ({ default: m.UploadsPage }))),
+    page: lazyPage(() => import('../uploads/page.js').then((m) => m.UploadsPage)),
   },
   {
     value: 'versions',
     label: 'Versions',
-    page: lazy(() => import('../versions/page.js').then((m) => ({ default: m.VersionsPage }))),
+    page: lazyPage(() => import('../versions/page.js').then((m) => m.VersionsPage)),
   },
   {
     value: 'lifecycle',
     label: 'Lifecycle',
-    page: lazy(() => import('../lifecycle/page.js').then((m) => ({ default: m.LifecyclePage }))),
+    page: lazyPage(() => import('../lifecycle/page.js').then((m) => m.LifecyclePage)),
   },
   {
     value: 'basic',
     label: 'Basic Configurations',
-    page: lazy(() => import('../settings/basic.js').then((m) => ({ default: m.BasicConfigurationsPage }))),
+    page: lazyPage(() => import('../settings/basic.js').then((m) => m.BasicConfigurationsPage)),
   },
   {
     value: 'permission',
     label: 'Permission',
-    page: lazy(() => import('../settings/permission.js').then((m) => ({ default: m.PermissionPage }))),
+    page: lazyPage(() => import('../settings/permission.js').then((m) => m.PermissionPage)),
   },
   {
     value: 'security',
     label: 'Security',
-    page: lazy(() => import('../settings/security.js').then((m) => ({ default: m.SecurityPage }))),
+    page: lazyPage(() => import('../settings/security.js').then((m) => m.SecurityPage)),
   },
   {
     value: 'usage',
     label: 'Usage',
-    page: lazy(() => import('../usage/page.js').then((m) => ({ default: m.UsagePage }))),
+    page: lazyPage(() => import('../usage/page.js').then((m) => m.UsagePage)),
   },
 ];
 
@@ -77,9 +77,7 @@ export function BucketPage({ bucket, tab }: { bucket: string; tab: string }) {
         </Tabs.List>
         {TABS.map(({ value, page: Page }) => (
           <Tabs.Panel key={value} value={value} pt="md">
-            <Suspense fallback={<PageLoader />}>
-              <Page bucket={bucket} region={region} />
-            </Suspense>
+            <Page bucket={bucket} region={region} />
           </Tabs.Panel>
         ))}
       </Tabs>

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, Progress, Skeleton, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Group, Progress, Skeleton, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';

@@ -8,7 +8,6 @@ import {
   ScrollArea,
   Select,
   Stack,
-  Table,
   Text,
   TextInput,
 } from '@mantine/core';
@@ -17,7 +16,7 @@ import { useState } from 'react';
 import { ConfirmModal } from '../../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../../components/ui/error-alert.js';
 import { formatBytes } from '../../../components/ui/format.js';
-import { type FileEntry, type ObjectModalProps, shareUrl, useDeleteObject } from '../hooks.js';
+import { type ObjectModalProps, shareUrl, useDeleteObject } from '../hooks.js';
 
 const IMAGE = /\.(png|jpe?g|gif|webp|svg|bmp|avif)$/i;
 const TEXT = /\.(txt|md|json|csv|log|xml|ya?ml|html?|css|js|ts)$/i;
