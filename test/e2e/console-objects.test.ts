@@ -70,7 +70,9 @@ it('object details: metadata, storage class, archive restore, ACL and tags reach
     await dialog.getByRole('tab', { name: 'ACL' }).click();
     await dialog.getByRole('radio', { name: 'Public Read' }).check();
     await dialog.getByRole('button', { name: 'Save ACL' }).click();
-    await expect.poll(async () => (await cos.getObjectAcl({ Bucket, Region, Key: 'notes.txt' })).ACL).toBe('public-read');
+    await expect
+      .poll(async () => (await cos.getObjectAcl({ Bucket, Region, Key: 'notes.txt' })).ACL)
+      .toBe('public-read');
 
     // Tags.
     await dialog.getByRole('tab', { name: 'Tags' }).click();

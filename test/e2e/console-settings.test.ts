@@ -4,11 +4,7 @@
  * (tags), Permission (ACL, bucket policy with the server's validation error, CORS, referer), Security
  * (default encryption, object lock default retention) and the Usage tab's live figures.
  */
-import {
-  CreateBucketCommand,
-  GetBucketEncryptionCommand,
-  GetObjectLockConfigurationCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetBucketEncryptionCommand, GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { failureShot, launchBrowser, openConsole } from './helpers/console.js';
@@ -56,7 +52,9 @@ it('tags, ACL, policy, CORS and referer round-trip through the API', async () =>
     const editor = policy.getByLabel('Bucket policy (JSON)');
     await editor.waitFor();
     const template = await editor.inputValue();
-    await editor.fill(JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Maybe', Action: ['s3:GetObject'] }] }));
+    await editor.fill(
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Maybe', Action: ['s3:GetObject'] }] }),
+    );
     await policy.getByRole('button', { name: 'Save bucket policy' }).click();
     const refusal = policy.getByRole('alert');
     await refusal.getByText('MalformedPolicy').waitFor();
@@ -102,10 +100,10 @@ it('default encryption and object lock retention; the Usage tab shows the live f
     await encryption.getByRole('radio', { name: 'SSE-COS (AES-256)' }).check();
     await encryption.getByRole('button', { name: 'Save encryption' }).click();
     await expect
-      .poll(async () =>
-        (
-          await s3.send(new GetBucketEncryptionCommand({ Bucket: Locked })).catch(() => undefined)
-        )?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+      .poll(
+        async () =>
+          (await s3.send(new GetBucketEncryptionCommand({ Bucket: Locked })).catch(() => undefined))
+            ?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
       )
       .toBe('AES256');
 
