@@ -80,6 +80,15 @@ function PairsEditor({
   );
 }
 
+/** What the tabs that change the object are given: its HEAD headers, and what to refresh after a change. */
+interface ObjectTabProps {
+  bucket: string;
+  region: string;
+  file: FileEntry;
+  headers: Record<string, string>;
+  onSaved: () => void;
+}
+
 /** The object's own facts, as HEAD Object reports them. */
 function FactsTab({ file, headers }: { file: FileEntry; headers: Record<string, string> }) {
   const rows: [string, string][] = [
@@ -112,19 +121,7 @@ function FactsTab({ file, headers }: { file: FileEntry; headers: Record<string, 
  * Content-Type, Cache-Control and `x-cos-meta-*`: COS changes an object's metadata by copying it onto
  * itself with `x-cos-metadata-directive: Replaced` (PUT Object - Copy), which is what Save does.
  */
-function MetadataTab({
-  bucket,
-  region,
-  file,
-  headers,
-  onSaved,
-}: {
-  bucket: string;
-  region: string;
-  file: FileEntry;
-  headers: Record<string, string>;
-  onSaved: () => void;
-}) {
+function MetadataTab({ bucket, region, file, headers, onSaved }: ObjectTabProps) {
   const [contentType, setContentType] = useState(headers['content-type'] ?? '');
   const [cacheControl, setCacheControl] = useState(headers['cache-control'] ?? '');
   const [meta, setMeta] = useState<Pair[]>(
@@ -169,19 +166,7 @@ function MetadataTab({
 }
 
 /** Storage class: copied onto itself in the new class; an archived object is restored for N days first. */
-function StorageClassTab({
-  bucket,
-  region,
-  file,
-  headers,
-  onSaved,
-}: {
-  bucket: string;
-  region: string;
-  file: FileEntry;
-  headers: Record<string, string>;
-  onSaved: () => void;
-}) {
+function StorageClassTab({ bucket, region, file, headers, onSaved }: ObjectTabProps) {
   const current = headers['x-cos-storage-class'] ?? file.storageClass;
   const [target, setTarget] = useState<string | null>(current);
   const [days, setDays] = useState<string | number>(1);
