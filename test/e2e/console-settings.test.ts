@@ -52,13 +52,19 @@ it('tags, ACL, policy, CORS and referer round-trip through the API', async () =>
     const editor = policy.getByLabel('Bucket policy (JSON)');
     await editor.waitFor();
     const template = await editor.inputValue();
+    // Pretty-printed, the one statement starts on line 4, where the server's message is shown too.
     await editor.fill(
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Maybe', Action: ['s3:GetObject'] }] }),
+      JSON.stringify(
+        { Version: '2012-10-17', Statement: [{ Effect: 'Maybe', Principal: '*', Action: ['s3:GetObject'] }] },
+        null,
+        2,
+      ),
     );
     await policy.getByRole('button', { name: 'Save bucket policy' }).click();
     const refusal = policy.getByRole('alert');
     await refusal.getByText('MalformedPolicy').waitFor();
     expect(await refusal.textContent()).toMatch(/RequestId/);
+    await policy.getByText('Line 4: Statement 1: Effect must be Allow or Deny.').waitFor();
     await ui.capture('settings-policy-refused');
     await editor.fill(template);
     await policy.getByRole('button', { name: 'Save bucket policy' }).click();

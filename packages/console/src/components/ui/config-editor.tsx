@@ -4,6 +4,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { toApiError } from '../../api/errors.js';
 import { ErrorAlert } from './error-alert.js';
 import { notifyDone } from './notify.js';
+import { lineOfServerMessage } from './statement-line.js';
 
 export interface ConfigSource {
   /** The document as text, or undefined when the bucket has none (its NoSuch… error). */
@@ -54,6 +55,9 @@ export function ConfigEditor({
   const save = useMutation({ mutationFn: () => source.save(text), onSuccess: done(`${title} saved`) });
   const remove = useMutation({ mutationFn: () => source.remove!(), onSuccess: done(`${title} removed`) });
   const label = `${title} (${format.toUpperCase()})`;
+  // A policy refusal names a statement ("Statement 2: …"): show it at that statement's line too.
+  const refusal = save.isError ? toApiError(save.error) : undefined;
+  const refusedLine = refusal && format === 'json' ? lineOfServerMessage(text, refusal.message) : undefined;
   const editorId = `config-${name}`;
   return (
     <Card withBorder data-testid={editorId}>
@@ -84,6 +88,7 @@ export function ConfigEditor({
               value={text}
               onChange={setText}
               validationError="Not valid JSON"
+              error={refusedLine !== undefined ? `Line ${refusedLine}: ${refusal?.message}` : undefined}
               autosize
               minRows={6}
               maxRows={20}
