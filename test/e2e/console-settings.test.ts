@@ -146,3 +146,18 @@ it('default encryption and object lock retention; the Usage tab shows the live f
   expect(ui.errors).toEqual([]);
   await ui.context.close();
 });
+
+it('the settings and usage pages in the dark theme pass axe too', async () => {
+  const ui = await openConsole(browser, t.server.consoleUrl, t, { colorScheme: 'dark' });
+  const { page } = ui;
+  await failureShot(ui, 'settings-dark', async () => {
+    await page.goto(`${t.server.consoleUrl}buckets/${Bucket}/permission`);
+    await page.getByTestId('config-policy').getByText('Set', { exact: true }).waitFor();
+    await ui.capture('settings-permission-dark');
+    await page.getByRole('tab', { name: 'Usage' }).click();
+    await page.getByTestId('usage').waitFor();
+    await ui.capture('usage-dark');
+  });
+  expect(ui.errors).toEqual([]);
+  await ui.context.close();
+});
