@@ -133,6 +133,20 @@ describe('user policies', () => {
     expectJsonError(await admin(t, 'GET', `/admin/users/${erin.uin}/policies/read-docs`), 404, 'NoSuchUserPolicy');
   });
 
+  it("GET Service lists the account's buckets to a sub-user allowed it, and is refused without it", async () => {
+    const listAll = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+    };
+    const lister = await createSubUser(t, 'lister', { list: listAll });
+    const listed = await send(t, { method: 'GET', path: '/' }, { kind: 'v4', creds: lister.creds });
+    expect(listed.status).toBe(200);
+    // The root's buckets, though the sub-user created none: buckets belong to the account, as in COS.
+    expect(listed.text).toContain(`<Name>${bucket}</Name>`);
+    const idle = await createSubUser(t, 'idle');
+    expect((await send(t, { method: 'GET', path: '/' }, { kind: 'v4', creds: idle.creds })).status).toBe(403);
+  });
+
   it('malformed documents are 400 MalformedPolicy and change nothing', async () => {
     const frank = await createSubUser(t, 'frank');
     const bad = [

@@ -1,10 +1,12 @@
 /**
  * The console's Users and keys page in Chromium: the root creates a sub-user and an access key (the secret
  * shown once), attaches the "read-only on a bucket" template; signed in with that key, the sub-user has
- * no Users page. (That the sub-user then sees only that bucket is not shown yet: see docs/console.md.)
+ * no Users page and sees that bucket only (GET Service lists the account's buckets, HEAD Bucket keeps those it
+ * may open). A sub-user whose policies refuse GetService is told so and opens its bucket by name.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSubUser } from './helpers/access.js';
 import { failureShot, launchBrowser, openConsole } from './helpers/console.js';
 import { REGION as Region } from './helpers/cos.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -57,7 +59,44 @@ it('create a user and a key (shown once), attach a policy; the sub-user signs in
   await failureShot(sub, 'sub-user', async () => {
     await sub.page.getByRole('heading', { name: 'Bucket List' }).waitFor();
     expect(await sub.page.getByRole('link', { name: 'Users and keys' }).count()).toBe(0);
+    await sub.page.getByRole('link', { name: Readable }).waitFor();
+    expect(await sub.page.getByRole('link', { name: Hidden }).count()).toBe(0);
+    expect(await sub.page.getByTestId('buckets-empty').count()).toBe(0);
     await sub.capture('sub-user-buckets');
+    await sub.page.getByRole('link', { name: Readable }).click();
+    await sub.page.getByTestId('file-table').waitFor();
+    await sub.capture('sub-user-files');
+  });
+  expect(sub.errors).toEqual([]);
+  await sub.context.close();
+});
+
+it('a sub-user refused GetService is told so and opens its bucket by name', async () => {
+  const bucket = Readable;
+  const { creds } = await createSubUser(t, 'no-list', {
+    'read-one': {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`] },
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${bucket}/*`] },
+      ],
+    },
+  });
+  const sub = await openConsole(browser, t.server.consoleUrl, {
+    secretId: creds.accessKeyId,
+    secretKey: creds.secretKey,
+  });
+  await failureShot(sub, 'sub-user-refused', async () => {
+    const { page } = sub;
+    const refused = page.getByTestId('buckets-refused');
+    await refused.getByText('You may not list buckets').waitFor();
+    expect(await refused.textContent()).toMatch(/AccessDenied[\s\S]*RequestId/);
+    expect(await page.getByRole('button', { name: 'Create bucket' }).count()).toBe(0);
+    expect(await page.getByText('No buckets yet').count()).toBe(0);
+    await sub.capture('sub-user-refused');
+    await page.getByLabel('Open a bucket by name').fill(bucket);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.getByTestId('file-table').waitFor();
   });
   expect(sub.errors).toEqual([]);
   await sub.context.close();

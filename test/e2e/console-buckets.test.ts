@@ -99,6 +99,8 @@ it('create a bucket; deleting it fails while incomplete uploads remain; clear th
     await failure.getByText('Deletion failed. Please delete the valid data in the bucket first').waitFor();
     expect(await failure.textContent()).toMatch(/BucketNotEmpty[\s\S]*RequestId/);
     await ui.capture('bucket-delete-failed');
+    // The refusal refreshes the row's live usage: the two uploads that are in the way, and their bytes.
+    await page.getByTestId('bucket-incomplete-uploads').filter({ hasText: '2 (2.00 MB)' }).waitFor();
     await failure.getByRole('button', { name: 'Open Incomplete Multipart Upload' }).click();
 
     // The Incomplete Multipart Upload page: both uploads, with parts and bytes.

@@ -14,10 +14,16 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useSyncExternalStore } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { currentSession, onSessionChange, signOut } from './api/session.js';
-import { BucketPage } from './pages/bucket/page.js';
+import { lazyPage } from './components/ui/lazy-page.js';
 import { BucketsPage } from './pages/buckets/page.js';
 import { SignInPage } from './pages/sign-in/page.js';
-import { UsersPage } from './pages/users/page.js';
+
+// Code-split: the first screen (sign-in, Bucket List) loads alone; a bucket's pages and Users come on demand.
+const BucketPage = lazyPage(() => import('./pages/bucket/page.js').then((m) => m.BucketPage));
+const UsersPage = lazyPage(() => import('./pages/users/page.js').then((m) => m.UsersPage));
+// Fetched while the app boots (not part of the initial script): opening a bucket, or a bucket's URL, waits for
+// no second round trip.
+void BucketPage.preload();
 
 function useSession() {
   return useSyncExternalStore(onSessionChange, () => sessionStorage.getItem('coffer.console.session'));

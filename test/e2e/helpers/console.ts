@@ -7,10 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { CHROMIUM, launchChromium, signIn } from '../../../bench/lib/console-browser.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM };
 export const REPORT_DIR = fileURLToPath(new URL('../.console-report/', import.meta.url));
 const AXE = fileURLToPath(new URL('../../../node_modules/axe-core/axe.min.js', import.meta.url));
 export const CONSOLE_INDEX = fileURLToPath(new URL('../../../packages/console/dist/index.html', import.meta.url));
@@ -19,19 +20,7 @@ export async function launchBrowser(): Promise<Browser> {
   expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is needed (apt-get install chromium)`).toBe(true);
   expect(fs.existsSync(CONSOLE_INDEX), 'build the console first: npm run build -w @coffer/console').toBe(true);
   fs.mkdirSync(REPORT_DIR, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return launchChromium();
 }
 
 export interface ConsolePage {
@@ -61,11 +50,7 @@ export async function openConsole(
   page.setDefaultTimeout(20_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(String(err)));
-  await page.goto(consoleUrl);
-  await page.getByLabel('SecretId').fill(key.secretId);
-  await page.getByLabel('SecretKey').fill(key.secretKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await signIn(page, consoleUrl, key);
   return {
     page,
     context,
@@ -73,6 +58,11 @@ export async function openConsole(
     capture: async (name: string) => {
       // Let skeletons and transitions settle so the picture is the page a person sees.
       await page.waitForTimeout(300);
+      // …and no transition still running: axe measuring a modal's overlay half faded in finds false contrast faults.
+      // (CSS transitions only: a spinner's animation runs for ever.)
+      await page.waitForFunction(() =>
+        document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'),
+      );
       await page.screenshot({ path: path.join(REPORT_DIR, `${name}.png`), fullPage: true });
       await checkAxe(page, name);
     },

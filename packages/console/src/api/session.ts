@@ -92,8 +92,9 @@ async function signedFetch(
   token: string | undefined,
   method: string,
   path: string,
-  options: { query?: Record<string, string>; body?: unknown } = {},
+  options: { query?: Record<string, string>; body?: unknown; raw?: boolean } = {},
 ): Promise<unknown> {
+  const xml = typeof options.body === 'string';
   const key = path.replace(/^\//, '');
   const authorization = signer.getAuth({ Method: method.toLowerCase(), Key: key, Query: options.query ?? {} });
   const query = options.query ? `?${new URLSearchParams(options.query)}` : '';
@@ -102,18 +103,20 @@ async function signedFetch(
     headers: {
       authorization,
       ...(token ? { 'x-cos-security-token': token } : {}),
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.body !== undefined ? { 'content-type': xml ? 'application/xml' : 'application/json' } : {}),
     },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    ...(options.body !== undefined ? { body: xml ? (options.body as string) : JSON.stringify(options.body) } : {}),
   });
-  if (res.status === 204) return undefined;
+  if (res.status === 204) return options.raw ? '' : undefined;
   const text = await res.text();
+  if (options.raw && res.ok) return text;
   let json: Record<string, unknown> = {};
   try {
     json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
-    // an XML error from the S3 layer: keep the text as the message
-    json = { message: text };
+    // An XML error from the S3 layer (<Error><Code>…</Code><Message>…</Message><RequestId>…</RequestId>).
+    const tag = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
+    json = { error: tag('Code'), message: tag('Message') ?? text, requestId: tag('RequestId') };
   }
   if (!res.ok) {
     throw new AdminError(
@@ -135,6 +138,37 @@ export function adminFetch<T>(
   const session = currentSession();
   if (!session) return Promise.reject(new AdminError('NotSignedIn', 'Sign in again.', undefined, 401));
   return signedFetch(cos(), session.token, method, path, options) as Promise<T>;
+}
+
+/**
+ * Calls a bucket sub-resource the SDK has no method for (Coffer's `GET /<bucket>?usage`), signed like any
+ * COS request with the session's credentials, so bucket policies and sub-user policies apply to it.
+ */
+export function bucketFetch<T>(method: string, bucket: string, query: Record<string, string>): Promise<T> {
+  const session = currentSession();
+  if (!session) return Promise.reject(new AdminError('NotSignedIn', 'Sign in again.', undefined, 401));
+  return signedFetch(cos(), session.token, method, `/${bucket}/`, { query }) as Promise<T>;
+}
+
+/**
+ * A bucket sub-resource as XML text (`?tagging`, `?referer`, `?object-lock`: the SDK has no method for them):
+ * GET answers the document, PUT sends `body`, DELETE removes it. Errors carry the server's Code and RequestId.
+ */
+export function bucketXml(
+  method: 'GET' | 'PUT' | 'DELETE',
+  bucket: string,
+  subresource: string,
+  body?: string,
+  /** An object's sub-resource (its `?tagging`) instead of the bucket's. */
+  key?: string,
+) {
+  const session = currentSession();
+  if (!session) return Promise.reject(new AdminError('NotSignedIn', 'Sign in again.', undefined, 401));
+  return signedFetch(cos(), session.token, method, `/${bucket}/${key ?? ''}`, {
+    query: { [subresource]: '' },
+    raw: true,
+    ...(body !== undefined ? { body } : {}),
+  }) as Promise<string>;
 }
 
 interface StsAnswer {

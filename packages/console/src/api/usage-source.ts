@@ -1,11 +1,10 @@
 /**
- * The one place the console gets sizes and counts from, so the source can be switched in one spot:
- * bucket totals come from `GET /-/admin/usage?bucket=` (root or the bucket's owner); a folder's count and
- * size are added up from listing pages of 1,000 keys (what the COS console's "folder details" does,
- * https://intl.cloud.tencent.com/document/product/436/31633), cancellable, reporting as it goes.
- * When the server keeps live per-prefix counters (issue #14) only these two functions change.
+ * The one place the console gets sizes and counts from: the server's live usage (`GET /<bucket>?usage`,
+ * Coffer's own sub-resource, packages/server/src/api/usage.ts), kept up to date by every write, so a
+ * bucket's totals and a folder's size cost one request whatever the bucket holds. It is signed like any
+ * COS request, so the root and any sub-user a policy grants `GetBucketUsage` may read it.
  */
-import { adminFetch, cos } from './session.js';
+import { bucketFetch } from './session.js';
 
 export interface BucketUsage {
   bucket: string;
@@ -16,46 +15,34 @@ export interface BucketUsage {
 }
 
 export function fetchBucketUsage(bucket: string): Promise<BucketUsage> {
-  return adminFetch<BucketUsage>('GET', '/-/admin/usage', { query: { bucket } });
+  return bucketFetch<BucketUsage>('GET', bucket, { usage: '' });
 }
 
 export interface FolderStats {
+  /** Every key under the folder, its zero-byte marker included when there is one. */
   objects: number;
   bytes: number;
-  /** False while pages are still being read. */
+  /** False until the server has answered. */
   done: boolean;
 }
 
-/** Counts every key under `prefix` (the folder marker itself excluded), a page at a time. */
+/**
+ * A folder's object count and total size ("folder details",
+ * https://intl.cloud.tencent.com/document/product/436/31633), from the server's per-prefix totals.
+ */
 export async function fetchFolderStats(
   bucket: string,
-  region: string,
+  _region: string,
   prefix: string,
   onPage: (stats: FolderStats) => void,
   signal: AbortSignal,
 ): Promise<FolderStats> {
-  const stats: FolderStats = { objects: 0, bytes: 0, done: false };
-  let marker: string | undefined;
-  for (;;) {
-    if (signal.aborted) throw new DOMException('Cancelled', 'AbortError');
-    const page = await cos().getBucket({
-      Bucket: bucket,
-      Region: region,
-      Prefix: prefix,
-      MaxKeys: 1000,
-      ...(marker ? { Marker: marker } : {}),
-    });
-    for (const entry of page.Contents ?? []) {
-      if (entry.Key === prefix) continue;
-      stats.objects++;
-      stats.bytes += Number(entry.Size);
-    }
-    const truncated = page.IsTruncated === 'true';
-    marker = page.NextMarker || page.Contents?.at(-1)?.Key;
-    if (!truncated || !marker) break;
-    onPage({ ...stats });
-  }
-  stats.done = true;
-  onPage({ ...stats });
+  const answer = await bucketFetch<{ objects: { count: number; bytes: number } }>('GET', bucket, {
+    usage: '',
+    prefix,
+  });
+  if (signal.aborted) throw new DOMException('Cancelled', 'AbortError');
+  const stats = { objects: answer.objects.count, bytes: answer.objects.bytes, done: true };
+  onPage(stats);
   return stats;
 }

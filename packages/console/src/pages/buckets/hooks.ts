@@ -79,5 +79,7 @@ export function useDeleteBucket() {
     mutationFn: (input: { bucket: string; region: string }) =>
       cos().deleteBucket({ Bucket: input.bucket, Region: input.region }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['buckets'] }),
+    // Refused (BucketNotEmpty): the row's counts must show what is in the way.
+    onError: (_err, input) => queryClient.invalidateQueries({ queryKey: ['usage', input.bucket] }),
   });
 }

@@ -1,10 +1,24 @@
-import { Anchor, Badge, Button, Group, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Skeleton,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
+import { toApiError } from '../../api/errors.js';
 import { currentSession } from '../../api/session.js';
-import { ErrorAlert } from '../../components/ui/error-alert.js';
+import { ErrorAlert, ErrorDetails } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
+import { PageHeader } from '../../components/ui/page-header.js';
 import { CreateBucketModal } from './components/create-bucket-modal.js';
 import { DeleteBucketModal } from './components/delete-bucket-modal.js';
 import { type BucketEntry, useBuckets, useBucketUsage, useBucketVersioning } from './hooks.js';
@@ -41,9 +55,12 @@ function UsageCells({ bucket }: { bucket: string }) {
   const u = usage.data;
   return (
     <>
-      <Table.Td>{u.objects.count.toLocaleString()}</Table.Td>
+      <Table.Td data-testid="bucket-objects">{u.objects.count.toLocaleString()}</Table.Td>
       <Table.Td>{formatBytes(u.objects.bytes)}</Table.Td>
-      <Table.Td>{(u.incompleteUploads?.count ?? 0).toLocaleString()}</Table.Td>
+      <Table.Td data-testid="bucket-incomplete-uploads">
+        {(u.incompleteUploads?.count ?? 0).toLocaleString()}
+        {u.incompleteUploads?.bytes ? ` (${formatBytes(u.incompleteUploads.bytes)})` : ''}
+      </Table.Td>
     </>
   );
 }
@@ -98,78 +115,94 @@ export function BucketsPage() {
   const [deleting, setDeleting] = useState<BucketEntry | undefined>();
   const session = currentSession();
   const appId = buckets.data?.[0]?.Name.split('-').at(-1) ?? '1250000000';
+  // A sub-user whose policies refuse GetService: say so, and let it open the bucket it was given by name.
+  const refused = buckets.isError && toApiError(buckets.error).code === 'AccessDenied';
   return (
     <Stack>
-      <Group justify="space-between">
-        <Title order={2}>Bucket List</Title>
-        <Button onClick={open}>Create bucket</Button>
-      </Group>
-      {buckets.isError && (
+      <PageHeader title="Bucket List">{!refused && <Button onClick={open}>Create bucket</Button>}</PageHeader>
+      {refused && (
+        <Alert color="gray" title="You may not list buckets" data-testid="buckets-refused">
+          <Text size="sm">
+            Your policies do not allow listing the account's buckets (GetService), but you may still open a bucket you
+            have been given access to.
+          </Text>
+          <ErrorDetails error={toApiError(buckets.error)} />
+          <OpenByName />
+        </Alert>
+      )}
+      {buckets.isError && !refused && (
         <ErrorAlert error={buckets.error} title="The buckets could not be listed">
           <OpenByName />
         </ErrorAlert>
       )}
-      <Table.ScrollContainer minWidth={820}>
-        <Table striped highlightOnHover verticalSpacing="xs" aria-label="Buckets">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Bucket name</Table.Th>
-              <Table.Th>Region</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Objects</Table.Th>
-              <Table.Th>Size</Table.Th>
-              <Table.Th>Incomplete uploads</Table.Th>
-              <Table.Th>Versioning</Table.Th>
-              <Table.Th>
-                <span
-                  className="sr-only"
-                  style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}
-                >
-                  Actions
-                </span>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {buckets.isPending &&
-              [0, 1, 2].map((i) => (
-                <Table.Tr key={i}>
-                  {Array.from({ length: 8 }, (_, j) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: placeholders, all alike
-                    <Table.Td key={j}>
-                      <Skeleton h={14} />
-                    </Table.Td>
-                  ))}
+      {!refused && (
+        <Table.ScrollContainer minWidth={820}>
+          <Table striped highlightOnHover verticalSpacing="xs" aria-label="Buckets">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Bucket name</Table.Th>
+                <Table.Th>Region</Table.Th>
+                <Table.Th>Created</Table.Th>
+                <Table.Th>Objects</Table.Th>
+                <Table.Th>Size</Table.Th>
+                <Table.Th>Incomplete uploads</Table.Th>
+                <Table.Th>Versioning</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {buckets.isPending &&
+                [0, 1, 2].map((i) => (
+                  <Table.Tr key={i}>
+                    {Array.from({ length: 8 }, (_, j) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: placeholders, all alike
+                      <Table.Td key={j}>
+                        <Skeleton h={14} />
+                      </Table.Td>
+                    ))}
+                  </Table.Tr>
+                ))}
+              {buckets.data?.map((b) => (
+                <Table.Tr key={b.Name}>
+                  <Table.Td>
+                    <Anchor component={Link} href={`/buckets/${b.Name}/files`}>
+                      {b.Name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{b.Location}</Table.Td>
+                  <Table.Td>{formatDate(b.CreationDate)}</Table.Td>
+                  <UsageCells bucket={b.Name} />
+                  <VersioningCell bucket={b.Name} region={b.Location} />
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      color="red"
+                      onClick={() => setDeleting(b)}
+                      aria-label={`Delete bucket ${b.Name}`}
+                    >
+                      Delete
+                    </Button>
+                  </Table.Td>
                 </Table.Tr>
               ))}
-            {buckets.data?.map((b) => (
-              <Table.Tr key={b.Name}>
-                <Table.Td>
-                  <Anchor component={Link} href={`/buckets/${b.Name}/files`}>
-                    {b.Name}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>{b.Location}</Table.Td>
-                <Table.Td>{formatDate(b.CreationDate)}</Table.Td>
-                <UsageCells bucket={b.Name} />
-                <VersioningCell bucket={b.Name} region={b.Location} />
-                <Table.Td>
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    color="red"
-                    onClick={() => setDeleting(b)}
-                    aria-label={`Delete bucket ${b.Name}`}
-                  >
-                    Delete
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      {buckets.data?.length === 0 && <Text c="dimmed">No buckets yet: create one to store files.</Text>}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {buckets.data?.length === 0 &&
+        (session?.isRoot ? (
+          <Text c="dimmed" data-testid="buckets-empty">
+            No buckets yet: create one to store files.
+          </Text>
+        ) : (
+          <Stack gap={0} data-testid="buckets-empty">
+            <Text c="dimmed">None of the account's buckets is open to you.</Text>
+            <OpenByName />
+          </Stack>
+        ))}
       <CreateBucketModal opened={creating} onClose={close} appId={appId} region={session?.region ?? 'ap-guangzhou'} />
       {deleting && (
         <DeleteBucketModal bucket={deleting.Name} region={deleting.Location} onClose={() => setDeleting(undefined)} />

@@ -17,6 +17,22 @@ export interface FileEntry {
 }
 export type Entry = FolderEntry | FileEntry;
 
+/** What every dialog about one object is given. */
+export interface ObjectModalProps {
+  bucket: string;
+  region: string;
+  file: FileEntry;
+  onClose: () => void;
+}
+
+/** What every dialog about one folder is given. */
+export interface FolderModalProps {
+  bucket: string;
+  region: string;
+  prefix: string;
+  onClose: () => void;
+}
+
 export interface ListPage {
   entries: Entry[];
   nextMarker?: string;

@@ -14,8 +14,10 @@ import {
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
+import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone } from '../../components/ui/notify.js';
 import { type LifecycleRule, lifecycleXml, useLifecycle, usePutLifecycle } from './hooks.js';
@@ -133,6 +135,7 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
   const rules = useLifecycle(bucket, region);
   const put = usePutLifecycle(bucket, region);
   const [adding, setAdding] = useState(false);
+  const [deleting, setDeleting] = useState<LifecycleRule | undefined>();
   const [json, setJson] = useState('');
   const list = rules.data ?? [];
   useEffect(() => setJson(JSON.stringify(rules.data ?? [], null, 2)), [rules.data]);
@@ -141,6 +144,7 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
       onSuccess: () => {
         notifyDone(message);
         setAdding(false);
+        setDeleting(undefined);
       },
     });
   return (
@@ -171,11 +175,7 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
                 <Table.Th>Applies to</Table.Th>
                 <Table.Th>Action</Table.Th>
                 <Table.Th>
-                  <span
-                    style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}
-                  >
-                    Actions
-                  </span>
+                  <VisuallyHidden>Actions</VisuallyHidden>
                 </Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -197,12 +197,7 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
                         variant="subtle"
                         color="red"
                         aria-label={`Delete rule ${rule.ID}`}
-                        onClick={() =>
-                          save(
-                            list.filter((r) => r !== rule),
-                            `Rule ${rule.ID} deleted`,
-                          )
-                        }
+                        onClick={() => setDeleting(rule)}
                       >
                         Delete
                       </Button>
@@ -213,6 +208,25 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
             </Table.Tbody>
           </Table>
           {!rules.isPending && list.length === 0 && <Text c="dimmed">No lifecycle rules.</Text>}
+          {deleting && (
+            <ConfirmModal
+              title={`Delete rule ${deleting.ID}`}
+              confirmLabel="Delete rule"
+              pending={put.isPending}
+              onClose={() => setDeleting(undefined)}
+              onConfirm={() =>
+                save(
+                  list.filter((r) => r !== deleting),
+                  `Rule ${deleting.ID} deleted`,
+                )
+              }
+            >
+              <Text>
+                Delete the rule <b>{deleting.ID}</b> ({describe(deleting)})? Objects it would have deleted or moved stay
+                as they are.
+              </Text>
+            </ConfirmModal>
+          )}
         </Tabs.Panel>
         <Tabs.Panel value="json" pt="sm">
           <Stack>

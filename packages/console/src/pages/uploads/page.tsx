@@ -1,5 +1,6 @@
-import { Alert, Button, Group, Modal, Progress, Skeleton, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Group, Progress, Skeleton, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
+import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
@@ -75,9 +76,7 @@ export function UploadsPage({ bucket, region }: { bucket: string; region: string
               <Table.Th>Parts</Table.Th>
               <Table.Th>Size</Table.Th>
               <Table.Th>
-                <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
-                  Actions
-                </span>
+                <VisuallyHidden>Actions</VisuallyHidden>
               </Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -116,46 +115,33 @@ export function UploadsPage({ bucket, region }: { bucket: string; region: string
           No incomplete multipart uploads.
         </Text>
       )}
-      <Modal
+      <ConfirmModal
         opened={confirming}
-        onClose={() => !clear.isPending && setConfirming(false)}
         title="Clear Incomplete Multipart Uploads"
+        confirmLabel="Clear all"
+        pending={clear.isPending}
+        error={clear.error}
+        onClose={() => setConfirming(false)}
+        onConfirm={() => {
+          setCleared(0);
+          clear.mutate(
+            { uploads: list, onProgress: setCleared },
+            {
+              onSuccess: () => {
+                notifyDone('Incomplete multipart uploads cleared');
+                setConfirming(false);
+              },
+            },
+          );
+        }}
       >
-        <Stack>
-          <Text data-testid="clear-summary">
-            This deletes all {list.length} incomplete multipart upload{list.length === 1 ? '' : 's'} of {bucket}
-            {freedBytes !== undefined ? `, freeing ${formatBytes(freedBytes)} of storage` : ''}. Their parts are gone
-            for good: the files have to be uploaded again.
-          </Text>
-          {clear.isPending && (
-            <Progress value={(cleared / Math.max(1, list.length)) * 100} aria-label="Clear progress" />
-          )}
-          {clear.isError && <ErrorAlert error={clear.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" disabled={clear.isPending} onClick={() => setConfirming(false)}>
-              Cancel
-            </Button>
-            <Button
-              color="red"
-              loading={clear.isPending}
-              onClick={() => {
-                setCleared(0);
-                clear.mutate(
-                  { uploads: list, onProgress: setCleared },
-                  {
-                    onSuccess: () => {
-                      notifyDone('Incomplete multipart uploads cleared');
-                      setConfirming(false);
-                    },
-                  },
-                );
-              }}
-            >
-              Clear all
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        <Text data-testid="clear-summary">
+          This deletes all {list.length} incomplete multipart upload{list.length === 1 ? '' : 's'} of {bucket}
+          {freedBytes !== undefined ? `, freeing ${formatBytes(freedBytes)} of storage` : ''}. Their parts are gone for
+          good: the files have to be uploaded again.
+        </Text>
+        {clear.isPending && <Progress value={(cleared / Math.max(1, list.length)) * 100} aria-label="Clear progress" />}
+      </ConfirmModal>
     </Stack>
   );
 }

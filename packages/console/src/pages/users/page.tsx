@@ -14,11 +14,14 @@ import {
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useState } from 'react';
+import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatDate } from '../../components/ui/format.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
+import { PageHeader } from '../../components/ui/page-header.js';
 import { useBuckets } from '../buckets/hooks.js';
 import {
   type NewKey,
@@ -237,9 +240,10 @@ export function UsersPage() {
   const deleteUser = useDeleteUser();
   const [name, setName] = useState('');
   const [selected, setSelected] = useState<string | undefined>();
+  const [deleting, setDeleting] = useState<{ uin: string; name: string } | undefined>();
   return (
     <Stack>
-      <Title order={2}>Users and keys</Title>
+      <PageHeader title="Users and keys" />
       {users.isError && <ErrorAlert error={users.error} title="Only the account root may manage users" />}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Stack>
@@ -275,11 +279,7 @@ export function UsersPage() {
                 <Table.Th>Uin</Table.Th>
                 <Table.Th>Created</Table.Th>
                 <Table.Th>
-                  <span
-                    style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}
-                  >
-                    Actions
-                  </span>
+                  <VisuallyHidden>Actions</VisuallyHidden>
                 </Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -299,7 +299,7 @@ export function UsersPage() {
                       variant="subtle"
                       color="red"
                       aria-label={`Delete user ${u.name}`}
-                      onClick={() => deleteUser.mutate(u.uin)}
+                      onClick={() => setDeleting(u)}
                     >
                       Delete
                     </Button>
@@ -309,6 +309,29 @@ export function UsersPage() {
             </Table.Tbody>
           </Table>
           {users.data?.length === 0 && <Text c="dimmed">No sub-users yet.</Text>}
+          {deleting && (
+            <ConfirmModal
+              title={`Delete user ${deleting.name}`}
+              confirmLabel="Delete user"
+              pending={deleteUser.isPending}
+              error={deleteUser.error}
+              onClose={() => setDeleting(undefined)}
+              onConfirm={() =>
+                deleteUser.mutate(deleting.uin, {
+                  onSuccess: () => {
+                    notifyDone(`User ${deleting.name} deleted`);
+                    if (selected === deleting.uin) setSelected(undefined);
+                    setDeleting(undefined);
+                  },
+                })
+              }
+            >
+              <Text>
+                Delete <b>{deleting.name}</b> with its access keys and policies? Requests signed with its keys fail from
+                then on.
+              </Text>
+            </ConfirmModal>
+          )}
         </Stack>
         <Paper withBorder p="md">
           {selected ? (

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Menu, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Stack, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
@@ -70,9 +70,7 @@ export function VersionsPage({ bucket, region }: { bucket: string; region: strin
               <Table.Th>Size</Table.Th>
               <Table.Th>Last modified</Table.Th>
               <Table.Th>
-                <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
-                  Actions
-                </span>
+                <VisuallyHidden>Actions</VisuallyHidden>
               </Table.Th>
             </Table.Tr>
           </Table.Thead>

@@ -5,7 +5,14 @@ import { type FolderStats, fetchFolderStats } from '../../../api/usage-source.js
 import { ErrorAlert } from '../../../components/ui/error-alert.js';
 import { formatBytes } from '../../../components/ui/format.js';
 import { notifyDone } from '../../../components/ui/notify.js';
-import { type Progress as Done, deletePrefix, movePrefix, useCreateFolder, useInvalidateObjects } from '../hooks.js';
+import {
+  type Progress as Done,
+  deletePrefix,
+  type FolderModalProps,
+  movePrefix,
+  useCreateFolder,
+  useInvalidateObjects,
+} from '../hooks.js';
 
 /** Counts a folder's objects and bytes as pages arrive; stops when the modal closes. */
 function useFolderStats(bucket: string, region: string, prefix: string) {
@@ -31,17 +38,7 @@ function StatsText({ stats }: { stats: FolderStats }) {
 }
 
 /** Folder details (https://intl.cloud.tencent.com/document/product/436/31633): object count and total size. */
-export function FolderDetailsModal({
-  bucket,
-  region,
-  prefix,
-  onClose,
-}: {
-  bucket: string;
-  region: string;
-  prefix: string;
-  onClose: () => void;
-}) {
+export function FolderDetailsModal({ bucket, region, prefix, onClose }: FolderModalProps) {
   const { stats, error } = useFolderStats(bucket, region, prefix);
   return (
     <Modal opened onClose={onClose} title={`Folder details: ${prefix}`}>
@@ -83,17 +80,7 @@ function useLongAction(onDone: () => void) {
   return { run, progress, error, cancel: () => controller.current?.abort() };
 }
 
-export function DeleteFolderModal({
-  bucket,
-  region,
-  prefix,
-  onClose,
-}: {
-  bucket: string;
-  region: string;
-  prefix: string;
-  onClose: () => void;
-}) {
+export function DeleteFolderModal({ bucket, region, prefix, onClose }: FolderModalProps) {
   const { stats } = useFolderStats(bucket, region, prefix);
   const invalidate = useInvalidateObjects(bucket);
   const action = useLongAction(() => void invalidate());

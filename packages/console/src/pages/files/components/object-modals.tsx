@@ -8,15 +8,15 @@ import {
   ScrollArea,
   Select,
   Stack,
-  Table,
   Text,
   TextInput,
 } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ConfirmModal } from '../../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../../components/ui/error-alert.js';
 import { formatBytes } from '../../../components/ui/format.js';
-import { type FileEntry, shareUrl, useDeleteObject, useObjectHead } from '../hooks.js';
+import { type ObjectModalProps, shareUrl, useDeleteObject } from '../hooks.js';
 
 const IMAGE = /\.(png|jpe?g|gif|webp|svg|bmp|avif)$/i;
 const TEXT = /\.(txt|md|json|csv|log|xml|ya?ml|html?|css|js|ts)$/i;
@@ -30,17 +30,7 @@ export function canPreview(name: string): boolean {
 }
 
 /** Preview by presigned URL: the browser fetches the object itself, nothing passes through the page. */
-export function PreviewModal({
-  bucket,
-  region,
-  file,
-  onClose,
-}: {
-  bucket: string;
-  region: string;
-  file: FileEntry;
-  onClose: () => void;
-}) {
+export function PreviewModal({ bucket, region, file, onClose }: ObjectModalProps) {
   const url = shareUrl(bucket, region, file.key, 900);
   const text = useQuery({
     queryKey: ['preview', bucket, file.key, file.etag],
@@ -97,17 +87,7 @@ const EXPIRY = [
 ];
 
 /** A presigned link. Made with the session's temporary credentials, it also stops working when they expire. */
-export function ShareModal({
-  bucket,
-  region,
-  file,
-  onClose,
-}: {
-  bucket: string;
-  region: string;
-  file: FileEntry;
-  onClose: () => void;
-}) {
+export function ShareModal({ bucket, region, file, onClose }: ObjectModalProps) {
   const [expires, setExpires] = useState('3600');
   const url = shareUrl(bucket, region, file.key, Number(expires));
   return (
@@ -141,85 +121,21 @@ export function ShareModal({
   );
 }
 
-export function DetailsModal({
-  bucket,
-  region,
-  file,
-  onClose,
-}: {
-  bucket: string;
-  region: string;
-  file: FileEntry;
-  onClose: () => void;
-}) {
-  const head = useObjectHead(bucket, region, file.key);
-  const headers = (head.data?.headers ?? {}) as Record<string, string>;
-  const rows: [string, string][] = [
-    ['Key', file.key],
-    ['Size', `${formatBytes(file.size)} (${file.size.toLocaleString()} bytes)`],
-    ['ETag', file.etag],
-    ['Storage class', file.storageClass],
-    ['Last modified', file.lastModified],
-    ...Object.entries(headers)
-      .filter(([k]) =>
-        /^(content-type|x-cos-hash-crc64ecma|x-cos-version-id|x-cos-storage-tier|x-cos-meta-|cache-control|content-disposition)/.test(
-          k,
-        ),
-      )
-      .map(([k, v]): [string, string] => [k, v]),
-  ];
-  return (
-    <Modal opened onClose={onClose} title={`Object details: ${file.name}`} size="lg">
-      {head.isError && <ErrorAlert error={head.error} />}
-      <Table>
-        <Table.Tbody>
-          {rows.map(([k, v]) => (
-            <Table.Tr key={k}>
-              <Table.Th scope="row" w={180}>
-                {k}
-              </Table.Th>
-              <Table.Td style={{ wordBreak: 'break-all' }}>{v}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Modal>
-  );
-}
-
-export function DeleteFileModal({
-  bucket,
-  region,
-  file,
-  onClose,
-}: {
-  bucket: string;
-  region: string;
-  file: FileEntry;
-  onClose: () => void;
-}) {
+export function DeleteFileModal({ bucket, region, file, onClose }: ObjectModalProps) {
   const remove = useDeleteObject(bucket, region);
   return (
-    <Modal opened onClose={onClose} title={`Delete ${file.name}`}>
-      <Stack>
-        <Text>
-          Delete <b>{file.key}</b> ({formatBytes(file.size)})? With versioning on, it becomes a previous version you can
-          restore.
-        </Text>
-        {remove.isError && <ErrorAlert error={remove.error} />}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button
-            color="red"
-            loading={remove.isPending}
-            onClick={() => remove.mutate(file.key, { onSuccess: onClose })}
-          >
-            Delete
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmModal
+      title={`Delete ${file.name}`}
+      confirmLabel="Delete"
+      pending={remove.isPending}
+      error={remove.error}
+      onClose={onClose}
+      onConfirm={() => remove.mutate(file.key, { onSuccess: onClose })}
+    >
+      <Text>
+        Delete <b>{file.key}</b> ({formatBytes(file.size)})? With versioning on, it becomes a previous version you can
+        restore.
+      </Text>
+    </ConfirmModal>
   );
 }
