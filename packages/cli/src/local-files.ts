@@ -38,9 +38,9 @@ const openFile = promisify(fs.open);
 
 /**
  * Writes a small downloaded body beside `file` and renames it into place, so that a failed write never leaves
- * half a file under the real name (large downloads do the same with a stream). Creating a file is the one slow
- * step (about 1–2 ms on the bench machine's ext4, against microseconds to write 16 KiB and rename), so only the
- * open goes through the thread pool, where several overlap; the rest is synchronous.
+ * half a file under the real name (large downloads do the same with a stream). Creating and renaming are the slow
+ * steps (about 1–2 ms on the bench machine's ext4, and they wait on the directory's lock while other files are
+ * created in it), so they go through the thread pool, where several overlap; writing 16 KiB is synchronous.
  */
 export async function writeSmallFile(file: string, body: Uint8Array): Promise<void> {
   const temp = partFileOf(file);
@@ -52,9 +52,9 @@ export async function writeSmallFile(file: string, body: Uint8Array): Promise<vo
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(temp, file);
+    await fs.promises.rename(temp, file);
   } catch (err) {
-    fs.rmSync(temp, { force: true });
+    await fs.promises.rm(temp, { force: true });
     throw err;
   }
 }

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import type COS from '@coffer/sdk';
 
 /** Chunks a range's writer gathers while a write is in flight, written together as one writev. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
+const WRITE_BATCH_BYTES = 512 * 1024;
 /** Attempts per range (network errors and 5xx; a 4xx is final). */
 const RANGE_ATTEMPTS = 3;
 
