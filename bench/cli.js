@@ -1,11 +1,15 @@
 // The `coffer` command line against the AWS CLI and rclone, same machine, same server, same data, one run:
 // `cp -r` of many small files up and down, and of one large file up and down. Each tool runs with its own
-// defaults (coffer: 16 files at once, 8 MiB parts 8 at once; aws s3: 10 threads, 8 MiB parts; rclone: 4 transfers,
-// 5 MiB chunks x 4), as a user would run it. Peak RSS of each client process comes from /usr/bin/time (%M).
+// defaults (coffer: 16 files at once, 8 MiB parts 8 at once, large downloads as 8 ranges; aws s3: 10 threads, 8 MiB
+// parts; rclone: 4 transfers, 5 MiB chunks x 4, 4 ranged streams above 250 MiB), as a user would run it. Every tool
+// downloads the same objects (put there once by coffer). Peak RSS and CPU time (user + system) of each client
+// process come from /usr/bin/time.
 //
 //   npm run build && node bench/cli.js            (2,000 x 16 KiB files and a 256 MiB file: about 2 minutes)
 //   node bench/cli.js --full                      (the issue's sizes: 2,000 x 16 KiB and 1 GiB)
 //   node bench/cli.js --files 500 --big-mib 64    (anything in between)
+//   node bench/cli.js --repeat 3                  (each row 3 times, tools interleaved; ratios of the medians)
+//   node bench/cli.js --only small-down --tools coffer --cpu-prof prof/   (one row, with a CPU profile per run)
 //
 // The server is a `coffer server` child with fsync off (COFFER_FSYNC=0), so the clients, not the disk, are what
 // is measured. Goals (issue 13): coffer >= 3x aws and >= 1x rclone on the small files, >= 1x both on the large
