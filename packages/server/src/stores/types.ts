@@ -405,11 +405,8 @@ export interface DeleteBucketOptions {
   abortUploads?: { nowMs: number };
 }
 
-export interface MetadataStore {
-  /** Store name for logs and error messages ('sqlite', 'postgres'). */
-  readonly kind: string;
-  close(): Promise<void>;
-
+/** Buckets and their configuration documents (stores/{sqlite,pg}/buckets.ts). */
+export interface BucketStore {
   createBucket(input: NewBucket): Promise<BucketRecord>;
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(ownerId?: string): Promise<BucketRecord[]>;
@@ -424,14 +421,10 @@ export interface MetadataStore {
   getBucketConfig(bucketId: number, kind: string): Promise<string | undefined>;
   /** Sets (or, with null, removes) a bucket configuration document. */
   setBucketConfig(bucketId: number, kind: string, doc: string | null): Promise<void>;
+}
 
-  /** Records that a blob is about to be written (write protocol step 1). */
-  addPendingBlob(blobId: string, nowMs: number): Promise<void>;
-  /** Forgets intents whose blobs the caller has already removed (a failed write). */
-  dropPendingBlobs(blobIds: string[]): Promise<void>;
-  /** Intents left behind by a crash: their blob files must be deleted at start-up. */
-  listPendingBlobs(): Promise<string[]>;
-
+/** Object versions: the write protocol's commit, reads, deletes and per-version attributes (stores/{sqlite,pg}/objects.ts). */
+export interface ObjectStore {
   /** Write protocol step 4: makes a version visible, replaces what it supersedes, queues freed blobs for GC. */
   commitObject(input: CommitObjectInput): Promise<CommitObjectResult>;
   /**
@@ -462,13 +455,20 @@ export interface MetadataStore {
     versionId: string,
     update: (current: ObjectVersion) => ObjectLock,
   ): Promise<boolean>;
+  /** Whether any object version (including delete markers) exists in the bucket. */
+  bucketHasObjects(bucketId: number): Promise<boolean>;
+}
+
+/** Listings of objects and versions: O(page) index range scans in UTF-8 byte order of key (stores/{sqlite,pg}/object-listing.ts). */
+export interface ObjectListingStore {
   /** Latest, non-deleted versions in UTF-8 byte order of key; O(page), folding delimited prefixes by seeking. */
   listObjects(bucketId: number, query: ListObjectsQuery): Promise<ListObjectsPage>;
   /** Every version and delete marker, keys in byte order, newest version first within a key. */
   listObjectVersions(bucketId: number, query: ListVersionsQuery): Promise<ListVersionsPage>;
-  /** Whether any object version (including delete markers) exists in the bucket. */
-  bucketHasObjects(bucketId: number): Promise<boolean>;
+}
 
+/** Multipart uploads and their parts (stores/{sqlite,pg}/uploads.ts). */
+export interface UploadStore {
   /** Starts a multipart upload. */
   createUpload(upload: UploadRecord): Promise<void>;
   getUpload(uploadId: string): Promise<UploadRecord | undefined>;
@@ -484,6 +484,10 @@ export interface MetadataStore {
   abortUpload(uploadId: string, nowMs: number): Promise<UploadRecord>;
   /** Incomplete uploads in key order, then initiation order, folding delimited prefixes. */
   listUploads(bucketId: number, query: ListUploadsQuery): Promise<ListUploadsPage>;
+}
+
+/** Space used, kept live by every write (stores/{sqlite,pg}/usage.ts). */
+export interface UsageStore {
   /** What a bucket holds, kept live by every write: O(1), never a scan. */
   bucketUsage(bucketId: number): Promise<BucketUsage>;
   /** The same figures counted from the rows (a scan of the bucket): to check the live ones. */
@@ -493,7 +497,10 @@ export interface MetadataStore {
    * directly in the prefix's directory)); `recount` counts every key instead, to check.
    */
   folderUsage(bucketId: number, prefix: string, recount?: boolean): Promise<FolderUsage>;
+}
 
+/** The lifecycle worker's scans, batches, resumable runs and statistics (stores/{sqlite,pg}/lifecycle.ts). */
+export interface LifecycleStore {
   /** Every version of a bucket after (key, seq) in listing order (key, then newest first), with tags. */
   scanVersions(
     bucketId: number,
@@ -521,7 +528,10 @@ export interface MetadataStore {
   /** Marks that a run has processed a bucket (for /-/admin/usage). */
   recordLifecycleVisit(bucketId: number, nowMs: number): Promise<void>;
   lifecycleStats(bucketId: number): Promise<LifecycleStats>;
+}
 
+/** Sub-users, their access keys and attached policies (stores/{sqlite,pg}/identities.ts). */
+export interface IdentityStore {
   /** Adds a sub-user; StoreError 'conflict' when the uin, or the name within the account, is taken. */
   createUser(user: UserRecord): Promise<void>;
   getUser(uin: string): Promise<UserRecord | undefined>;
@@ -545,13 +555,21 @@ export interface MetadataStore {
   listUserPolicies(uin: string): Promise<UserPolicyRecord[]>;
   /** StoreError 'not-found' when the user has no policy of that name. */
   deleteUserPolicy(uin: string, name: string): Promise<void>;
+}
 
+/** What the metadata knows of blobs: write intents, inline bodies and the GC queue (stores/{sqlite,pg}/blob-refs.ts). Reference counts themselves move inside the object and upload transactions. */
+export interface BlobRefStore {
+  /** Records that a blob is about to be written (write protocol step 1). */
+  addPendingBlob(blobId: string, nowMs: number): Promise<void>;
+  /** Forgets intents whose blobs the caller has already removed (a failed write). */
+  dropPendingBlobs(blobIds: string[]): Promise<void>;
+  /** Intents left behind by a crash: their blob files must be deleted at start-up. */
+  listPendingBlobs(): Promise<string[]>;
   /**
    * The stored bytes of an inline blob, whole; undefined when there is none. An unreferenced inline
    * blob stays readable until the GC forgets it, so a reader that started on a version finishes.
    */
   readInlineBlob(blobId: string): Promise<Buffer | undefined>;
-
   /** Blobs no version references any more whose grace period has passed, oldest first. */
   claimGarbage(nowMs: number, limit: number): Promise<GarbageBlob[]>;
   /** Removes GC entries once their files are gone, and the stored bytes of inline ones. */
@@ -560,6 +578,37 @@ export interface MetadataStore {
   garbageCount(): Promise<number>;
   /** Every blob file id the metadata references, inline blobs excluded (for consistency checks in tests; in id order). */
   listBlobIds(): AsyncIterable<string>;
+}
+
+/**
+ * The metadata store: one interface per domain, composed. Each implementation (stores/sqlite,
+ * stores/pg) has one file per domain, so the two read side by side, and passes the contract suite in
+ * stores/meta-store.suite.ts.
+ */
+export interface MetadataStore
+  extends BucketStore,
+    ObjectStore,
+    ObjectListingStore,
+    UploadStore,
+    UsageStore,
+    LifecycleStore,
+    IdentityStore,
+    BlobRefStore {
+  /** Store name for logs and error messages ('sqlite', 'postgres'). */
+  readonly kind: string;
+  close(): Promise<void>;
+}
+
+/** The domains of a MetadataStore by name: an implementation builds one of each (stores/compose.ts). */
+export interface MetadataDomains {
+  buckets: BucketStore;
+  objects: ObjectStore;
+  listing: ObjectListingStore;
+  uploads: UploadStore;
+  usage: UsageStore;
+  lifecycle: LifecycleStore;
+  identities: IdentityStore;
+  blobRefs: BlobRefStore;
 }
 
 /** A blob being written: bytes go to a temporary file that becomes the blob only on commit(). */
