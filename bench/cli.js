@@ -1,11 +1,15 @@
 // The `coffer` command line against the AWS CLI and rclone, same machine, same server, same data, one run:
 // `cp -r` of many small files up and down, and of one large file up and down. Each tool runs with its own
-// defaults (coffer: 16 files at once, 8 MiB parts 8 at once; aws s3: 10 threads, 8 MiB parts; rclone: 4 transfers,
-// 5 MiB chunks x 4), as a user would run it. Peak RSS of each client process comes from /usr/bin/time (%M).
+// defaults (coffer: 16 files at once, 8 MiB parts 8 at once, large downloads as 8 ranges; aws s3: 10 threads, 8 MiB
+// parts; rclone: 4 transfers, 5 MiB chunks x 4, 4 ranged streams above 250 MiB), as a user would run it. Every tool
+// downloads the same objects (put there once by coffer). Peak RSS and CPU time (user + system) of each client
+// process come from /usr/bin/time.
 //
 //   npm run build && node bench/cli.js            (2,000 x 16 KiB files and a 256 MiB file: about 2 minutes)
 //   node bench/cli.js --full                      (the issue's sizes: 2,000 x 16 KiB and 1 GiB)
 //   node bench/cli.js --files 500 --big-mib 64    (anything in between)
+//   node bench/cli.js --repeat 3                  (each row 3 times, tools interleaved; ratios of the medians)
+//   node bench/cli.js --only small-down --tools coffer --cpu-prof prof/   (one row, with a CPU profile per run)
 //
 // The server is a `coffer server` child with fsync off (COFFER_FSYNC=0), so the clients, not the disk, are what
 // is measured. Goals (issue 13): coffer >= 3x aws and >= 1x rclone on the small files, >= 1x both on the large
@@ -13,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -27,6 +31,12 @@ const { values } = parseArgs({
     'big-mib': { type: 'string' },
     tools: { type: 'string', default: 'coffer,aws,rclone' },
     keep: { type: 'boolean', default: false },
+    // Rows to run, e.g. `small-up,big-down` (default: all four).
+    only: { type: 'string' },
+    // Times to run each row; the table shows each run, the ratios use the median.
+    repeat: { type: 'string', default: '1' },
+    // Writes a V8 CPU profile of each coffer run into this folder (open it in Chrome DevTools).
+    'cpu-prof': { type: 'string' },
   },
 });
 const MIB = 1024 * 1024;
@@ -34,6 +44,10 @@ const FILES = Number(values.files ?? 2000);
 const FILE_BYTES = Number(values['file-kib']) * 1024;
 const BIG_BYTES = Number(values['big-mib'] ?? (values.full ? 1024 : 256)) * MIB;
 const TOOLS = values.tools.split(',');
+const ONLY = values.only?.split(',');
+const REPEAT = Number(values.repeat);
+const PROFILE_DIR = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
+const NODE_ARGS = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 
 const work = await fs.mkdtemp(path.join(tmpdir(), 'coffer-bench-cli-'));
 const server = await startChildServer(path.join(work, 'data'), { COFFER_FSYNC: '0', COFFER_LOG_LEVEL: 'warn' });
@@ -63,12 +77,15 @@ const baseEnv = {
 };
 await fs.writeFile(baseEnv.AWS_CONFIG_FILE, '[default]\ns3 =\n  addressing_style = path\n');
 
-/** Runs a command under /usr/bin/time; resolves with seconds and peak RSS in bytes, rejects on a non-zero exit. */
+/**
+ * Runs a command under /usr/bin/time; resolves with wall seconds, CPU seconds (user + system) and peak RSS in bytes,
+ * rejects on a non-zero exit.
+ */
 function timed(command, args) {
   const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, command, ...args], {
       env: baseEnv,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -77,16 +94,22 @@ function timed(command, args) {
     child.on('exit', async (code) => {
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      const kib = Number((await fs.readFile(rssFile, 'utf8')).trim().split('\n').at(-1));
-      resolve({ seconds, rssBytes: kib * 1024 });
+      const [kib, user, system] = (await fs.readFile(rssFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
+      resolve({ seconds, cpuSeconds: user + system, rssBytes: kib * 1024 });
     });
   });
 }
 
 const cmds = {
   coffer: {
-    up: (src, prefix) => [process.execPath, [CLI, '--quiet', 'cp', '-r', src, `cos://${bucket}/${prefix}/`]],
-    down: (prefix, dest) => [process.execPath, [CLI, '--quiet', 'cp', '-r', `cos://${bucket}/${prefix}/`, dest]],
+    up: (src, prefix) => [
+      process.execPath,
+      [...NODE_ARGS, CLI, '--quiet', 'cp', '-r', src, `cos://${bucket}/${prefix}/`],
+    ],
+    down: (prefix, dest) => [
+      process.execPath,
+      [...NODE_ARGS, CLI, '--quiet', 'cp', '-r', `cos://${bucket}/${prefix}/`, dest],
+    ],
   },
   aws: {
     up: (src, prefix) => [
@@ -149,52 +172,73 @@ try {
     { id: 'big', label: `1 x ${BIG_BYTES / MIB} MiB`, src: bigDir, bytes: BIG_BYTES, count: 1 },
   ];
   const rows = [];
+  const wanted = (s, direction) => !ONLY || ONLY.includes(`${s.id}-${direction}`);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   for (const s of scenarios) {
+    // Every tool downloads the same objects, put there once by coffer (untimed).
+    const source = `src-${s.id}`;
+    if (wanted(s, 'down'))
+      await timed(process.execPath, [CLI, '--quiet', 'cp', '-r', s.src, `cos://${bucket}/${source}/`]);
     for (const direction of ['up', 'down']) {
-      for (const tool of TOOLS) {
-        const prefix = `${tool}-${s.id}`;
-        const dest = path.join(work, `down-${tool}-${s.id}`);
-        const [command, args] = direction === 'up' ? cmds[tool].up(s.src, prefix) : cmds[tool].down(prefix, dest);
-        const r = await timed(command, args);
-        if (direction === 'down') {
-          const got = await tree(dest);
-          if (got.count !== s.count || got.bytes !== s.bytes) {
-            throw new Error(
-              `${tool} downloaded ${got.count} files / ${got.bytes} bytes, expected ${s.count} / ${s.bytes}`,
-            );
+      if (!wanted(s, direction)) continue;
+      // Rounds interleave the tools, so that each round's tools see about the same load on the shared machine.
+      for (let round = 1; round <= REPEAT; round++) {
+        for (const tool of TOOLS) {
+          const prefix = `${tool}-${s.id}-${round}`;
+          const dest = path.join(work, `down-${tool}-${s.id}`);
+          const [command, args] = direction === 'up' ? cmds[tool].up(s.src, prefix) : cmds[tool].down(source, dest);
+          const r = await timed(command, args);
+          if (direction === 'down') {
+            const got = await tree(dest);
+            if (got.count !== s.count || got.bytes !== s.bytes) {
+              throw new Error(
+                `${tool} downloaded ${got.count} files / ${got.bytes} bytes, expected ${s.count} / ${s.bytes}`,
+              );
+            }
+            await fs.rm(dest, { recursive: true, force: true });
           }
-          await fs.rm(dest, { recursive: true, force: true });
+          const row = {
+            scenario: `${s.label} ${direction}`,
+            tool,
+            round,
+            seconds: Number(r.seconds.toFixed(2)),
+            mibPerSec: Number((s.bytes / MIB / r.seconds).toFixed(1)),
+            filesPerSec: Number((s.count / r.seconds).toFixed(1)),
+            // The client's own CPU (user + system), whole run and per file: what it leaves to the server.
+            cpuSeconds: Number(r.cpuSeconds.toFixed(2)),
+            cpuMsPerFile: Number(((r.cpuSeconds * 1000) / s.count).toFixed(2)),
+            peakRssMiB: Number((r.rssBytes / MIB).toFixed(1)),
+          };
+          rows.push(row);
+          console.log(JSON.stringify(row));
         }
-        const row = {
-          scenario: `${s.label} ${direction}`,
-          tool,
-          seconds: Number(r.seconds.toFixed(2)),
-          mibPerSec: Number((s.bytes / MIB / r.seconds).toFixed(1)),
-          filesPerSec: Number((s.count / r.seconds).toFixed(1)),
-          peakRssMiB: Number((r.rssBytes / MIB).toFixed(1)),
-        };
-        rows.push(row);
-        console.log(JSON.stringify(row));
       }
     }
   }
 
-  console.log('\nscenario                      tool     seconds   MiB/s  files/s  peak RSS');
+  console.log(
+    `\nload average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} CPUs`,
+  );
+  console.log('\nscenario                      tool    round seconds   MiB/s  files/s  CPU s  CPU ms/file  peak RSS');
   for (const r of rows) {
     console.log(
-      `${r.scenario.padEnd(30)}${r.tool.padEnd(9)}${String(r.seconds).padStart(7)}  ${String(r.mibPerSec).padStart(6)}  ${String(r.filesPerSec).padStart(7)}  ${String(r.peakRssMiB).padStart(6)} MiB`,
+      `${r.scenario.padEnd(30)}${r.tool.padEnd(8)}${String(r.round).padStart(5)}${String(r.seconds).padStart(8)}  ${String(r.mibPerSec).padStart(6)}  ${String(r.filesPerSec).padStart(7)}${String(r.cpuSeconds).padStart(7)}${String(r.cpuMsPerFile).padStart(13)}  ${String(r.peakRssMiB).padStart(6)} MiB`,
     );
   }
-  console.log('\nratios (coffer speed / other speed; > 1 = coffer faster)');
+  console.log('\nratios of median seconds (coffer speed / other speed; > 1 = coffer faster)');
   const goals = { small: { aws: 3, rclone: 1 }, big: { aws: 1, rclone: 1 } };
+  const secondsOf = (scenario, tool) =>
+    median(rows.filter((r) => r.scenario === scenario && r.tool === tool).map((r) => r.seconds));
   for (const s of scenarios) {
     for (const direction of ['up', 'down']) {
       const scenario = `${s.label} ${direction}`;
-      const mine = rows.find((r) => r.scenario === scenario && r.tool === 'coffer');
-      if (!mine) continue;
+      if (!rows.some((r) => r.scenario === scenario && r.tool === 'coffer')) continue;
+      const mine = secondsOf(scenario, 'coffer');
       for (const other of TOOLS.filter((tool) => tool !== 'coffer')) {
-        const theirs = rows.find((r) => r.scenario === scenario && r.tool === other);
-        const ratio = theirs.seconds / mine.seconds;
+        const ratio = secondsOf(scenario, other) / mine;
         const goal = goals[s.id][other];
         console.log(
           `  ${scenario.padEnd(28)} vs ${other.padEnd(7)} ${ratio.toFixed(2)}x  (goal >= ${goal}x: ${ratio >= goal ? 'PASS' : 'MISS'})`,

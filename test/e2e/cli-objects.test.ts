@@ -129,6 +129,33 @@ describe.each(['cos', 's3'] as Signing[])('coffer with %s signing', (signing) =>
     expect(missing.stderr).toMatch(/NoSuchKey/);
   });
 
+  it('a large object comes down as parallel ranged GETs, byte for byte; --no-ranged-downloads as one GET', async () => {
+    const big = randomBytes(5 * MIB + 123);
+    const file = path.join(home, 'ranged.bin');
+    await fs.writeFile(file, big);
+    await cofferOk(env, ['cp', '--part-size', '1MiB', file, `${url}/ranged/big.bin`]);
+    const before = accepted('GetObject');
+    const down = path.join(home, 'ranged-down.bin');
+    await cofferOk(env, ['cp', '--part-size', '1MiB', '--part-jobs', '3', `${url}/ranged/big.bin`, down]);
+    // Above four parts: --part-jobs ranges of at least a part each (5 MiB / 3 → three ranges).
+    expect(accepted('GetObject') - before).toBe(3);
+    expect(md5(await fs.readFile(down))).toBe(md5(big));
+    await fs.rm(down);
+    const single = accepted('GetObject');
+    await cofferOk(env, ['cp', '--part-size', '1MiB', '--no-ranged-downloads', `${url}/ranged/big.bin`, down]);
+    expect(accepted('GetObject') - single).toBe(1);
+    expect(md5(await fs.readFile(down))).toBe(md5(big));
+    expect(await fs.readdir(home)).not.toContainEqual(expect.stringMatching(/\.part$/));
+  });
+
+  it('a small file goes up from memory and keeps the Content-Type of its extension', async () => {
+    const file = path.join(home, 'page.html');
+    await fs.writeFile(file, '<p>hi</p>');
+    await cofferOk(env, ['cp', file, `${url}/typed/`]);
+    const st = await cofferJson<{ contentType: string; sizeBytes: number }>(env, ['stat', `${url}/typed/page.html`]);
+    expect(st).toMatchObject({ contentType: 'text/html', sizeBytes: 9 });
+  });
+
   it('rm -r deletes a prefix in batches of 1,000 (DeleteObjects), --dry-run first', async () => {
     const src = path.join(home, 'many');
     const files: Record<string, string> = {};

@@ -1,10 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { resolveProfile, writeConfig } from './config.js';
 import { CliError, EXIT, exitCodeOf } from './errors.js';
 import { humanBytes, parseBytes } from './format.js';
+import { readSmallFile, SMALL_FILE_BYTES, writeSmallFile } from './local-files.js';
+import { humanEta } from './progress.js';
+import { positionalWriter } from './ranged-download.js';
 import { parsePath } from './remote.js';
 import { folderPrefix, pathFilter } from './transfer.js';
 
@@ -92,5 +97,39 @@ describe('exit codes', () => {
     expect(exitCodeOf(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(EXIT.network);
     expect(exitCodeOf(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBe(EXIT.notFound);
     expect(exitCodeOf(new Error('x'))).toBe(EXIT.failure);
+  });
+});
+
+describe('transfers on the local side', () => {
+  it('a positional writer puts every chunk at its offset, batched or not', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-pos-'));
+    const file = path.join(dir, 'out.bin');
+    const fd = fs.openSync(file, 'w');
+    const halves = [positionalWriter(fd, 6), positionalWriter(fd, 0)];
+    await Promise.all([
+      pipeline(Readable.from([Buffer.from('wor'), Buffer.from('ld!')]), halves[0]!),
+      pipeline(Readable.from([Buffer.from('hel'), Buffer.from('lo ')]), halves[1]!),
+    ]);
+    fs.closeSync(fd);
+    expect(fs.readFileSync(file, 'utf8')).toBe('hello world!');
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('small files are read whole and written beside their name, then renamed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-small-'));
+    const file = path.join(dir, 'a.txt');
+    await writeSmallFile(file, Buffer.from('small body'));
+    expect(fs.readdirSync(dir)).toEqual(['a.txt']);
+    expect(readSmallFile(file)?.toString()).toBe('small body');
+    fs.writeFileSync(file, Buffer.alloc(SMALL_FILE_BYTES + 1));
+    expect(readSmallFile(file)).toBeUndefined();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('ETA reads as seconds, minutes or hours, and - before anything moved', () => {
+    expect(humanEta(Number.NaN)).toBe('-');
+    expect(humanEta(41.2)).toBe('42s');
+    expect(humanEta(185)).toBe('3m05s');
+    expect(humanEta(3720)).toBe('1h02m');
   });
 });

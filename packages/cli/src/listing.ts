@@ -9,6 +9,61 @@ export interface ObjectEntry {
   storageClass: string;
 }
 
+/** A page of a listing: whether more follows, and the markers the next request starts from. */
+interface Page {
+  IsTruncated?: string;
+}
+
+/**
+ * Every page of a listing, in order: `fetch` asks for one page given the markers `next` took from the page before
+ * (none for the first); paging stops at the page that is not truncated, or when `next` finds no marker to go on
+ * from (a server that truncates without one would otherwise be asked for the same page forever).
+ */
+async function* pages<P extends Page, M extends object>(
+  fetch: (markers: M | undefined) => Promise<P>,
+  next: (page: P) => M | undefined,
+): AsyncGenerator<P> {
+  let markers: M | undefined;
+  for (;;) {
+    const page = await fetch(markers);
+    yield page;
+    if (page.IsTruncated !== 'true') return;
+    markers = next(page);
+    if (markers === undefined) return;
+  }
+}
+
+type ListedObject = { Key: string; Size: string; LastModified: string; ETag: string; StorageClass?: string };
+
+function objectEntry(c: ListedObject): ObjectEntry {
+  return {
+    key: c.Key,
+    sizeBytes: Number(c.Size),
+    lastModified: c.LastModified,
+    etag: c.ETag,
+    storageClass: c.StorageClass ?? 'STANDARD',
+  };
+}
+
+/** GET Bucket pages under `prefix` (one level with `delimiter`), following NextMarker (or the last key). */
+function objectPages(cos: COS, bucket: string, region: string, prefix: string, delimiter?: string) {
+  return pages(
+    (m: { Marker: string } | undefined) =>
+      cos.getBucket({
+        Bucket: bucket,
+        Region: region,
+        Prefix: prefix,
+        MaxKeys: 1000,
+        ...(delimiter ? { Delimiter: delimiter } : {}),
+        ...m,
+      }),
+    (page) => {
+      const marker = page.NextMarker || (delimiter ? undefined : page.Contents?.at(-1)?.Key);
+      return marker ? { Marker: marker } : undefined;
+    },
+  );
+}
+
 /** Every object under `prefix` (no delimiter), in key order. */
 export async function* listObjects(
   cos: COS,
@@ -16,28 +71,7 @@ export async function* listObjects(
   region: string,
   prefix: string,
 ): AsyncGenerator<ObjectEntry> {
-  let marker: string | undefined;
-  for (;;) {
-    const page = await cos.getBucket({
-      Bucket: bucket,
-      Region: region,
-      Prefix: prefix,
-      MaxKeys: 1000,
-      ...(marker ? { Marker: marker } : {}),
-    });
-    for (const c of page.Contents ?? []) {
-      yield {
-        key: c.Key,
-        sizeBytes: Number(c.Size),
-        lastModified: c.LastModified,
-        etag: c.ETag,
-        storageClass: c.StorageClass ?? 'STANDARD',
-      };
-    }
-    if (page.IsTruncated !== 'true') return;
-    marker = page.NextMarker || page.Contents?.at(-1)?.Key;
-    if (!marker) return;
-  }
+  for await (const page of objectPages(cos, bucket, region, prefix)) yield* (page.Contents ?? []).map(objectEntry);
 }
 
 /** One level under `prefix`: objects and sub-folders (`Delimiter: '/'`). */
@@ -49,30 +83,11 @@ export async function listLevel(
 ): Promise<{ objects: ObjectEntry[]; prefixes: string[] }> {
   const objects: ObjectEntry[] = [];
   const prefixes: string[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const page = await cos.getBucket({
-      Bucket: bucket,
-      Region: region,
-      Prefix: prefix,
-      Delimiter: '/',
-      MaxKeys: 1000,
-      ...(marker ? { Marker: marker } : {}),
-    });
-    for (const c of page.Contents ?? []) {
-      objects.push({
-        key: c.Key,
-        sizeBytes: Number(c.Size),
-        lastModified: c.LastModified,
-        etag: c.ETag,
-        storageClass: c.StorageClass ?? 'STANDARD',
-      });
-    }
+  for await (const page of objectPages(cos, bucket, region, prefix, '/')) {
+    for (const c of page.Contents ?? []) objects.push(objectEntry(c));
     for (const p of page.CommonPrefixes ?? []) prefixes.push(p.Prefix);
-    if (page.IsTruncated !== 'true') return { objects, prefixes };
-    marker = page.NextMarker;
-    if (!marker) return { objects, prefixes };
   }
+  return { objects, prefixes };
 }
 
 export interface UploadEntry {
@@ -89,16 +104,18 @@ export async function* listUploads(
   region: string,
   prefix: string,
 ): AsyncGenerator<UploadEntry> {
-  let keyMarker: string | undefined;
-  let uploadIdMarker: string | undefined;
-  for (;;) {
-    const page = await cos.multipartList({
-      Bucket: bucket,
-      Region: region,
-      Prefix: prefix,
-      ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
-      ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
-    });
+  const all = pages(
+    (m: { KeyMarker?: string; UploadIdMarker?: string } | undefined) =>
+      cos.multipartList({ Bucket: bucket, Region: region, Prefix: prefix, ...m }),
+    (page) =>
+      page.NextKeyMarker === undefined
+        ? undefined
+        : {
+            KeyMarker: page.NextKeyMarker,
+            ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}),
+          },
+  );
+  for await (const page of all) {
     for (const u of page.Upload ?? []) {
       yield {
         key: u.Key,
@@ -107,9 +124,6 @@ export async function* listUploads(
         storageClass: u.StorageClass ?? 'STANDARD',
       };
     }
-    if (page.IsTruncated !== 'true') return;
-    keyMarker = page.NextKeyMarker;
-    uploadIdMarker = page.NextUploadIdMarker;
   }
 }
 
@@ -123,22 +137,18 @@ export async function uploadedBytes(
 ): Promise<{ parts: number; sizeBytes: number }> {
   let parts = 0;
   let sizeBytes = 0;
-  let marker: string | undefined;
-  for (;;) {
-    const page = await cos.multipartListPart({
-      Bucket: bucket,
-      Region: region,
-      Key: key,
-      UploadId: uploadId,
-      ...(marker ? { PartNumberMarker: marker } : {}),
-    });
+  const all = pages(
+    (m: { PartNumberMarker?: string } | undefined) =>
+      cos.multipartListPart({ Bucket: bucket, Region: region, Key: key, UploadId: uploadId, ...m }),
+    (page) => (page.NextPartNumberMarker ? { PartNumberMarker: page.NextPartNumberMarker } : undefined),
+  );
+  for await (const page of all) {
     for (const p of page.Part ?? []) {
       parts++;
       sizeBytes += Number(p.Size);
     }
-    if (page.IsTruncated !== 'true') return { parts, sizeBytes };
-    marker = page.NextPartNumberMarker;
   }
+  return { parts, sizeBytes };
 }
 
 export interface VersionEntry {
@@ -158,43 +168,38 @@ export async function* listVersions(
   region: string,
   prefix: string,
 ): AsyncGenerator<VersionEntry> {
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    const page = await cos.listObjectVersions({
-      Bucket: bucket,
-      Region: region,
-      Prefix: prefix,
-      ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
-      ...(versionIdMarker !== undefined ? { VersionIdMarker: versionIdMarker } : {}),
-    });
-    const all: VersionEntry[] = [];
-    for (const v of page.Versions ?? []) {
-      all.push({
-        key: v.Key,
-        versionId: v.VersionId,
-        isLatest: v.IsLatest === 'true',
-        deleteMarker: false,
-        sizeBytes: Number(v.Size),
-        lastModified: v.LastModified,
-        etag: v.ETag,
-      });
-    }
-    for (const m of page.DeleteMarkers ?? []) {
-      all.push({
-        key: m.Key,
-        versionId: m.VersionId,
-        isLatest: m.IsLatest === 'true',
-        deleteMarker: true,
-        sizeBytes: 0,
-        lastModified: m.LastModified,
-      });
-    }
-    all.sort((a, b) => (a.key === b.key ? b.lastModified.localeCompare(a.lastModified) : a.key < b.key ? -1 : 1));
-    yield* all;
-    if (page.IsTruncated !== 'true') return;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
+  const all = pages(
+    (m: { KeyMarker?: string; VersionIdMarker?: string } | undefined) =>
+      cos.listObjectVersions({ Bucket: bucket, Region: region, Prefix: prefix, ...m }),
+    (page) =>
+      page.NextKeyMarker === undefined
+        ? undefined
+        : {
+            KeyMarker: page.NextKeyMarker,
+            ...(page.NextVersionIdMarker ? { VersionIdMarker: page.NextVersionIdMarker } : {}),
+          },
+  );
+  for await (const page of all) {
+    const versions: VersionEntry[] = (page.Versions ?? []).map((v) => ({
+      key: v.Key,
+      versionId: v.VersionId,
+      isLatest: v.IsLatest === 'true',
+      deleteMarker: false,
+      sizeBytes: Number(v.Size),
+      lastModified: v.LastModified,
+      etag: v.ETag,
+    }));
+    const markers: VersionEntry[] = (page.DeleteMarkers ?? []).map((m) => ({
+      key: m.Key,
+      versionId: m.VersionId,
+      isLatest: m.IsLatest === 'true',
+      deleteMarker: true,
+      sizeBytes: 0,
+      lastModified: m.LastModified,
+    }));
+    const both = [...versions, ...markers];
+    both.sort((a, b) => (a.key === b.key ? b.lastModified.localeCompare(a.lastModified) : a.key < b.key ? -1 : 1));
+    yield* both;
   }
 }
 

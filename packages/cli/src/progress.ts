@@ -11,7 +11,26 @@ export interface FileProgress {
   fail(): void;
 }
 
-const BAR_FORMAT = ' {bar} {percentage}% | {done}/{total_h} | {speed}/s | ETA {eta_formatted} | {label}';
+/**
+ * One line per bar that fits 80 columns: the name first (a fixed column, long paths keep their end), then the bar,
+ * percent, bytes, speed and ETA. Speed and ETA are ours (bytes over time since the start): cli-progress's own ETA
+ * prints "NFs" until it has a rate.
+ */
+const BAR_FORMAT = '{label} {bar} {percentage}% {done}/{total_h} {speed}/s ETA {eta_h}';
+const LABEL_COLUMNS = 22;
+
+function fitLabel(label: string): string {
+  return label.length <= LABEL_COLUMNS ? label.padEnd(LABEL_COLUMNS) : `…${label.slice(-(LABEL_COLUMNS - 1))}`;
+}
+
+/** `42s`, `3m05s`, `1h02m`; `-` while nothing has moved. */
+export function humanEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
 
 export class Progress {
   readonly #tty: boolean;
@@ -30,20 +49,22 @@ export class Progress {
     this.#tty = !options.silent && stream.isTTY === true;
     if (this.#tty) {
       this.#bars = new cliProgress.MultiBar(
-        { format: BAR_FORMAT, hideCursor: true, clearOnComplete: false, stream, etaBuffer: 50, fps: 8 },
+        { format: BAR_FORMAT, hideCursor: true, clearOnComplete: false, stream, fps: 8, barsize: 20 },
         cliProgress.Presets.shades_classic,
       );
       this.#total = this.#bars.create(1, 0, this.#payload('total'));
     }
   }
 
-  #payload(label: string, loaded = this.#loaded, total = this.#totalBytes) {
-    const seconds = Math.max(0.001, (Date.now() - this.#started) / 1000);
+  #payload(label: string, loaded = this.#loaded, total = this.#totalBytes, started = this.#started) {
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    const rate = loaded / seconds;
     return {
-      label,
+      label: fitLabel(label),
       done: humanBytes(loaded),
       total_h: humanBytes(total),
-      speed: humanBytes(Math.round(loaded / seconds)),
+      speed: humanBytes(Math.round(rate)),
+      eta_h: loaded >= total ? '0s' : humanEta(rate > 0 ? (total - loaded) / rate : Number.NaN),
     };
   }
 
@@ -56,30 +77,24 @@ export class Progress {
   }
 
   #refresh(): void {
-    this.#total?.update(this.#loaded, this.#payload(`${this.#filesDone}/${this.#files} files`));
+    this.#total?.update(this.#loaded, this.#payload(`total ${this.#filesDone}/${this.#files} files`));
   }
 
   /** A file starting: large ones get a bar of their own on a TTY. */
   file(label: string, sizeBytes: number, ownBar: boolean): FileProgress {
     let seen = 0;
+    // The bar shows the file's name; the line printed when it is done shows the whole path.
+    const name = label.split(/[/\\]/).at(-1) || label;
     const bar =
       this.#tty && ownBar
-        ? this.#bars!.create(Math.max(1, sizeBytes), 0, this.#payload(label, 0, sizeBytes))
+        ? this.#bars!.create(Math.max(1, sizeBytes), 0, this.#payload(name, 0, sizeBytes))
         : undefined;
     const started = Date.now();
     const advance = (loaded: number) => {
       const delta = Math.max(0, loaded - seen);
       seen = Math.max(seen, loaded);
       this.#loaded += delta;
-      if (bar) {
-        const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-        bar.update(seen, {
-          label,
-          done: humanBytes(seen),
-          total_h: humanBytes(sizeBytes),
-          speed: humanBytes(Math.round(seen / seconds)),
-        });
-      }
+      bar?.update(seen, this.#payload(name, seen, sizeBytes, started));
       this.#refresh();
     };
     return {
@@ -102,6 +117,8 @@ export class Progress {
 
   stop(): void {
     this.#refresh();
+    // A last frame first: it also prints the lines logged since the previous frame, which stop() alone drops.
+    this.#bars?.update();
     this.#bars?.stop();
   }
 }

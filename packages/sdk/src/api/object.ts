@@ -27,7 +27,10 @@ import { child, dataObject, hexToBase64, parseCopySource, result } from './share
 export interface PutObjectParams extends ObjectParams {
   /** The content. Node also takes `FilePath`. */
   Body?: UploadBody;
-  /** Node: upload this file (streamed from disk). */
+  /**
+   * Node: upload this file (streamed from disk). Beside a Body already read from the file, it only gives the
+   * Content-Type (by extension).
+   */
   FilePath?: string;
   /** Needed for a stream Body of known length (else it goes chunked). */
   ContentLength?: number;
