@@ -140,9 +140,9 @@ describe('S3 errors: codes, statuses, error documents, and no 500 from bad input
   describe('unknown sub-resources and methods', () => {
     it.each([
       ['PUT', '', 'website'],
-      ['PUT', '', 'notification'],
+      ['PUT', '', 'accelerate'],
       ['PUT', '', 'replication'],
-      ['GET', '', 'intelligent-tiering'],
+      ['PUT', '', 'analytics'],
       ['GET', '', 'analytics'],
       ['GET', '/k', 'torrent'],
       ['GET', '', 'metrics'],
