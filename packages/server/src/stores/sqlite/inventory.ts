@@ -1,5 +1,6 @@
 import type { InventoryRow, InventoryRunRecord, InventoryScan, InventoryStore } from '../inventory.js';
 import { prefixSuccessor } from '../keys.js';
+import { toSummary } from './rows.js';
 import type { SqliteDb } from './sqlite-db.js';
 import type { Statement } from './statements.js';
 import type { WriteBatcher } from './write-batcher.js';
@@ -36,15 +37,7 @@ function toRow(r: Row): InventoryRow {
     // An unreadable checksum column lists none.
   }
   return {
-    key: r.key,
-    seq: r.seq,
-    versionId: r.version_id,
-    isLatest: r.is_latest === 1,
-    isDeleteMarker: r.is_delete_marker === 1,
-    size: r.size,
-    etag: r.etag,
-    lastModifiedMs: r.last_modified_ms,
-    storageClass: r.storage_class,
+    ...toSummary(r),
     // An ETag with a part count (`…-N`) is a multipart one, also for objects completed before part sizes were kept.
     isMultipart: r.multipart === 1 || /-\d+$/.test(r.etag),
     ...(r.sse !== null ? { sse: r.sse } : {}),
@@ -52,7 +45,6 @@ function toRow(r: Row): InventoryRow {
     ...(r.lock_until_ms !== null ? { lockUntilMs: r.lock_until_ms } : {}),
     ...(r.legal_hold !== null ? { legalHold: r.legal_hold === 1 } : {}),
     checksumAlgorithms: algorithms,
-    ownerId: r.owner_id,
     ...(r.tagging !== null ? { tagging: r.tagging } : {}),
     ...(r.crc64 !== null ? { crc64: r.crc64 } : {}),
   };
