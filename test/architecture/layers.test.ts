@@ -22,15 +22,15 @@ const SERVER_LAYERS: string[][] = [
   ['notify-config.ts', 'config-file.ts'],
 ];
 
-const PACKAGES = ['protocol', 'native', 'sdk', 'server', 'cli'];
+const PACKAGES = ['protocol', 'native', 'sdk', 'server', 'cli', 'console'];
 
 const srcOf = (pkg: string) => fileURLToPath(new URL(`../../packages/${pkg}/src/`, import.meta.url));
 
 /** Every module's imports, type-only imports included (a type cycle is still a tangle to read). */
 async function graphOf(pkg: string) {
   return madge(srcOf(pkg), {
-    fileExtensions: ['ts'],
-    excludeRegExp: [/\.test\.ts$/, /\.suite\.ts$/],
+    fileExtensions: ['ts', 'tsx'],
+    excludeRegExp: [/\.test\.tsx?$/, /\.suite\.ts$/],
     detectiveOptions: { ts: { skipTypeImports: false }, tsx: { skipTypeImports: false } },
   });
 }

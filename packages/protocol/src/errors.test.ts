@@ -12,6 +12,9 @@ describe('error table', () => {
       expect(documented.get(code), `${code} in docs/errors.md`).toBe(status);
     }
     expect([...documented.keys()].filter((c) => !(c! in S3_ERROR_STATUS))).toEqual([]);
+    // One row per code: a second row would hide the first from this check (the Map keeps the last).
+    const rows = [...doc.matchAll(/^\| `([\w.]+)` \| \d{3} \|/gm)].map((m) => m[1]);
+    expect(rows.filter((c, i) => rows.indexOf(c) !== i)).toEqual([]);
   });
 
   it('gives every error its status and a message', () => {

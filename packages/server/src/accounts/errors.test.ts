@@ -5,7 +5,7 @@ import { ACCOUNTS_ERROR_STATUS, AccountsError } from './errors.js';
 
 const ADMIN_API_DOC = new URL('../../../../docs/admin-api.md', import.meta.url);
 
-/** The admin router's own answer for a path it does not serve (http/internal.ts); in neither table. */
+/** The admin router's own answer for a path it does not serve (api/admin-routes.ts); in neither table. */
 const ROUTER_CODES = new Set(['NotFound']);
 
 /**

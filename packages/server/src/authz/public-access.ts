@@ -4,7 +4,7 @@ import type { Policy, Statement } from './policy.js';
 /**
  * Block Public Access: four independent flags, set on a bucket (PUT ?publicAccessBlock) or on an
  * account (the admin API). BlockPublicAcls and BlockPublicPolicy refuse writes that would make a
- * bucket public (http-kit/public-access-guard.ts); IgnorePublicAcls and RestrictPublicBuckets change
+ * bucket public (api/acl-guards.ts, api/public-access.ts); IgnorePublicAcls and RestrictPublicBuckets change
  * what `authorize` lets through.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html
  */

@@ -64,7 +64,7 @@ export function parseInventory(doc: { [name: string]: XmlNode | XmlNode[] }, idP
   const encryption = xmlChild(target, 'Encryption');
   const encrypted = encryption !== undefined && xmlChildren(encryption, 'SSE-KMS').length === 0;
   if (encryption !== undefined && !encrypted) {
-    throw new S3Error('NotImplemented', 'Coffer has no key management service: use SSE-S3 (SSE-COS).');
+    throw new S3Error('NotImplemented', 'Coffer encrypts inventory reports with SSE-S3 (SSE-COS) only, not SSE-KMS.');
   }
   const accountId = xmlText(target, 'AccountId')?.trim();
   const filter = xmlChild(doc, 'Filter');

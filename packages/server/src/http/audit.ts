@@ -5,7 +5,7 @@ import { ownerIdOf } from '../identity.js';
 /**
  * Operations that change who may do what, or what the server keeps: each is written to the audit
  * log (docs/operations.md, "Audit log"), whatever its outcome — a refused attempt is worth knowing.
- * S3 operation names, and Coffer's own admin operations (http/internal.ts names them).
+ * S3 operation names, and Coffer's own admin operations (api/admin-routes.ts names them).
  */
 const AUDITED = new Set([
   'CreateBucket',

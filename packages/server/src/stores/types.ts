@@ -154,7 +154,7 @@ export interface CommitObjectInput {
    * the latest is a delete marker only if `includeDeleteMarker`); throw an S3Error to abort the commit.
    */
   precondition?: (current: ObjectVersion | undefined) => void;
-  /** Bucket notifications: the events this write causes, recorded in its transaction (stores/outbox.ts). */
+  /** Bucket notifications: the events this write causes, recorded in its transaction (stores/sqlite/outbox.ts). */
   events?: RecordEvents;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The upload task queue: each file is one SDK task (`uploadFile`: one PUT up to MULTIPART_THRESHOLD, else
  * sliceUploadFile's multipart upload), and the SDK's own queue runs FileParallelLimit at once and pauses,
- * restarts and cancels them (seed 004_'s task queue). sliceUploadFile resumes an interrupted upload from
- * the parts the server already has — also after the tab was closed, since it looks the upload up by key.
+ * restarts and cancels them ("Upload Queue" in https://intl.cloud.tencent.com/document/product/436/31710).
+ * sliceUploadFile resumes an interrupted upload from the parts the server already has — also after the tab
+ * was closed, since it looks the upload up by key.
  * This module only keeps what the panel shows, as an external store for useSyncExternalStore.
  */
 

@@ -395,7 +395,7 @@ export const MIGRATIONS: readonly string[] = [
       WHERE bucket_id = NEW.bucket_id AND path IN (SELECT ${dirPath('NEW')} ${dirPositions('NEW')});
   END;
   `,
-  // 14: the notification outbox (stores/outbox.ts): events recorded in the transaction of the write
+  // 14: the notification outbox (stores/sqlite/outbox.ts): events recorded in the transaction of the write
   // that caused them, removed once delivered; entries undeliverable for days move to outbox_dead.
   `
   CREATE TABLE outbox (
