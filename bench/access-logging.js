@@ -9,8 +9,8 @@
 // slow drift of a shared machine cancels out), shown next to the plain medians. At the end every PUT must be in the
 // delivered logs, once. Goal: access logging costs under 10%.
 import { parseArgs } from 'node:util';
-import { createClient, describeResponse } from './lib/http-client.js';
-import { parseDuration, runLoad } from './lib/load.js';
+import { alternatingPutRounds, median, sendOk } from './lib/ab.js';
+import { parseDuration } from './lib/load.js';
 import { num, table } from './lib/report.js';
 import { startTarget } from './lib/targets.js';
 
@@ -34,16 +34,7 @@ const ENV = {
   COFFER_INVENTORY_CHECK_MS: '0',
 };
 
-async function send(target, request, bucket = BUCKET) {
-  const client = createClient({ ...target, bucket }, { concurrency: 1 });
-  try {
-    const res = await client.send({ ...request, collect: true });
-    if (res.status !== 200) throw new Error(`${target.name}: ${describeResponse(request.method, request.path, res)}`);
-    return res;
-  } finally {
-    client.close();
-  }
-}
+const send = (target, request, bucket = BUCKET) => sendOk(target, request, bucket);
 
 const logging = await startTarget('coffer', { bucket: BUCKET, env: ENV });
 const plain = await startTarget('coffer', { bucket: BUCKET, env: ENV });
@@ -62,29 +53,12 @@ await send(logging, {
   headers: { 'content-length': String(status.length) },
 });
 
-const puts = { on: [], off: [] };
-let loggedPuts = 0;
-for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
-  for (const variant of order) {
-    const target = variant === 'on' ? logging : plain;
-    const client = createClient({ ...target, bucket: BUCKET }, { concurrency: CONCURRENCY });
-    try {
-      const row = await runLoad(client, {
-        mode: 'put',
-        sizeBytes: 4096,
-        concurrency: CONCURRENCY,
-        durationMs: DURATION_MS,
-        keyPrefix: `r${round}/`,
-      });
-      if (row.errors > 0) throw new Error(`${variant}: ${row.errors} errors`);
-      puts[variant].push(row.opsPerSec);
-      if (variant === 'on') loggedPuts += row.ops;
-    } finally {
-      client.close();
-    }
-  }
-}
+const rounds = await alternatingPutRounds(
+  { on: logging, off: plain },
+  { bucket: BUCKET, rounds: ROUNDS, durationMs: DURATION_MS, concurrency: CONCURRENCY },
+);
+const puts = { on: rounds.on.map((r) => r.opsPerSec), off: rounds.off.map((r) => r.opsPerSec) };
+const loggedPuts = rounds.on.reduce((n, r) => n + r.ops, 0);
 
 // Every PUT is in the delivered logs, once.
 const flushed = JSON.parse((await send(logging, { method: 'POST', path: '/-/admin/logging/flush' })).text);
@@ -118,7 +92,6 @@ if (delivered !== loggedPuts) throw new Error(`${loggedPuts} PUTs, ${delivered} 
 await logging.stop();
 await plain.stop();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const onOps = median(puts.on);
 const offOps = median(puts.off);
 const ratios = puts.on.map((on, i) => on / puts.off[i]);

@@ -15,8 +15,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { MIGRATIONS } from '../packages/server/dist/stores/sqlite/migrations.js';
-import { createClient, describeResponse } from './lib/http-client.js';
-import { parseDuration, runLoad } from './lib/load.js';
+import { alternatingPutRounds, median, sendOk } from './lib/ab.js';
+import { parseDuration } from './lib/load.js';
 import { num, table } from './lib/report.js';
 import { startTarget } from './lib/targets.js';
 
@@ -38,16 +38,7 @@ const CONCURRENCY = Number(values.concurrency);
 const BUCKET = 'usage-1250000000';
 const COFFER_ENV = { COFFER_LIFECYCLE_HOUR: '-1' };
 
-async function send(target, request) {
-  const client = createClient({ ...target, bucket: BUCKET }, { concurrency: 1 });
-  try {
-    const res = await client.send({ ...request, collect: true });
-    if (res.status !== 200) throw new Error(`${target.name}: ${describeResponse(request.method, request.path, res)}`);
-    return res;
-  } finally {
-    client.close();
-  }
-}
+const send = (target, request) => sendOk(target, request, BUCKET);
 
 /** Drops live usage from a stopped server's database: usage triggers gone, directory triggers as in migration 6. */
 function withoutLiveUsage(dataDir) {
@@ -81,27 +72,11 @@ const without = await startTarget('coffer', {
 });
 for (const t of [withUsage, without]) await send(t, { method: 'PUT', path: `/${BUCKET}` });
 
-const puts = { with: [], without: [] };
-for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? ['with', 'without'] : ['without', 'with'];
-  for (const variant of order) {
-    const target = variant === 'with' ? withUsage : without;
-    const client = createClient({ ...target, bucket: BUCKET }, { concurrency: CONCURRENCY });
-    try {
-      const row = await runLoad(client, {
-        mode: 'put',
-        sizeBytes: 4096,
-        concurrency: CONCURRENCY,
-        durationMs: DURATION_MS,
-        keyPrefix: `r${round}/`,
-      });
-      if (row.errors > 0) throw new Error(`${variant}: ${row.errors} errors`);
-      puts[variant].push(row.opsPerSec);
-    } finally {
-      client.close();
-    }
-  }
-}
+const rounds = await alternatingPutRounds(
+  { with: withUsage, without },
+  { bucket: BUCKET, rounds: ROUNDS, durationMs: DURATION_MS, concurrency: CONCURRENCY },
+);
+const puts = { with: rounds.with.map((r) => r.opsPerSec), without: rounds.without.map((r) => r.opsPerSec) };
 // The live figures were right all along: the counted answer agrees.
 const live = JSON.parse(
   (await send(withUsage, { method: 'GET', path: '/-/admin/usage', query: `bucket=${BUCKET}` })).text,
@@ -206,7 +181,6 @@ await folderServer.stop();
 
 // ---- report ----------------------------------------------------------------------------------------------------
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const withOps = median(puts.with);
 const withoutOps = median(puts.without);
 const cost = 1 - withOps / withoutOps;

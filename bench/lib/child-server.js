@@ -1,15 +1,14 @@
 // Shared by the bench scripts: a `coffer server` child process (the built CLI) and SigV4-signed requests to it.
 // Needs `npm run build` first.
-import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import http from 'node:http';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { signV4Headers } from '../../packages/protocol/dist/index.js';
 import { nodeCrypto } from '../../packages/server/dist/auth/node-crypto.js';
+import { CLI, spawnCofferServer } from './spawn-server.js';
 
-export const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+export { CLI };
+
 export const REGION = 'ap-guangzhou';
 /** Fixed root keys, given through the environment so the scripts need not read credentials.json. */
 export const CREDENTIALS = {
@@ -26,44 +25,10 @@ export async function startChildServer(dataDir, env = {}) {
   await access(CLI).catch(() => {
     throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   });
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COFFER_')));
-  const child = spawn(process.execPath, [CLI, 'server'], {
-    env: {
-      ...inherited,
-      COFFER_ADDRESS: '127.0.0.1:0',
-      COFFER_DATA_DIR: dataDir,
-      COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
-      COFFER_SECRET_KEY: CREDENTIALS.secretKey,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (text) => {
-    stderr += text;
-  });
-  const logs = [];
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no banner after 60 s; stderr: ${stderr}`));
-    }, 60_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith('{')) {
-        logs.push(line);
-        return;
-      }
-      const m = /serving the COS and S3 APIs at (http:\/\/\S+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before serving; stderr: ${stderr}`));
-    });
+  const { child, url, logs, exited } = await spawnCofferServer(dataDir, {
+    COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
+    COFFER_SECRET_KEY: CREDENTIALS.secretKey,
+    ...env,
   });
   const { hostname, port } = new URL(url);
   return {

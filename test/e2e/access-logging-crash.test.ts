@@ -6,27 +6,21 @@
  * after the answer) is in the delivered logs, and no request is in them twice: a delivery cut short
  * after its object was written is recognised, not repeated.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutBucketLoggingCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import { signV4Headers } from '@coffer/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nodeCrypto } from '../../packages/server/src/auth/node-crypto.js';
+import { type ChildServer, childAdmin, childS3, startChildServer, stopChildServer } from './helpers/child-server.js';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
-const REGION = 'ap-guangzhou';
 const BUCKET = 'logcrash-1250000000';
 const TARGET = 'logcrashsink-1250000000';
 const CREDENTIALS = {
@@ -37,67 +31,20 @@ const TRIALS = 4;
 /** A record reaches the spool within a few milliseconds of its answer; this much earlier is certain. */
 const SETTLED_MS = 250;
 
-interface Child {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
+const startChild = (dataDir: string, intervalMs: number) =>
+  startChildServer(dataDir, CREDENTIALS, {
+    COFFER_LOG_LEVEL: 'error',
+    COFFER_ACCESS_LOG_INTERVAL_MS: String(intervalMs),
+    COFFER_ACCESS_LOG_MAX_RECORDS: '50',
+  });
 
-async function startChild(dataDir: string, intervalMs: number): Promise<Child> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COFFER_')));
-  const child = spawn(process.execPath, [CLI, 'server'], {
-    env: {
-      ...inherited,
-      COFFER_ADDRESS: '127.0.0.1:0',
-      COFFER_DATA_DIR: dataDir,
-      COFFER_LOG_LEVEL: 'error',
-      COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
-      COFFER_SECRET_KEY: CREDENTIALS.secretKey,
-      COFFER_ACCESS_LOG_INTERVAL_MS: String(intervalMs),
-      COFFER_ACCESS_LOG_MAX_RECORDS: '50',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner; stderr: ${stderr}`)), 15_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /serving the COS and S3 APIs at (http:\/\/\S+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(() => reject(new Error(`server exited before serving; stderr: ${stderr}`)));
-  });
-  return { child, url, exited };
-}
+const client = (server: ChildServer) => childS3(server, CREDENTIALS);
 
-function client(server: Child): S3Client {
-  return new S3Client({
-    endpoint: server.url,
-    region: REGION,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: CREDENTIALS.secretKey },
-  });
-}
-
-async function flush(server: Child): Promise<{ failed: number; backlog: { records: number } }> {
-  const { host } = new URL(server.url);
-  const { headers } = signV4Headers(
-    { method: 'POST', path: '/-/admin/logging/flush', query: '', headers: { host } },
-    { credentials: CREDENTIALS, region: REGION, nowMs: Date.now() },
-    nodeCrypto,
-  );
-  const res = await fetch(`${server.url}/-/admin/logging/flush`, { method: 'POST', headers });
-  if (res.status !== 200) throw new Error(`flush: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { failed: number; backlog: { records: number } };
-}
+const flush = async (server: ChildServer) =>
+  (await childAdmin(server, CREDENTIALS, 'POST', '/-/admin/logging/flush')) as {
+    failed: number;
+    backlog: { records: number };
+  };
 
 /** GETs until the server dies; each acknowledged request id with the time of its answer. */
 async function readUntilDead(s3: S3Client, acked: Map<string, number>): Promise<void> {
@@ -138,8 +85,7 @@ describe('access logs across kill -9', () => {
       const readers = Array.from({ length: 4 }, () => readUntilDead(s3, acked));
       await new Promise((r) => setTimeout(r, 400 + randomInt(800)));
       const killedAt = Date.now();
-      server.child.kill('SIGKILL');
-      await server.exited;
+      await stopChildServer(server);
       await Promise.all(readers);
       s3.destroy();
       for (const [id, at] of acked) if (at < killedAt - SETTLED_MS) required.add(id);
@@ -170,8 +116,7 @@ describe('access logs across kill -9', () => {
     const missing = [...required].filter((id) => !seen.has(id));
     expect(missing).toEqual([]);
     expect([...seen].filter(([, n]) => n > 1)).toEqual([]);
-    server.child.kill('SIGKILL');
-    await server.exited;
+    await stopChildServer(server);
     s3.destroy();
   });
 });

@@ -21,23 +21,20 @@
  * COFFER_CRASH_TRIALS (default 50) and COFFER_CRASH_SEED (random; printed with every failure) tune a run;
  * COFFER_CRASH_KEEP=1 keeps the data directory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { signV4Headers, uriEncode } from '@coffer/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeCrypto } from '../../packages/server/src/auth/node-crypto.js';
+import { type ChildServer as BaseChildServer, CLI, startChildServer, stopChildServer } from './helpers/child-server.js';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 const TRIALS = Number(process.env.COFFER_CRASH_TRIALS ?? 50);
 const SEED = Number(process.env.COFFER_CRASH_SEED ?? randomInt(2 ** 31));
 const REGION = 'ap-guangzhou';
@@ -117,76 +114,21 @@ function seededRandom(seed: number): () => number {
 
 // ---- the child server ---------------------------------------------------------------------------
 
-interface ChildServer {
-  child: ChildProcess;
+/** The child (helpers/child-server.ts) with a keep-alive agent for this file's raw signed requests. */
+interface ChildServer extends BaseChildServer {
   host: string;
   port: number;
-  url: string;
   agent: http.Agent;
-  /** pino lines (JSON) printed so far. */
-  logs: { level: number; msg: string; [field: string]: unknown }[];
-  exited: Promise<void>;
-  startMs: number;
 }
 
 async function startChild(dataDir: string, maxSockets = WORKERS): Promise<ChildServer> {
-  const startMs = performance.now();
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COFFER_')));
-  const child = spawn(process.execPath, [CLI, 'server'], {
-    env: {
-      ...inherited,
-      COFFER_ADDRESS: '127.0.0.1:0',
-      COFFER_DATA_DIR: dataDir,
-      COFFER_LOG_LEVEL: 'warn',
-      COFFER_GC_GRACE_MS: '0',
-      COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
-      COFFER_SECRET_KEY: CREDENTIALS.secretKey,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  const logs: ChildServer['logs'] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no banner after 15 s; stderr: ${stderr}`));
-    }, 15_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) {
-        logs.push(JSON.parse(line));
-        return;
-      }
-      const m = /serving the COS and S3 APIs at (http:\/\/\S+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${child.exitCode ?? child.signalCode}) before serving; stderr: ${stderr}`));
-    });
-  });
-  const { hostname, port } = new URL(url);
-  return {
-    child,
-    host: hostname,
-    port: Number(port),
-    url,
-    agent: new http.Agent({ keepAlive: true, maxSockets }),
-    logs,
-    exited,
-    startMs,
-  };
+  const server = await startChildServer(dataDir, CREDENTIALS, { COFFER_GC_GRACE_MS: '0' });
+  const { hostname, port } = new URL(server.url);
+  return { ...server, host: hostname, port: Number(port), agent: new http.Agent({ keepAlive: true, maxSockets }) };
 }
 
 async function killChild(server: ChildServer): Promise<void> {
-  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-  await server.exited;
+  await stopChildServer(server);
   server.agent.destroy();
 }
 
@@ -584,7 +526,8 @@ async function writeUntilKilled(
   clearTimeout(timer);
   kill('end of trial');
   await killChild(server);
-  for (const line of server.logs) {
+  for (const text of server.logs) {
+    const line = JSON.parse(text) as { level: number; msg: string };
     if (line.level >= 50) problems.push(`server logged ${line.msg}: ${JSON.stringify(line).slice(0, 500)}`);
   }
   return { killedBy, problems };
@@ -642,7 +585,10 @@ describe('SIGKILL during PUTs and overwrites', () => {
       expect(crashedStoreProblems(crashed), context(`store right after the kill (${killedBy})`)).toEqual([]);
 
       server = await startChild(dataDir);
-      for (const line of server.logs) if (typeof line.blobs === 'number') totals.recoveredBlobs += line.blobs;
+      for (const text of server.logs) {
+        const line = JSON.parse(text) as { blobs?: unknown };
+        if (typeof line.blobs === 'number') totals.recoveredBlobs += line.blobs;
+      }
       const recovered = await readStore(dataDir);
       expect(recoveredStoreProblems(recovered), context(`store after restart (killed: ${killedBy})`)).toEqual([]);
       const reads = await verifyObjects(server, keys, totals);

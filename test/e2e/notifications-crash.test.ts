@@ -4,80 +4,37 @@
  * takes more; then the webhook comes up. Every acknowledged write's event arrives, and each key's
  * events arrive in the order of their writes (by sequencer). Redeliveries carry the same event id.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
   PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { callAdmin, configFrom } from '@coffer/server';
 import { afterAll, describe, expect, it } from 'vitest';
+import { childS3, startChildServer, stopChildServer } from './helpers/child-server.js';
 import { type EventRecord, webhookReceiver } from './helpers/notify-receivers.js';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 const BUCKET = 'notifycrash-1250000000';
 const SECRET = 'crash-hook-secret';
 const CREDENTIALS = {
   accessKeyId: 'AKIDnotifycrash000000000000000000',
-  secretAccessKey: 'notifycrashsecret000000000000000',
+  secretKey: 'notifycrashsecret000000000000000',
 };
 const KEYS = 12;
 const METRICS_TOKEN = 'notify-crash-metrics-token-0123';
 
-interface Child {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-
-async function startChild(dataDir: string, hookUrl: string): Promise<Child> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COFFER_')));
-  const child = spawn(process.execPath, [CLI, 'server'], {
-    env: {
-      ...inherited,
-      COFFER_ADDRESS: '127.0.0.1:0',
-      COFFER_DATA_DIR: dataDir,
-      COFFER_LOG_LEVEL: 'warn',
-      COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
-      COFFER_SECRET_KEY: CREDENTIALS.secretAccessKey,
-      COFFER_NOTIFY_WEBHOOK_hook: hookUrl,
-      COFFER_NOTIFY_WEBHOOK_hook_SECRET: SECRET,
-      COFFER_METRICS_TOKEN: METRICS_TOKEN,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const startChild = (dataDir: string, hookUrl: string) =>
+  startChildServer(dataDir, CREDENTIALS, {
+    COFFER_NOTIFY_WEBHOOK_hook: hookUrl,
+    COFFER_NOTIFY_WEBHOOK_hook_SECRET: SECRET,
+    COFFER_METRICS_TOKEN: METRICS_TOKEN,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no banner after 15 s')), 15_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /serving the COS and S3 APIs at (http:\/\/\S+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(() => reject(new Error('server exited before serving')));
-  });
-  return { child, url, exited };
-}
-
-function client(url: string): S3Client {
-  return new S3Client({
-    endpoint: url,
-    region: 'ap-guangzhou',
-    forcePathStyle: true,
-    credentials: CREDENTIALS,
-    maxAttempts: 1,
-  });
-}
 
 /** The webhook target's notification series on /-/metrics (Prometheus text, unlabelled by anything else). */
 async function notifyMetrics(url: string): Promise<Record<string, number>> {
@@ -139,7 +96,7 @@ describe('notification delivery across kill -9 with the webhook down', () => {
     cleanup.push(async () => {
       server.child.kill('SIGKILL');
     });
-    let s3 = client(server.url);
+    let s3 = childS3(server, CREDENTIALS);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(
       new PutBucketNotificationConfigurationCommand({
@@ -159,14 +116,13 @@ describe('notification delivery across kill -9 with the webhook down', () => {
     const writers = write(s3, acked, () => killed, generation);
     await new Promise((r) => setTimeout(r, 1500));
     killed = true;
-    server.child.kill('SIGKILL');
-    await server.exited;
+    await stopChildServer(server);
     await writers;
     s3.destroy();
 
     // Phase 2: restart on the same data; the backlog is still there and still undeliverable.
     server = await startChild(dataDir, hookUrl);
-    s3 = client(server.url);
+    s3 = childS3(server, CREDENTIALS);
     let done = false;
     const more = write(s3, acked, () => done, generation);
     await new Promise((r) => setTimeout(r, 800));
@@ -176,7 +132,7 @@ describe('notification delivery across kill -9 with the webhook down', () => {
       dataDir,
       address: new URL(server.url).host,
       secretId: CREDENTIALS.accessKeyId,
-      secretKey: CREDENTIALS.secretAccessKey,
+      secretKey: CREDENTIALS.secretKey,
     });
     const admin = await callAdmin(config, 'GET', '/-/admin/notifications', {
       endpoint: server.url,
@@ -240,7 +196,6 @@ describe('notification delivery across kill -9 with the webhook down', () => {
     expect(up.coffer_notify_backlog_events).toBe(0);
     expect(up.coffer_notify_oldest_undelivered_seconds).toBe(0);
     expect(up.coffer_notify_dead_lettered_total).toBe(0);
-    server.child.kill('SIGTERM');
-    await server.exited;
+    await stopChildServer(server, 'SIGTERM');
   }, 120_000);
 });

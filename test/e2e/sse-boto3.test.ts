@@ -4,45 +4,11 @@
  * its checks and none failed. (The data-directory scans for plaintext and customer keys are in
  * sse-c.test.ts and sse-kms.test.ts, where the test knows the keys.)
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientEnv, expectSuccess, run, tempDir } from './helpers/clients.js';
-import { startTestServer, TEST_REGION, type TestServer } from './helpers/server.js';
+import { describeBoto3Script } from './helpers/boto3.js';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'boto3', 'sse.py');
 const SECTIONS: [section: string, checks: number][] = [
   ['sse_c', 20],
   ['sse_kms', 15],
 ];
 
-describe('SSE-C and SSE-KMS through boto3 1.26', () => {
-  let t: TestServer;
-  let env: NodeJS.ProcessEnv;
-  beforeAll(async () => {
-    t = await startTestServer();
-    env = clientEnv(await tempDir('coffer-boto3-sse-'), {
-      COFFER_ENDPOINT: t.url,
-      COFFER_REGION: TEST_REGION,
-      COFFER_ACCESS_KEY: t.secretId,
-      COFFER_SECRET_KEY: t.secretKey,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  it('the script names the sections this test runs', async () => {
-    const listed = JSON.parse(expectSuccess(await run(PYTHON, [SCRIPT], { env }), 'sse.py').stdout);
-    expect(listed.sections).toEqual(SECTIONS.map(([s]) => s));
-  });
-
-  it.each(SECTIONS)('%s: every check holds', async (section, count) => {
-    const result = expectSuccess(await run(PYTHON, [SCRIPT, section], { env }), `sse.py ${section}`);
-    const report = JSON.parse(result.stdout.trim().split('\n').pop()!);
-    expect(report.failures).toEqual([]);
-    expect(report.checks).toBe(count);
-  });
-});
+describeBoto3Script('SSE-C and SSE-KMS through boto3 1.26', 'sse.py', SECTIONS);

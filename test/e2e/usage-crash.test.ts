@@ -4,28 +4,22 @@
  * live figures (/-/admin/usage, kept by triggers inside each write's transaction) must equal a full
  * recount of the rows (`recount=true`), for the bucket and for folders.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { signV4Headers } from '@coffer/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nodeCrypto } from '../../packages/server/src/auth/node-crypto.js';
+import { type ChildServer, childAdmin, childS3, startChildServer, stopChildServer } from './helpers/child-server.js';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
-const REGION = 'ap-guangzhou';
 const BUCKET = 'usagecrash-1250000000';
 const CREDENTIALS = {
   accessKeyId: 'AKIDusagecrash000000000000000000000',
@@ -34,67 +28,12 @@ const CREDENTIALS = {
 const TRIALS = 3;
 const PREFIXES = ['', 'd0/', 'd1/', 'd0/s1/', 'd1/s0/', 'd0/s', 'k'];
 
-interface Child {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-
-async function startChild(dataDir: string): Promise<Child> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COFFER_')));
-  const child = spawn(process.execPath, [CLI, 'server'], {
-    env: {
-      ...inherited,
-      COFFER_ADDRESS: '127.0.0.1:0',
-      COFFER_DATA_DIR: dataDir,
-      COFFER_LOG_LEVEL: 'warn',
-      COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
-      COFFER_SECRET_KEY: CREDENTIALS.secretKey,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner; stderr: ${stderr}`)), 15_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /serving the COS and S3 APIs at (http:\/\/\S+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(() => reject(new Error(`server exited before serving; stderr: ${stderr}`)));
-  });
-  return { child, url, exited };
-}
+const startChild = (dataDir: string) => startChildServer(dataDir, CREDENTIALS);
+const client = (server: ChildServer) => childS3(server, CREDENTIALS);
 
 /** GET /-/admin/usage with these parameters, SigV4-signed by the root. */
-async function adminUsage(server: Child, query: Record<string, string>): Promise<unknown> {
-  const { host } = new URL(server.url);
-  const search = new URLSearchParams(query).toString().replaceAll('+', '%20');
-  const { headers } = signV4Headers(
-    { method: 'GET', path: '/-/admin/usage', query: search, headers: { host } },
-    { credentials: CREDENTIALS, region: REGION, nowMs: Date.now() },
-    nodeCrypto,
-  );
-  const res = await fetch(`${server.url}/-/admin/usage?${search}`, { headers });
-  if (res.status !== 200) throw new Error(`usage ${search}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-function client(server: Child): S3Client {
-  return new S3Client({
-    endpoint: server.url,
-    region: REGION,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    credentials: { accessKeyId: CREDENTIALS.accessKeyId, secretAccessKey: CREDENTIALS.secretKey },
-  });
-}
+const adminUsage = (server: ChildServer, query: Record<string, string>) =>
+  childAdmin(server, CREDENTIALS, 'GET', '/-/admin/usage', query);
 
 /** Writes until the server dies: PUTs and overwrites of various sizes, deletes, parts of new uploads. */
 async function writeUntilDead(s3: S3Client, worker: number): Promise<void> {
@@ -136,8 +75,7 @@ describe('live usage across kill -9', () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const writers = Array.from({ length: 4 }, (_, w) => writeUntilDead(s3, w));
       await new Promise((r) => setTimeout(r, 300 + randomInt(700)));
-      server.child.kill('SIGKILL');
-      await server.exited;
+      await stopChildServer(server);
       await Promise.all(writers);
       s3.destroy();
 
@@ -152,7 +90,6 @@ describe('live usage across kill -9', () => {
         );
       }
     }
-    server.child.kill('SIGKILL');
-    await server.exited;
+    await stopChildServer(server);
   });
 });

@@ -2,55 +2,21 @@
 SSE-C and SSE-KMS through boto3 (Debian's python3-boto3 1.26), run by test/e2e/sse-boto3.test.ts
 against a live Coffer server: each operation with a customer key or a KMS key, wrong and missing
 keys, copies between the modes, multipart, ranges, a disabled KMS key. The KMS keys are made through
-the admin API, signed with botocore's SigV4. Usage: sse.py SECTION; prints one JSON line
-{"section", "checks", "failures"} as sweep.py does.
+the admin API, signed with botocore's SigV4. Usage: sse.py SECTION (harness.py: the
+endpoint and credentials, the JSON line it prints).
 """
 import base64
 import hashlib
 import json
 import os
-import sys
-import traceback
 import urllib.request
-import uuid
 
-import boto3
-import botocore
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
+from harness import ACCESS_KEY, ENDPOINT, REGION, SECRET_KEY, bucket, check, main, outcome, s3
 
-ENDPOINT = os.environ['COFFER_ENDPOINT']
-REGION = os.environ['COFFER_REGION']
-CREDENTIALS = Credentials(os.environ['COFFER_ACCESS_KEY'], os.environ['COFFER_SECRET_KEY'])
-
-s3 = boto3.client(
-    's3',
-    endpoint_url=ENDPOINT,
-    aws_access_key_id=CREDENTIALS.access_key,
-    aws_secret_access_key=CREDENTIALS.secret_key,
-    region_name=REGION,
-    config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}, signature_version='s3v4'),
-)
-checks = 0
-failures = []
-
-
-def check(name, got, want):
-    global checks
-    checks += 1
-    if got != want:
-        failures.append({'name': name, 'got': repr(got), 'want': repr(want)})
-
-
-def outcome(f, *a, **k):
-    """('OK', status) or (Code, status) of a call."""
-    try:
-        r = f(*a, **k)
-        return ('OK', r['ResponseMetadata']['HTTPStatusCode'])
-    except botocore.exceptions.ClientError as e:
-        return (e.response['Error'].get('Code'), e.response['ResponseMetadata']['HTTPStatusCode'])
+CREDENTIALS = Credentials(ACCESS_KEY, SECRET_KEY)
 
 
 def admin(method, path, body=None):
@@ -62,12 +28,6 @@ def admin(method, path, body=None):
     r = urllib.request.Request(req.url, data=data if method != 'GET' else None, method=method, headers=dict(req.headers))
     with urllib.request.urlopen(r) as res:
         return json.loads(res.read() or b'{}')
-
-
-def bucket(name):
-    b = f'{name}-{uuid.uuid4().hex[:8]}'
-    s3.create_bucket(Bucket=b)
-    return b
 
 
 def ssec(key):
@@ -181,12 +141,4 @@ def sse_kms():
 SECTIONS = {f.__name__: f for f in [sse_c, sse_kms]}
 
 if __name__ == '__main__':
-    if len(sys.argv) != 2 or sys.argv[1] not in SECTIONS:
-        print(json.dumps({'sections': list(SECTIONS)}))
-        sys.exit(0 if len(sys.argv) == 1 else 2)
-    section = sys.argv[1]
-    try:
-        SECTIONS[section]()
-    except Exception:
-        failures.append({'name': 'exception', 'got': traceback.format_exc(), 'want': 'no exception'})
-    print(json.dumps({'section': section, 'checks': checks, 'failures': failures}))
+    main(SECTIONS)

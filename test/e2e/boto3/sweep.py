@@ -1,58 +1,17 @@
 """
 A sweep of S3 behaviour through boto3 (Debian's python3-boto3), run by test/e2e/clients-boto3.test.ts
-against a live Coffer server. Usage: sweep.py SECTION; the endpoint and credentials come from
-COFFER_ENDPOINT, COFFER_ACCESS_KEY, COFFER_SECRET_KEY and COFFER_REGION. Prints one JSON line:
-{"section", "checks", "failures": [{"name", "got", "want"}]}; an exception is a failure too.
+against a live Coffer server. Usage: sweep.py SECTION (harness.py: the endpoint and credentials, the
+JSON line it prints).
 """
 import base64
 import datetime
 import hashlib
 import json
-import os
-import sys
-import traceback
 import urllib.error
 import urllib.request
 import uuid
 
-import boto3
-import botocore
-from botocore.config import Config
-
-ENDPOINT = os.environ['COFFER_ENDPOINT']
-REGION = os.environ['COFFER_REGION']
-
-
-def client(signature_version='s3v4', region=REGION):
-    return boto3.client(
-        's3',
-        endpoint_url=ENDPOINT,
-        aws_access_key_id=os.environ['COFFER_ACCESS_KEY'],
-        aws_secret_access_key=os.environ['COFFER_SECRET_KEY'],
-        region_name=region,
-        config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}, signature_version=signature_version),
-    )
-
-
-s3 = client()
-checks = 0
-failures = []
-
-
-def check(name, got, want):
-    global checks
-    checks += 1
-    if got != want:
-        failures.append({'name': name, 'got': repr(got), 'want': repr(want)})
-
-
-def outcome(f, *a, **k):
-    """('OK', status) or (Code, status) of a call."""
-    try:
-        r = f(*a, **k)
-        return ('OK', r['ResponseMetadata']['HTTPStatusCode'])
-    except botocore.exceptions.ClientError as e:
-        return (e.response['Error'].get('Code'), e.response['ResponseMetadata']['HTTPStatusCode'])
+from harness import ENDPOINT, REGION, bucket, check, client, main, outcome, s3
 
 
 def http(method, url, data=None, headers=None):
@@ -63,12 +22,6 @@ def http(method, url, data=None, headers=None):
             return res.status, res.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
-
-
-def bucket(name):
-    b = f'{name}-{uuid.uuid4().hex[:8]}'
-    s3.create_bucket(Bucket=b)
-    return b
 
 
 def md5(data):
@@ -560,12 +513,4 @@ SECTIONS = {f.__name__: f for f in [buckets, objects, conditional_writes, listin
                                      access, lifecycle, logging_and_inventory, encryption_and_lock, sigv2]}
 
 if __name__ == '__main__':
-    if len(sys.argv) != 2 or sys.argv[1] not in SECTIONS:
-        print(json.dumps({'sections': list(SECTIONS)}))
-        sys.exit(0 if len(sys.argv) == 1 else 2)
-    section = sys.argv[1]
-    try:
-        SECTIONS[section]()
-    except Exception:
-        failures.append({'name': 'exception', 'got': traceback.format_exc(), 'want': 'no exception'})
-    print(json.dumps({'section': section, 'checks': checks, 'failures': failures}))
+    main(SECTIONS)
