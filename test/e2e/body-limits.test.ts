@@ -7,11 +7,13 @@ import net from 'node:net';
 import {
   CreateBucketCommand,
   GetBucketVersioningCommand,
+  HeadObjectCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from './helpers/clients.js';
 import { errorOf, rawRequest, sdkError } from './helpers/s3.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -79,6 +81,60 @@ describe('XML that is not UTF-8', () => {
     ]);
     const tagged = await rawRequest(t, { method: 'PUT', path: `/${Bucket}`, query: 'tagging', body: tagging });
     expect(errorOf(tagged).code).toBe('MalformedXML');
+  });
+});
+
+/** Writes a raw request on a fresh connection (the rest later when `laterMs` is given); resolves with all it read once the server closes. */
+async function rawExchange(head: string, rest: string, laterMs?: number): Promise<string> {
+  const socket = net.connect(t.port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => {
+    received += chunk;
+  });
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  if (laterMs === undefined) socket.write(head + rest);
+  else {
+    socket.write(head);
+    setTimeout(() => socket.writable && socket.write(rest), laterMs);
+  }
+  await closed;
+  return received;
+}
+
+describe('a PUT without Content-Length (and not chunked)', () => {
+  it.each([
+    ['whose body follows at once', undefined],
+    ['whose body follows a moment later', 300],
+  ])('%s is 411 MissingContentLength, the only answer, then the connection closes', async (_name, laterMs) => {
+    const Key = `no-length-${laterMs ?? 0}.txt`;
+    const url = new URL(await getSignedUrl(t.s3(), new PutObjectCommand({ Bucket, Key })));
+    const received = await rawExchange(
+      `PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`,
+      'hello, a body nobody announced',
+      laterMs,
+    );
+    expect(received).toMatch(/^HTTP\/1\.1 411 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(received).toContain('<Code>MissingContentLength</Code>');
+    expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(await sdkError(t.s3().send(new HeadObjectCommand({ Bucket, Key })))).toMatchObject({ status: 404 });
+  });
+
+  it('curl with its Content-Length header removed gets the 411', async () => {
+    const url = await getSignedUrl(t.s3(), new PutObjectCommand({ Bucket, Key: 'curl-no-length.txt' }));
+    const out = await run(
+      'curl',
+      ['-sS', '-X', 'PUT', '-H', 'Content-Length:', '--data-binary', 'hello', '-w', '\n%{http_code}', url],
+      { env: process.env },
+    );
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('<Code>MissingContentLength</Code>');
+    expect(out.stdout.trim().endsWith('411')).toBe(true);
+  });
+
+  it('garbage on a connection with nothing in flight still gets a bare 400', async () => {
+    const received = await rawExchange('NOT HTTP AT ALL\r\n\r\n', '');
+    expect(received).toMatch(/^HTTP\/1\.1 400 /);
   });
 });
 

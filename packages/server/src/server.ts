@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createPrivateFile, type DataDirLock, openDataDir, StartupError } from './data-dir.js';
 import { type Clock, systemClock } from './engine/context.js';
 import { createEngine, type Engine } from './engine/engine.js';
+import { answerClientError } from './http/client-error.js';
 import { CONSOLE_PATH } from './http/console-static.js';
 import { createDispatcher } from './http/dispatch.js';
 import { Metrics } from './http-kit/metrics.js';
@@ -188,7 +189,7 @@ async function serve(
     void dispatch(req, res);
   });
   server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    answerClientError(socket);
     log.debug({ err }, 'client error');
   });
   try {
@@ -329,9 +330,7 @@ async function listenConsole(
   for (const event of ['checkContinue', 'checkExpectation'] as const) {
     server.on(event, (req, res) => api.emit(event, req, res));
   }
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  server.on('clientError', (_err, socket) => answerClientError(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {

@@ -177,6 +177,9 @@ export function createDispatcher(deps: DispatchDeps) {
       }
       if (!(err instanceof S3Error)) deps.log.error({ err, requestId }, 'unexpected error');
       await settleUnreadBody(ctx);
+      // Without Content-Length (and not chunked) HTTP/1.1 frames the request as bodiless, so a body the
+      // client sends anyway would be read as the next request: answer 411, then close (as S3 does).
+      if (err instanceof S3Error && err.code === 'MissingContentLength') res.setHeader('connection', 'close');
       const error = err instanceof S3Error ? err : new S3Error('InternalError', undefined, { cause: err });
       // The error renderer clears headers; a browser can read an error only with its CORS headers.
       if (corsHeaders) Object.assign(error.headers, corsHeaders);
