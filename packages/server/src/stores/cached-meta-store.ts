@@ -75,11 +75,20 @@ export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataSto
       }
     },
   };
+  // Methods are bound once, not on every call (a bind allocates a function; the store is called several
+  // times per request).
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property, receiver) {
       if (typeof property === 'string' && property in overrides) return overrides[property as keyof MetadataStore];
       const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(property);
+      if (fn === undefined || (fn as { original?: unknown }).original !== value) {
+        fn = Object.assign(value.bind(target), { original: value });
+        bound.set(property, fn);
+      }
+      return fn;
     },
   });
 }

@@ -101,29 +101,50 @@ export function toSummary(row: SummaryRow): ObjectSummary {
   };
 }
 
+/**
+ * A version row as the store's record. Read on every GET and HEAD: optional members are assigned one by
+ * one rather than spread in (`...(x ? { x } : {})` allocates and copies an object per member, and made
+ * this mapping cost more than the SQLite read itself; bench/micro/small-request.js).
+ */
 export function toVersion(row: ObjectRow): ObjectVersion {
-  return {
-    ...toSummary(row),
+  const version: ObjectVersion = {
+    key: row.key,
+    versionId: row.version_id,
+    seq: row.seq,
+    isLatest: row.is_latest === 1,
+    isDeleteMarker: row.is_delete_marker === 1,
+    size: row.size,
+    etag: row.etag,
+    lastModifiedMs: row.last_modified_ms,
+    storageClass: row.storage_class,
+    ownerId: row.owner_id,
     bucketId: row.bucket_id,
-    ...(row.crc64 !== null ? { crc64: row.crc64 } : {}),
     objectType: row.object_type as ObjectVersion['objectType'],
-    contentHeaders: JSON.parse(row.content_headers),
-    userMeta: JSON.parse(row.user_meta),
-    checksums: JSON.parse(row.checksums),
-    ...(row.tagging !== null ? { tagging: row.tagging } : {}),
-    ...(row.acl !== null ? { acl: row.acl } : {}),
+    contentHeaders: parseJsonObject(row.content_headers),
+    userMeta: parseJsonObject(row.user_meta),
+    checksums: parseJsonObject(row.checksums),
     manifest: decodeManifest(row.manifest),
-    ...(row.part_sizes !== null ? { partSizes: decodePartSizes(row.part_sizes) } : {}),
-    ...(row.part_checksums !== null ? { partChecksums: JSON.parse(row.part_checksums) } : {}),
-    ...(row.sse !== null ? { sse: row.sse as Sse } : {}),
-    ...withLock(row),
-    ...(row.restored_until_ms !== null ? { restoredUntilMs: row.restored_until_ms } : {}),
   };
+  if (row.crc64 !== null) version.crc64 = row.crc64;
+  if (row.tagging !== null) version.tagging = row.tagging;
+  if (row.acl !== null) version.acl = row.acl;
+  if (row.part_sizes !== null) version.partSizes = decodePartSizes(row.part_sizes);
+  if (row.part_checksums !== null) version.partChecksums = JSON.parse(row.part_checksums);
+  if (row.sse !== null) version.sse = row.sse as Sse;
+  const lock = lockFromColumns(row);
+  if (lock) version.lock = lock;
+  if (row.restored_until_ms !== null) version.restoredUntilMs = row.restored_until_ms;
+  return version;
 }
 
 function withLock(row: LockColumns): { lock?: ObjectLock } {
   const lock = lockFromColumns(row);
   return lock ? { lock } : {};
+}
+
+/** JSON.parse, skipped for the empty object most rows hold (user metadata, checksums). */
+function parseJsonObject<T>(text: string): T {
+  return text === '{}' ? ({} as T) : (JSON.parse(text) as T);
 }
 
 /** Part sizes are stored as decimal numbers joined by ','. */
@@ -153,13 +174,10 @@ export function decodeManifest(text: string): ManifestEntry[] {
   if (text === '') return [];
   return text.split(',').map((entry) => {
     const [blobId, offset, length, flag] = entry.split(':');
-    return {
-      blobId: blobId!,
-      offset: Number(offset),
-      length: Number(length),
-      ...(flag?.includes('s') ? { sealed: true } : {}),
-      ...(flag?.includes('i') ? { inline: true } : {}),
-    };
+    const m: ManifestEntry = { blobId: blobId!, offset: Number(offset), length: Number(length) };
+    if (flag?.includes('s')) m.sealed = true;
+    if (flag?.includes('i')) m.inline = true;
+    return m;
   });
 }
 
