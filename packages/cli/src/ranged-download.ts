@@ -76,10 +76,16 @@ export function fetchRangeDirect(
   fd: number,
   onLoaded: (loaded: number) => void,
 ): Promise<string> {
-  const head = signHead(profile, 'GET', `/${r.bucket}/${r.key}`, {}, {
-    range: `bytes=${r.start}-${r.end}`,
-    ...(r.etag ? { 'if-match': r.etag } : {}),
-  });
+  const head = signHead(
+    profile,
+    'GET',
+    `/${r.bucket}/${r.key}`,
+    {},
+    {
+      range: `bytes=${r.start}-${r.end}`,
+      ...(r.etag ? { 'if-match': r.etag } : {}),
+    },
+  );
   const lines = [`GET ${head.target} HTTP/1.1`];
   for (const [name, value] of Object.entries(head.headers)) lines.push(`${name}: ${value}`);
   lines.push('connection: close', '', '');
