@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,7 +10,7 @@ import { CliError, EXIT, exitCodeOf } from './errors.js';
 import { humanBytes, parseBytes } from './format.js';
 import { readSmallFile, SMALL_FILE_BYTES, writeSmallFile } from './local-files.js';
 import { humanEta } from './progress.js';
-import { positionalWriter } from './ranged-download.js';
+import { fetchRangeDirect, positionalWriter } from './ranged-download.js';
 import { parsePath } from './remote.js';
 import { folderPrefix, pathFilter } from './transfer.js';
 
@@ -113,6 +114,50 @@ describe('transfers on the local side', () => {
     fs.closeSync(fd);
     expect(fs.readFileSync(file, 'utf8')).toBe('hello world!');
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('a direct range lands at its offset, a body split from its head included; any other answer is left to the sdk', async () => {
+    const object = Buffer.from('0123456789abcdefghij');
+    // One byte of body in the head's packet, the rest later; a range asking for the wrong ETag gets a 412.
+    const server = http.createServer((req, res) => {
+      const [, a, b] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '')!.map(Number);
+      if (req.headers['if-match'] === '"stale"') {
+        res.writeHead(412, { 'content-type': 'application/xml' }).end('<Error><Code>PreconditionFailed</Code></Error>');
+        return;
+      }
+      const part = object.subarray(a!, b! + 1);
+      res.writeHead(206, { 'content-length': part.length, etag: '"e"' });
+      res.write(part.subarray(0, 1));
+      setTimeout(() => res.end(part.subarray(1)), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const profile = {
+      name: 'test',
+      endpoint: `http://127.0.0.1:${port}`,
+      secretId: 'AKIDtest',
+      secretKey: 'secret',
+      region: 'ap-guangzhou',
+      signing: 'cos' as const,
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-direct-'));
+    const file = path.join(dir, 'out.bin');
+    const fd = fs.openSync(file, 'w');
+    try {
+      const loaded: number[] = [];
+      const range = { bucket: 'b-1250000000', key: 'k', start: 10, end: 19, wholeObject: false };
+      await expect(fetchRangeDirect(profile, range, fd, (n) => loaded.push(n))).resolves.toBe('"e"');
+      await fetchRangeDirect(profile, { ...range, start: 0, end: 9 }, fd, () => {});
+      expect(fs.readFileSync(file)).toEqual(object);
+      expect(loaded.at(-1)).toBe(10);
+      await expect(fetchRangeDirect(profile, { ...range, etag: '"stale"' }, fd, () => {})).rejects.toThrow(
+        /HTTP 412, left to the sdk/,
+      );
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true });
+      server.close();
+    }
   });
 
   it('small files are read whole and written beside their name, then renamed', async () => {

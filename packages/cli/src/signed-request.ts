@@ -20,15 +20,26 @@ export interface SignedReply {
   body: string;
 }
 
-/** `path` is the un-encoded path (`/bucket/key`); `query` values '' for sub-resources (`?tagging`). */
-export async function signedRequest(
+/** A request signed as the profile says: the URL to send it to and every header to send (`host` included). */
+export interface SignedHead {
+  url: URL;
+  /** The encoded path and query, as the request line carries them. */
+  target: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Signs a request without sending it (signedRequest sends one; ranged downloads send theirs over their own socket).
+ * `path` is the un-encoded path (`/bucket/key`); `query` values '' for sub-resources (`?tagging`).
+ */
+export function signHead(
   profile: ResolvedProfile,
   method: string,
   path: string,
   query: Record<string, string> = {},
-  body?: string,
   headers: Record<string, string> = {},
-): Promise<SignedReply> {
+  bytes?: Buffer,
+): SignedHead {
   const url = new URL(profile.endpoint);
   const encodedPath = path
     .split('/')
@@ -37,7 +48,6 @@ export async function signedRequest(
   const queryString = Object.entries(query)
     .map(([k, v]) => (v === '' ? uriEncode(k, true) : `${uriEncode(k, true)}=${uriEncode(v, true)}`))
     .join('&');
-  const bytes = body === undefined ? undefined : Buffer.from(body);
   const base: Record<string, string> = { ...headers, host: url.host };
   if (bytes) {
     base['content-length'] = String(bytes.length);
@@ -78,7 +88,21 @@ export async function signedRequest(
     );
     sent = { ...base, authorization };
   }
-  const target = `${url.origin}${encodedPath}${queryString ? `?${queryString}` : ''}`;
+  return { url, target: `${encodedPath}${queryString ? `?${queryString}` : ''}`, headers: sent };
+}
+
+/** `path` is the un-encoded path (`/bucket/key`); `query` values '' for sub-resources (`?tagging`). */
+export async function signedRequest(
+  profile: ResolvedProfile,
+  method: string,
+  path: string,
+  query: Record<string, string> = {},
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<SignedReply> {
+  const bytes = body === undefined ? undefined : Buffer.from(body);
+  const { url, target: pathAndQuery, headers: sent } = signHead(profile, method, path, query, headers, bytes);
+  const target = `${url.origin}${pathAndQuery}`;
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<SignedReply>((resolve, reject) => {
     const req = transport.request(target, { method, headers: sent }, (res) => {

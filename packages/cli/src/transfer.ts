@@ -9,6 +9,7 @@ import path from 'node:path';
 import type COS from '@coffer/sdk';
 import type { Command } from 'commander';
 import picomatch from 'picomatch';
+import type { ResolvedProfile } from './config.js';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
 import { humanBytes, parseBytes } from './format.js';
@@ -287,6 +288,7 @@ export async function runTask(
   task: Task,
   options: TransferOptions,
   onBytes: (loaded: number) => void,
+  profile?: ResolvedProfile,
 ): Promise<TaskResult> {
   const onProgress = (p: { loaded: number }) => onBytes(p.loaded);
   const result: TaskResult = { source: taskSource(task), destination: taskDestination(task), bytes: task.sizeBytes };
@@ -350,6 +352,7 @@ export async function runTask(
           rangeBytes: Math.max(options.partSizeBytes, Math.ceil(task.sizeBytes / options.partJobs)),
           parallel: options.partJobs,
           onBytes,
+          ...(profile ? { profile } : {}),
         });
       } else {
         const res = await cos.getObject({ ...object, Output: temp, onProgress });
@@ -403,7 +406,7 @@ export async function runTasks(
   const failures = await forEachLimit(counted, options.jobs, async (task) => {
     const p = progress.file(taskDestination(task), task.sizeBytes, task.sizeBytes > options.partSizeBytes);
     try {
-      const r = await runTask(ctx.cos, ctx.profile.region, task, options, (loaded) => p.update(loaded));
+      const r = await runTask(ctx.cos, ctx.profile.region, task, options, (loaded) => p.update(loaded), ctx.profile);
       summary.files++;
       summary.bytes += task.sizeBytes;
       summary.transfers.push(r);
