@@ -7,10 +7,10 @@ import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
 import { writeEncryption } from './encryption.js';
-import { unsealingRoot } from './sse.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { eventRecorder, sourceOf } from './notifications/record.js';
 import type { ObjectAttributes } from './objects.js';
+import { unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
 
