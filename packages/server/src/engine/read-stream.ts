@@ -1,7 +1,7 @@
 import { PassThrough, pipeline, Readable, type Writable } from 'node:stream';
 import type { ManifestEntry } from '../stores/types.js';
 import { type EngineContext, pin } from './context.js';
-import { blobKey, unsealFrom, unsealInPlace, unsealSlices } from './seal.js';
+import { blobKey, unsealFrom, unsealInPlace, unsealingStream, unsealSlices } from './seal.js';
 
 /** A run of one blob's bytes, [start, end] inclusive, and whether the blob is sealed (encrypted). */
 interface Piece {
@@ -148,7 +148,7 @@ function pieceStream(ctx: EngineContext, piece: Piece): Readable {
   const stored = ctx.blobs.createReadStream(piece.blobId, piece.start, piece.end);
   if (!piece.sealed) return stored;
   // pipeline() destroys the file stream when the decipher is destroyed (client gone), and vice versa.
-  return pipeline(stored, unsealFrom(sealRoot(piece), piece.blobId, piece.start), () => {});
+  return pipeline(stored, unsealingStream(sealRoot(piece), piece.blobId, piece.start), () => {});
 }
 
 /** Read buffers for sendManifestRange, reused across requests (a pair per GET in flight). */

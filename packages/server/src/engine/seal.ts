@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, type Decipher } from 'node:crypto';
+import { Transform } from 'node:stream';
 import { aes256CtrXor } from '@coffer/native';
 import type { BlobWriter } from '../stores/types.js';
 
@@ -74,3 +75,22 @@ export function unsealSlices(decipher: Decipher, stored: Buffer): Buffer[] {
  * addon is not there; callers then use unsealFrom / unsealSlices.
  */
 export const unsealInPlace: ((key: Buffer, offset: number, stored: Buffer) => void) | undefined = aes256CtrXor;
+
+/**
+ * A Transform turning the stored bytes of blob `blobId` from byte `offset` on into plaintext. With the
+ * native AES-CTR each chunk is decrypted where it lies and passed on (a blob store's read stream
+ * hands out a fresh buffer per read, which nothing else holds); without it, a Decipher.
+ */
+export function unsealingStream(sealKey: Buffer, blobId: string, offset: number): Transform {
+  const xor = unsealInPlace;
+  if (xor === undefined) return unsealFrom(sealKey, blobId, offset);
+  const key = blobKey(sealKey, blobId);
+  let position = offset;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      xor(key, position, chunk);
+      position += chunk.length;
+      callback(null, chunk);
+    },
+  });
+}
