@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "coffer_native",
-      "sources": ["src/binding.c", "src/crc64.c", "src/crc32c.c"],
+      "sources": ["src/binding.c", "src/crc64.c", "src/crc32c.c", "src/aes-ctr.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=gnu11"],
       "cflags": ["-O3", "-Wall", "-Wextra"],

@@ -87,6 +87,33 @@ describe('intelligent tiering', () => {
     expect(await tierUsage(Bucket)).toEqual({ FREQUENT: { count: 1, bytes: 5 } });
   });
 
+  it('ARCHIVE_INSTANT_ACCESS after 90 days without a GET, with no configuration: read at once, no restore', async () => {
+    const Bucket = await bucket('instant');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'i', Body: 'instant', StorageClass: 'INTELLIGENT_TIERING' }));
+    clock.now += 89 * DAY_MS;
+    expect(await tierUsage(Bucket)).toEqual({ INFREQUENT: { count: 1, bytes: 7 } });
+    clock.now += 1 * DAY_MS;
+    expect(await tierUsage(Bucket)).toEqual({ ARCHIVE_INSTANT_ACCESS: { count: 1, bytes: 7 } });
+    // No archive status (S3 sends none for this tier); COS clients see INFREQUENT, which reads alike.
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'i' }));
+    expect(head.ArchiveStatus).toBeUndefined();
+    expect(head.StorageClass).toBe('INTELLIGENT_TIERING');
+    expect(await tierOf(Bucket, 'i')).toEqual({
+      tier: 'INFREQUENT',
+      archive: undefined,
+      storageClass: 'INTELLIGENT_TIERING',
+    });
+    // Not an archive tier: a restore is refused, a GET reads at once and brings it back to FREQUENT.
+    expect(await sdkError(s3.send(new RestoreObjectCommand({ Bucket, Key: 'i', RestoreRequest: {} })))).toMatchObject({
+      status: 403,
+      code: 'InvalidObjectState',
+    });
+    expect(await read(Bucket, 'i')).toBe('instant');
+    await new Promise((r) => setTimeout(r, 50)); // the access is recorded after the answer
+    expect(await tierUsage(Bucket)).toEqual({ FREQUENT: { count: 1, bytes: 7 } });
+    expect((await tierOf(Bucket, 'i')).tier).toBe('FREQUENT');
+  });
+
   it('COS ?intelligenttiering: GET and PUT through cos-nodejs-sdk-v5 raw XML, the days move INFREQUENT', async () => {
     const Bucket = await bucket('cos-tier');
     const get0 = await rawRequest(t, { method: 'GET', path: `/${Bucket}`, query: 'intelligenttiering' });
@@ -176,7 +203,7 @@ describe('intelligent tiering', () => {
     expect(await tierOf(Bucket, 'logs/a')).toMatchObject({ tier: 'DEEP_ARCHIVE', archive: 'DEEP_ARCHIVE_ACCESS' });
     expect(await tierUsage(Bucket)).toEqual({
       DEEP_ARCHIVE_ACCESS: { count: 1, bytes: 1000 },
-      INFREQUENT: { count: 1, bytes: 1000 },
+      ARCHIVE_INSTANT_ACCESS: { count: 1, bytes: 1000 },
     });
     // Restore: no Days for INTELLIGENT_TIERING; a restore of an object not archived is refused.
     expect(

@@ -28,6 +28,7 @@ void coffer_crc32c_init(void);
 const char *coffer_crc32c_implementation(void);
 void coffer_crc32c_force_generic(int on);
 uint32_t coffer_crc32c(uint32_t crc, const uint8_t *p, size_t n);
+int coffer_aes256ctr_xor(const uint8_t key[32], uint64_t offset, uint8_t *data, size_t length);
 
 #define MAX_SAFE_INTEGER 9007199254740991.0
 
@@ -194,6 +195,38 @@ static BOOL CALLBACK init_tables_win(PINIT_ONCE once, PVOID param, PVOID *contex
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 #endif
 
+/* aes256CtrXor(key: 32-byte Uint8Array, offset: safe integer >= 0, data: Uint8Array): data is XORed in place. */
+static napi_value js_aes256ctr_xor(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 3) {
+    throw_type(env, "aes256CtrXor(key, offset, data)");
+    return NULL;
+  }
+  const uint8_t *key = NULL;
+  size_t key_length = 0;
+  if (!get_bytes(env, argv[0], &key, &key_length)) return NULL;
+  if (key_length != 32) {
+    throw_range(env, "key must be 32 bytes");
+    return NULL;
+  }
+  double offset = 0;
+  if (napi_get_value_double(env, argv[1], &offset) != napi_ok || !(offset >= 0) || offset > MAX_SAFE_INTEGER ||
+      offset != (double)(uint64_t)offset) {
+    throw_range(env, "offset must be a non-negative safe integer");
+    return NULL;
+  }
+  const uint8_t *data = NULL;
+  size_t length = 0;
+  if (!get_bytes(env, argv[2], &data, &length)) return NULL;
+  if (coffer_aes256ctr_xor(key, (uint64_t)offset, (uint8_t *)data, length) != 0) {
+    napi_throw_error(env, NULL, "AES-256-CTR failed");
+    return NULL;
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
 #if defined(_WIN32)
   InitOnceExecuteOnce(&tables_once, init_tables_win, NULL, NULL);
@@ -207,6 +240,7 @@ NAPI_MODULE_INIT() {
       {"crc32c", NULL, js_crc32c, NULL, NULL, NULL, napi_enumerable, NULL},
       {"implementation", NULL, js_implementation, NULL, NULL, NULL, napi_enumerable, NULL},
       {"_forceGeneric", NULL, js_force_generic, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"aes256CtrXor", NULL, js_aes256ctr_xor, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return NULL;

@@ -25,6 +25,7 @@ interface Binding {
   implementation(): { crc64: 'pclmul' | 'table'; crc32c: 'sse4.2' | 'table' };
   /** Test hook: route every call to the table code. Not thread-safe. */
   _forceGeneric(on: boolean): void;
+  aes256CtrXor?(key: Uint8Array, offset: number, data: Uint8Array): void;
 }
 
 /** Which code computes each checksum, for the server's startup log. */
@@ -110,3 +111,17 @@ export class Crc64 {
     return this.#value;
   }
 }
+
+/**
+ * AES-256-CTR in place: XORs `data` with the key stream of `key` from byte `offset` of the stream
+ * (counter block = the 128-bit big-endian index offset / 16, the first offset % 16 bytes of its key
+ * stream skipped), through the OpenSSL inside Node. Encrypts and decrypts alike. Undefined when the
+ * addon did not load (or predates it): use node:crypto's Decipher then, which returns a new buffer
+ * per call instead of working where the bytes lie.
+ *
+ * @example
+ * const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+ * aes256CtrXor?.(blobKey, position, buffer.subarray(0, bytesRead)); // buffer now holds plaintext
+ */
+export const aes256CtrXor: ((key: Uint8Array, offset: number, data: Uint8Array) => void) | undefined =
+  binding?.aes256CtrXor;

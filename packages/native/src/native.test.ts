@@ -1,7 +1,18 @@
+import { createCipheriv, randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as protocol from '@coffer/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Crc64, crc32, crc32c, crc64, crc64Combine, crc64nvme, nativeImplementation, nativeLoaded } from './index.js';
+import {
+  aes256CtrXor,
+  Crc64,
+  crc32,
+  crc32c,
+  crc64,
+  crc64Combine,
+  crc64nvme,
+  nativeImplementation,
+  nativeLoaded,
+} from './index.js';
 
 /** The same addon instance index.ts loaded, for its test hook. */
 const binding = createRequire(import.meta.url)('../build/Release/coffer_native.node') as {
@@ -178,5 +189,41 @@ describe('Crc64', () => {
   it('continues from a previous CRC, as an append does', () => {
     const hash = new Crc64(crc64(ascii('12345')));
     expect(hash.update(ascii('6789')).digest()).toBe(11051210869376104954n);
+  });
+});
+
+describe('aes256CtrXor', () => {
+  it('is the key stream of node:crypto aes-256-ctr from any offset, in place', () => {
+    expect(aes256CtrXor).toBeDefined();
+    const key = cryptoRandomBytes(32);
+    const plain = cryptoRandomBytes(300_000);
+    const sealed = createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(plain);
+    for (const [start, end] of [
+      [0, 300_000],
+      [5, 77],
+      [16, 4096],
+      [17, 299_999],
+      [123_457, 200_001],
+      [299_999, 300_000],
+    ] as const) {
+      const bytes = Buffer.from(sealed.subarray(start, end));
+      aes256CtrXor!(key, start, bytes);
+      expect(bytes.equals(plain.subarray(start, end)), `${start}-${end}`).toBe(true);
+    }
+    // Counter blocks past 2^32 (offsets beyond 64 GiB) carry into the high bytes as node:crypto's do.
+    const iv = Buffer.alloc(16);
+    iv.writeBigUInt64BE(2n ** 32n - 1n, 8);
+    const far = createCipheriv('aes-256-ctr', key, iv).update(plain.subarray(0, 64));
+    aes256CtrXor!(key, (2 ** 32 - 1) * 16, far);
+    expect(far.equals(plain.subarray(0, 64))).toBe(true);
+  });
+
+  it('rejects a key that is not 32 bytes, a bad offset, data that is not bytes', () => {
+    const key = cryptoRandomBytes(32);
+    expect(() => aes256CtrXor!(key.subarray(0, 16), 0, Buffer.alloc(1))).toThrow(RangeError);
+    for (const offset of [-1, 0.5, Number.NaN, 2 ** 53]) {
+      expect(() => aes256CtrXor!(key, offset, Buffer.alloc(1))).toThrow(RangeError);
+    }
+    expect(() => aes256CtrXor!(key, 0, 'text' as unknown as Uint8Array)).toThrow(TypeError);
   });
 });

@@ -9,7 +9,9 @@ import base64
 import hashlib
 import json
 import os
+import urllib.error
 import urllib.request
+import uuid
 
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -138,7 +140,58 @@ def sse_kms():
     check('default KMS applies', (r.get('ServerSideEncryption'), r.get('SSEKMSKeyId')), ('aws:kms', arn))
 
 
-SECTIONS = {f.__name__: f for f in [sse_c, sse_kms]}
+def post_form(url, fields, content):
+    """POSTs a browser-style form (fields first, the file last); (status, headers)."""
+    boundary = 'boto3form' + uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\n\r\n'.encode())
+    parts.append(content)
+    parts.append(f'\r\n--{boundary}--\r\n'.encode())
+    data = b''.join(parts)
+    r = urllib.request.Request(url, data=data, method='POST',
+                               headers={'content-type': f'multipart/form-data; boundary={boundary}'})
+    try:
+        with urllib.request.urlopen(r) as res:
+            return res.status, dict(res.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers)
+
+
+def post_object():
+    """generate_presigned_post with SSE-KMS and SSE-C fields (the policy names them), then reads."""
+    b = bucket('boto-post')
+    key_id = admin('POST', '/kms/keys', {'description': 'boto3 post'})['keyId']
+    data = os.urandom(200_000)
+    kms_fields = {'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': key_id}
+    p = s3.generate_presigned_post(b, 'kms.bin', Fields=kms_fields,
+                                   Conditions=[{k: v} for k, v in kms_fields.items()])
+    status, headers = post_form(p['url'], p['fields'], data)
+    check('POST with aws:kms fields', (status, headers.get('x-amz-server-side-encryption')), (204, 'aws:kms'))
+    h = s3.head_object(Bucket=b, Key='kms.bin')
+    check('HEAD names the KMS key', (h.get('ServerSideEncryption'), h.get('SSEKMSKeyId', '').endswith(key_id)),
+          ('aws:kms', True))
+    check('GET reads it', body(s3.get_object(Bucket=b, Key='kms.bin')) == data, True)
+    k = os.urandom(32)
+    ssec_fields = {
+        'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+        'x-amz-server-side-encryption-customer-key': base64.b64encode(k).decode(),
+        'x-amz-server-side-encryption-customer-key-MD5': base64.b64encode(hashlib.md5(k).digest()).decode(),
+    }
+    p = s3.generate_presigned_post(b, 'ssec.bin', Fields=ssec_fields,
+                                   Conditions=[{k2: v} for k2, v in ssec_fields.items()])
+    status, _ = post_form(p['url'], p['fields'], data)
+    check('POST with SSE-C fields', status, 204)
+    check('GET with the key', body(s3.get_object(Bucket=b, Key='ssec.bin', **ssec(k))) == data, True)
+    check('GET without the key', outcome(s3.get_object, Bucket=b, Key='ssec.bin'), ('InvalidRequest', 400))
+    # A field the policy does not name: refused.
+    p = s3.generate_presigned_post(b, 'extra.bin')
+    status, _ = post_form(p['url'], {**p['fields'], **kms_fields}, data)
+    check('SSE fields outside the policy', status, 403)
+
+
+SECTIONS = {f.__name__: f for f in [sse_c, sse_kms, post_object]}
 
 if __name__ == '__main__':
     main(SECTIONS)

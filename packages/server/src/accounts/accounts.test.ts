@@ -252,6 +252,59 @@ describe('Accounts', () => {
     });
   });
 
+  it('two gateways on one store: a suspension, a deletion and a deleted key made on one reach the other within the TTL', async () => {
+    const TTL_MS = 40;
+    const gateway = () =>
+      new Accounts({
+        meta,
+        masterKey: MASTER,
+        root: ROOT,
+        nowMs: () => nowMs,
+        stsMaxDurationSeconds: 7200,
+        cacheTtlMs: TTL_MS,
+      });
+    const a = gateway();
+    const b = gateway();
+    await a.load();
+    await b.load();
+    const pastTtl = () => new Promise((r) => setTimeout(r, TTL_MS + 20));
+
+    // An account created on A: B knows its root key once its copy is older than the TTL.
+    const x = await a.registry.create('team-x');
+    await pastTtl();
+    expect((await b.lookupCredential(x.secretId))?.principal).toMatchObject({ isRoot: true, ownerUin: x.uin });
+    const user = await a.createUser('worker', x.uin);
+    const key = await a.createAccessKey(user.uin, x.uin);
+    const other = await a.createAccessKey(user.uin, x.uin);
+    // B caches the sub-user's key and principal.
+    expect((await b.lookupCredential(key.secretId))?.principal).toMatchObject({ uin: user.uin, ownerUin: x.uin });
+    expect(await b.lookupCredential(other.secretId)).toBeDefined();
+
+    // Suspended on A: B refuses the root key and the cached sub-user key, and B's buckets check sees it.
+    await a.registry.setSuspended(x.appId, true);
+    await pastTtl();
+    for (const id of [x.secretId, key.secretId]) {
+      expect(await failure(b.lookupCredential(id)), id).toMatchObject({ code: 'AllAccessDisabled', status: 403 });
+    }
+    expect(b.registry.byUin(x.uin)?.suspended).toBe(true);
+    await a.registry.setSuspended(x.appId, false);
+    await pastTtl();
+    expect(await b.lookupCredential(key.secretId)).toBeDefined();
+
+    // A key deleted on A stops working on B (its cached secret expires).
+    await a.deleteAccessKey(other.secretId, x.uin);
+    await pastTtl();
+    expect(await b.lookupCredential(other.secretId)).toBeUndefined();
+
+    // The account deleted on A (it owns no bucket): its root key is unknown on B, its users' keys too.
+    await a.deleteUser(user.uin, x.uin);
+    await a.registry.delete(x.appId);
+    await pastTtl();
+    expect(await b.lookupCredential(x.secretId)).toBeUndefined();
+    expect(await b.lookupCredential(key.secretId)).toBeUndefined();
+    expect(b.registry.byUin(x.uin)).toBeUndefined();
+  });
+
   describe('STS', () => {
     const rootPrincipal = async () => (await accounts.lookupCredential(ROOT.secretId))!.principal;
 

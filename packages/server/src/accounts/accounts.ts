@@ -46,6 +46,8 @@ export interface AccountsOptions {
   nowMs: () => number;
   /** Longest STS credentials may live (config `stsMaxDurationSeconds`). */
   stsMaxDurationSeconds: number;
+  /** How long a gateway may act on a cached key, user or account after another changed it (default 1 s). */
+  cacheTtlMs?: number;
 }
 
 export interface NewAccessKey {
@@ -70,9 +72,10 @@ export interface TemporaryCredentials {
  * others' root keys sealed in the store), each account's sub-users with their access keys and
  * user policies (in the metadata store), and STS credentials. `lookupCredential` is what
  * authentication calls for every signed request; it caches decrypted secrets and principals, and
- * every change made through this object invalidates what it touches. (With several gateways a
- * change made on one would reach the others' caches only at restart: scale-out needs a TTL or a
- * change feed here.)
+ * every change made through this object invalidates what it touches at once. With several gateways
+ * on one metadata store, a change made on another (a key or user deleted, a policy changed, an
+ * account suspended or deleted) is seen within `cacheTtlMs`: cached keys and principals expire,
+ * and the account registry re-reads the store on the same TTL (registry.ts).
  */
 export class Accounts {
   readonly #meta: MetadataStore;
@@ -84,9 +87,10 @@ export class Accounts {
   readonly #tokenKey: Buffer;
   readonly #tmpSecretKey: Buffer;
   /** Permanent keys of sub-users: decrypted secret and owner. */
-  readonly #keys = new Map<string, { secretKey: string; uin: string }>();
+  readonly #keys = new Map<string, Cached<{ secretKey: string; uin: string }>>();
   /** Sub-users as principals, with their policy documents. */
-  readonly #principals = new Map<string, Principal>();
+  readonly #principals = new Map<string, Cached<Principal>>();
+  readonly #cacheTtlMs: number;
   /** Bumped by every invalidation, so a lookup that raced a change does not cache stale data. */
   #generation = 0;
   /** The deployment's accounts (the operator's is `root`). */
@@ -98,6 +102,7 @@ export class Accounts {
     this.#rootCredential = rootCredential(options.root);
     this.#nowMs = options.nowMs;
     this.#maxDurationS = options.stsMaxDurationSeconds;
+    this.#cacheTtlMs = options.cacheTtlMs ?? 1000;
     this.#secretsKey = deriveKey(options.masterKey, 'secrets-at-rest');
     this.#tokenKey = deriveKey(options.masterKey, 'sts-token');
     this.#tmpSecretKey = deriveKey(options.masterKey, 'sts-secret');
@@ -106,6 +111,7 @@ export class Accounts {
       operator: options.root,
       secretsKey: this.#secretsKey,
       nowMs: options.nowMs,
+      ttlMs: this.#cacheTtlMs,
     });
   }
 
@@ -279,6 +285,7 @@ export class Accounts {
    */
   async lookupCredential(accessKeyId: string, securityToken?: string): Promise<Credential | undefined> {
     const token = securityToken === '' ? undefined : securityToken;
+    await this.registry.refresh();
     if (isTemporaryKeyId(accessKeyId) && accessKeyId !== this.#rootCredential.accessKeyId) {
       return this.#temporaryCredential(accessKeyId, token);
     }
@@ -299,13 +306,16 @@ export class Accounts {
       this.#activeAccount(root.account.uin, accessKeyId);
       return { accessKeyId, secretKey: root.secretKey, principal: accountRootPrincipal(root.account) };
     }
-    let key = this.#keys.get(accessKeyId);
+    let key = fresh(this.#keys.get(accessKeyId));
     if (!key) {
       const generation = this.#generation;
       const record = await this.#meta.getAccessKey(accessKeyId);
-      if (!record) return undefined;
+      if (!record) {
+        this.#keys.delete(accessKeyId);
+        return undefined;
+      }
       key = { secretKey: openSecret(this.#secretsKey, record.secretId, record.sealedSecret), uin: record.uin };
-      if (generation === this.#generation) remember(this.#keys, accessKeyId, key);
+      if (generation === this.#generation) remember(this.#keys, accessKeyId, key, this.#cacheTtlMs);
     }
     const principal = await this.#userPrincipal(key.uin);
     return principal && { accessKeyId, secretKey: key.secretKey, principal };
@@ -350,7 +360,7 @@ export class Accounts {
   }
 
   async #userPrincipal(uin: string): Promise<Principal | undefined> {
-    const cached = this.#principals.get(uin);
+    const cached = fresh(this.#principals.get(uin));
     if (cached) {
       if (this.registry.byUin(cached.ownerUin)?.suspended) {
         throw new S3Error('AllAccessDisabled', 'All access to this account has been disabled.');
@@ -360,7 +370,10 @@ export class Accounts {
     const generation = this.#generation;
     const user = await this.#meta.getUser(uin);
     const account = user && this.registry.byUin(user.ownerUin);
-    if (!user || !account) return undefined;
+    if (!user || !account) {
+      this.#principals.delete(uin);
+      return undefined;
+    }
     if (account.suspended) throw new S3Error('AllAccessDisabled', 'All access to this account has been disabled.');
     const policies = (await this.#meta.listUserPolicies(uin)).map((p) => p.doc);
     const principal: Principal = {
@@ -370,7 +383,7 @@ export class Accounts {
       isRoot: false,
       policies,
     };
-    if (generation === this.#generation) remember(this.#principals, uin, principal);
+    if (generation === this.#generation) remember(this.#principals, uin, principal, this.#cacheTtlMs);
     return principal;
   }
 
@@ -382,7 +395,7 @@ export class Accounts {
   #invalidateUser(uin: string): void {
     this.#generation++;
     this.#principals.delete(uin);
-    for (const [id, key] of this.#keys) if (key.uin === uin) this.#keys.delete(id);
+    for (const [id, key] of this.#keys) if (key.value.uin === uin) this.#keys.delete(id);
   }
 
   // ---- STS --------------------------------------------------------------------------------------
@@ -462,7 +475,18 @@ function notFound(code: 'NoSuchUser' | 'NoSuchAccessKey' | 'NoSuchUserPolicy', m
   };
 }
 
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
+/** A cache entry and when it stops being trusted (performance.now() time). */
+interface Cached<V> {
+  value: V;
+  expiresMs: number;
+}
+
+function fresh<V>(entry: Cached<V> | undefined): V | undefined {
+  return entry !== undefined && entry.expiresMs > performance.now() ? entry.value : undefined;
+}
+
+function remember<V>(map: Map<string, Cached<V>>, key: string, value: V, ttlMs: number): void {
+  map.delete(key);
   if (map.size >= MAX_CACHED) map.delete(map.keys().next().value!);
-  map.set(key, value);
+  map.set(key, { value, expiresMs: performance.now() + ttlMs });
 }

@@ -38,8 +38,10 @@ export interface NewAccount extends Account {
  * it touches) and written through to the metadata store. The operator is the account of
  * `<data>/credentials.json`: its keys come from there (or the environment), never from the store,
  * and a data directory from before accounts existed gets its row at start (`load`). With several
- * gateways a change made on one reaches the others at restart (scale-out needs a change feed here,
- * as for the credential caches).
+ * gateways on one metadata store, a change made on one (a suspension, a deletion, a new account,
+ * account-level Block Public Access) reaches the others within `ttlMs`: `refresh`, which
+ * authentication and authorization await, re-reads the accounts when the copy is older than that
+ * (one query a second per gateway at most), as the bucket cache (stores/cached-meta-store.ts) does.
  */
 export class AccountRegistry {
   readonly #meta: MetadataStore;
@@ -50,20 +52,39 @@ export class AccountRegistry {
   readonly #byUin = new Map<string, Account>();
   /** Root keys of the accounts other than the operator: SecretId → secret and account uin. */
   readonly #rootKeys = new Map<string, { secretKey: string; uin: string }>();
+  readonly #ttlMs: number;
+  /** performance.now() of the last read of the store (-Infinity: never read). */
+  #readAtMs = Number.NEGATIVE_INFINITY;
+  #reading: Promise<void> | undefined;
+  /** Bumped by every change made here, so a re-read that raced one does not bring back the old state. */
+  #generation = 0;
 
-  constructor(options: { meta: MetadataStore; operator: Identity; secretsKey: Buffer; nowMs: () => number }) {
+  constructor(options: {
+    meta: MetadataStore;
+    operator: Identity;
+    secretsKey: Buffer;
+    nowMs: () => number;
+    /** How stale the copy of the accounts may get before `refresh` re-reads it (default 1 s). */
+    ttlMs?: number;
+  }) {
     this.#meta = options.meta;
     this.#operator = options.operator;
     this.#secretsKey = options.secretsKey;
     this.#nowMs = options.nowMs;
-    this.#remember({
-      appId: options.operator.appId,
-      uin: options.operator.uin,
+    this.#ttlMs = options.ttlMs ?? 1000;
+    this.#remember(this.#operatorFallback());
+  }
+
+  /** The operator's account before its row is read (or when the store has none yet). */
+  #operatorFallback(): Account {
+    return {
+      appId: this.#operator.appId,
+      uin: this.#operator.uin,
       name: 'default',
       createdMs: 0,
       suspended: false,
       operator: true,
-    });
+    };
   }
 
   /**
@@ -71,7 +92,7 @@ export class AccountRegistry {
    * credentials.json and COFFER_APPID, which may have changed since the row was written).
    */
   async load(): Promise<void> {
-    let rows = await this.#meta.listAccounts();
+    const rows = await this.#meta.listAccounts();
     const operator = rows.find((a) => a.operator);
     if (!operator) {
       await this.#meta.createAccount({
@@ -85,7 +106,25 @@ export class AccountRegistry {
     } else if (operator.appId !== this.#operator.appId || operator.uin !== this.#operator.uin) {
       await this.#meta.updateAccount(operator.appId, { appId: this.#operator.appId, uin: this.#operator.uin });
     }
-    rows = await this.#meta.listAccounts();
+    await this.#read();
+  }
+
+  /** Re-reads the accounts when the copy is older than the TTL; concurrent callers share one read. */
+  refresh(): Promise<void> | undefined {
+    if (performance.now() - this.#readAtMs < this.#ttlMs) return undefined;
+    this.#reading ??= this.#read().finally(() => {
+      this.#reading = undefined;
+    });
+    return this.#reading;
+  }
+
+  async #read(): Promise<void> {
+    const generation = this.#generation;
+    const startedMs = performance.now();
+    const rows = await this.#meta.listAccounts();
+    // A change made here while the rows were read: they may predate it; the next refresh reads again.
+    if (generation !== this.#generation) return;
+    this.#readAtMs = startedMs;
     this.#byAppId.clear();
     this.#byUin.clear();
     this.#rootKeys.clear();
@@ -98,9 +137,11 @@ export class AccountRegistry {
         });
       }
     }
+    if (!this.#byUin.has(this.#operator.uin)) this.#remember(this.#operatorFallback());
   }
 
   #remember(row: AccountRecord | Account): Account {
+    this.#generation++;
     const account: Account = {
       appId: row.appId,
       uin: row.uin,
@@ -220,6 +261,7 @@ export class AccountRegistry {
       }
       throw err;
     }
+    this.#generation++;
     this.#byAppId.delete(appId);
     this.#byUin.delete(account.uin);
     for (const [id, key] of this.#rootKeys) if (key.uin === account.uin) this.#rootKeys.delete(id);

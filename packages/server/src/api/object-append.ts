@@ -2,6 +2,7 @@ import { S3Error } from '@coffer/protocol';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { quoteEtag, sendEmpty } from '../http-kit/respond.js';
 import { readBodyExpectations, readObjectAttributes, sseHeaders } from './object-headers.js';
+import { readCustomerKey } from './sse-headers.js';
 
 /** ?position: a non-negative integer, required. */
 function positionParam(ctx: RequestContext): number {
@@ -42,7 +43,7 @@ export async function appendObject(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, {
     etag: quoteEtag(version.etag),
     'x-cos-next-append-position': String(version.size),
-    ...sseHeaders(ctx, version.sse),
+    ...sseHeaders(ctx, version.sse, { customerKeyMd5: readCustomerKey(ctx)?.md5 }),
     ...(version.crc64 !== undefined ? { 'x-cos-hash-crc64ecma': version.crc64 } : {}),
   });
 }

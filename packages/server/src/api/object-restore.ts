@@ -1,7 +1,7 @@
 import { S3Error, xmlChildren, xmlText } from '@coffer/protocol';
 import { MAX_RESTORE_DAYS, restoredUntil } from '../engine/archive.js';
-import { sourceOf } from '../engine/notifications/record.js';
 import type { AccessTier } from '../engine/intelligent-tiering.js';
+import { sourceOf } from '../engine/notifications/record.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { httpDate, sendEmpty } from '../http-kit/respond.js';
 import type { ObjectVersion } from '../stores/types.js';
@@ -54,10 +54,19 @@ export function restoreHeaders(version: ObjectVersion, nowMs: number): Record<st
 /**
  * The access tier of an INTELLIGENT_TIERING version on GET and HEAD: COS's x-cos-storage-tier
  * (FREQUENT, INFREQUENT, ARCHIVE, DEEP_ARCHIVE), and S3's x-amz-archive-status for the archive tiers.
+ * S3's Archive Instant Access tier has no COS name and no archive status (S3 sends none for it): COS
+ * clients see it as INFREQUENT, which reads the same way; usage and inventory name it.
  */
 export function tierHeaders(tier: AccessTier | undefined): Record<string, string> {
   if (tier === undefined) return {};
-  const cos = tier === 'ARCHIVE_ACCESS' ? 'ARCHIVE' : tier === 'DEEP_ARCHIVE_ACCESS' ? 'DEEP_ARCHIVE' : tier;
+  const cos =
+    tier === 'ARCHIVE_ACCESS'
+      ? 'ARCHIVE'
+      : tier === 'DEEP_ARCHIVE_ACCESS'
+        ? 'DEEP_ARCHIVE'
+        : tier === 'ARCHIVE_INSTANT_ACCESS'
+          ? 'INFREQUENT'
+          : tier;
   return {
     'x-cos-storage-tier': cos,
     ...(tier === 'ARCHIVE_ACCESS' || tier === 'DEEP_ARCHIVE_ACCESS' ? { 'x-amz-archive-status': tier } : {}),

@@ -3,7 +3,6 @@ import { parseXml, S3Error } from '@coffer/protocol';
 import { cannedAcl, parseGrantHeaders } from '../authz/acl.js';
 import { accountOf } from '../authz/authorize.js';
 import { parseTaggingXml } from '../codecs/tagging.js';
-import { parseSse } from '../engine/encryption.js';
 import type { ObjectAttributes } from '../engine/objects.js';
 import { encodeTagging, validateTags } from '../engine/tagging.js';
 import { authorizeRequest } from '../http-kit/authorize-request.js';
@@ -15,7 +14,7 @@ import type { HandlerDeps } from './handler.js';
 import { CONTENT_HEADERS, checkHeaderValue, sseHeaders, writtenVersionHeaders } from './object-headers.js';
 import { checkPostPolicy, type FormFields, parsePostPolicy, verifyFormSignature } from './post-policy.js';
 import { guardWriteAcl } from './public-access.js';
-import { refuseFormEncryption } from './sse-headers.js';
+import { formCustomerKeyMd5, formSseRequest } from './sse-headers.js';
 
 /** All fields before the file, together (S3 allows 20 KB; a COS policy with many conditions needs more). */
 const MAX_FIELD_BYTES = 64 * 1024;
@@ -98,7 +97,7 @@ export async function postObject(ctx: RequestContext, { auth }: HandlerDeps): Pr
     etag: quoteEtag(version.etag),
     location,
     ...writtenVersionHeaders(version.versionId, versioned),
-    ...sseHeaders(ctx, version.sse, { withContext: true }),
+    ...sseHeaders(ctx, version.sse, { customerKeyMd5: formCustomerKeyMd5(fields), withContext: true }),
   };
   if (version.crc64 !== undefined) headers['x-cos-hash-crc64ecma'] = version.crc64;
   const redirect = redirectUrl(fields.get('success_action_redirect') ?? fields.get('redirect'));
@@ -208,17 +207,11 @@ function formAttributes(ctx: RequestContext, fields: FormFields, bucketOwner: st
     validateTags(tags, 'object');
     tagging = encodeTagging(tags);
   }
-  refuseFormEncryption(fields.keys());
-  const method = parseSse(
-    fields.get('x-cos-server-side-encryption') ?? fields.get('x-amz-server-side-encryption'),
-    'x-amz-server-side-encryption',
-  );
+  const sse = formSseRequest(fields);
   return {
     contentHeaders,
     userMeta,
-    ...(method !== undefined
-      ? { sse: method === 'AES256' ? { kind: 'AES256' as const } : { kind: 'kms' as const, method } }
-      : {}),
+    ...(sse !== undefined ? { sse } : {}),
     ...(storageClass !== undefined && storageClass !== '' ? { storageClass } : {}),
     ...(acl ? { acl: JSON.stringify(acl) } : {}),
     ...(tagging !== undefined ? { tagging } : {}),

@@ -29,10 +29,23 @@ const SSE_C_NEEDS = 'Requests specifying Server Side Encryption with Customer pr
  * undefined when none of its three headers is present.
  */
 export function readCustomerKey(ctx: RequestContext, prefix: '' | 'copy-source-' = ''): CustomerKey | undefined {
+  return customerKeyOf((name) => ctx.vendorHeader(name), prefix);
+}
+
+/**
+ * Where the encryption headers are read from: `vendor('server-side-encryption')` answers the
+ * x-cos- or x-amz- form, `exact(name)` one full name (request headers, or POST form fields).
+ */
+export interface SseFields {
+  vendor(name: string): string | undefined;
+  exact(name: string): string | undefined;
+}
+
+function customerKeyOf(vendor: SseFields['vendor'], prefix: '' | 'copy-source-'): CustomerKey | undefined {
   const name = (n: string) => `${prefix}server-side-encryption-customer-${n}`;
-  const algorithm = ctx.vendorHeader(name('algorithm'));
-  const keyText = ctx.vendorHeader(name('key'));
-  const md5 = ctx.vendorHeader(name('key-md5'));
+  const algorithm = vendor(name('algorithm'));
+  const keyText = vendor(name('key'));
+  const md5 = vendor(name('key-md5'));
   if (algorithm === undefined && keyText === undefined && md5 === undefined) return undefined;
   const argument = (n: string, value: string | undefined) => ({
     details: { ArgumentName: `x-amz-${name(n)}`, ArgumentValue: value ?? 'null' },
@@ -82,13 +95,37 @@ export function readCustomerKey(ctx: RequestContext, prefix: '' | 'copy-source-'
 
 /** The encryption a write asks for: x-amz-/x-cos-server-side-encryption with its KMS headers, or SSE-C. */
 export function readSseRequest(ctx: RequestContext): SseRequest | undefined {
-  const methodText = ctx.vendorHeader('server-side-encryption');
+  return sseRequestOf({ vendor: (name) => ctx.vendorHeader(name), exact: (name) => ctx.header(name) });
+}
+
+/**
+ * The encryption a POST Object form asks for: the same names as PUT Object's headers, as form
+ * fields (S3 POST Object: x-amz-server-side-encryption, -aws-kms-key-id, -context, and SSE-C's
+ * -customer-algorithm, -customer-key, -customer-key-MD5; COS the x-cos- forms). Like every other
+ * field, a signed form's policy must name them (post-policy.ts).
+ * S3: https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html ;
+ * COS: https://www.tencentcloud.com/document/product/436/14690
+ */
+export function formSseRequest(fields: ReadonlyMap<string, string>): SseRequest | undefined {
+  return sseRequestOf({
+    vendor: (name) => fields.get(`x-cos-${name}`) ?? fields.get(`x-amz-${name}`),
+    exact: (name) => fields.get(name),
+  });
+}
+
+/** The SSE-C key MD5 a form sent (echoed in the response). */
+export function formCustomerKeyMd5(fields: ReadonlyMap<string, string>): string | undefined {
+  return customerKeyOf((name) => fields.get(`x-cos-${name}`) ?? fields.get(`x-amz-${name}`), '')?.md5;
+}
+
+function sseRequestOf(fields: SseFields): SseRequest | undefined {
+  const methodText = fields.vendor('server-side-encryption');
   const method = parseSse(methodText, 'x-amz-server-side-encryption');
   const keyId =
-    ctx.header('x-amz-server-side-encryption-aws-kms-key-id') ??
-    ctx.header('x-cos-server-side-encryption-cos-kms-key-id');
-  const context = ctx.vendorHeader('server-side-encryption-context');
-  const customer = readCustomerKey(ctx);
+    fields.exact('x-amz-server-side-encryption-aws-kms-key-id') ??
+    fields.exact('x-cos-server-side-encryption-cos-kms-key-id');
+  const context = fields.vendor('server-side-encryption-context');
+  const customer = customerKeyOf(fields.vendor, '');
   if (customer !== undefined) {
     if (method !== undefined) {
       throw new S3Error(
@@ -182,17 +219,4 @@ export function sseHeaders(
       ? { 'x-amz-server-side-encryption-context': spec.context, 'x-cos-server-side-encryption-context': spec.context }
       : {}),
   };
-}
-
-/** SSE-C and KMS fields in a POST Object form are not served: refused (501), never stored in the clear. */
-export function refuseFormEncryption(names: Iterable<string>): void {
-  for (const raw of names) {
-    const name = raw.toLowerCase();
-    if (/^x-(amz|cos)-server-side-encryption-(customer-|aws-kms|cos-kms|context)/.test(name)) {
-      throw new S3Error(
-        'NotImplemented',
-        `Coffer does not serve ${name} in a POST Object form: use PUT Object for SSE-C and SSE-KMS.`,
-      );
-    }
-  }
 }

@@ -57,7 +57,8 @@ async function sendUsage(ctx: RequestContext, bucketName: string, ownerOnly: boo
       count: totals.count,
       bytes: totals.bytes,
       byStorageClass: usage.objects,
-      // INTELLIGENT_TIERING objects by access tier (FREQUENT, INFREQUENT, ARCHIVE_ACCESS, DEEP_ARCHIVE_ACCESS).
+      // INTELLIGENT_TIERING objects by access tier (FREQUENT, INFREQUENT, ARCHIVE_INSTANT_ACCESS,
+      // ARCHIVE_ACCESS, DEEP_ARCHIVE_ACCESS).
       ...(tiers !== undefined ? { intelligentTieringByTier: tiers } : {}),
     },
     noncurrentVersions: usage.noncurrentVersions,

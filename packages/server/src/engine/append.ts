@@ -10,6 +10,7 @@ import { writeEncryption } from './encryption.js';
 import { normalizeStorageClass, validateKey, validateUserMeta } from './names.js';
 import { eventRecorder, sourceOf } from './notifications/record.js';
 import type { ObjectAttributes } from './objects.js';
+import { unsealingRoot } from './sse.js';
 import { taggingFromHeader } from './tagging.js';
 import { type BodyExpectations, writeBlob } from './write-blob.js';
 
@@ -61,7 +62,8 @@ function checkAppendable(current: ObjectVersion | undefined, position: number): 
  * CRC-64 is combined, not recomputed. The commit checks, inside its transaction, that the object is
  * still the version the append was planned on, so of two appends racing at one position exactly one
  * wins and the other is 409 PositionNotEqualToLength. Appendable objects are not versioned (COS), so
- * a bucket whose versioning was ever enabled refuses appends.
+ * a bucket whose versioning was ever enabled refuses appends. Every encryption mode works: segments
+ * are sealed under the root of the object's first append (sse.ts), so a read unseals them as one.
  * https://cloud.tencent.com/document/product/436/7741
  */
 export async function appendObject(
@@ -86,25 +88,23 @@ export async function appendObject(
   if (storageClass === 'INTELLIGENT_TIERING') {
     throw new S3Error('InvalidArgument', 'APPEND Object does not support the INTELLIGENT_TIERING storage class.');
   }
-  // The first append decides the object's encryption; later appends keep it.
-  // SSE-C and SSE-KMS are S3's: COS's APPEND Object takes AES256 alone (its API page names no other).
-  if (input.sse !== undefined && input.sse.kind !== 'AES256') {
-    throw new S3Error('InvalidArgument', 'APPEND Object supports server-side encryption with AES256 only.');
-  }
-  const sealing = base ? undefined : await writeEncryption(ctx, bucket, input.sse);
-  if (!base && sealing !== undefined && sealing.spec.kind !== 'AES256') {
-    throw new S3Error('InvalidArgument', "APPEND Object supports AES256 only; the bucket's default encryption is KMS.");
-  }
-  const sse = base ? base.sse : sealing?.sse;
-  if (sse !== undefined && sse !== 'AES256') {
-    throw new S3Error(
-      'InvalidArgument',
-      'This object is encrypted with SSE-C or SSE-KMS: APPEND Object cannot extend it.',
-    );
+  // The first append decides the object's encryption (the request's, else the bucket's default);
+  // later appends keep it and seal their segment under the same root: for KMS the same key version
+  // and context (a disabled key refuses the append, as it refuses a read), for SSE-C the key each
+  // append must bring again (checked against the object's, 403 for another).
+  let sse: ObjectVersion['sse'];
+  let root: Buffer | undefined;
+  if (base) {
+    sse = base.sse;
+    root = await unsealingRoot(ctx, base.sse, input.sse?.kind === 'customer' ? input.sse.key : undefined);
+  } else {
+    const sealing = await writeEncryption(ctx, bucket, input.sse);
+    sse = sealing?.sse;
+    root = sealing?.root;
   }
   const room = ctx.limits.maxPutSizeBytes - input.position;
   const blob = await writeBlob(ctx, input.body, { ...input.expect, maxSize: Math.max(room, 0) }, input.signal, {
-    seal: sse !== undefined ? ctx.sealKey : undefined,
+    seal: root,
   });
   try {
     const size = input.position + blob.size;

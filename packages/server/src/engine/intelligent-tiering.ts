@@ -6,7 +6,9 @@ import type { EngineContext } from './context.js';
 /**
  * INTELLIGENT_TIERING: an object of that class sits in an access tier decided by how long ago it was
  * last read: FREQUENT, then INFREQUENT after `infrequentDays` (30; COS lets a bucket's
- * ?intelligenttiering configuration change it), then — only where a configuration (S3
+ * ?intelligenttiering configuration change it), then ARCHIVE_INSTANT_ACCESS after 90 days (S3's
+ * automatic tier: no configuration turns it on or off, and it is read at once, like INFREQUENT,
+ * without a restore), then — only where a configuration (S3
  * ?intelligent-tiering&id=…, with a prefix/tag filter) turns them on — ARCHIVE_ACCESS and
  * DEEP_ARCHIVE_ACCESS after their Days. An object in an archive tier is not readable until a restore
  * (POST ?restore), which brings it back to FREQUENT, as S3 does; Coffer restores at once.
@@ -20,8 +22,21 @@ export const INTELLIGENT_TIERING = 'INTELLIGENT_TIERING';
 const CONFIG = 'intelligent-tiering';
 const DAY_MS = 86_400_000;
 
-export type AccessTier = 'FREQUENT' | 'INFREQUENT' | 'ARCHIVE_ACCESS' | 'DEEP_ARCHIVE_ACCESS';
-export const ACCESS_TIERS: readonly AccessTier[] = ['FREQUENT', 'INFREQUENT', 'ARCHIVE_ACCESS', 'DEEP_ARCHIVE_ACCESS'];
+export type AccessTier =
+  | 'FREQUENT'
+  | 'INFREQUENT'
+  | 'ARCHIVE_INSTANT_ACCESS'
+  | 'ARCHIVE_ACCESS'
+  | 'DEEP_ARCHIVE_ACCESS';
+export const ACCESS_TIERS: readonly AccessTier[] = [
+  'FREQUENT',
+  'INFREQUENT',
+  'ARCHIVE_INSTANT_ACCESS',
+  'ARCHIVE_ACCESS',
+  'DEEP_ARCHIVE_ACCESS',
+];
+/** S3: objects not accessed for 90 consecutive days move to Archive Instant Access. */
+export const ARCHIVE_INSTANT_DAYS = 90;
 
 /** S3 IntelligentTieringConfiguration (one of a bucket's, by id). */
 export interface TieringConfiguration {
@@ -126,6 +141,8 @@ function tierAfter(idleMs: number, t: Thresholds): AccessTier {
   const days = idleMs / DAY_MS;
   if (t.deepArchiveDays !== undefined && days >= t.deepArchiveDays) return 'DEEP_ARCHIVE_ACCESS';
   if (t.archiveDays !== undefined && days >= t.archiveDays) return 'ARCHIVE_ACCESS';
+  // A COS bucket whose INFREQUENT threshold is later than 90 days reaches it first.
+  if (days >= Math.max(ARCHIVE_INSTANT_DAYS, t.infrequentDays)) return 'ARCHIVE_INSTANT_ACCESS';
   if (days >= t.infrequentDays) return 'INFREQUENT';
   return 'FREQUENT';
 }

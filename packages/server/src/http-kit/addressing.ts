@@ -9,6 +9,8 @@ export interface Address {
   internal: boolean;
   /** The path below /-/ for internal requests. */
   internalPath?: string;
+  /** An S3 Control API request (api/s3-control.ts): its path, /v20180820/… */
+  s3Control?: string;
 }
 
 // `<bucket>.cos.<region>.myqcloud.com` (and tencentcos.cn): what COS SDKs send with their `Ip` option.

@@ -99,6 +99,8 @@ export async function authorizeRequest(
     access?.policy === undefined
       ? undefined
       : cachedPolicy(access.policy, { bucket: access.bucket.name, appId: ownerAppId }, 'bucket');
+  // Another gateway may have suspended the owner's account: the registry re-reads on a short TTL.
+  if (access) await ctx.accounts.registry.refresh();
   const ownerAccount = access && ctx.accounts.registry.byUin(accountOf(access.bucket.ownerId));
   if (ownerAccount?.suspended) {
     throw new S3Error('AllAccessDisabled', 'All access to this bucket has been disabled.');

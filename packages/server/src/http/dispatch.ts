@@ -9,6 +9,7 @@ import { setCorsHeaders } from '../api/cors-headers.js';
 import { guardObjectWrite } from '../api/public-access.js';
 import { enforceReferer } from '../api/referer.js';
 import { route } from '../api/routes.js';
+import { s3Control, s3ControlAddress } from '../api/s3-control.js';
 import { authenticate } from '../auth/index.js';
 import type { AuthContext } from '../auth/types.js';
 import type { Config } from '../config.js';
@@ -115,7 +116,7 @@ export function createDispatcher(deps: DispatchDeps) {
       accounts: deps.accounts,
     });
     try {
-      address = resolveAddress(req.headers.host, rawPath, deps.config.domain);
+      address = s3ControlAddress(rawPath, req.headers) ?? resolveAddress(req.headers.host, rawPath, deps.config.domain);
       ctx = new RequestContext(init());
       if (expectContinue) ctx.onFirstBodyRead = () => res.writeContinue();
       if (address.internal && isConsolePath(address.internalPath)) return await serveConsole(req, res, rawPath);
@@ -154,6 +155,8 @@ export function createDispatcher(deps: DispatchDeps) {
           throw new S3Error('AccessDenied', "Access Denied: sign requests to Coffer's own endpoints.");
         }
         await handleInternal(ctx);
+      } else if (address.s3Control !== undefined) {
+        await s3Control(ctx);
       } else {
         const { operation, handler } = route(ctx);
         ctx.operation = operation;
