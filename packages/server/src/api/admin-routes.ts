@@ -32,6 +32,7 @@ import {
   requireOperator,
 } from './admin-users.js';
 import { adminUsage } from './usage.js';
+import { whoami } from './whoami.js';
 
 /**
  * Internal paths served before authentication: health (load balancers probe it without
@@ -124,10 +125,11 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/admin/kms/keys/:/disable', methods: { POST: setKmsKeyEnabled(false) } },
   { pattern: '/admin/kms/keys/:/rotate', methods: { POST: rotateKmsKey } },
   { pattern: '/sts', methods: { POST: getSessionToken } },
+  { pattern: '/whoami', methods: { GET: whoami } },
 ];
 
 /** Operation names of the routes above (`METHOD pattern`), for metrics, logs and the audit log. */
-const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
+const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken' | 'WhoAmI'> = {
   'GET /admin/usage': 'AdminUsage',
   'POST /admin/lifecycle/run': 'AdminRunLifecycle',
   'GET /admin/notifications': 'AdminNotifications',
@@ -164,6 +166,7 @@ const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
   'POST /admin/kms/keys/:/disable': 'AdminDisableKmsKey',
   'POST /admin/kms/keys/:/rotate': 'AdminRotateKmsKey',
   'POST /sts': 'GetSessionToken',
+  'GET /whoami': 'WhoAmI',
 };
 
 function match(pattern: string, path: string): string[] | undefined {
