@@ -1,6 +1,7 @@
 /**
  * GET /-/whoami: the caller and what it may do on the buckets it names, decided by the one authorization
  * function without doing anything (docs/admin-api.md). The console hides what a caller would be refused.
+ * GET /-/notification-targets: the declared notification targets, for the console's notification form.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Creds, createSubUser, getSts, rootCreds, send } from './helpers/access.js';
@@ -29,7 +30,7 @@ async function whoami(creds: Creds | undefined, query: string): Promise<{ status
 }
 
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ notifyEnv: { COFFER_NOTIFY_WEBHOOK_hook: 'http://127.0.0.1:9/events?token=secret' } });
   await t.cos().putBucket({ Bucket: Readable, Region: 'ap-guangzhou' });
   await t.cos().putBucket({ Bucket: Other, Region: 'ap-guangzhou' });
 });
@@ -68,8 +69,11 @@ it('a read-only sub-user may list and read one bucket, and nothing else', async 
     GetBucketUsage: false,
     PutBucketPolicy: false,
   });
-  const other = (await whoami(creds, `bucket=${Other}`)).json;
-  expect(other.buckets[Other]).toMatchObject({ ListObjects: false, GetObject: false, PutObject: false });
+  const both = (await whoami(creds, `bucket=${Readable},${Other}&operation=ListObjects,PutObject`)).json;
+  expect(both.buckets).toEqual({
+    [Readable]: { ListObjects: true, PutObject: false },
+    [Other]: { ListObjects: false, PutObject: false },
+  });
   // The same answer through its temporary credentials, which is how the console asks.
   const sts = await getSts(t, creds);
   const viaSts = (await whoami(sts.creds, `bucket=${Readable}&operation=GetObject`)).json;
@@ -90,4 +94,13 @@ it('object operations are decided under a prefix; unknown operations and unsigne
   expect(inside.buckets[Readable]).toEqual({ PutObject: true });
   expect((await whoami(rootCreds(t), `bucket=${Readable}&operation=Fly`)).status).toBe(400);
   expect((await whoami(undefined, '')).status).toBe(403);
+});
+
+it('GET /-/notification-targets names the declared targets, never their URLs, to any signed caller', async () => {
+  const { creds } = await createSubUser(t, 'notifier');
+  const res = await send(t, { method: 'GET', path: '/-/notification-targets' }, { kind: 'v4', creds });
+  expect(res.status).toBe(200);
+  expect(res.json).toEqual({ targets: [{ id: 'hook', kind: 'webhook', arn: 'arn:coffer:sqs::hook:webhook' }] });
+  expect(res.text).not.toContain('secret');
+  expect((await send(t, { method: 'GET', path: '/-/notification-targets' }, { kind: 'none' })).status).toBe(403);
 });

@@ -32,7 +32,7 @@ import {
   requireOperator,
 } from './admin-users.js';
 import { adminUsage } from './usage.js';
-import { whoami } from './whoami.js';
+import { listNotificationTargets, whoami } from './whoami.js';
 
 /**
  * Internal paths served before authentication: health (load balancers probe it without
@@ -126,10 +126,11 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/admin/kms/keys/:/rotate', methods: { POST: rotateKmsKey } },
   { pattern: '/sts', methods: { POST: getSessionToken } },
   { pattern: '/whoami', methods: { GET: whoami } },
+  { pattern: '/notification-targets', methods: { GET: listNotificationTargets } },
 ];
 
 /** Operation names of the routes above (`METHOD pattern`), for metrics, logs and the audit log. */
-const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken' | 'WhoAmI'> = {
+const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken' | 'WhoAmI' | 'ListNotificationTargets'> = {
   'GET /admin/usage': 'AdminUsage',
   'POST /admin/lifecycle/run': 'AdminRunLifecycle',
   'GET /admin/notifications': 'AdminNotifications',
@@ -167,6 +168,7 @@ const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken' | 'WhoAmI'
   'POST /admin/kms/keys/:/rotate': 'AdminRotateKmsKey',
   'POST /sts': 'GetSessionToken',
   'GET /whoami': 'WhoAmI',
+  'GET /notification-targets': 'ListNotificationTargets',
 };
 
 function match(pattern: string, path: string): string[] | undefined {

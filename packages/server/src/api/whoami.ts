@@ -6,6 +6,7 @@ import { sendJson } from '../http-kit/respond.js';
 
 /** What GET /-/whoami reports per bucket when the request names no `operation`: what the console offers. */
 export const CONSOLE_OPERATIONS: readonly Operation[] = [
+  'HeadBucket',
   'ListObjects',
   'GetObject',
   'PutObject',
@@ -48,6 +49,14 @@ export const CONSOLE_OPERATIONS: readonly Operation[] = [
 
 const MAX_BUCKETS = 100;
 
+/** A repeated parameter, or one with comma-separated values (`bucket=a,b`: simpler to sign). */
+function listParam(ctx: RequestContext, name: string): string[] {
+  return ctx.query
+    .getAll(name)
+    .flatMap((v) => v.split(','))
+    .filter((v) => v !== '');
+}
+
 async function allowed(ctx: RequestContext, operation: Operation, target?: { bucket: string; key?: string }) {
   try {
     await authorizeRequest(ctx, operation, target);
@@ -59,7 +68,7 @@ async function allowed(ctx: RequestContext, operation: Operation, target?: { buc
 }
 
 /**
- * GET /-/whoami[?bucket=B…][&operation=Op…][&prefix=P] — the signed-in caller and what it may do, decided
+ * GET /-/whoami[?bucket=B,…][&operation=Op,…][&prefix=P] (repeated or comma-separated) — the signed-in caller and what it may do, decided
  * by the same authorization function every request goes through (user policies, session policy, bucket
  * policy, ACLs), without doing any of it: the console hides what would be refused instead of offering it.
  * Any signed caller may ask about itself. Object operations are decided for keys under `prefix` (a key
@@ -68,11 +77,11 @@ async function allowed(ctx: RequestContext, operation: Operation, target?: { buc
  */
 export async function whoami(ctx: RequestContext): Promise<void> {
   const principal = ctx.auth.principal!;
-  const buckets = ctx.query.getAll('bucket');
+  const buckets = listParam(ctx, 'bucket');
   if (buckets.length > MAX_BUCKETS) {
     throw new S3Error('InvalidArgument', `Ask about at most ${MAX_BUCKETS} buckets at once.`);
   }
-  const asked = ctx.query.getAll('operation');
+  const asked = listParam(ctx, 'operation');
   for (const op of asked) {
     if (!Object.hasOwn(ACTIONS, op)) {
       throw new S3Error('InvalidArgument', `Unknown operation '${op}'.`, { details: { ArgumentName: 'operation' } });
@@ -104,5 +113,16 @@ export async function whoami(ctx: RequestContext): Promise<void> {
       CreateBucket: await allowed(ctx, 'CreateBucket', { bucket: '*' }),
     },
     buckets: answer,
+  });
+}
+
+/**
+ * GET /-/notification-targets — the notification destinations the operator declared (COFFER_NOTIFY_…),
+ * as a bucket's configuration names them (`arn:coffer:sqs::<ID>:<kind>`), for any signed caller: the
+ * console offers them in its notification form. Never their URLs or options (they may hold secrets).
+ */
+export function listNotificationTargets(ctx: RequestContext): void {
+  sendJson(ctx, 200, {
+    targets: ctx.config.notify.targets.map((t) => ({ id: t.id, kind: t.kind, arn: `arn:coffer:sqs::${t.id}:${t.kind}` })),
   });
 }
