@@ -123,6 +123,10 @@ export async function whoami(ctx: RequestContext): Promise<void> {
  */
 export function listNotificationTargets(ctx: RequestContext): void {
   sendJson(ctx, 200, {
-    targets: ctx.config.notify.targets.map((t) => ({ id: t.id, kind: t.kind, arn: `arn:coffer:sqs::${t.id}:${t.kind}` })),
+    targets: ctx.config.notify.targets.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      arn: `arn:coffer:sqs::${t.id}:${t.kind}`,
+    })),
   });
 }

@@ -144,7 +144,8 @@ export function BucketsPage() {
   const rows = buckets.data ?? [];
   const showUsage = rows.length === 0 || rows.some((b) => canOn(who.data, b.Name)('GetBucketUsage'));
   const showVersioning = rows.length === 0 || rows.some((b) => canOn(who.data, b.Name)('GetBucketVersioning'));
-  const showActions = (rows.length === 0 && !!session?.isRoot) || rows.some((b) => canOn(who.data, b.Name)('DeleteBucket'));
+  const showActions =
+    (rows.length === 0 && !!session?.isRoot) || rows.some((b) => canOn(who.data, b.Name)('DeleteBucket'));
   const columns = 3 + (showUsage ? 3 : 0) + (showVersioning ? 1 : 0) + (showActions ? 1 : 0);
   return (
     <Stack>

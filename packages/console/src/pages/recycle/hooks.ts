@@ -45,9 +45,14 @@ export function useSaveRecycleSetting(bucket: string) {
     mutationFn: (days: number | null) =>
       days === null
         ? bucketRequest('DELETE', bucket, { recycle: '' })
-        : bucketRequest('PUT', bucket, { recycle: '' }, {
-            body: `<RecycleConfiguration><Status>Enabled</Status><Days>${days}</Days></RecycleConfiguration>`,
-          }),
+        : bucketRequest(
+            'PUT',
+            bucket,
+            { recycle: '' },
+            {
+              body: `<RecycleConfiguration><Status>Enabled</Status><Days>${days}</Days></RecycleConfiguration>`,
+            },
+          ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['recycle', bucket, 'setting'] }),
   });
 }
@@ -97,7 +102,12 @@ export function useRestoreRecycled(bucket: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: { entry: RecycledEntry; toKey?: string }) =>
-      bucketRequest('POST', bucket, { recycled: '', id: String(input.entry.id) }, { key: input.toKey ?? input.entry.key }),
+      bucketRequest(
+        'POST',
+        bucket,
+        { recycled: '', id: String(input.entry.id) },
+        { key: input.toKey ?? input.entry.key },
+      ),
     onSettled: () => invalidateBin(queryClient, bucket),
   });
 }

@@ -149,12 +149,7 @@ export function RecyclePage({ bucket, can }: TabProps) {
               w={260}
             />
             {mayPurge && (
-              <Button
-                color="red"
-                variant="light"
-                disabled={chosen.length === 0}
-                onClick={() => setConfirming(chosen)}
-              >
+              <Button color="red" variant="light" disabled={chosen.length === 0} onClick={() => setConfirming(chosen)}>
                 Purge selected ({chosen.length})
               </Button>
             )}
@@ -169,7 +164,9 @@ export function RecyclePage({ bucket, can }: TabProps) {
                       aria-label="Select every entry on this page"
                       checked={entries.length > 0 && chosen.length === entries.length}
                       indeterminate={chosen.length > 0 && chosen.length < entries.length}
-                      onChange={(e) => setSelected(e.currentTarget.checked ? new Set(entries.map((x) => x.id)) : new Set())}
+                      onChange={(e) =>
+                        setSelected(e.currentTarget.checked ? new Set(entries.map((x) => x.id)) : new Set())
+                      }
                     />
                   </Table.Th>
                   <Table.Th>Key</Table.Th>

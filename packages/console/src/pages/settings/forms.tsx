@@ -132,7 +132,9 @@ export const corsForm: ConfigForm = {
                   value={r.MaxAgeSeconds ?? ''}
                   onChange={(v) => {
                     const { MaxAgeSeconds: _, ...rest } = r;
-                    write(rules.map((x, j) => (j === i ? (v === '' ? rest : { ...rest, MaxAgeSeconds: Number(v) }) : x)));
+                    write(
+                      rules.map((x, j) => (j === i ? (v === '' ? rest : { ...rest, MaxAgeSeconds: Number(v) }) : x)),
+                    );
                   }}
                   w={220}
                 />
