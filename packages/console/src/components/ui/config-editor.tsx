@@ -73,7 +73,7 @@ export function ConfigEditor({
   /** False when the caller's policies allow reading the setting only: no Save, no Remove. */
   canWrite?: boolean;
   /** Shown above the editor when the caller may write (the policy's template picker). */
-  tools?: (props: { text: string; setText: (text: string) => void }) => ReactNode;
+  tools?: (props: { text: string; setText: (text: string) => void; untouched: boolean }) => ReactNode;
 }) {
   const [view, setView] = useState<'form' | 'raw'>(form ? 'form' : 'raw');
   const queryClient = useQueryClient();
@@ -116,7 +116,10 @@ export function ConfigEditor({
         </Text>
         {current.isPending && <Skeleton h={120} />}
         {current.isError && <ErrorAlert error={current.error} title={`${title} could not be read`} />}
-        {tools && canWrite && current.isSuccess && tools({ text, setText })}
+        {tools &&
+          canWrite &&
+          current.isSuccess &&
+          tools({ text, setText, untouched: current.data === null && text === template })}
         {form && current.isSuccess && (
           <SegmentedControl
             aria-label={`${title}: view`}

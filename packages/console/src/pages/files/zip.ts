@@ -7,6 +7,7 @@
  * which the dialog says before it starts.
  */
 import { makeZip } from 'client-zip';
+import { AdminError } from '../../api/errors.js';
 import { cos } from '../../api/session.js';
 import { shareUrl } from './hooks.js';
 
@@ -79,7 +80,17 @@ async function* entries(
 ) {
   const one = async (key: string, lastModified?: string) => {
     const res = await fetch(shareUrl(bucket, region, key, 3600), { signal });
-    if (!res.ok) throw new Error(`${key}: HTTP ${res.status}`);
+    if (!res.ok) {
+      // The server's XML error: its Code, Message and RequestId, like every other failure in the console.
+      const text = await res.text();
+      const tag = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1];
+      throw new AdminError(
+        tag('Code') ?? String(res.status),
+        `${key}: ${tag('Message') ?? res.statusText}`,
+        tag('RequestId') ?? res.headers.get('x-cos-request-id') ?? undefined,
+        res.status,
+      );
+    }
     state.files++;
     state.current = key;
     progress({ ...state });

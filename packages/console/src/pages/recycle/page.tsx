@@ -233,7 +233,7 @@ export function RecyclePage({ bucket, can }: TabProps) {
                             <Button
                               size="xs"
                               variant="subtle"
-                              aria-label={`Restore ${e.key} (entry ${e.id}) as another key`}
+                              aria-label={`Restore as… (${e.key}, entry ${e.id})`}
                               onClick={() => setRestoringAs({ entry: e, key: e.key })}
                             >
                               Restore as…

@@ -47,8 +47,12 @@ function parseCors(text: string): CorsRule[] | undefined {
   try {
     const value = JSON.parse(text) as unknown;
     if (!Array.isArray(value)) return undefined;
+    // The SDK reads numbers back from the XML as strings ("600").
     return value.map((r: Partial<CorsRule>) => ({
       ...r,
+      ...(r.MaxAgeSeconds !== undefined && String(r.MaxAgeSeconds) !== ''
+        ? { MaxAgeSeconds: Number(r.MaxAgeSeconds) }
+        : {}),
       AllowedOrigins: [r.AllowedOrigins ?? []].flat(),
       AllowedMethods: [r.AllowedMethods ?? []].flat(),
       AllowedHeaders: [r.AllowedHeaders ?? []].flat(),

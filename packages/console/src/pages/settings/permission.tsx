@@ -170,7 +170,7 @@ function PolicyTemplatePicker({
         />
       )}
       <Button
-        variant="light"
+        variant="default"
         disabled={!template || !scope || missing}
         onClick={() => template && scope && setText(insertTemplate(text, template.build(scope, input)))}
       >
@@ -197,7 +197,10 @@ export function PermissionPage({ bucket, region, can }: TabProps) {
         template={POLICY_TEMPLATE(bucket)}
         source={policySource(bucket, region)}
         canWrite={can('PutBucketPolicy')}
-        tools={({ text, setText }) => <PolicyTemplatePicker scope={scope} text={text} setText={setText} />}
+        tools={({ text, setText, untouched }) => (
+          // A bucket without a policy shows a starting template: a chosen template replaces it.
+          <PolicyTemplatePicker scope={scope} text={untouched ? '' : text} setText={setText} />
+        )}
       />
       <ConfigEditor
         bucket={bucket}
