@@ -155,7 +155,7 @@ export function RecyclePage({ bucket, can }: TabProps) {
             )}
           </Group>
           {page.isError && <ErrorAlert error={page.error} title="The recycle bin could not be listed" />}
-          <Table.ScrollContainer minWidth={820}>
+          <Table.ScrollContainer minWidth={1000}>
             <Table striped aria-label="Recycle bin" data-testid="recycle-table" aria-busy={page.isFetching}>
               <Table.Thead>
                 <Table.Tr>
@@ -169,10 +169,10 @@ export function RecyclePage({ bucket, can }: TabProps) {
                       }
                     />
                   </Table.Th>
-                  <Table.Th>Key</Table.Th>
+                  <Table.Th miw={180}>Key</Table.Th>
                   <Table.Th>Size</Table.Th>
                   <Table.Th>Deleted</Table.Th>
-                  <Table.Th>Deleted by</Table.Th>
+                  <Table.Th w={200}>Deleted by</Table.Th>
                   <Table.Th>Purged after</Table.Th>
                   <Table.Th>
                     <VisuallyHidden>Actions</VisuallyHidden>
@@ -200,8 +200,8 @@ export function RecyclePage({ bucket, can }: TabProps) {
                         onChange={(ev) => toggle(e.id, ev.currentTarget.checked)}
                       />
                     </Table.Td>
-                    <Table.Td style={{ wordBreak: 'break-all' }}>{e.key}</Table.Td>
-                    <Table.Td>{formatBytes(e.size)}</Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{e.key}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatBytes(e.size)}</Table.Td>
                     <Table.Td>{formatDate(e.deletedAt)}</Table.Td>
                     <Table.Td>
                       <Text size="xs" style={{ wordBreak: 'break-all' }}>
@@ -210,7 +210,7 @@ export function RecyclePage({ bucket, can }: TabProps) {
                     </Table.Td>
                     <Table.Td>{formatDate(e.purgeAt)}</Table.Td>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap">
+                      <Group gap={0} wrap="nowrap">
                         {mayRestore && (
                           <>
                             <Button
