@@ -7,6 +7,7 @@
  * may) and a sub-user nothing, so a read-only user never sees a button flash in.
  */
 import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { adminFetch, currentSession } from './session.js';
 
 export interface Whoami {
@@ -19,6 +20,8 @@ export interface Whoami {
   /** Per bucket, operation → allowed; null for a bucket that does not exist. */
   buckets: Record<string, Record<string, boolean> | null>;
 }
+
+const ROOT_DELAY_MS = 800;
 
 /** The server answers about at most this many buckets per request. */
 const MAX_BUCKETS = 100;
@@ -55,10 +58,20 @@ export function useWhoami(buckets: string[] | undefined) {
 
 /** What the caller may do on `bucket` (object operations decided under `prefix`). */
 export function useCan(bucket: string, prefix = ''): { can: Can; known: boolean; who: Whoami | undefined } {
+  // The root is offered everything until the answer comes: its question waits until the page has drawn its
+  // first rows (ROOT_DELAY_MS), so it never competes with the listing a person is waiting for.
+  const isRoot = currentSession()?.isRoot ?? false;
+  const [ready, setReady] = useState(!isRoot);
+  useEffect(() => {
+    if (ready) return;
+    const timer = setTimeout(() => setReady(true), ROOT_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [ready]);
   const answer = useQuery({
     queryKey: ['whoami', bucket, prefix],
     queryFn: () => fetchWhoami([bucket], prefix),
     staleTime: 60_000,
+    enabled: ready,
   });
   const ops = answer.data?.buckets[bucket];
   return {
