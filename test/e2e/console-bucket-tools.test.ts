@@ -83,6 +83,13 @@ it('a read-only sub-user is offered no create, delete, upload or settings it may
     await page.keyboard.press('Escape');
     await page.getByRole('menuitem', { name: 'Download' }).waitFor({ state: 'detached' });
     await ui.capture('read-only-files');
+    // Object details: the facts, not the editors (metadata, storage class, ACL, tags) it may not use.
+    await page.getByRole('button', { name: 'Actions for readme.txt' }).click();
+    await page.getByRole('menuitem', { name: 'Details' }).click();
+    const details = page.getByRole('dialog', { name: 'Object details: readme.txt' });
+    await details.getByRole('tab', { name: 'Details' }).waitFor();
+    await expect.poll(() => details.getByRole('tab').count()).toBe(1);
+    await page.keyboard.press('Escape');
   });
   expect(ui.errors).toEqual([]);
   await ui.context.close();
