@@ -47,6 +47,10 @@ it('create a user and a key (shown once), attach a policy; the sub-user signs in
     await page.getByRole('combobox', { name: 'Template bucket' }).click();
     await page.getByRole('option', { name: Readable }).click();
     await page.getByRole('button', { name: 'Read-only on the bucket' }).click();
+    // The template in COS policy syntax (the default), with the account's APPID and the bucket's region.
+    const doc = await page.getByLabel('Policy document').inputValue();
+    expect(doc).toContain('"version": "2.0"');
+    expect(doc).toMatch(new RegExp(`qcs::cos:${Region}:uid/\\d+:${Readable}/\\*`));
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('read-only', { exact: true }).waitFor();
     await root.capture('users');

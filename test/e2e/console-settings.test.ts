@@ -115,6 +115,9 @@ it('default encryption and object lock retention; the Usage tab shows the live f
 
     const lock = page.getByTestId('config-object-lock');
     // The bucket was made with object lock: the editor shows that, with no default retention yet; add one.
+    // The form is the default view; the raw document is one click away.
+    await lock.getByTestId('object-lock-form').waitFor();
+    await lock.getByText('XML', { exact: true }).click();
     const xml = lock.getByLabel('Object lock (XML)');
     await xml.waitFor();
     expect(await xml.inputValue()).toContain('<ObjectLockEnabled>Enabled</ObjectLockEnabled>');

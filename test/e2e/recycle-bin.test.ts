@@ -182,4 +182,23 @@ describe('recycle bin', () => {
     expect(await read(Bucket, 'exp/e.txt')).toBe('expiring');
     expect((await usageOf(t, Bucket)).recycled).toEqual({ count: 0, bytes: 0 });
   });
+
+  it('purges one entry now with DELETE ?recycled&id=N; a purged id is NoSuchKey', async () => {
+    const Bucket = 'purge-1250000000';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const on = '<RecycleConfiguration><Status>Enabled</Status><Days>7</Days></RecycleConfiguration>';
+    expect((await rawRequest(t, { method: 'PUT', path: `/${Bucket}`, query: 'recycle', body: on })).status).toBe(200);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'gone.txt', Body: 'bye' }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'gone.txt' }));
+    const [entry] = (await listBin(Bucket)).entries;
+    expect((await usageOf(t, Bucket)).recycled).toEqual({ count: 1, bytes: 3 });
+    const purge = (id: number) => rawRequest(t, { method: 'DELETE', path: `/${Bucket}`, query: `recycled&id=${id}` });
+    expect((await purge(entry!.id)).status).toBe(204);
+    expect((await listBin(Bucket)).entries).toEqual([]);
+    expect((await usageOf(t, Bucket)).recycled).toEqual({ count: 0, bytes: 0 });
+    const again = await purge(entry!.id);
+    expect(again.status).toBe(404);
+    expect(again.text).toContain('<Code>NoSuchKey</Code>');
+    expect((await rawRequest(t, { method: 'DELETE', path: `/${Bucket}`, query: 'recycled&id=x' })).status).toBe(400);
+  });
 });

@@ -171,6 +171,25 @@ export function bucketXml(
   }) as Promise<string>;
 }
 
+/**
+ * Any signed request to a bucket or object with the session's credentials (Coffer's own `?recycled`, …):
+ * the answer's text, or the server's error (Code, Message, RequestId) thrown.
+ */
+export function bucketRequest(
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  bucket: string,
+  query: Record<string, string>,
+  options: { key?: string; body?: string } = {},
+): Promise<string> {
+  const session = currentSession();
+  if (!session) return Promise.reject(new AdminError('NotSignedIn', 'Sign in again.', undefined, 401));
+  return signedFetch(cos(), session.token, method, `/${bucket}/${options.key ?? ''}`, {
+    query,
+    raw: true,
+    ...(options.body !== undefined ? { body: options.body } : {}),
+  }) as Promise<string>;
+}
+
 interface StsAnswer {
   Credentials: { TmpSecretId: string; TmpSecretKey: string; Token: string };
   StartTime: number;

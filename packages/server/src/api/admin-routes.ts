@@ -32,6 +32,7 @@ import {
   requireOperator,
 } from './admin-users.js';
 import { adminUsage } from './usage.js';
+import { listNotificationTargets, whoami } from './whoami.js';
 
 /**
  * Internal paths served before authentication: health (load balancers probe it without
@@ -124,10 +125,12 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/admin/kms/keys/:/disable', methods: { POST: setKmsKeyEnabled(false) } },
   { pattern: '/admin/kms/keys/:/rotate', methods: { POST: rotateKmsKey } },
   { pattern: '/sts', methods: { POST: getSessionToken } },
+  { pattern: '/whoami', methods: { GET: whoami } },
+  { pattern: '/notification-targets', methods: { GET: listNotificationTargets } },
 ];
 
 /** Operation names of the routes above (`METHOD pattern`), for metrics, logs and the audit log. */
-const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
+const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken' | 'WhoAmI' | 'ListNotificationTargets'> = {
   'GET /admin/usage': 'AdminUsage',
   'POST /admin/lifecycle/run': 'AdminRunLifecycle',
   'GET /admin/notifications': 'AdminNotifications',
@@ -164,6 +167,8 @@ const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken'> = {
   'POST /admin/kms/keys/:/disable': 'AdminDisableKmsKey',
   'POST /admin/kms/keys/:/rotate': 'AdminRotateKmsKey',
   'POST /sts': 'GetSessionToken',
+  'GET /whoami': 'WhoAmI',
+  'GET /notification-targets': 'ListNotificationTargets',
 };
 
 function match(pattern: string, path: string): string[] | undefined {

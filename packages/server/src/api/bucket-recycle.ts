@@ -70,3 +70,13 @@ export async function restoreRecycled(ctx: RequestContext): Promise<void> {
     ...(version.versionId !== 'null' ? { VersionId: version.versionId } : {}),
   });
 }
+
+/** DELETE /<bucket>?recycled&id=N: purges entry N now, before its PurgeAt (its blobs go to GC). */
+export async function purgeRecycledEntry(ctx: RequestContext): Promise<void> {
+  const id = Number(ctx.param('id'));
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new S3Error('InvalidArgument', 'Name the entry to purge: ?recycled&id=<Id from the listing>.');
+  }
+  await ctx.engine.purgeRecycledEntry(ctx.bucket, id);
+  sendEmpty(ctx, 204);
+}

@@ -175,6 +175,7 @@ const ROUTES: Record<string, [operation: Operation, handler: Handler]> = {
   'bucket DELETE recycle': ['DeleteBucketRecycle', recycle.deleteBucketRecycle],
   'bucket GET recycled': ['ListRecycled', recycle.listRecycled],
   'object POST recycled': ['RestoreRecycled', recycle.restoreRecycled],
+  'bucket DELETE recycled': ['PurgeRecycled', recycle.purgeRecycledEntry],
   'bucket GET accelerate': ['GetBucketAccelerate', unserved.getBucketAccelerate],
   'bucket GET requestPayment': ['GetBucketRequestPayment', unserved.getBucketRequestPayment],
   'object GET attributes': ['GetObjectAttributes', getObjectAttributes],

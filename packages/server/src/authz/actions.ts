@@ -200,6 +200,7 @@ const ACTION_TABLE = {
   DeleteBucketRecycle: { cos: 'PutBucketRecycle', s3: 'PutBucketRecycle', target: 'bucket', acl: 'OWNER' },
   ListRecycled: { cos: 'ListRecycled', s3: 'ListRecycled', target: 'bucket', acl: 'OWNER' },
   RestoreRecycled: { cos: 'RestoreRecycled', s3: 'RestoreRecycled', target: 'bucket', acl: 'OWNER' },
+  PurgeRecycled: { cos: 'PurgeRecycled', s3: 'PurgeRecycled', target: 'bucket', acl: 'OWNER' },
   GetBucketAccelerate: { cos: 'GetBucketAccelerate', s3: 'GetAccelerateConfiguration', target: 'bucket', acl: 'OWNER' },
   GetBucketRequestPayment: {
     cos: 'GetBucketRequestPayment',

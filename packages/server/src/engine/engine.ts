@@ -191,6 +191,9 @@ export class Engine {
   restoreRecycled(name: string, id: number, toKey: string) {
     return recycle.restoreRecycled(this.ctx, name, id, toKey);
   }
+  purgeRecycledEntry(name: string, id: number) {
+    return recycle.purgeRecycledEntry(this.ctx, name, id);
+  }
 
   // object lock
   putObjectLockConfiguration(name: string, config: objectLock.BucketLockConfiguration) {

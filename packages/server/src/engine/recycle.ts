@@ -68,6 +68,19 @@ export async function restoreRecycled(ctx: EngineContext, name: string, id: numb
   }
 }
 
+/** Purges recycled entry `id` now (the console's Purge), whatever its PurgeAt. */
+export async function purgeRecycledEntry(ctx: EngineContext, name: string, id: number): Promise<void> {
+  const bucket = await requireBucket(ctx, name);
+  try {
+    await ctx.meta.purgeRecycledEntry({ bucketId: bucket.id, id, nowMs: ctx.clock.nowMs() });
+  } catch (err) {
+    if (err instanceof StoreError && err.reason === 'not-found') {
+      throw new S3Error('NoSuchKey', `The recycle bin of ${name} has no entry ${id}.`);
+    }
+    throw err;
+  }
+}
+
 /** The lifecycle worker's purge: every entry past its retention leaves the bin (its blobs go to GC). */
 export async function purgeRecycled(ctx: EngineContext): Promise<{ count: number; bytes: number }> {
   const total = { count: 0, bytes: 0 };

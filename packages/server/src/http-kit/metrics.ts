@@ -12,7 +12,15 @@ import {
 import type { MetadataStore } from '../stores/types.js';
 
 /** What a request is counted under: its routed operation, or Unknown (not routed: Coffer's own endpoints, refused before routing). */
-export type MetricOperation = Operation | 'Unknown' | 'Health' | 'Metrics' | 'GetSessionToken' | `Admin${string}`;
+export type MetricOperation =
+  | Operation
+  | 'Unknown'
+  | 'Health'
+  | 'Metrics'
+  | 'GetSessionToken'
+  | 'WhoAmI'
+  | 'ListNotificationTargets'
+  | `Admin${string}`;
 
 /** Latency buckets (seconds) for requests and metadata calls: 0.5 ms to 30 s. */
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -31,6 +31,7 @@ const AUDITED = new Set([
   'PutBucketNotification',
   'PutBucketRecycle',
   'DeleteBucketRecycle',
+  'PurgeRecycled',
   'PutBucketInventoryConfiguration',
   'DeleteBucketInventoryConfiguration',
   'PutPublicAccessBlock',

@@ -792,4 +792,6 @@ export interface RecycleStore {
    * at most `limit` per call. What a bin holds is part of `bucketUsage` (`recycled`).
    */
   purgeRecycled(nowMs: number, limit: number): Promise<{ count: number; bytes: number }>;
+  /** Removes one entry from the bin now, releasing its blobs (usage follows). StoreError 'not-found'. */
+  purgeRecycledEntry(input: { bucketId: number; id: number; nowMs: number }): Promise<void>;
 }

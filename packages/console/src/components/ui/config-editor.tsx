@@ -1,4 +1,18 @@
-import { Anchor, Badge, Button, Card, Group, JsonInput, Skeleton, Stack, Text, Textarea, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Group,
+  JsonInput,
+  SegmentedControl,
+  Skeleton,
+  Stack,
+  Text,
+  Textarea,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useState } from 'react';
 import { toApiError } from '../../api/errors.js';
@@ -11,6 +25,17 @@ export interface ConfigSource {
   load(): Promise<string | undefined>;
   save(text: string): Promise<unknown>;
   remove?(): Promise<unknown>;
+}
+
+/**
+ * A form over a setting's document: it parses the text, shows rows of fields, and writes the text back on
+ * every change, so the form and the raw view are two views of one document.
+ */
+export interface ConfigForm {
+  /** The form for `text`; onChange gets the new document. */
+  render(props: { text: string; onChange: (text: string) => void; readOnly: boolean }): ReactNode;
+  /** Why `text` cannot be saved as it is (shown, Save disabled), or undefined. */
+  validate(text: string): string | undefined;
 }
 
 /**
@@ -28,6 +53,9 @@ export function ConfigEditor({
   template,
   source,
   noun = title.toLowerCase(),
+  form,
+  canWrite = true,
+  tools,
 }: {
   bucket: string;
   name: string;
@@ -40,7 +68,14 @@ export function ConfigEditor({
   source: ConfigSource;
   /** How the buttons name it ("Save bucket tags"); the title in lower case unless given. */
   noun?: string;
+  /** A form view (the default view when given); the raw document stays one click away. */
+  form?: ConfigForm;
+  /** False when the caller's policies allow reading the setting only: no Save, no Remove. */
+  canWrite?: boolean;
+  /** Shown above the editor when the caller may write (the policy's template picker). */
+  tools?: (props: { text: string; setText: (text: string) => void; untouched: boolean }) => ReactNode;
 }) {
+  const [view, setView] = useState<'form' | 'raw'>(form ? 'form' : 'raw');
   const queryClient = useQueryClient();
   const queryKey = ['config', bucket, name];
   const current = useQuery({ queryKey, queryFn: async () => (await source.load()) ?? null });
@@ -59,6 +94,7 @@ export function ConfigEditor({
   const refusal = save.isError ? toApiError(save.error) : undefined;
   const refusedLine = refusal && format === 'json' ? lineOfServerMessage(text, refusal.message) : undefined;
   const editorId = `config-${name}`;
+  const invalid = form && current.isSuccess ? form.validate(text) : undefined;
   return (
     <Card withBorder data-testid={editorId}>
       <Stack gap="xs">
@@ -80,7 +116,25 @@ export function ConfigEditor({
         </Text>
         {current.isPending && <Skeleton h={120} />}
         {current.isError && <ErrorAlert error={current.error} title={`${title} could not be read`} />}
+        {tools &&
+          canWrite &&
+          current.isSuccess &&
+          tools({ text, setText, untouched: current.data === null && text === template })}
+        {form && current.isSuccess && (
+          <SegmentedControl
+            aria-label={`${title}: view`}
+            value={view}
+            onChange={(v) => setView(v as 'form' | 'raw')}
+            data={[
+              { value: 'form', label: 'Form' },
+              { value: 'raw', label: format.toUpperCase() },
+            ]}
+            style={{ alignSelf: 'flex-start' }}
+          />
+        )}
+        {form && current.isSuccess && view === 'form' && form.render({ text, onChange: setText, readOnly: !canWrite })}
         {current.isSuccess &&
+          view === 'raw' &&
           (format === 'json' ? (
             <JsonInput
               id={editorId}
@@ -92,6 +146,7 @@ export function ConfigEditor({
               autosize
               minRows={6}
               maxRows={20}
+              readOnly={!canWrite}
               styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             />
           ) : (
@@ -104,21 +159,37 @@ export function ConfigEditor({
               minRows={6}
               maxRows={20}
               spellCheck={false}
+              readOnly={!canWrite}
               styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
             />
           ))}
+        {invalid && (
+          <Alert color="red" variant="light" role="status" data-testid={`${editorId}-invalid`}>
+            {invalid}
+          </Alert>
+        )}
         {save.isError && <ErrorAlert error={save.error} title={`${title} was not saved`} />}
         {remove.isError && <ErrorAlert error={remove.error} title={`${title} was not removed`} />}
-        <Group justify="flex-end" gap="xs">
-          {source.remove && current.data !== null && (
-            <Button variant="default" color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-              Remove {noun}
+        {canWrite ? (
+          <Group justify="flex-end" gap="xs">
+            {source.remove && current.data !== null && (
+              <Button variant="default" color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
+                Remove {noun}
+              </Button>
+            )}
+            <Button
+              loading={save.isPending}
+              disabled={!current.isSuccess || invalid !== undefined}
+              onClick={() => save.mutate()}
+            >
+              Save {noun}
             </Button>
-          )}
-          <Button loading={save.isPending} disabled={!current.isSuccess} onClick={() => save.mutate()}>
-            Save {noun}
-          </Button>
-        </Group>
+          </Group>
+        ) : (
+          <Text size="sm" c="dimmed" data-testid={`${editorId}-read-only`}>
+            Your policies let you read this setting, not change it.
+          </Text>
+        )}
       </Stack>
     </Card>
   );

@@ -1,53 +1,78 @@
 import { Anchor, Group, Stack, Tabs, Title } from '@mantine/core';
 import type { ComponentType } from 'react';
 import { Link, useLocation } from 'wouter';
+import { type Can, useCan } from '../../api/permissions.js';
 import { currentSession } from '../../api/session.js';
 import { lazyPage } from '../../components/ui/lazy-page.js';
 import { useBuckets } from '../buckets/hooks.js';
 // The File List comes with this chunk: it is what opening a bucket shows, so no second round trip.
 import { FilesPage } from '../files/page.js';
 
-interface TabProps {
+export interface TabProps {
   bucket: string;
   region: string;
+  /** What the caller may do on this bucket (GET /-/whoami). */
+  can: Can;
 }
 
-/** Every other tab is its own chunk, loaded when it is opened. */
-const TABS: { value: string; label: string; page: ComponentType<TabProps> }[] = [
-  { value: 'files', label: 'File List', page: FilesPage },
+/**
+ * Every other tab is its own chunk, loaded when it is opened. A tab shows when the caller may read what it
+ * shows (any of `needs`): a read-only sub-user gets the File List, not eight tabs of AccessDenied.
+ */
+const TABS: { value: string; label: string; needs: string[]; page: ComponentType<TabProps> }[] = [
+  { value: 'files', label: 'File List', needs: ['ListObjects'], page: FilesPage },
   {
     value: 'uploads',
     label: 'Incomplete Multipart Upload',
+    needs: ['ListMultipartUploads'],
     page: lazyPage(() => import('../uploads/page.js').then((m) => m.UploadsPage)),
   },
   {
     value: 'versions',
     label: 'Versions',
+    needs: ['ListObjectVersions', 'GetBucketVersioning'],
     page: lazyPage(() => import('../versions/page.js').then((m) => m.VersionsPage)),
+  },
+  {
+    value: 'recycle',
+    label: 'Recycle bin',
+    needs: ['ListRecycled', 'GetBucketRecycle'],
+    page: lazyPage(() => import('../recycle/page.js').then((m) => m.RecyclePage)),
   },
   {
     value: 'lifecycle',
     label: 'Lifecycle',
+    needs: ['GetBucketLifecycle'],
     page: lazyPage(() => import('../lifecycle/page.js').then((m) => m.LifecyclePage)),
   },
   {
     value: 'basic',
     label: 'Basic Configurations',
+    needs: ['GetBucketTagging'],
     page: lazyPage(() => import('../settings/basic.js').then((m) => m.BasicConfigurationsPage)),
   },
   {
     value: 'permission',
     label: 'Permission',
+    needs: ['GetBucketAcl', 'GetBucketPolicy', 'GetBucketCors', 'GetBucketReferer'],
     page: lazyPage(() => import('../settings/permission.js').then((m) => m.PermissionPage)),
   },
   {
     value: 'security',
     label: 'Security',
+    needs: ['GetBucketEncryption', 'GetObjectLockConfiguration'],
     page: lazyPage(() => import('../settings/security.js').then((m) => m.SecurityPage)),
+  },
+  {
+    value: 'logging',
+    label: 'Logging and inventory',
+    needs: ['GetBucketLogging', 'ListBucketInventoryConfigurations', 'GetBucketNotification'],
+    page: lazyPage(() => import('../logging/page.js').then((m) => m.LoggingPage)),
   },
   {
     value: 'usage',
     label: 'Usage',
+    needs: ['GetBucketUsage'],
     page: lazyPage(() => import('../usage/page.js').then((m) => m.UsagePage)),
   },
 ];
@@ -56,6 +81,9 @@ export function BucketPage({ bucket, tab }: { bucket: string; tab: string }) {
   const [, navigate] = useLocation();
   const buckets = useBuckets();
   const region = buckets.data?.find((b) => b.Name === bucket)?.Location ?? currentSession()?.region ?? 'ap-guangzhou';
+  const { can } = useCan(bucket);
+  // The open tab always shows (a link may name it); the others when the caller may use them.
+  const tabs = TABS.filter((t) => t.value === tab || t.needs.some(can));
   return (
     <Stack>
       <Group gap="xs">
@@ -69,15 +97,15 @@ export function BucketPage({ bucket, tab }: { bucket: string; tab: string }) {
       </Group>
       <Tabs value={tab} onChange={(value) => navigate(`/buckets/${bucket}/${value}`)} keepMounted={false}>
         <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
-          {TABS.map((t) => (
+          {tabs.map((t) => (
             <Tabs.Tab key={t.value} value={t.value} style={{ whiteSpace: 'nowrap' }}>
               {t.label}
             </Tabs.Tab>
           ))}
         </Tabs.List>
-        {TABS.map(({ value, page: Page }) => (
+        {tabs.map(({ value, page: Page }) => (
           <Tabs.Panel key={value} value={value} pt="md">
-            <Page bucket={bucket} region={region} />
+            <Page bucket={bucket} region={region} can={can} />
           </Tabs.Panel>
         ))}
       </Tabs>

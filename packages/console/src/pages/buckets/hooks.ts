@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { fetchWhoami } from '../../api/permissions.js';
 import { cos, currentSession } from '../../api/session.js';
 import { fetchBucketUsage } from '../../api/usage-source.js';
 
@@ -9,35 +10,31 @@ export interface BucketEntry {
 }
 
 export function useBuckets() {
+  const queryClient = useQueryClient();
   return useQuery({
     queryKey: ['buckets'],
     queryFn: async () => {
       const all = ((await cos().getService({})).Buckets ?? []) as BucketEntry[];
       if (currentSession()?.isRoot) return all;
-      // GET Service lists every bucket of the account; a sub-user sees only those it may open (HEAD Bucket).
-      const open = await Promise.all(
-        all.map((b) =>
-          cos()
-            .headBucket({ Bucket: b.Name, Region: b.Location })
-            .then(
-              () => true,
-              () => false,
-            ),
-        ),
-      );
-      return all.filter((_, i) => open[i]);
+      // GET Service lists every bucket of the account; a sub-user sees only those it may open (HeadBucket),
+      // from one /-/whoami answer, which also tells the Bucket List what to offer on each.
+      const answer = await fetchWhoami(all.map((b) => b.Name));
+      const open = all.filter((b) => answer.buckets[b.Name]?.HeadBucket || answer.buckets[b.Name]?.ListObjects);
+      queryClient.setQueryData(['whoami', open.map((b) => b.Name).join(',')], answer);
+      return open;
     },
   });
 }
 
-export function useBucketUsage(bucket: string) {
+export function useBucketUsage(bucket: string, enabled = true) {
   // Always fresh on mount: other clients change usage behind the console's back.
-  return useQuery({ queryKey: ['usage', bucket], queryFn: () => fetchBucketUsage(bucket), staleTime: 0 });
+  return useQuery({ queryKey: ['usage', bucket], queryFn: () => fetchBucketUsage(bucket), staleTime: 0, enabled });
 }
 
-export function useBucketVersioning(bucket: string, region: string) {
+export function useBucketVersioning(bucket: string, region: string, enabled = true) {
   return useQuery({
     queryKey: ['versioning', bucket],
+    enabled,
     queryFn: async () =>
       (await cos().getBucketVersioning({ Bucket: bucket, Region: region })).VersioningConfiguration?.Status ?? 'Off',
   });

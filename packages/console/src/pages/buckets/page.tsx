@@ -15,6 +15,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { toApiError } from '../../api/errors.js';
+import { canOn, useWhoami } from '../../api/permissions.js';
 import { currentSession } from '../../api/session.js';
 import { ErrorAlert, ErrorDetails } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
@@ -23,8 +24,26 @@ import { CreateBucketModal } from './components/create-bucket-modal.js';
 import { DeleteBucketModal } from './components/delete-bucket-modal.js';
 import { type BucketEntry, useBuckets, useBucketUsage, useBucketVersioning } from './hooks.js';
 
-function UsageCells({ bucket }: { bucket: string }) {
-  const usage = useBucketUsage(bucket);
+/** A cell the caller may not read: a dash, and words for assistive technology. */
+function NotAllowedCell() {
+  return (
+    <Table.Td c="dimmed" title="Your policies do not allow reading this">
+      —<VisuallyHidden> (not allowed)</VisuallyHidden>
+    </Table.Td>
+  );
+}
+
+function UsageCells({ bucket, allowed }: { bucket: string; allowed: boolean }) {
+  const usage = useBucketUsage(bucket, allowed);
+  if (!allowed) {
+    return (
+      <>
+        <NotAllowedCell />
+        <NotAllowedCell />
+        <NotAllowedCell />
+      </>
+    );
+  }
   if (usage.isPending) {
     return (
       <>
@@ -65,8 +84,9 @@ function UsageCells({ bucket }: { bucket: string }) {
   );
 }
 
-function VersioningCell({ bucket, region }: { bucket: string; region: string }) {
-  const status = useBucketVersioning(bucket, region);
+function VersioningCell({ bucket, region, allowed }: { bucket: string; region: string; allowed: boolean }) {
+  const status = useBucketVersioning(bucket, region, allowed);
+  if (!allowed) return <NotAllowedCell />;
   if (status.isPending)
     return (
       <Table.Td>
@@ -117,9 +137,21 @@ export function BucketsPage() {
   const appId = buckets.data?.[0]?.Name.split('-').at(-1) ?? '1250000000';
   // A sub-user whose policies refuse GetService: say so, and let it open the bucket it was given by name.
   const refused = buckets.isError && toApiError(buckets.error).code === 'AccessDenied';
+  // What the caller may do (GET /-/whoami): a read-only sub-user is offered no Create, no Delete, and no
+  // columns it may not read.
+  const who = useWhoami(buckets.data?.map((b) => b.Name));
+  const mayCreate = canOn(who.data, undefined)('CreateBucket');
+  const rows = buckets.data ?? [];
+  const showUsage = rows.length === 0 || rows.some((b) => canOn(who.data, b.Name)('GetBucketUsage'));
+  const showVersioning = rows.length === 0 || rows.some((b) => canOn(who.data, b.Name)('GetBucketVersioning'));
+  const showActions =
+    (rows.length === 0 && !!session?.isRoot) || rows.some((b) => canOn(who.data, b.Name)('DeleteBucket'));
+  const columns = 3 + (showUsage ? 3 : 0) + (showVersioning ? 1 : 0) + (showActions ? 1 : 0);
   return (
     <Stack>
-      <PageHeader title="Bucket List">{!refused && <Button onClick={open}>Create bucket</Button>}</PageHeader>
+      <PageHeader title="Bucket List">
+        {!refused && mayCreate && <Button onClick={open}>Create bucket</Button>}
+      </PageHeader>
       {refused && (
         <Alert color="gray" title="You may not list buckets" data-testid="buckets-refused">
           <Text size="sm">
@@ -136,27 +168,33 @@ export function BucketsPage() {
         </ErrorAlert>
       )}
       {!refused && (
-        <Table.ScrollContainer minWidth={820}>
+        <Table.ScrollContainer minWidth={showUsage ? 820 : 480}>
           <Table striped highlightOnHover verticalSpacing="xs" aria-label="Buckets">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Bucket name</Table.Th>
                 <Table.Th>Region</Table.Th>
                 <Table.Th>Created</Table.Th>
-                <Table.Th>Objects</Table.Th>
-                <Table.Th>Size</Table.Th>
-                <Table.Th>Incomplete uploads</Table.Th>
-                <Table.Th>Versioning</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
+                {showUsage && (
+                  <>
+                    <Table.Th>Objects</Table.Th>
+                    <Table.Th>Size</Table.Th>
+                    <Table.Th>Incomplete uploads</Table.Th>
+                  </>
+                )}
+                {showVersioning && <Table.Th>Versioning</Table.Th>}
+                {showActions && (
+                  <Table.Th>
+                    <VisuallyHidden>Actions</VisuallyHidden>
+                  </Table.Th>
+                )}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {buckets.isPending &&
                 [0, 1, 2].map((i) => (
                   <Table.Tr key={i}>
-                    {Array.from({ length: 8 }, (_, j) => (
+                    {Array.from({ length: columns }, (_, j) => (
                       // biome-ignore lint/suspicious/noArrayIndexKey: placeholders, all alike
                       <Table.Td key={j}>
                         <Skeleton h={14} />
@@ -173,19 +211,29 @@ export function BucketsPage() {
                   </Table.Td>
                   <Table.Td>{b.Location}</Table.Td>
                   <Table.Td>{formatDate(b.CreationDate)}</Table.Td>
-                  <UsageCells bucket={b.Name} />
-                  <VersioningCell bucket={b.Name} region={b.Location} />
-                  <Table.Td>
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() => setDeleting(b)}
-                      aria-label={`Delete bucket ${b.Name}`}
-                    >
-                      Delete
-                    </Button>
-                  </Table.Td>
+                  {showUsage && <UsageCells bucket={b.Name} allowed={canOn(who.data, b.Name)('GetBucketUsage')} />}
+                  {showVersioning && (
+                    <VersioningCell
+                      bucket={b.Name}
+                      region={b.Location}
+                      allowed={canOn(who.data, b.Name)('GetBucketVersioning')}
+                    />
+                  )}
+                  {showActions && (
+                    <Table.Td>
+                      {canOn(who.data, b.Name)('DeleteBucket') && (
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          onClick={() => setDeleting(b)}
+                          aria-label={`Delete bucket ${b.Name}`}
+                        >
+                          Delete
+                        </Button>
+                      )}
+                    </Table.Td>
+                  )}
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -193,7 +241,7 @@ export function BucketsPage() {
         </Table.ScrollContainer>
       )}
       {buckets.data?.length === 0 &&
-        (session?.isRoot ? (
+        (mayCreate ? (
           <Text c="dimmed" data-testid="buckets-empty">
             No buckets yet: create one to store files.
           </Text>

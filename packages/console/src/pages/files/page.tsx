@@ -3,6 +3,7 @@ import {
   Anchor,
   Breadcrumbs,
   Button,
+  Checkbox,
   Group,
   Menu,
   Select,
@@ -17,16 +18,28 @@ import { Dropzone, type FileWithPath } from '@mantine/dropzone';
 import { useMediaQuery } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearch } from 'wouter';
+import { toApiError } from '../../api/errors.js';
+import { useCan } from '../../api/permissions.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
+import { notifyError } from '../../components/ui/notify.js';
 import { CreateFolderModal, DeleteFolderModal, FolderDetailsModal, RenameModal } from './components/folder-actions.js';
 import { DetailsModal } from './components/object-details.js';
 import { canPreview, DeleteFileModal, PreviewModal, ShareModal } from './components/object-modals.js';
 import { UploadPanel } from './components/upload-panel.js';
+import { type ZipJob, ZipModal } from './components/zip-modal.js';
 import { type Entry, type FileEntry, shareUrl, useObjectPage } from './hooks.js';
 import { enqueue, setOnFinished } from './upload-queue.js';
+import { pickZipFile, type ZipItem } from './zip.js';
+
+/** What the caller may do here (GET /-/whoami, object operations decided in this folder). */
+interface Perms {
+  read: boolean;
+  write: boolean;
+  remove: boolean;
+}
 
 type Dialog =
   | { kind: 'create-folder' }
@@ -52,10 +65,41 @@ export function FilesPage({ bucket, region }: { bucket: string; region: string }
   const queryClient = useQueryClient();
   const folderInput = useRef<HTMLInputElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const { can } = useCan(bucket, folder);
+  const mayRead = can('GetObject');
+  const mayWrite = can('PutObject');
+  const mayRemove = can('DeleteObject');
+  const perms = useMemo<Perms>(
+    () => ({ read: mayRead, write: mayWrite, remove: mayRemove }),
+    [mayRead, mayWrite, mayRemove],
+  );
+  // Selected rows (files and folders) of this page, for a zip download.
+  const [selected, setSelected] = useState<Map<string, ZipItem>>(new Map());
+  const [zipJob, setZipJob] = useState<ZipJob | undefined>();
 
   // A new folder, search or page size starts from the first page.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on these inputs only
   useEffect(() => setMarkers([undefined]), [folder, search, pageSize, bucket]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page clears the selection
+  useEffect(() => setSelected(new Map()), [folder, search, pageSize, bucket, pageIndex]);
+  const onSelect = useCallback((id: string, item: ZipItem | undefined) => {
+    setSelected((old) => {
+      const next = new Map(old);
+      if (item) next.set(id, item);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
+  const zipName = (folder ? (folder.split('/').filter(Boolean).at(-1) ?? bucket) : bucket).concat('.zip');
+  // The save picker needs the click's gesture: it is asked for before anything else is awaited.
+  const startZip = useCallback(async (items: ZipItem[], name: string) => {
+    try {
+      const handle = await pickZipFile(name);
+      setZipJob({ items, name, handle });
+    } catch (err) {
+      if (toApiError(err).code !== 'AbortError') notifyError('The archive could not be started', err);
+    }
+  }, []);
   useEffect(
     () => setOnFinished((b) => void queryClient.invalidateQueries({ queryKey: ['objects', b] })),
     [queryClient],
@@ -91,13 +135,26 @@ export function FilesPage({ bucket, region }: { bucket: string; region: string }
       </nav>
       <Group justify="space-between">
         <Group gap="xs">
-          <Button onClick={() => fileInput.current?.click()}>Upload files</Button>
-          <Button variant="light" onClick={() => folderInput.current?.click()}>
-            Upload folder
-          </Button>
-          <Button variant="default" onClick={() => setDialog({ kind: 'create-folder' })}>
-            Create folder
-          </Button>
+          {perms.write && (
+            <>
+              <Button onClick={() => fileInput.current?.click()}>Upload files</Button>
+              <Button variant="light" onClick={() => folderInput.current?.click()}>
+                Upload folder
+              </Button>
+              <Button variant="default" onClick={() => setDialog({ kind: 'create-folder' })}>
+                Create folder
+              </Button>
+            </>
+          )}
+          {perms.read && selected.size > 0 && (
+            <Button
+              variant="default"
+              onClick={() => void startZip([...selected.values()], zipName)}
+              data-testid="zip-selected"
+            >
+              Download {selected.size} as zip
+            </Button>
+          )}
           {folder && (
             <Button variant="default" onClick={() => setDialog({ kind: 'folder-details', prefix: folder })}>
               Folder details
@@ -128,19 +185,21 @@ export function FilesPage({ bucket, region }: { bucket: string; region: string }
           w={220}
         />
       </Group>
-      <Dropzone
-        onDrop={upload}
-        activateOnClick={false}
-        multiple
-        aria-label="Drop files or folders here to upload"
-        data-testid="dropzone"
-        p="xs"
-      >
-        <Text size="sm" c="dimmed" ta="center">
-          Drag files or folders here to upload them to <b>/{folder}</b> (multipart above 8 MB; pause, resume and cancel
-          in the panel below)
-        </Text>
-      </Dropzone>
+      {perms.write && (
+        <Dropzone
+          onDrop={upload}
+          activateOnClick={false}
+          multiple
+          aria-label="Drop files or folders here to upload"
+          data-testid="dropzone"
+          p="xs"
+        >
+          <Text size="sm" c="dimmed" ta="center">
+            Drag files or folders here to upload them to <b>/{folder}</b> (multipart above 8 MB; pause, resume and
+            cancel in the panel below)
+          </Text>
+        </Dropzone>
+      )}
       <UploadPanel />
       {page.isError && <ErrorAlert error={page.error} title="The files could not be listed" />}
       <FileTable
@@ -150,10 +209,21 @@ export function FilesPage({ bucket, region }: { bucket: string; region: string }
         bucket={bucket}
         region={region}
         onDialog={setDialog}
+        perms={perms}
+        selected={selected}
+        onSelect={onSelect}
+        onSelectAll={(items) => setSelected(new Map(items.map((i) => [i.kind === 'file' ? i.key : i.prefix, i])))}
+        onZipFolder={(prefix) =>
+          void startZip([{ kind: 'folder', prefix }], `${prefix.split('/').filter(Boolean).at(-1) ?? 'folder'}.zip`)
+        }
       />
       {page.data?.entries.length === 0 && (
         <Text c="dimmed" ta="center">
-          {search ? 'Nothing here starts with that.' : 'This folder is empty: upload files or drop them above.'}
+          {search
+            ? 'Nothing here starts with that.'
+            : perms.write
+              ? 'This folder is empty: upload files or drop them above.'
+              : 'This folder is empty.'}
         </Text>
       )}
       <Group justify="space-between">
@@ -210,6 +280,18 @@ export function FilesPage({ bucket, region }: { bucket: string; region: string }
       {dialog?.kind === 'details' && (
         <DetailsModal bucket={bucket} region={region} file={dialog.file} onClose={close} />
       )}
+      {zipJob && (
+        <ZipModal
+          bucket={bucket}
+          region={region}
+          base={folder}
+          job={zipJob}
+          onClose={() => {
+            setZipJob(undefined);
+            setSelected(new Map());
+          }}
+        />
+      )}
     </Stack>
   );
 }
@@ -248,6 +330,11 @@ function FileTable({
   bucket,
   region,
   onDialog,
+  perms,
+  selected,
+  onSelect,
+  onSelectAll,
+  onZipFolder,
 }: {
   entries: Entry[] | undefined;
   pending: boolean;
@@ -255,6 +342,11 @@ function FileTable({
   bucket: string;
   region: string;
   onDialog: (d: Dialog) => void;
+  perms: Perms;
+  selected: Map<string, ZipItem>;
+  onSelect: (id: string, item: ZipItem | undefined) => void;
+  onSelectAll: (items: ZipItem[]) => void;
+  onZipFolder: (prefix: string) => void;
 }) {
   const narrow = useMediaQuery('(max-width: 48em)') ?? false;
   const bodyRef = useRef<HTMLTableSectionElement>(null);
@@ -291,6 +383,27 @@ function FileTable({
       >
         <Table.Thead>
           <Table.Tr aria-rowindex={1}>
+            {perms.read && (
+              <Table.Th w={40}>
+                <Checkbox
+                  aria-label="Select every entry on this page"
+                  checked={rows.length > 0 && selected.size === rows.length}
+                  indeterminate={selected.size > 0 && selected.size < rows.length}
+                  onChange={(e) =>
+                    onSelectAll(
+                      e.currentTarget.checked
+                        ? rows.map(
+                            (r): ZipItem =>
+                              r.kind === 'file'
+                                ? { kind: 'file', key: r.key, size: r.size }
+                                : { kind: 'folder', prefix: r.prefix },
+                          )
+                        : [],
+                    )
+                  }
+                />
+              </Table.Th>
+            )}
             <Table.Th>Name</Table.Th>
             <Table.Th w={narrow ? 90 : 110}>Size</Table.Th>
             <Table.Th w={130} visibleFrom="sm">
@@ -309,7 +422,7 @@ function FileTable({
             Array.from({ length: 8 }, (_, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: placeholders
               <Table.Tr key={i}>
-                {Array.from({ length: narrow ? 3 : 5 }, (_, j) => (
+                {Array.from({ length: (narrow ? 3 : 5) + (perms.read ? 1 : 0) }, (_, j) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: placeholders
                   <Table.Td key={j}>
                     <Skeleton h={14} />
@@ -319,7 +432,7 @@ function FileTable({
             ))}
           {padTop > 0 && (
             <tr aria-hidden>
-              <td colSpan={5} style={{ height: padTop, padding: 0, border: 0 }} />
+              <td colSpan={perms.read ? 6 : 5} style={{ height: padTop, padding: 0, border: 0 }} />
             </tr>
           )}
           {items.map((item) => (
@@ -331,17 +444,25 @@ function FileTable({
               bucket={bucket}
               region={region}
               onDialog={onDialog}
+              perms={perms}
+              isSelected={selected.has(rowId(rows[item.index]!))}
+              onSelect={onSelect}
+              onZipFolder={onZipFolder}
             />
           ))}
           {padBottom > 0 && (
             <tr aria-hidden>
-              <td colSpan={5} style={{ height: padBottom, padding: 0, border: 0 }} />
+              <td colSpan={perms.read ? 6 : 5} style={{ height: padBottom, padding: 0, border: 0 }} />
             </tr>
           )}
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
   );
+}
+
+function rowId(e: Entry): string {
+  return e.kind === 'folder' ? e.prefix : e.key;
 }
 
 const Row = memo(function Row({
@@ -351,6 +472,10 @@ const Row = memo(function Row({
   bucket,
   region,
   onDialog,
+  perms,
+  isSelected,
+  onSelect,
+  onZipFolder,
 }: {
   index: number;
   measure: (el: Element | null) => void;
@@ -358,11 +483,34 @@ const Row = memo(function Row({
   bucket: string;
   region: string;
   onDialog: (d: Dialog) => void;
+  perms: Perms;
+  isSelected: boolean;
+  onSelect: (id: string, item: ZipItem | undefined) => void;
+  onZipFolder: (prefix: string) => void;
 }) {
   const rowProps = { ref: measure, 'data-index': index, 'aria-rowindex': index + 2 };
+  const select = perms.read && (
+    <Table.Td>
+      <Checkbox
+        aria-label={`Select ${entry.name}`}
+        checked={isSelected}
+        onChange={(e) =>
+          onSelect(
+            rowId(entry),
+            e.currentTarget.checked
+              ? entry.kind === 'file'
+                ? { kind: 'file', key: entry.key, size: entry.size }
+                : { kind: 'folder', prefix: entry.prefix }
+              : undefined,
+          )
+        }
+      />
+    </Table.Td>
+  );
   if (entry.kind === 'folder') {
     return (
       <Table.Tr {...rowProps} data-testid="folder-row" data-prefix={entry.prefix}>
+        {select}
         <Table.Td>
           <Anchor component={Link} href={`/buckets/${bucket}/files?prefix=${encodeURIComponent(entry.prefix)}`}>
             <FolderIcon /> {entry.name}
@@ -386,10 +534,15 @@ const Row = memo(function Row({
               <Menu.Item onClick={() => onDialog({ kind: 'folder-details', prefix: entry.prefix })}>
                 Folder details
               </Menu.Item>
-              <Menu.Item onClick={() => onDialog({ kind: 'rename', from: entry.prefix })}>Rename</Menu.Item>
-              <Menu.Item color="red" onClick={() => onDialog({ kind: 'delete-folder', prefix: entry.prefix })}>
-                Delete
-              </Menu.Item>
+              {perms.read && <Menu.Item onClick={() => onZipFolder(entry.prefix)}>Download as zip</Menu.Item>}
+              {perms.write && perms.remove && (
+                <Menu.Item onClick={() => onDialog({ kind: 'rename', from: entry.prefix })}>Rename</Menu.Item>
+              )}
+              {perms.remove && (
+                <Menu.Item color="red" onClick={() => onDialog({ kind: 'delete-folder', prefix: entry.prefix })}>
+                  Delete
+                </Menu.Item>
+              )}
             </Menu.Dropdown>
           </Menu>
         </Table.Td>
@@ -398,8 +551,9 @@ const Row = memo(function Row({
   }
   return (
     <Table.Tr {...rowProps} data-testid="file-row" data-key={entry.key}>
+      {select}
       <Table.Td style={{ wordBreak: 'break-all' }}>
-        {canPreview(entry.name) ? (
+        {perms.read && canPreview(entry.name) ? (
           <Anchor
             component="button"
             type="button"
@@ -424,16 +578,22 @@ const Row = memo(function Row({
             </ActionIcon>
           </Menu.Target>
           <Menu.Dropdown>
-            {canPreview(entry.name) && (
+            {perms.read && canPreview(entry.name) && (
               <Menu.Item onClick={() => onDialog({ kind: 'preview', file: entry })}>Preview</Menu.Item>
             )}
-            <DownloadItem bucket={bucket} region={region} fileKey={entry.key} />
-            <Menu.Item onClick={() => onDialog({ kind: 'share', file: entry })}>Copy share link</Menu.Item>
+            {perms.read && <DownloadItem bucket={bucket} region={region} fileKey={entry.key} />}
+            {perms.read && (
+              <Menu.Item onClick={() => onDialog({ kind: 'share', file: entry })}>Copy share link</Menu.Item>
+            )}
             <Menu.Item onClick={() => onDialog({ kind: 'details', file: entry })}>Details</Menu.Item>
-            <Menu.Item onClick={() => onDialog({ kind: 'rename', from: entry.key })}>Rename</Menu.Item>
-            <Menu.Item color="red" onClick={() => onDialog({ kind: 'delete-file', file: entry })}>
-              Delete
-            </Menu.Item>
+            {perms.write && perms.remove && (
+              <Menu.Item onClick={() => onDialog({ kind: 'rename', from: entry.key })}>Rename</Menu.Item>
+            )}
+            {perms.remove && (
+              <Menu.Item color="red" onClick={() => onDialog({ kind: 'delete-file', file: entry })}>
+                Delete
+              </Menu.Item>
+            )}
           </Menu.Dropdown>
         </Menu>
       </Table.Td>

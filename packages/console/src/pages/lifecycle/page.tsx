@@ -20,6 +20,7 @@ import { useEffect, useState } from 'react';
 import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone } from '../../components/ui/notify.js';
+import type { TabProps } from '../bucket/page.js';
 import { type LifecycleRule, lifecycleXml, useLifecycle, usePutLifecycle } from './hooks.js';
 
 const PRESETS = [
@@ -131,7 +132,8 @@ function AddRuleForm({ onAdd, existing }: { onAdd: (rule: LifecycleRule) => void
 }
 
 /** Lifecycle rules: a form with presets (among them the COS documents' incomplete-upload rule), and the JSON/XML views. */
-export function LifecyclePage({ bucket, region }: { bucket: string; region: string }) {
+export function LifecyclePage({ bucket, region, can }: TabProps) {
+  const mayWrite = can('PutBucketLifecycle');
   const rules = useLifecycle(bucket, region);
   const put = usePutLifecycle(bucket, region);
   const [adding, setAdding] = useState(false);
@@ -153,9 +155,11 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
         <Text size="sm" c="dimmed">
           Rules run once a day: they delete or move objects, versions and incomplete multipart uploads by age.
         </Text>
-        <Button onClick={() => setAdding(!adding)} variant={adding ? 'default' : 'filled'}>
-          {adding ? 'Close form' : 'Add a Rule'}
-        </Button>
+        {mayWrite && (
+          <Button onClick={() => setAdding(!adding)} variant={adding ? 'default' : 'filled'}>
+            {adding ? 'Close form' : 'Add a Rule'}
+          </Button>
+        )}
       </Group>
       {adding && <AddRuleForm existing={list} onAdd={(rule) => save([...list, rule], `Rule ${rule.ID} saved`)} />}
       {put.isError && <ErrorAlert error={put.error} title="The rules were not saved" />}
@@ -192,15 +196,17 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
                     <Table.Td>{prefix ? <Code>{prefix}</Code> : 'Whole bucket'}</Table.Td>
                     <Table.Td>{describe(rule)}</Table.Td>
                     <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Delete rule ${rule.ID}`}
-                        onClick={() => setDeleting(rule)}
-                      >
-                        Delete
-                      </Button>
+                      {mayWrite && (
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          color="red"
+                          aria-label={`Delete rule ${rule.ID}`}
+                          onClick={() => setDeleting(rule)}
+                        >
+                          Delete
+                        </Button>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 );
@@ -239,7 +245,7 @@ export function LifecyclePage({ bucket, region }: { bucket: string; region: stri
               validationError="Not valid JSON"
               formatOnBlur
             />
-            <Group justify="flex-end">
+            <Group justify="flex-end" display={mayWrite ? undefined : 'none'}>
               <Button
                 onClick={() => {
                   try {

@@ -1,5 +1,6 @@
 import { Stack } from '@mantine/core';
 import { ConfigEditor } from '../../components/ui/config-editor.js';
+import type { TabProps } from '../bucket/page.js';
 import { xmlSource } from './sources.js';
 
 const TAGGING_TEMPLATE = `<Tagging>
@@ -12,7 +13,7 @@ const TAGGING_TEMPLATE = `<Tagging>
 </Tagging>`;
 
 /** Basic Configurations, as the COS console groups them: bucket tags (lifecycle and versioning have their tabs). */
-export function BasicConfigurationsPage({ bucket }: { bucket: string; region: string }) {
+export function BasicConfigurationsPage({ bucket, can }: TabProps) {
   return (
     <Stack>
       <ConfigEditor
@@ -24,6 +25,7 @@ export function BasicConfigurationsPage({ bucket }: { bucket: string; region: st
         description="Key-value tags on the bucket, for cost allocation and for policies' conditions (up to 50)."
         template={TAGGING_TEMPLATE}
         source={xmlSource(bucket, 'tagging', ['NoSuchTagSet'])}
+        canWrite={can('PutBucketTagging')}
       />
     </Stack>
   );

@@ -1,10 +1,14 @@
-import { Button, Card, Group, Radio, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Radio, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useCan } from '../../api/permissions.js';
 import { cos } from '../../api/session.js';
 import { ConfigEditor } from '../../components/ui/config-editor.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone } from '../../components/ui/notify.js';
+import type { TabProps } from '../bucket/page.js';
+import { corsForm, refererForm } from './forms.js';
+import { COS_POLICY_TEMPLATES, insertTemplate, type PolicyScope } from './policy-templates.js';
 import { corsSource, policySource, xmlSource } from './sources.js';
 
 const POLICY_TEMPLATE = (bucket: string) =>
@@ -59,7 +63,7 @@ const CANNED = [
 ];
 
 /** The bucket ACL: the canned ACL as COS's console offers it, and the grants the server reports. */
-function BucketAclCard({ bucket, region }: { bucket: string; region: string }) {
+function BucketAclCard({ bucket, region, canWrite }: { bucket: string; region: string; canWrite: boolean }) {
   const queryClient = useQueryClient();
   const acl = useQuery({
     queryKey: ['config', bucket, 'acl'],
@@ -86,7 +90,7 @@ function BucketAclCard({ bucket, region }: { bucket: string; region: string }) {
         <Radio.Group value={value} onChange={setValue} label="Public access" name="bucket-acl">
           <Stack gap={6} mt={6}>
             {CANNED.map((c) => (
-              <Radio key={c.value} value={c.value} label={c.label} description={c.help} />
+              <Radio key={c.value} value={c.value} label={c.label} description={c.help} disabled={!canWrite} />
             ))}
           </Stack>
         </Radio.Group>
@@ -113,11 +117,13 @@ function BucketAclCard({ bucket, region }: { bucket: string; region: string }) {
           </Table.ScrollContainer>
         )}
         {save.isError && <ErrorAlert error={save.error} title="The ACL was not saved" />}
-        <Group justify="flex-end">
-          <Button loading={save.isPending} disabled={!acl.isSuccess} onClick={() => save.mutate()}>
-            Save ACL
-          </Button>
-        </Group>
+        {canWrite && (
+          <Group justify="flex-end">
+            <Button loading={save.isPending} disabled={!acl.isSuccess} onClick={() => save.mutate()}>
+              Save ACL
+            </Button>
+          </Group>
+        )}
         <Text size="xs" c="dimmed">
           Policies are the finer tool: see the bucket policy below.
         </Text>
@@ -126,11 +132,61 @@ function BucketAclCard({ bucket, region }: { bucket: string; region: string }) {
   );
 }
 
+/** Picks a COS-syntax template (policy-templates.ts) and inserts its statements into the policy being edited. */
+function PolicyTemplatePicker({
+  scope,
+  text,
+  setText,
+}: {
+  scope: PolicyScope | undefined;
+  text: string;
+  setText: (text: string) => void;
+}) {
+  const [choice, setChoice] = useState<string | null>(null);
+  const [input, setInput] = useState('');
+  const template = COS_POLICY_TEMPLATES.find((t) => t.value === choice);
+  const missing = template?.input !== undefined && input.trim() === '';
+  return (
+    <Group align="end" gap="xs" data-testid="policy-templates">
+      <Select
+        label="Insert a template (COS syntax)"
+        placeholder="Choose a template"
+        data={COS_POLICY_TEMPLATES.map((t) => ({ value: t.value, label: t.label }))}
+        value={choice}
+        onChange={(v) => {
+          setChoice(v);
+          setInput(COS_POLICY_TEMPLATES.find((t) => t.value === v)?.input?.defaultValue ?? '');
+        }}
+        description={template?.description ?? 'Its statements are added to the policy below.'}
+        w={300}
+      />
+      {template?.input && (
+        <TextInput
+          label={template.input.label}
+          placeholder={template.input.placeholder}
+          value={input}
+          onChange={(e) => setInput(e.currentTarget.value)}
+          w={260}
+        />
+      )}
+      <Button
+        variant="default"
+        disabled={!template || !scope || missing}
+        onClick={() => template && scope && setText(insertTemplate(text, template.build(scope, input)))}
+      >
+        Insert template
+      </Button>
+    </Group>
+  );
+}
+
 /** Permission Management, as in the COS console: ACL, bucket policy, CORS, hotlink protection (referer). */
-export function PermissionPage({ bucket, region }: { bucket: string; region: string }) {
+export function PermissionPage({ bucket, region, can }: TabProps) {
+  const { who } = useCan(bucket);
+  const scope = who && { bucket, region, appId: who.appId, ownerUin: who.accountUin };
   return (
     <Stack>
-      <BucketAclCard bucket={bucket} region={region} />
+      <BucketAclCard bucket={bucket} region={region} canWrite={can('PutBucketAcl')} />
       <ConfigEditor
         bucket={bucket}
         name="policy"
@@ -140,6 +196,11 @@ export function PermissionPage({ bucket, region }: { bucket: string; region: str
         description="Who may do what in this bucket (COS or S3 policy syntax); the server checks it and says what is wrong."
         template={POLICY_TEMPLATE(bucket)}
         source={policySource(bucket, region)}
+        canWrite={can('PutBucketPolicy')}
+        tools={({ text, setText, untouched }) => (
+          // A bucket without a policy shows a starting template: a chosen template replaces it.
+          <PolicyTemplatePicker scope={scope} text={untouched ? '' : text} setText={setText} />
+        )}
       />
       <ConfigEditor
         bucket={bucket}
@@ -151,6 +212,8 @@ export function PermissionPage({ bucket, region }: { bucket: string; region: str
         description="Which web pages (origins) may call this bucket from a browser, with which methods and headers."
         template={CORS_TEMPLATE}
         source={corsSource(bucket, region)}
+        form={corsForm}
+        canWrite={can('PutBucketCors')}
       />
       <ConfigEditor
         bucket={bucket}
@@ -161,6 +224,8 @@ export function PermissionPage({ bucket, region }: { bucket: string; region: str
         description="A Referer allow or block list for browser requests (anonymous and presigned); signed API calls are not affected."
         template={REFERER_TEMPLATE}
         source={xmlSource(bucket, 'referer', ['NoSuchRefererConfiguration'])}
+        form={refererForm}
+        canWrite={can('PutBucketReferer')}
       />
     </Stack>
   );

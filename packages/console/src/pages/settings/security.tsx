@@ -5,6 +5,8 @@ import { cos } from '../../api/session.js';
 import { ConfigEditor, unlessMissing } from '../../components/ui/config-editor.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone } from '../../components/ui/notify.js';
+import type { TabProps } from '../bucket/page.js';
+import { objectLockForm } from './forms.js';
 import { xmlSource } from './sources.js';
 
 const OBJECT_LOCK_TEMPLATE = `<ObjectLockConfiguration>
@@ -18,7 +20,7 @@ const OBJECT_LOCK_TEMPLATE = `<ObjectLockConfiguration>
 </ObjectLockConfiguration>`;
 
 /** Default encryption: SSE-COS (AES256) for every new object, or none. */
-function EncryptionCard({ bucket, region }: { bucket: string; region: string }) {
+function EncryptionCard({ bucket, region, canWrite }: { bucket: string; region: string; canWrite: boolean }) {
   const queryClient = useQueryClient();
   const queryKey = ['config', bucket, 'encryption'];
   const current = useQuery({
@@ -71,26 +73,28 @@ function EncryptionCard({ bucket, region }: { bucket: string; region: string }) 
         {current.isError && <ErrorAlert error={current.error} title="The encryption could not be read" />}
         <Radio.Group value={value} onChange={setValue} label="Server-side encryption" name="bucket-encryption">
           <Group mt={6}>
-            <Radio value="none" label="None" />
-            <Radio value="AES256" label="SSE-COS (AES-256)" />
+            <Radio value="none" label="None" disabled={!canWrite} />
+            <Radio value="AES256" label="SSE-COS (AES-256)" disabled={!canWrite} />
           </Group>
         </Radio.Group>
         {save.isError && <ErrorAlert error={save.error} title="The encryption was not saved" />}
-        <Group justify="flex-end">
-          <Button loading={save.isPending} disabled={!current.isSuccess} onClick={() => save.mutate()}>
-            Save encryption
-          </Button>
-        </Group>
+        {canWrite && (
+          <Group justify="flex-end">
+            <Button loading={save.isPending} disabled={!current.isSuccess} onClick={() => save.mutate()}>
+              Save encryption
+            </Button>
+          </Group>
+        )}
       </Stack>
     </Card>
   );
 }
 
 /** Security, as the COS console groups it: default encryption and object lock. */
-export function SecurityPage({ bucket, region }: { bucket: string; region: string }) {
+export function SecurityPage({ bucket, region, can }: TabProps) {
   return (
     <Stack>
-      <EncryptionCard bucket={bucket} region={region} />
+      <EncryptionCard bucket={bucket} region={region} canWrite={can('PutBucketEncryption')} />
       <ConfigEditor
         bucket={bucket}
         name="object-lock"
@@ -106,6 +110,8 @@ export function SecurityPage({ bucket, region }: { bucket: string; region: strin
           ]),
           remove: undefined,
         }}
+        form={objectLockForm}
+        canWrite={can('PutObjectLockConfiguration')}
       />
     </Stack>
   );

@@ -4,6 +4,7 @@ import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
+import type { TabProps } from '../bucket/page.js';
 import { useBucketUsage } from '../buckets/hooks.js';
 import {
   type IncompleteUpload,
@@ -40,9 +41,11 @@ function PartsCells({ bucket, region, upload }: { bucket: string; region: string
  * (https://intl.cloud.tencent.com/document/product/436/31632): the uploads that were paused, cancelled or
  * interrupted, which use storage like objects; Delete one, or Clear Incomplete Multipart Uploads.
  */
-export function UploadsPage({ bucket, region }: { bucket: string; region: string }) {
+export function UploadsPage({ bucket, region, can }: TabProps) {
+  const mayAbort = can('AbortMultipartUpload');
+  const mayReadUsage = can('GetBucketUsage');
   const uploads = useIncompleteUploads(bucket, region);
-  const usage = useBucketUsage(bucket);
+  const usage = useBucketUsage(bucket, mayReadUsage);
   const abort = useAbortUpload(bucket, region);
   const clear = useClearUploads(bucket, region);
   const [confirming, setConfirming] = useState(false);
@@ -61,9 +64,11 @@ export function UploadsPage({ bucket, region }: { bucket: string; region: string
           {uploads.isPending ? 'Loading…' : `${list.length} incomplete multipart upload${list.length === 1 ? '' : 's'}`}
           {freedBytes !== undefined && list.length > 0 ? `, ${formatBytes(freedBytes)}` : ''}
         </Text>
-        <Button color="red" variant="light" disabled={list.length === 0} onClick={() => setConfirming(true)}>
-          Clear Incomplete Multipart Uploads
-        </Button>
+        {mayAbort && (
+          <Button color="red" variant="light" disabled={list.length === 0} onClick={() => setConfirming(true)}>
+            Clear Incomplete Multipart Uploads
+          </Button>
+        )}
       </Group>
       {uploads.isError && <ErrorAlert error={uploads.error} title="The uploads could not be listed" />}
       <Table.ScrollContainer minWidth={760}>
@@ -92,18 +97,20 @@ export function UploadsPage({ bucket, region }: { bucket: string; region: string
                 <Table.Td>{formatDate(u.initiated)}</Table.Td>
                 <PartsCells bucket={bucket} region={region} upload={u} />
                 <Table.Td>
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    color="red"
-                    aria-label={`Delete upload of ${u.key}`}
-                    loading={abort.isPending && abort.variables?.uploadId === u.uploadId}
-                    onClick={() =>
-                      abort.mutate(u, { onError: (err) => notifyError('The upload was not deleted', err) })
-                    }
-                  >
-                    Delete
-                  </Button>
+                  {mayAbort && (
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      color="red"
+                      aria-label={`Delete upload of ${u.key}`}
+                      loading={abort.isPending && abort.variables?.uploadId === u.uploadId}
+                      onClick={() =>
+                        abort.mutate(u, { onError: (err) => notifyError('The upload was not deleted', err) })
+                      }
+                    >
+                      Delete
+                    </Button>
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -7,6 +7,7 @@ import {
   JsonInput,
   Modal,
   Paper,
+  SegmentedControl,
   Select,
   SimpleGrid,
   Stack,
@@ -17,6 +18,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { useState } from 'react';
+import { useWhoami } from '../../api/permissions.js';
 import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatDate } from '../../components/ui/format.js';
@@ -35,7 +37,7 @@ import {
   useUser,
   useUsers,
 } from './hooks.js';
-import { readOnlyBucket, uploaderToPrefix } from './policy-templates.js';
+import { cosReadOnlyBucket, cosUploaderToPrefix, readOnlyBucket, uploaderToPrefix } from './policy-templates.js';
 
 /** The secret, shown once: the server keeps it encrypted and never returns it again. */
 function NewKeyModal({ created, onClose }: { created: NewKey; onClose: () => void }) {
@@ -70,6 +72,11 @@ function PolicyEditor({ uin, initialName, onDone }: { uin: string; initialName?:
   const put = usePutPolicy(uin);
   const bucketNames = (buckets.data ?? []).map((b) => b.Name);
   const [bucket, setBucket] = useState<string | null>(bucketNames[0] ?? null);
+  const [syntax, setSyntax] = useState<'s3' | 'cos'>('cos');
+  // COS syntax names the bucket with the account's APPID (from the server) and the bucket's region.
+  const who = useWhoami([]);
+  const appId = who.data?.appId;
+  const region = buckets.data?.find((b) => b.Name === bucket)?.Location ?? 'ap-guangzhou';
   const shown = text || (existing.data ? JSON.stringify(existing.data, null, 2) : '');
   return (
     <Paper withBorder p="md">
@@ -83,17 +90,44 @@ function PolicyEditor({ uin, initialName, onDone }: { uin: string; initialName?:
         />
         <Group align="end">
           <Select label="Template bucket" data={bucketNames} value={bucket} onChange={setBucket} w={260} />
+          <SegmentedControl
+            aria-label="Template syntax"
+            value={syntax}
+            onChange={(v) => setSyntax(v as 's3' | 'cos')}
+            data={[
+              { value: 'cos', label: 'COS syntax' },
+              { value: 's3', label: 'S3 syntax' },
+            ]}
+          />
           <Button
             variant="default"
-            disabled={!bucket}
-            onClick={() => setText(JSON.stringify(readOnlyBucket(bucket!), null, 2))}
+            disabled={!bucket || (syntax === 'cos' && !appId)}
+            onClick={() =>
+              setText(
+                JSON.stringify(
+                  syntax === 'cos' ? cosReadOnlyBucket(bucket!, region, appId!) : readOnlyBucket(bucket!),
+                  null,
+                  2,
+                ),
+              )
+            }
           >
             Read-only on the bucket
           </Button>
           <Button
             variant="default"
-            disabled={!bucket}
-            onClick={() => setText(JSON.stringify(uploaderToPrefix(bucket!, 'uploads/'), null, 2))}
+            disabled={!bucket || (syntax === 'cos' && !appId)}
+            onClick={() =>
+              setText(
+                JSON.stringify(
+                  syntax === 'cos'
+                    ? cosUploaderToPrefix(bucket!, region, appId!, 'uploads/')
+                    : uploaderToPrefix(bucket!, 'uploads/'),
+                  null,
+                  2,
+                ),
+              )
+            }
           >
             Uploader to uploads/
           </Button>

@@ -26,3 +26,50 @@ export function uploaderToPrefix(bucket: string, prefix: string) {
     ],
   };
 }
+
+/**
+ * The same two templates in COS policy syntax (https://www.tencentcloud.com/document/product/436/18023): a user
+ * policy has no principal; resources name the bucket with the account's APPID and the bucket's region.
+ */
+const cosResource = (region: string, appId: string, bucket: string, key?: string) =>
+  `qcs::cos:${region}:uid/${appId}:${bucket}${key === undefined ? '' : `/${key}`}`;
+
+export function cosReadOnlyBucket(bucket: string, region: string, appId: string) {
+  return {
+    version: '2.0',
+    statement: [
+      { effect: 'allow', action: ['name/cos:GetService'], resource: ['*'] },
+      {
+        effect: 'allow',
+        action: ['name/cos:HeadBucket', 'name/cos:GetBucket', 'name/cos:GetBucketLocation'],
+        resource: [cosResource(region, appId, bucket)],
+      },
+      {
+        effect: 'allow',
+        action: ['name/cos:GetObject', 'name/cos:HeadObject'],
+        resource: [cosResource(region, appId, bucket, '*')],
+      },
+    ],
+  };
+}
+
+export function cosUploaderToPrefix(bucket: string, region: string, appId: string, prefix: string) {
+  return {
+    version: '2.0',
+    statement: [
+      {
+        effect: 'allow',
+        action: [
+          'name/cos:PutObject',
+          'name/cos:PostObject',
+          'name/cos:InitiateMultipartUpload',
+          'name/cos:UploadPart',
+          'name/cos:CompleteMultipartUpload',
+          'name/cos:AbortMultipartUpload',
+          'name/cos:ListParts',
+        ],
+        resource: [cosResource(region, appId, bucket, `${prefix}*`)],
+      },
+    ],
+  };
+}

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
+import type { TabProps } from '../bucket/page.js';
 import { shareUrl } from '../files/hooks.js';
 import {
   useDeleteVersion,
@@ -14,7 +15,7 @@ import {
 } from './hooks.js';
 
 /** Versioning: turn it on or suspend it; every version of a key or folder; restore, undelete, delete for good. */
-export function VersionsPage({ bucket, region }: { bucket: string; region: string }) {
+export function VersionsPage({ bucket, region, can }: TabProps) {
   const status = useVersioning(bucket, region);
   const setStatus = useSetVersioning(bucket, region);
   const [prefix, setPrefix] = useState('');
@@ -36,7 +37,7 @@ export function VersionsPage({ bucket, region }: { bucket: string; region: strin
             {status.data ?? '…'}
           </Badge>
         </Group>
-        {status.data === 'Enabled' ? (
+        {!can('PutBucketVersioning') ? null : status.data === 'Enabled' ? (
           <Button variant="default" loading={setStatus.isPending} onClick={() => setStatus.mutate('Suspended')}>
             Suspend versioning
           </Button>
@@ -106,10 +107,10 @@ export function VersionsPage({ bucket, region }: { bucket: string; region: strin
                       </Button>
                     </Menu.Target>
                     <Menu.Dropdown>
-                      {v.deleteMarker && v.isLatest && (
+                      {v.deleteMarker && v.isLatest && can('DeleteObject') && (
                         <Menu.Item onClick={() => act(`Undeleted ${v.key}`, remove, v)}>Undelete</Menu.Item>
                       )}
-                      {!v.deleteMarker && !v.isLatest && (
+                      {!v.deleteMarker && !v.isLatest && can('PutObject') && (
                         <Menu.Item onClick={() => act(`Restored ${v.key}`, restore, v)}>Restore this version</Menu.Item>
                       )}
                       {!v.deleteMarker && (
@@ -117,9 +118,11 @@ export function VersionsPage({ bucket, region }: { bucket: string; region: strin
                           Download
                         </Menu.Item>
                       )}
-                      <Menu.Item color="red" onClick={() => act(`Deleted version ${v.versionId}`, remove, v)}>
-                        Delete permanently
-                      </Menu.Item>
+                      {can('DeleteObject') && (
+                        <Menu.Item color="red" onClick={() => act(`Deleted version ${v.versionId}`, remove, v)}>
+                          Delete permanently
+                        </Menu.Item>
+                      )}
                     </Menu.Dropdown>
                   </Menu>
                 </Table.Td>

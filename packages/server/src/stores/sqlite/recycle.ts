@@ -34,6 +34,14 @@ export class SqliteRecycleBin implements RecycleStore {
     });
   }
 
+  purgeRecycledEntry(input: { bucketId: number; id: number; nowMs: number }): Promise<void> {
+    return this.#db.writes.run(() => {
+      const kept = this.#db.recycle.take(input.bucketId, input.id);
+      if (!kept) throw new StoreError('not-found', `no recycled entry ${input.id}`);
+      this.#db.release(kept.manifest, input.nowMs);
+    });
+  }
+
   purgeRecycled(nowMs: number, limit: number): Promise<{ count: number; bytes: number }> {
     return this.#db.writes.run(() => {
       const due = this.#db.recycle.takeDue(nowMs, limit);

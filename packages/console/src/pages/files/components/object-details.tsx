@@ -14,6 +14,7 @@ import {
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useCan } from '../../../api/permissions.js';
 import { bucketXml, cos } from '../../../api/session.js';
 import { ErrorAlert } from '../../../components/ui/error-alert.js';
 import { formatBytes } from '../../../components/ui/format.js';
@@ -252,7 +253,17 @@ const OBJECT_ACLS = [
   { value: 'public-read', label: 'Public Read' },
 ];
 
-function AclTab({ bucket, region, file }: { bucket: string; region: string; file: FileEntry }) {
+function AclTab({
+  bucket,
+  region,
+  file,
+  canWrite,
+}: {
+  bucket: string;
+  region: string;
+  file: FileEntry;
+  canWrite: boolean;
+}) {
   const [value, setValue] = useState('default');
   const [loaded, setLoaded] = useState(false);
   const [loadError, setLoadError] = useState<unknown>();
@@ -280,7 +291,12 @@ function AclTab({ bucket, region, file }: { bucket: string; region: string; file
       </Radio.Group>
       {save.isError && <ErrorAlert error={save.error} title="The ACL was not saved" />}
       <Group justify="flex-end">
-        <Button loading={save.isPending} disabled={!loaded} onClick={() => save.mutate()}>
+        <Button
+          loading={save.isPending}
+          disabled={!loaded}
+          onClick={() => save.mutate()}
+          display={canWrite ? undefined : 'none'}
+        >
           Save ACL
         </Button>
       </Group>
@@ -293,7 +309,7 @@ function escapeXml(text: string): string {
 }
 
 /** Object tags (PUT/GET/DELETE Object ?tagging), up to 10 per object. */
-function TagsTab({ bucket, file }: { bucket: string; file: FileEntry }) {
+function TagsTab({ bucket, file, canWrite }: { bucket: string; file: FileEntry; canWrite: boolean }) {
   const [tags, setTags] = useState<Pair[] | undefined>();
   const [loadError, setLoadError] = useState<unknown>();
   useEffect(() => {
@@ -326,7 +342,12 @@ function TagsTab({ bucket, file }: { bucket: string; file: FileEntry }) {
       )}
       {save.isError && <ErrorAlert error={save.error} title="The tags were not saved" />}
       <Group justify="flex-end">
-        <Button loading={save.isPending} disabled={!tags} onClick={() => save.mutate()}>
+        <Button
+          loading={save.isPending}
+          disabled={!tags}
+          onClick={() => save.mutate()}
+          display={canWrite ? undefined : 'none'}
+        >
           Save tags
         </Button>
       </Group>
@@ -340,6 +361,8 @@ export function DetailsModal({ bucket, region, file, onClose }: ObjectModalProps
   const queryClient = useQueryClient();
   const invalidateObjects = useInvalidateObjects(bucket);
   const headers = (head.data?.headers ?? {}) as Record<string, string>;
+  // Offered as the caller's policies allow (GET /-/whoami, decided in the object's folder).
+  const { can } = useCan(bucket, file.key.slice(0, file.key.lastIndexOf('/') + 1));
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ['head', bucket, file.key] });
     void invalidateObjects();
@@ -350,14 +373,18 @@ export function DetailsModal({ bucket, region, file, onClose }: ObjectModalProps
       <Tabs defaultValue="details" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="details">Details</Tabs.Tab>
-          <Tabs.Tab value="metadata" disabled={!head.isSuccess}>
-            Metadata
-          </Tabs.Tab>
-          <Tabs.Tab value="class" disabled={!head.isSuccess}>
-            Storage class
-          </Tabs.Tab>
-          <Tabs.Tab value="acl">ACL</Tabs.Tab>
-          <Tabs.Tab value="tags">Tags</Tabs.Tab>
+          {can('PutObject') && (
+            <>
+              <Tabs.Tab value="metadata" disabled={!head.isSuccess}>
+                Metadata
+              </Tabs.Tab>
+              <Tabs.Tab value="class" disabled={!head.isSuccess}>
+                Storage class
+              </Tabs.Tab>
+            </>
+          )}
+          {can('GetObjectAcl') && <Tabs.Tab value="acl">ACL</Tabs.Tab>}
+          {can('GetObjectTagging') && <Tabs.Tab value="tags">Tags</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="details" pt="sm">
           <FactsTab file={file} headers={headers} />
@@ -376,10 +403,10 @@ export function DetailsModal({ bucket, region, file, onClose }: ObjectModalProps
           />
         </Tabs.Panel>
         <Tabs.Panel value="acl" pt="sm">
-          <AclTab bucket={bucket} region={region} file={file} />
+          <AclTab bucket={bucket} region={region} file={file} canWrite={can('PutObjectAcl')} />
         </Tabs.Panel>
         <Tabs.Panel value="tags" pt="sm">
-          <TagsTab bucket={bucket} file={file} />
+          <TagsTab bucket={bucket} file={file} canWrite={can('PutObjectTagging')} />
         </Tabs.Panel>
       </Tabs>
     </Modal>
