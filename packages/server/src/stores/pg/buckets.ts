@@ -1,0 +1,100 @@
+import { type BucketRow, toBucket } from '../sqlite/rows.js';
+import type { BucketRecord, BucketStore, DeleteBucketOptions, NewBucket } from '../types.js';
+import { StoreError } from '../types.js';
+import type { PgDb } from './pg-db.js';
+
+/** Buckets and their configuration documents. */
+export class PgBuckets implements BucketStore {
+  readonly #db: PgDb;
+
+  constructor(db: PgDb) {
+    this.#db = db;
+  }
+
+  createBucket(input: NewBucket): Promise<BucketRecord> {
+    return this.#db.writes.run(async (tx) => {
+      const row = await tx.one<{ id: number }>(
+        `INSERT INTO buckets (name, owner_id, region, created_ms) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO NOTHING RETURNING id`,
+        [input.name, input.ownerId, input.region, input.createdMs],
+      );
+      if (!row) throw new StoreError('conflict', `bucket ${input.name} exists`);
+      if (input.acl !== undefined)
+        await tx.run('INSERT INTO bucket_configs (bucket_id, kind, doc) VALUES ($1, $2, $3)', [
+          row.id,
+          'acl',
+          input.acl,
+        ]);
+      return {
+        id: row.id,
+        name: input.name,
+        ownerId: input.ownerId,
+        region: input.region,
+        createdMs: input.createdMs,
+        versioning: '',
+      };
+    });
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    const row = await this.#db.read.one<BucketRow>('SELECT * FROM buckets WHERE name = $1', [name]);
+    return row && toBucket(row);
+  }
+
+  async listBuckets(ownerId?: string): Promise<BucketRecord[]> {
+    const rows =
+      ownerId === undefined
+        ? await this.#db.read.rows<BucketRow>('SELECT * FROM buckets ORDER BY name')
+        : await this.#db.read.rows<BucketRow>('SELECT * FROM buckets WHERE owner_id = $1 ORDER BY name', [ownerId]);
+    return rows.map(toBucket);
+  }
+
+  deleteBucket(name: string, options: DeleteBucketOptions = {}): Promise<void> {
+    return this.#db.writes.run(async (tx) => {
+      // FOR UPDATE: writes into the bucket hold a share lock on this row (PgDb.versioningOf), so
+      // they have either committed (and are seen below) or will find the bucket gone.
+      const row = await tx.one<BucketRow>('SELECT * FROM buckets WHERE name = $1 FOR UPDATE', [name]);
+      if (!row) throw new StoreError('not-found', `no bucket ${name}`);
+      if (await tx.one('SELECT 1 FROM objects WHERE bucket_id = $1 LIMIT 1', [row.id]))
+        throw new StoreError('not-empty', `bucket ${name} has objects`);
+      if (options.abortUploads === undefined) {
+        if (await tx.one('SELECT 1 FROM uploads WHERE bucket_id = $1 LIMIT 1', [row.id]))
+          throw new StoreError('has-uploads', `bucket ${name} has incomplete uploads`);
+      } else {
+        // In the same transaction as the bucket's removal: a part uploaded meanwhile either lands
+        // before (and is released here) or finds its upload gone.
+        const uploads = await tx.rows<{ id: number }>('SELECT id FROM uploads WHERE bucket_id = $1 FOR UPDATE', [
+          row.id,
+        ]);
+        for (const upload of uploads) await this.#db.abortLocked(tx, upload, options.abortUploads.nowMs);
+      }
+      await tx.run('DELETE FROM buckets WHERE id = $1', [row.id]);
+    });
+  }
+
+  setBucketVersioning(bucketId: number, status: 'Enabled' | 'Suspended'): Promise<void> {
+    return this.#db.writes.run(async (tx) => {
+      await tx.run('UPDATE buckets SET versioning = $1 WHERE id = $2', [status, bucketId]);
+    });
+  }
+
+  async getBucketConfig(bucketId: number, kind: string): Promise<string | undefined> {
+    const row = await this.#db.read.one<{ doc: string }>(
+      'SELECT doc FROM bucket_configs WHERE bucket_id = $1 AND kind = $2',
+      [bucketId, kind],
+    );
+    return row?.doc;
+  }
+
+  setBucketConfig(bucketId: number, kind: string, doc: string | null): Promise<void> {
+    return this.#db.writes.run(async (tx) => {
+      if (doc === null) await tx.run('DELETE FROM bucket_configs WHERE bucket_id = $1 AND kind = $2', [bucketId, kind]);
+      else
+        await tx.run(
+          `INSERT INTO bucket_configs (bucket_id, kind, doc) VALUES ($1, $2, $3)
+           ON CONFLICT (bucket_id, kind) DO UPDATE SET doc = excluded.doc`,
+          [bucketId, kind, doc],
+        );
+    });
+  }
+}
