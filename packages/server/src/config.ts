@@ -12,6 +12,12 @@ export interface Config {
   consoleAddress?: { host: string; port: number };
   /** Where metadata (SQLite) and blobs live. `--data`, COFFER_DATA_DIR. Default ./data. */
   dataDir: string;
+  /**
+   * Metadata in PostgreSQL instead of SQLite: a connection string `postgres://user:pass@host:port/db`
+   * (scale-out: several gateways share it and one blob directory). `--metadata`, COFFER_METADATA_URL.
+   * Default none: SQLite in the data directory.
+   */
+  metadataUrl?: string;
   /** The region this server reports (HEAD Bucket, GET ?location). `--region`, COFFER_REGION. Default ap-guangzhou. */
   region: string;
   /**
@@ -80,6 +86,7 @@ export class ConfigError extends Error {
 export const CONFIG_FLAGS = {
   '--address': 'COFFER_ADDRESS',
   '--data': 'COFFER_DATA_DIR',
+  '--metadata': 'COFFER_METADATA_URL',
   '--region': 'COFFER_REGION',
   '--domain': 'COFFER_DOMAIN',
   '--log-level': 'COFFER_LOG_LEVEL',
@@ -110,6 +117,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     address: values.COFFER_ADDRESS,
     consoleAddress: values.COFFER_CONSOLE_ADDRESS,
     dataDir: values.COFFER_DATA_DIR,
+    metadataUrl: values.COFFER_METADATA_URL,
     region: values.COFFER_REGION,
     domain: values.COFFER_DOMAIN,
     logLevel: values.COFFER_LOG_LEVEL,
@@ -151,6 +159,7 @@ export function configFrom(raw: RawConfig): Config {
     address: parseAddress(raw.address || `0.0.0.0:${DEFAULT_PORT}`),
     ...(raw.consoleAddress ? { consoleAddress: parseAddress(raw.consoleAddress) } : {}),
     dataDir: path.resolve(raw.dataDir || './data'),
+    ...(raw.metadataUrl ? { metadataUrl: parseMetadataUrl(raw.metadataUrl) } : {}),
     region,
     ...(domain ? { domain } : {}),
     ...(raw.secretId !== undefined ? { secretId: raw.secretId, secretKey: raw.secretKey } : {}),
@@ -168,6 +177,15 @@ export function configFrom(raw: RawConfig): Config {
     ...(raw.metricsToken ? { metricsToken: parseMetricsToken(raw.metricsToken) } : {}),
     metricsMaxBuckets: parseInteger('COFFER_METRICS_MAX_BUCKETS', raw.metricsMaxBuckets, 100, 0),
   };
+}
+
+function parseMetadataUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\/\S+$/.test(value)) {
+    throw new ConfigError(
+      `COFFER_METADATA_URL must be a PostgreSQL connection string such as postgres://user@127.0.0.1:5432/coffer (got "${value.replace(/:[^:@/]*@/, ':***@')}")`,
+    );
+  }
+  return value;
 }
 
 /** Largest inline threshold: a body is buffered whole before its commit, and lives in a database row. */

@@ -16,7 +16,9 @@ import { Metrics } from './http-kit/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
+import { PgMetaStore } from './stores/pg/pg-meta-store.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
+import type { MetadataStore } from './stores/types.js';
 import { scheduleLifecycle } from './workers/lifecycle-schedule.js';
 import { PeriodicJob } from './workers/scheduler.js';
 
@@ -86,9 +88,7 @@ async function serve(
 ): Promise<RunningServer> {
   const identity = await loadOrCreateIdentity(config);
   const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
-  const metaFile = path.join(config.dataDir, 'meta.db');
-  await createPrivateFile(metaFile);
-  const store = withBucketCache(new SqliteMetaStore({ filename: metaFile, fsync: config.fsync }));
+  const store = withBucketCache(await openMetadataStore(config));
   // The usage gauges read the store directly: a scrape is not metadata latency.
   metrics.observeStore({
     listBuckets: () => store.listBuckets(),
@@ -264,4 +264,12 @@ async function listenConsole(address: { host: string; port: number }, api: http.
     });
   });
   return server;
+}
+
+/** The metadata store the config names: PostgreSQL with `--metadata postgres://…`, else SQLite in the data directory. */
+async function openMetadataStore(config: Config): Promise<MetadataStore> {
+  if (config.metadataUrl !== undefined) return PgMetaStore.open({ url: config.metadataUrl });
+  const metaFile = path.join(config.dataDir, 'meta.db');
+  await createPrivateFile(metaFile);
+  return new SqliteMetaStore({ filename: metaFile, fsync: config.fsync });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { metaStoreSuite } from '../meta-store.suite.js';
-import { PgMetaStore } from './pg-meta-store.js';
 import { createTestDatabase } from './pg.fixture.js';
+import { PgMetaStore } from './pg-meta-store.js';
 
 // One throwaway database for the run, dropped after; each test gets a fresh schema in it.
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
