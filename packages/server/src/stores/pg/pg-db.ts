@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel';
 import pg from 'pg';
 import { lockColumns } from '../object-lock.js';
 import {
@@ -81,6 +82,12 @@ interface QueuedWrite {
   reject: (reason: unknown) => void;
 }
 
+/**
+ * Published after each committed transaction of writes, with `{ writes }` (how many writes it
+ * carried): metrics and tests see the group commit at work. Stores emit events; they don't log.
+ */
+export const commitChannel = diagnostics.channel('coffer:pg:commit');
+
 /** Writes in one batch at most: a batch holds its row locks until its COMMIT. */
 const MAX_BATCH = 64;
 /** How often a write that lost a deadlock or a serialization race is tried again on its own. */
@@ -162,6 +169,7 @@ export class PgWriteBatcher {
         }
       }
       await client.query('COMMIT');
+      if (commitChannel.hasSubscribers) commitChannel.publish({ writes: writes.length });
     } catch (err) {
       // The connection or the COMMIT failed: nothing in the batch happened.
       await client?.query('ROLLBACK').catch(() => {});
@@ -199,6 +207,7 @@ export class PgWriteBatcher {
         }
         await client.query('COMMIT');
         client.release();
+        if (commitChannel.hasSubscribers) commitChannel.publish({ writes: 1 });
         write.resolve(value);
         return;
       } catch (err) {
