@@ -16,7 +16,16 @@ function serverArgv(opts: Record<string, unknown>): string[] {
 }
 
 /** loadConfig's flags (CONFIG_FLAGS in @coffer/server, which is loaded only when a command needs it). */
-const SERVER_FLAGS = ['--address', '--data', '--region', '--domain', '--log-level', '--fsync', '--max-put-bytes'];
+const SERVER_FLAGS = [
+  '--address',
+  '--data',
+  '--metadata',
+  '--region',
+  '--domain',
+  '--log-level',
+  '--fsync',
+  '--max-put-bytes',
+];
 
 /** The server package (SQLite, the engine) is loaded by the two commands that use it, not by every `coffer cp`. */
 const serverPackage = () => import('@coffer/server');
@@ -25,6 +34,10 @@ function serverOptions(cmd: Command): Command {
   return cmd
     .option('--address <host:port>', 'where to listen (COFFER_ADDRESS; default 0.0.0.0:9000)')
     .option('--data <dir>', 'data directory (COFFER_DATA_DIR; default ./data)')
+    .option(
+      '--metadata <url>',
+      'metadata in PostgreSQL, postgres://user@host:5432/db (COFFER_METADATA_URL; default SQLite in --data)',
+    )
     .option('--region <region>', 'the region this server reports (COFFER_REGION; default ap-guangzhou)')
     .option('--domain <base.domain>', 'base domain for virtual-host style requests (COFFER_DOMAIN)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (COFFER_LOG_LEVEL)')
@@ -46,6 +59,7 @@ COFFER_SECRET_KEY / COFFER_APPID, or are generated on first start and kept in th
 Examples:
   coffer server
   coffer server --address 0.0.0.0:9000 --data /var/lib/coffer
+  coffer server --data /mnt/shared/coffer --metadata postgres://coffer@db:5432/coffer
   COFFER_DATA_DIR=/srv/coffer coffer server --log-level warn`,
       ),
   ).action(async (opts: Record<string, unknown>) => serve((await serverPackage()).loadConfig(serverArgv(opts))));
