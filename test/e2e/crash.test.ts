@@ -590,19 +590,13 @@ async function writeUntilKilled(
   return { killedBy, problems };
 }
 
-// ---- the tests --------------------------------------------------------------------------------------
+/** Keys no trial has written yet, named by `name`. */
+function newKeys(count: number, name: (i: number) => string): KeyState[] {
+  return Array.from({ length: count }, (_, i) => ({ key: name(i), nextGen: 1, sizes: new Map(), busy: false }));
+}
 
-describe('SIGKILL during PUTs and overwrites', () => {
-  let dataDir: string;
-  let server: ChildServer | undefined;
-  const random = seededRandom(SEED);
-  const keys: KeyState[] = Array.from({ length: KEY_COUNT }, (_, i) => ({
-    key: `crash/obj${String(i).padStart(2, '0')}`,
-    nextGen: 1,
-    sizes: new Map(),
-    busy: false,
-  }));
-  const totals: Totals = {
+function newTotals(): Totals {
+  return {
     puts: 0,
     acked: 0,
     inFlightAtKill: 0,
@@ -612,6 +606,16 @@ describe('SIGKILL during PUTs and overwrites', () => {
     recoveredBlobs: 0,
     bytesAcked: 0,
   };
+}
+
+// ---- the tests --------------------------------------------------------------------------------------
+
+describe('SIGKILL during PUTs and overwrites', () => {
+  let dataDir: string;
+  let server: ChildServer | undefined;
+  const random = seededRandom(SEED);
+  const keys = newKeys(KEY_COUNT, (i) => `crash/obj${String(i).padStart(2, '0')}`);
+  const totals = newTotals();
 
   beforeAll(async () => {
     await fs.access(CLI).catch(() => {
@@ -694,22 +698,8 @@ describe('SIGKILL during a 4 KiB PUT load at c=32 (inline bodies, fsync on)', ()
   let server: ChildServer | undefined;
   const random = seededRandom(SEED ^ 0x5a5a5a5a);
   // More keys than writers, so each writer finds an idle key at once.
-  const keys: KeyState[] = Array.from({ length: 128 }, (_, i) => ({
-    key: `small/obj${String(i).padStart(3, '0')}`,
-    nextGen: 1,
-    sizes: new Map(),
-    busy: false,
-  }));
-  const totals: Totals = {
-    puts: 0,
-    acked: 0,
-    inFlightAtKill: 0,
-    inFlightLanded: 0,
-    midBodyKills: 0,
-    kills: { timer: 0, 'mid-body': 0, 'after-acks': 0 },
-    recoveredBlobs: 0,
-    bytesAcked: 0,
-  };
+  const keys = newKeys(128, (i) => `small/obj${String(i).padStart(3, '0')}`);
+  const totals = newTotals();
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'coffer-crash-small-'));
