@@ -11,6 +11,7 @@ import { registerBucketConfig } from './commands/bucket-config.js';
 import { registerConfig } from './commands/config.js';
 import { registerCp } from './commands/cp.js';
 import { registerLs } from './commands/ls.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerMultipart } from './commands/multipart.js';
 import { registerObject } from './commands/object.js';
 import { registerRm } from './commands/rm.js';
@@ -45,6 +46,7 @@ Examples:
   coffer ls cos://photos-1250000000/2024/`,
     );
   registerServer(program);
+  registerMigrate(program);
   registerConfig(program);
   registerLs(program);
   registerBucket(program);
