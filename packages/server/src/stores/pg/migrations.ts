@@ -307,4 +307,98 @@ export const PG_MIGRATIONS: readonly string[] = [
   $$;
   CREATE TRIGGER buckets_gone AFTER DELETE ON buckets FOR EACH ROW EXECUTE FUNCTION coffer_bucket_gone();
   `,
+  // 2: the hot write path in one round trip. A PUT (commitObject) was ten statements, each a round
+  // trip inside the batch's transaction; coffer_commit_object does the same steps, in the same order
+  // and under the same locks as PgDb.insertVersion, and returns the key's previous latest version for
+  // the caller's precondition (which rolls the write back to its savepoint if it refuses).
+  `
+  -- Drops one reference to each blob; a blob left with none is deleted and queued for GC. Returns
+  -- the bytes freed. In id order, as every writer takes blob locks.
+  CREATE FUNCTION coffer_release(ids text[], now_ms bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+  DECLARE
+    blob text;
+    left_refs integer;
+    freed bigint := 0;
+    sz bigint;
+  BEGIN
+    FOR blob IN SELECT DISTINCT u FROM unnest(ids) AS u ORDER BY 1 LOOP
+      UPDATE blobs SET refs = refs - 1 WHERE id = blob RETURNING refs INTO left_refs;
+      IF FOUND AND left_refs <= 0 THEN
+        DELETE FROM blobs WHERE id = blob RETURNING size INTO sz;
+        freed := freed + coalesce(sz, 0);
+        INSERT INTO gc_queue (id, queued_ms) VALUES (blob, now_ms) ON CONFLICT (id) DO NOTHING;
+      END IF;
+    END LOOP;
+    RETURN freed;
+  END;
+  $$;
+
+  -- The distinct blob ids of a stored manifest ('id:offset:length[:flags],…', sqlite/rows.ts).
+  CREATE FUNCTION coffer_manifest_blobs(manifest text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(DISTINCT split_part(e, ':', 1)), '{}') FROM unnest(string_to_array(manifest, ',')) AS e
+  $$;
+
+  CREATE FUNCTION coffer_commit_object(
+    p_bucket integer, p_key text, p_blob_ids text[], p_blob_sizes bigint[], p_blob_bodies bytea[], p_refs text[],
+    p_is_delete_marker smallint, p_size bigint, p_etag text, p_crc64 text, p_last_modified_ms bigint,
+    p_storage_class text, p_object_type text, p_owner_id text, p_content_headers text, p_user_meta text,
+    p_checksums text, p_tagging text, p_acl text, p_manifest text, p_part_sizes text, p_sse text,
+    p_lock_mode text, p_lock_until_ms bigint, p_legal_hold smallint, p_part_checksums text
+  ) RETURNS TABLE (new_seq bigint, new_version_id text, previous jsonb) LANGUAGE plpgsql AS $$
+  DECLARE
+    v_versioning text;
+    cur objects;
+    replaced objects;
+    v_seq bigint;
+    v_vid text;
+    v_retained integer;
+  BEGIN
+    SELECT b.versioning INTO v_versioning FROM buckets b WHERE b.id = p_bucket FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'no bucket %', p_bucket USING ERRCODE = 'CF404';
+    END IF;
+    PERFORM pg_advisory_xact_lock(p_bucket, hashtext(p_key));
+    SELECT * INTO cur FROM objects o WHERE o.bucket_id = p_bucket AND o.key = p_key AND o.is_latest = 1;
+    IF cardinality(p_blob_ids) > 0 THEN
+      INSERT INTO blobs (id, size, refs) SELECT i, s, 0 FROM unnest(p_blob_ids, p_blob_sizes) AS t(i, s);
+      INSERT INTO blob_bodies (id, body)
+        SELECT i, b FROM unnest(p_blob_ids, p_blob_bodies) AS t(i, b) WHERE b IS NOT NULL;
+      DELETE FROM pending_blobs
+        WHERE id IN (SELECT i FROM unnest(p_blob_ids, p_blob_bodies) AS t(i, b) WHERE b IS NULL);
+    END IF;
+    v_seq := nextval('object_seq');
+    -- newVersionId (sqlite/rows.ts): the sequence number and 6 random bytes, base64url.
+    v_vid := CASE WHEN v_versioning = 'Enabled'
+      THEN rtrim(translate(encode(int8send(v_seq) || substr(uuid_send(gen_random_uuid()), 1, 6), 'base64'), '+/', '-_'), '=')
+      ELSE 'null' END;
+    -- Take the new version's references before releasing what it replaces (a copy onto itself).
+    IF cardinality(p_refs) > 0 THEN
+      UPDATE blobs SET refs = refs + 1 WHERE id = ANY (p_refs);
+      GET DIAGNOSTICS v_retained = ROW_COUNT;
+      IF v_retained <> cardinality(p_refs) THEN
+        RAISE EXCEPTION 'a blob of the manifest is gone' USING ERRCODE = 'CF410';
+      END IF;
+    END IF;
+    IF v_vid = 'null' THEN
+      SELECT * INTO replaced FROM objects o WHERE o.bucket_id = p_bucket AND o.key = p_key AND o.version_id = 'null';
+      IF FOUND THEN
+        DELETE FROM objects WHERE id = replaced.id;
+        PERFORM coffer_release(coffer_manifest_blobs(replaced.manifest), p_last_modified_ms);
+      END IF;
+      IF cur.id IS NOT NULL AND cur.id IS DISTINCT FROM replaced.id THEN
+        UPDATE objects SET is_latest = 0 WHERE id = cur.id;
+      END IF;
+    ELSIF cur.id IS NOT NULL THEN
+      UPDATE objects SET is_latest = 0 WHERE id = cur.id;
+    END IF;
+    INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, is_delete_marker, size, etag, crc64,
+      last_modified_ms, storage_class, object_type, owner_id, content_headers, user_meta, checksums, tagging, acl,
+      manifest, part_sizes, sse, lock_mode, lock_until_ms, legal_hold, part_checksums)
+    VALUES (p_bucket, p_key, v_seq, v_vid, 1, p_is_delete_marker, p_size, p_etag, p_crc64, p_last_modified_ms,
+      p_storage_class, p_object_type, p_owner_id, p_content_headers, p_user_meta, p_checksums, p_tagging, p_acl,
+      p_manifest, p_part_sizes, p_sse, p_lock_mode, p_lock_until_ms, p_legal_hold, p_part_checksums);
+    RETURN QUERY SELECT v_seq, v_vid, CASE WHEN cur.id IS NULL THEN NULL ELSE to_jsonb(cur) END;
+  END;
+  $$;
+  `,
 ];

@@ -1,5 +1,5 @@
 import { lockColumns, lockForbidsDeletion, lockFromColumns } from '../object-lock.js';
-import { type ObjectRow, toVersion } from '../sqlite/rows.js';
+import { distinctBlobs, encodeManifest, encodePartSizes, type ObjectRow, toVersion } from '../sqlite/rows.js';
 import {
   type CommitObjectInput,
   type CommitObjectResult,
@@ -11,7 +11,7 @@ import {
   StoreError,
 } from '../types.js';
 import { escapeKey, withKey } from './keys.js';
-import type { PgDb } from './pg-db.js';
+import { asBuffer, type PgDb } from './pg-db.js';
 
 /** Object versions: commit (write protocol step 4), reads, deletes and per-version attributes. */
 export class PgObjects implements ObjectStore {
@@ -21,28 +21,68 @@ export class PgObjects implements ObjectStore {
     this.#db = db;
   }
 
+  /**
+   * One round trip (coffer_commit_object, migration 2): the same steps and locks as
+   * PgDb.insertVersion, run in the database, which returns the key's previous latest version. The
+   * precondition judges that afterwards; if it refuses, the write's savepoint is rolled back.
+   */
   commitObject(input: CommitObjectInput): Promise<CommitObjectResult> {
     return this.#db.writes.run(async (tx) => {
-      const db = this.#db;
-      const versioning = await db.versioningOf(tx, input.bucketId);
-      await db.lockKey(tx, input.bucketId, input.key);
-      const current = await db.latest(tx, input.bucketId, input.key);
-      input.precondition?.(current && toVersion(withKey(current)));
-      await db.insertBlobs(tx, input.newBlobs);
-      const version = await db.insertVersion(tx, input.bucketId, input.key, versioning, current, input.version);
-      return { version };
+      const v = input.version;
+      const result = await tx.one<{ new_seq: number; new_version_id: string; previous: ObjectRow | null }>(
+        `SELECT * FROM coffer_commit_object($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+          $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
+        [
+          input.bucketId,
+          escapeKey(input.key),
+          input.newBlobs.map((b) => b.id),
+          input.newBlobs.map((b) => b.size),
+          input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
+          [...distinctBlobs(v.manifest)].sort(),
+          v.isDeleteMarker ? 1 : 0,
+          v.size,
+          v.etag,
+          v.crc64 ?? null,
+          v.lastModifiedMs,
+          v.storageClass,
+          v.objectType,
+          v.ownerId,
+          JSON.stringify(v.contentHeaders),
+          JSON.stringify(v.userMeta),
+          JSON.stringify(v.checksums),
+          v.tagging ?? null,
+          v.acl ?? null,
+          encodeManifest(v.manifest),
+          encodePartSizes(v.partSizes),
+          v.sse ?? null,
+          ...lockColumns(v.lock),
+          v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
+        ],
+      );
+      const { new_seq: seq, new_version_id: versionId, previous } = result!;
+      input.precondition?.(previous ? toVersion(withKey(previous)) : undefined);
+      return { version: { ...v, bucketId: input.bucketId, key: input.key, versionId, seq, isLatest: true } };
     });
   }
 
+  /**
+   * A small object is one round trip: when the manifest is a single inline blob (the common small
+   * PUT), its body comes joined to the row. Other inline entries are attached as on SQLite, with a
+   * second query (PgDb.attachBodies).
+   */
   async getObject(bucketId: number, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
-    const db = this.#db;
-    const row =
-      versionId === undefined
-        ? await db.latest(db.read, bucketId, key)
-        : await db.byVersion(db.read, bucketId, key, versionId);
+    const which = versionId === undefined ? 'o.is_latest = 1' : 'o.version_id = $3';
+    const row = await this.#db.read.one<ObjectRow & { inline_body: Buffer | null }>(
+      `SELECT o.*, CASE WHEN o.manifest LIKE '%:%:%:%i' AND strpos(o.manifest, ',') = 0
+         THEN (SELECT b.body FROM blob_bodies b WHERE b.id = split_part(o.manifest, ':', 1)) END AS inline_body
+       FROM objects o WHERE o.bucket_id = $1 AND o.key = $2 AND ${which}`,
+      versionId === undefined ? [bucketId, escapeKey(key)] : [bucketId, escapeKey(key), versionId],
+    );
     if (!row) return undefined;
     const version = toVersion(withKey(row));
-    await db.attachBodies(version.manifest);
+    const only = version.manifest[0];
+    if (row.inline_body !== null && only && version.manifest.length === 1) only.body = row.inline_body;
+    else await this.#db.attachBodies(version.manifest);
     return version;
   }
 

@@ -223,9 +223,15 @@ export class PgWriteBatcher {
   }
 }
 
-/** A unique violation is a race another writer won (a bucket, user or key created twice at once). */
+/**
+ * Database errors the store's callers must see as StoreErrors: a unique violation is a race another
+ * writer won (a bucket, user or key created twice at once); CF404 and CF410 are raised by the
+ * store's own functions (migration 2: no such bucket, a blob of the manifest is gone).
+ */
 function translate(err: unknown): unknown {
-  if ((err as { code?: unknown }).code === '23505') return new StoreError('conflict', (err as Error).message);
+  const code = (err as { code?: unknown }).code;
+  if (code === '23505') return new StoreError('conflict', (err as Error).message);
+  if (code === 'CF404' || code === 'CF410') return new StoreError('not-found', (err as Error).message);
   return err;
 }
 
