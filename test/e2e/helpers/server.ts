@@ -64,6 +64,11 @@ let bucketCounter = 0;
 /** With COFFER_TEST_METADATA=postgres: each data directory's metadata database, kept across a restart. */
 const metadataUrls = new Map<string, string>();
 
+/** The PostgreSQL database holding a test server's metadata (COFFER_TEST_METADATA=postgres), if any. */
+export function metadataUrlOf(dataDir: string): string | undefined {
+  return metadataUrls.get(dataDir);
+}
+
 /**
  * Starts Coffer in this process on 127.0.0.1 with a fresh data directory (or `options.dataDir`);
  * close() stops it and removes the directory.
