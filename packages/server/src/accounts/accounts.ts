@@ -68,9 +68,9 @@ export interface TemporaryCredentials {
  * The account's identities: the root (credentials.json), its sub-users with their access keys and
  * user policies (in the metadata store), and STS credentials. `lookupCredential` is what
  * authentication calls for every signed request; it caches decrypted secrets and principals, and
- * every change made through this object invalidates what it touches. (With several gateways a
- * change made on one would reach the others' caches only at restart: scale-out needs a TTL or a
- * change feed here.)
+ * every change made through this object invalidates what it touches. With several gateways on one
+ * PostgreSQL, a change made through another gateway arrives through the store's change feed
+ * (LISTEN/NOTIFY) as it commits, so a key deleted on one gateway stops working on all of them.
  */
 export class Accounts {
   readonly #meta: MetadataStore;
@@ -97,6 +97,16 @@ export class Accounts {
     this.#secretsKey = deriveKey(options.masterKey, 'secrets-at-rest');
     this.#tokenKey = deriveKey(options.masterKey, 'sts-token');
     this.#tmpSecretKey = deriveKey(options.masterKey, 'sts-secret');
+    options.meta.changes?.subscribe((change) => {
+      if (change.kind === 'identity') {
+        if (change.secretId !== undefined) this.#invalidateKey(change.secretId);
+        if (change.uin !== undefined) this.#invalidateUser(change.uin);
+      } else if (change.kind === 'all') {
+        this.#generation++;
+        this.#keys.clear();
+        this.#principals.clear();
+      }
+    });
   }
 
   get rootUin(): string {

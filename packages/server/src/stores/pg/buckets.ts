@@ -1,6 +1,7 @@
 import { type BucketRow, toBucket } from '../sqlite/rows.js';
 import type { BucketRecord, BucketStore, DeleteBucketOptions, NewBucket } from '../types.js';
 import { StoreError } from '../types.js';
+import { notifyChange } from './change-feed.js';
 import type { PgDb } from './pg-db.js';
 
 /** Buckets and their configuration documents. */
@@ -19,6 +20,7 @@ export class PgBuckets implements BucketStore {
         [input.name, input.ownerId, input.region, input.createdMs],
       );
       if (!row) throw new StoreError('conflict', `bucket ${input.name} exists`);
+      await notifyChange(tx, { kind: 'bucket', name: input.name });
       if (input.acl !== undefined)
         await tx.run('INSERT INTO bucket_configs (bucket_id, kind, doc) VALUES ($1, $2, $3)', [
           row.id,
@@ -69,12 +71,17 @@ export class PgBuckets implements BucketStore {
         for (const upload of uploads) await this.#db.abortLocked(tx, upload, options.abortUploads.nowMs);
       }
       await tx.run('DELETE FROM buckets WHERE id = $1', [row.id]);
+      await notifyChange(tx, { kind: 'bucket', name });
     });
   }
 
   setBucketVersioning(bucketId: number, status: 'Enabled' | 'Suspended'): Promise<void> {
     return this.#db.writes.run(async (tx) => {
-      await tx.run('UPDATE buckets SET versioning = $1 WHERE id = $2', [status, bucketId]);
+      const row = await tx.one<{ name: string }>('UPDATE buckets SET versioning = $1 WHERE id = $2 RETURNING name', [
+        status,
+        bucketId,
+      ]);
+      if (row) await notifyChange(tx, { kind: 'bucket', name: row.name });
     });
   }
 
@@ -88,6 +95,7 @@ export class PgBuckets implements BucketStore {
 
   setBucketConfig(bucketId: number, kind: string, doc: string | null): Promise<void> {
     return this.#db.writes.run(async (tx) => {
+      await notifyChange(tx, { kind: 'bucket-config', bucketId, configKind: kind });
       if (doc === null) await tx.run('DELETE FROM bucket_configs WHERE bucket_id = $1 AND kind = $2', [bucketId, kind]);
       else
         await tx.run(

@@ -13,6 +13,7 @@ import {
   type UserPolicyRecord,
   type UserRecord,
 } from '../types.js';
+import { notifyChange } from './change-feed.js';
 import type { PgDb } from './pg-db.js';
 
 /** Sub-users, access keys and user policies. */
@@ -55,6 +56,7 @@ export class PgIdentities implements IdentityStore {
       // Keys and policies go with the user (ON DELETE CASCADE).
       if ((await tx.run('DELETE FROM users WHERE uin = $1', [uin])) === 0)
         throw new StoreError('not-found', `no user ${uin}`);
+      await notifyChange(tx, { kind: 'identity', uin });
     });
   }
 
@@ -94,6 +96,7 @@ export class PgIdentities implements IdentityStore {
     return this.#db.writes.run(async (tx) => {
       if ((await tx.run('DELETE FROM access_keys WHERE secret_id = $1', [secretId])) === 0)
         throw new StoreError('not-found', `no access key ${secretId}`);
+      await notifyChange(tx, { kind: 'identity', secretId });
     });
   }
 
@@ -106,6 +109,7 @@ export class PgIdentities implements IdentityStore {
          ON CONFLICT (uin, name) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms`,
         [policy.uin, policy.name, policy.doc, policy.updatedMs],
       );
+      await notifyChange(tx, { kind: 'identity', uin: policy.uin });
     });
   }
 
@@ -119,6 +123,7 @@ export class PgIdentities implements IdentityStore {
     return this.#db.writes.run(async (tx) => {
       if ((await tx.run('DELETE FROM user_policies WHERE uin = $1 AND name = $2', [uin, name])) === 0)
         throw new StoreError('not-found', `user ${uin} has no policy ${name}`);
+      await notifyChange(tx, { kind: 'identity', uin });
     });
   }
 }

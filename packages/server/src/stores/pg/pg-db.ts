@@ -18,6 +18,7 @@ import {
   StoreError,
   type VersioningStatus,
 } from '../types.js';
+import { PgChangeFeed } from './change-feed.js';
 import { escapeKey } from './keys.js';
 import { PG_MIGRATIONS } from './migrations.js';
 
@@ -256,11 +257,14 @@ export class PgDb {
   /** Reads, each on whichever connection is free. */
   readonly read: Sql;
   readonly writes: PgWriteBatcher;
+  /** Changes other gateways commit (LISTEN/NOTIFY), for caches. */
+  readonly changes: PgChangeFeed;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, url: string) {
     this.pool = pool;
     this.read = new Runner(pool);
     this.writes = new PgWriteBatcher(pool);
+    this.changes = new PgChangeFeed(url);
   }
 
   /** Connects and brings the schema up to date. */
@@ -284,11 +288,12 @@ export class PgDb {
       await pool.end();
       throw err;
     }
-    return new PgDb(pool);
+    return new PgDb(pool, options.url);
   }
 
   async close(): Promise<void> {
     await this.writes.settled();
+    await this.changes.close();
     await this.pool.end();
   }
 

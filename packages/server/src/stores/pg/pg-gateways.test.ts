@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BucketRecord, MetadataStore, NewObjectVersion } from '../types.js';
+import { Accounts } from '../../accounts/accounts.js';
+import type { Identity } from '../../identity.js';
+import { withBucketCache } from '../cached-meta-store.js';
+import type { BucketRecord, MetadataChange, MetadataStore, NewObjectVersion } from '../types.js';
 import { StoreError } from '../types.js';
 import { createTestDatabase } from './pg.fixture.js';
 import { commitChannel } from './pg-db.js';
@@ -172,5 +175,52 @@ describe('PostgreSQL store: gateways racing on one database', () => {
     expect(
       (await store.listObjects(bucket.id, { prefix: 'small/', delimiter: '', after: '', maxKeys: 100 })).entries,
     ).toHaveLength(40);
+  });
+
+  it("invalidates other gateways' caches when a change commits (LISTEN/NOTIFY), long before the TTL", async () => {
+    const a = withBucketCache(gateways[0]!, 60_000);
+    const b = withBucketCache(gateways[1]!, 60_000);
+    const seen: MetadataChange[] = [];
+    gateways[2]!.changes!.subscribe((change) => seen.push(change));
+    await new Promise((r) => setTimeout(r, 300)); // the feeds connect and LISTEN
+    await a.setBucketConfig(bucket.id, 'cors', '<one/>');
+    expect(await b.getBucketConfig(bucket.id, 'cors')).toBe('<one/>');
+    await a.setBucketConfig(bucket.id, 'cors', '<two/>');
+    await a.setBucketVersioning(bucket.id, 'Enabled');
+    const until = Date.now() + 5000;
+    while (Date.now() < until && (await b.getBucketConfig(bucket.id, 'cors')) !== '<two/>')
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await b.getBucketConfig(bucket.id, 'cors')).toBe('<two/>');
+    expect((await b.getBucket('b'))?.versioning).toBe('Enabled');
+    // Identities: an access key deleted through one gateway is announced to all of them.
+    await a.createUser({ uin: '100', ownerUin: '1', name: 'u', createdMs: 1 });
+    await a.createAccessKey({ secretId: 'AKID1', uin: '100', sealedSecret: 's', createdMs: 1 }, 2);
+    await a.deleteAccessKey('AKID1');
+    while (Date.now() < until && !seen.some((c) => c.kind === 'identity' && c.secretId === 'AKID1'))
+      await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toContainEqual({ kind: 'identity', secretId: 'AKID1' });
+    expect(seen).toContainEqual({ kind: 'bucket', name: 'b' });
+  });
+
+  it('an access key deleted through one gateway stops working on the others at once', async () => {
+    const root: Identity = {
+      secretId: 'AKIDROOTROOTROOTROOTROOTROOTROOTROOT',
+      secretKey: 'rootsecretrootsecretrootsecret00',
+      appId: '1250000000',
+      uin: '100000000000',
+      fromEnvironment: false,
+    };
+    const open = (meta: MetadataStore) =>
+      new Accounts({ meta, masterKey: Buffer.alloc(32, 7), root, nowMs: () => 1, stsMaxDurationSeconds: 7200 });
+    const [one, two] = [open(gateways[0]!), open(gateways[1]!)];
+    await new Promise((r) => setTimeout(r, 300)); // the feeds connect and LISTEN
+    const user = await one.createUser('alice');
+    const key = await one.createAccessKey(user.uin);
+    expect(await two.lookupCredential(key.secretId)).toBeDefined(); // now cached on the second gateway
+    await one.deleteAccessKey(key.secretId);
+    const until = Date.now() + 5000;
+    while (Date.now() < until && (await two.lookupCredential(key.secretId)) !== undefined)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await two.lookupCredential(key.secretId)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { composeDomains } from '../compose.js';
-import type { MetadataStore } from '../types.js';
+import type { ChangeFeed, MetadataStore } from '../types.js';
 import { PgBlobRefs } from './blob-refs.js';
 import { PgBuckets } from './buckets.js';
 import { PgIdentities } from './identities.js';
@@ -26,10 +26,12 @@ export interface PgMetaStore extends MetadataStore {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the domains' methods are added by composeDomains.
 export class PgMetaStore {
   readonly kind = 'postgres';
+  readonly changes: ChangeFeed;
   readonly #db: PgDb;
 
   private constructor(db: PgDb) {
     this.#db = db;
+    this.changes = db.changes;
     composeDomains(this, {
       buckets: new PgBuckets(db),
       objects: new PgObjects(db),
