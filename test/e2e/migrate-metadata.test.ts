@@ -103,4 +103,35 @@ describe('coffer migrate: an embedded deployment into PostgreSQL', () => {
       await dropTestDatabase(empty);
     }
   });
+
+  it('coffer server --metadata: refuses what is not a PostgreSQL URL, and names a database it cannot open', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'coffer-metadata-flag-'));
+    try {
+      const env = { ...process.env, HOME: dir };
+      const scheme = await coffer(env, [
+        'server',
+        '--data',
+        dir,
+        '--address',
+        '127.0.0.1:0',
+        '--metadata',
+        'mysql://x',
+      ]);
+      expect(scheme.code).not.toBe(0);
+      expect(scheme.stderr).toContain('COFFER_METADATA_URL must be a PostgreSQL connection string');
+      const missing = await coffer(env, [
+        'server',
+        '--data',
+        dir,
+        '--address',
+        '127.0.0.1:0',
+        '--metadata',
+        'postgres://postgres@127.0.0.1:5432/coffer_no_such_database',
+      ]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('cannot open the metadata database 127.0.0.1:5432/coffer_no_such_database');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
 });

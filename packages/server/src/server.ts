@@ -268,7 +268,16 @@ async function listenConsole(address: { host: string; port: number }, api: http.
 
 /** The metadata store the config names: PostgreSQL with `--metadata postgres://…`, else SQLite in the data directory. */
 async function openMetadataStore(config: Config): Promise<MetadataStore> {
-  if (config.metadataUrl !== undefined) return PgMetaStore.open({ url: config.metadataUrl });
+  if (config.metadataUrl !== undefined) {
+    try {
+      return await PgMetaStore.open({ url: config.metadataUrl });
+    } catch (err) {
+      const where = new URL(config.metadataUrl);
+      throw new StartupError(
+        `cannot open the metadata database ${where.host}${where.pathname} (--metadata): ${(err as Error).message}`,
+      );
+    }
+  }
   const metaFile = path.join(config.dataDir, 'meta.db');
   await createPrivateFile(metaFile);
   return new SqliteMetaStore({ filename: metaFile, fsync: config.fsync });
