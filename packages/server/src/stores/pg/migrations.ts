@@ -312,17 +312,19 @@ export const PG_MIGRATIONS: readonly string[] = [
   // and under the same locks as PgDb.insertVersion, and returns the key's previous latest version for
   // the caller's precondition (which rolls the write back to its savepoint if it refuses).
   `
-  -- Drops one reference to each blob; a blob left with none is deleted and queued for GC. Returns
-  -- the bytes freed. In id order, as every writer takes blob locks.
+  -- Drops one reference per occurrence of a blob in ids (the distinct blobs of each manifest
+  -- released, concatenated); a blob left with none is deleted and queued for GC. Returns the bytes
+  -- freed. In id order, as every writer takes blob locks.
   CREATE FUNCTION coffer_release(ids text[], now_ms bigint) RETURNS bigint LANGUAGE plpgsql AS $$
   DECLARE
     blob text;
+    n bigint;
     left_refs integer;
     freed bigint := 0;
     sz bigint;
   BEGIN
-    FOR blob IN SELECT DISTINCT u FROM unnest(ids) AS u ORDER BY 1 LOOP
-      UPDATE blobs SET refs = refs - 1 WHERE id = blob RETURNING refs INTO left_refs;
+    FOR blob, n IN SELECT u, count(*) FROM unnest(ids) AS u GROUP BY u ORDER BY u LOOP
+      UPDATE blobs SET refs = refs - n WHERE id = blob RETURNING refs INTO left_refs;
       IF FOUND AND left_refs <= 0 THEN
         DELETE FROM blobs WHERE id = blob RETURNING size INTO sz;
         freed := freed + coalesce(sz, 0);

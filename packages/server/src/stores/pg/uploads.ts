@@ -156,7 +156,11 @@ export class PgUploads implements UploadStore {
       input.precondition?.(current && toVersion(withKey({ ...current })));
       // The new version takes its references before the parts drop theirs, so used blobs never reach zero.
       const created = await db.insertVersion(tx, input.bucketId, input.key, versioning, current, version);
-      for (const part of parts.values()) await db.release(tx, part.manifest, input.nowMs);
+      await db.releaseAll(
+        tx,
+        [...parts.values()].map((p) => p.manifest),
+        input.nowMs,
+      );
       await tx.run('DELETE FROM uploads WHERE id = $1', [row.id]);
       await tx.run(
         `INSERT INTO completed_uploads (upload_id, bucket_id, key, version_id, etag, crc64, size, completed_ms)
