@@ -195,24 +195,32 @@ export class PgWriteBatcher {
   async #alone(write: QueuedWrite): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
+      // False once BEGIN, COMMIT or ROLLBACK itself failed: the connection is then thrown away.
+      let healthy = true;
       try {
         client = await this.#pool.connect();
         const tx = new PgTx(client);
+        healthy = false;
         await client.query('BEGIN');
+        healthy = true;
         let value: unknown;
         try {
           value = await write.fn(tx);
         } catch (err) {
+          healthy = false;
           await client.query('ROLLBACK');
+          healthy = true;
           throw err;
         }
+        healthy = false;
         await client.query('COMMIT');
+        healthy = true;
         client.release();
         if (commitChannel.hasSubscribers) commitChannel.publish({ writes: 1 });
         write.resolve(value);
         return;
       } catch (err) {
-        client?.release();
+        client?.release(!healthy);
         if (retryable(err) && attempt < MAX_ATTEMPTS) {
           await new Promise((r) => setTimeout(r, attempt * 5 * Math.random()));
           continue;
