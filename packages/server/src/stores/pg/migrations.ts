@@ -88,10 +88,13 @@ export const PG_MIGRATIONS: readonly string[] = [
     id text COLLATE "C" PRIMARY KEY,
     body bytea NOT NULL
   );
+  -- Leases for background work: epoch is a fencing token, last_run_ms when the job last completed.
   CREATE TABLE leases (
     name text PRIMARY KEY,
     holder text NOT NULL,
-    expires_ms bigint NOT NULL
+    expires_ms bigint NOT NULL,
+    epoch bigint NOT NULL DEFAULT 0,
+    last_run_ms bigint
   );
 
   CREATE TABLE uploads (
