@@ -270,7 +270,7 @@ async function listenConsole(address: { host: string; port: number }, api: http.
 async function openMetadataStore(config: Config): Promise<MetadataStore> {
   if (config.metadataUrl !== undefined) {
     try {
-      return await PgMetaStore.open({ url: config.metadataUrl });
+      return await PgMetaStore.open({ url: config.metadataUrl, durable: config.fsync });
     } catch (err) {
       const where = new URL(config.metadataUrl);
       throw new StartupError(

@@ -31,6 +31,12 @@ export interface PgMetaStoreOptions {
   statementTimeoutMs?: number;
   /** The schema Coffer's tables live in (created if missing); default: the database's search_path. */
   schema?: string;
+  /**
+   * Wait for each commit's WAL flush before acknowledging (synchronous_commit, the default). False
+   * (`--fsync 0`) acknowledges first: a PostgreSQL crash may lose the last moments of writes, never
+   * corrupt them, as COFFER_FSYNC=0 does on SQLite.
+   */
+  durable?: boolean;
 }
 
 /** Something to run SQL on: the pool (reads) or a transaction's client (writes). */
@@ -285,7 +291,10 @@ export class PgDb {
       idle_in_transaction_session_timeout: 60_000,
       application_name: 'coffer',
       types,
-      ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdent(options.schema)}` }),
+      options: [
+        ...(options.schema === undefined ? [] : [`-c search_path=${quoteIdent(options.schema)}`]),
+        ...(options.durable === false ? ['-c synchronous_commit=off'] : []),
+      ].join(' '),
     });
     // An idle connection that dies (PostgreSQL restarted) must not crash the process; the next query reconnects.
     pool.on('error', () => {});
