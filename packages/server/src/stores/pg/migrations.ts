@@ -405,5 +405,70 @@ export const PG_MIGRATIONS: readonly string[] = [
     RETURN QUERY SELECT v_seq, v_vid, CASE WHEN cur.id IS NULL THEN NULL ELSE to_jsonb(cur) END;
   END;
   $$;
+
+  -- A batch's PUTs, phase 1 (PgObjects, group commit): in (bucket, key) order, so batches of two
+  -- gateways lock in the same order, each key's bucket is share-locked, the key locked, and its latest
+  -- version returned for the engine's precondition. o_versioning NULL: no such bucket.
+  CREATE FUNCTION coffer_lock_latest(p_buckets integer[], p_keys text[])
+  RETURNS TABLE (o_idx integer, o_versioning text, o_current jsonb) LANGUAGE plpgsql AS $$
+  DECLARE
+    r record;
+    v text;
+    cur objects;
+  BEGIN
+    FOR r IN SELECT t.b, t.k, t.i FROM unnest(p_buckets, p_keys) WITH ORDINALITY AS t(b, k, i) ORDER BY t.b, t.k LOOP
+      o_idx := r.i;
+      SELECT bk.versioning INTO v FROM buckets bk WHERE bk.id = r.b FOR SHARE;
+      IF NOT FOUND THEN
+        o_versioning := NULL;
+        o_current := NULL;
+      ELSE
+        PERFORM pg_advisory_xact_lock(r.b, hashtext(r.k));
+        SELECT * INTO cur FROM objects o WHERE o.bucket_id = r.b AND o.key = r.k AND o.is_latest = 1;
+        o_versioning := v;
+        o_current := CASE WHEN cur.id IS NULL THEN NULL ELSE to_jsonb(cur) END;
+      END IF;
+      RETURN NEXT;
+    END LOOP;
+  END;
+  $$;
+
+  -- Phase 2: the accepted PUTs of the batch, each through coffer_commit_object (its locks are the
+  -- ones phase 1 took). Column i of every array is item i; blobs and references name their item.
+  -- An item whose bucket or blob is gone fails alone (o_err), in a subtransaction of its own.
+  CREATE FUNCTION coffer_commit_objects(
+    p_bucket integer[], p_key text[], b_item integer[], b_id text[], b_size bigint[], b_body bytea[],
+    r_item integer[], r_id text[], p_is_delete_marker smallint[], p_size bigint[], p_etag text[], p_crc64 text[],
+    p_last_modified_ms bigint[], p_storage_class text[], p_object_type text[], p_owner_id text[],
+    p_content_headers text[], p_user_meta text[], p_checksums text[], p_tagging text[], p_acl text[],
+    p_manifest text[], p_part_sizes text[], p_sse text[], p_lock_mode text[], p_lock_until_ms bigint[],
+    p_legal_hold smallint[], p_part_checksums text[]
+  ) RETURNS TABLE (o_idx integer, o_seq bigint, o_version_id text, o_err text) LANGUAGE plpgsql AS $$
+  DECLARE
+    i integer;
+  BEGIN
+    FOR i IN 1 .. coalesce(cardinality(p_bucket), 0) LOOP
+      o_idx := i;
+      BEGIN
+        SELECT c.new_seq, c.new_version_id INTO o_seq, o_version_id FROM coffer_commit_object(
+          p_bucket[i], p_key[i],
+          coalesce((SELECT array_agg(b_id[j] ORDER BY j) FROM generate_subscripts(b_item, 1) AS j WHERE b_item[j] = i), '{}'),
+          coalesce((SELECT array_agg(b_size[j] ORDER BY j) FROM generate_subscripts(b_item, 1) AS j WHERE b_item[j] = i), '{}'),
+          coalesce((SELECT array_agg(b_body[j] ORDER BY j) FROM generate_subscripts(b_item, 1) AS j WHERE b_item[j] = i), '{}'),
+          coalesce((SELECT array_agg(r_id[j] ORDER BY j) FROM generate_subscripts(r_item, 1) AS j WHERE r_item[j] = i), '{}'),
+          p_is_delete_marker[i], p_size[i], p_etag[i], p_crc64[i], p_last_modified_ms[i], p_storage_class[i],
+          p_object_type[i], p_owner_id[i], p_content_headers[i], p_user_meta[i], p_checksums[i], p_tagging[i], p_acl[i],
+          p_manifest[i], p_part_sizes[i], p_sse[i], p_lock_mode[i], p_lock_until_ms[i], p_legal_hold[i],
+          p_part_checksums[i]) AS c;
+        o_err := NULL;
+      EXCEPTION WHEN SQLSTATE 'CF404' OR SQLSTATE 'CF410' THEN
+        o_seq := NULL;
+        o_version_id := NULL;
+        o_err := SQLERRM;
+      END;
+      RETURN NEXT;
+    END LOOP;
+  END;
+  $$;
   `,
 ];

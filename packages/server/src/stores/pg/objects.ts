@@ -11,7 +11,7 @@ import {
   StoreError,
 } from '../types.js';
 import { escapeKey, withKey } from './keys.js';
-import { asBuffer, type PgDb } from './pg-db.js';
+import { asBuffer, type PgDb, type PgTx } from './pg-db.js';
 
 /** Object versions: commit (write protocol step 4), reads, deletes and per-version attributes. */
 export class PgObjects implements ObjectStore {
@@ -19,6 +19,7 @@ export class PgObjects implements ObjectStore {
 
   constructor(db: PgDb) {
     this.#db = db;
+    db.writes.groupRunner = (tx, items) => this.#commitGroup(tx, items as CommitObjectInput[]);
   }
 
   /**
@@ -27,42 +28,140 @@ export class PgObjects implements ObjectStore {
    * precondition judges that afterwards; if it refuses, the write's savepoint is rolled back.
    */
   commitObject(input: CommitObjectInput): Promise<CommitObjectResult> {
-    return this.#db.writes.run(async (tx) => {
-      const v = input.version;
-      const result = await tx.one<{ new_seq: number; new_version_id: string; previous: ObjectRow | null }>(
-        `SELECT * FROM coffer_commit_object($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-          $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
-        [
-          input.bucketId,
-          escapeKey(input.key),
-          input.newBlobs.map((b) => b.id),
-          input.newBlobs.map((b) => b.size),
-          input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
-          [...distinctBlobs(v.manifest)].sort(),
-          v.isDeleteMarker ? 1 : 0,
-          v.size,
-          v.etag,
-          v.crc64 ?? null,
-          v.lastModifiedMs,
-          v.storageClass,
-          v.objectType,
-          v.ownerId,
-          JSON.stringify(v.contentHeaders),
-          JSON.stringify(v.userMeta),
-          JSON.stringify(v.checksums),
-          v.tagging ?? null,
-          v.acl ?? null,
-          encodeManifest(v.manifest),
-          encodePartSizes(v.partSizes),
-          v.sse ?? null,
-          ...lockColumns(v.lock),
-          v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
-        ],
-      );
-      const { new_seq: seq, new_version_id: versionId, previous } = result!;
-      input.precondition?.(previous ? toVersion(withKey(previous)) : undefined);
-      return { version: { ...v, bucketId: input.bucketId, key: input.key, versionId, seq, isLatest: true } };
-    });
+    return this.#db.writes.runGrouped(input, `${input.bucketId}/${input.key}`, (tx) => this.#commitOne(tx, input));
+  }
+
+  /**
+   * The PUTs of a batch together, in two statements whatever their number (group commit, PgWriteBatcher):
+   * coffer_lock_latest locks every key in order and returns its latest version; the preconditions run
+   * here; coffer_commit_objects commits every accepted version. A refused or failed PUT changes nothing.
+   */
+  async #commitGroup(tx: PgTx, items: CommitObjectInput[]): Promise<({ ok: boolean; value: unknown } | 'alone')[]> {
+    const results: ({ ok: boolean; value: unknown } | 'alone')[] = items.map(() => 'alone');
+    const locked = await tx.rows<{ o_idx: number; o_versioning: string | null; o_current: ObjectRow | null }>(
+      'SELECT * FROM coffer_lock_latest($1::integer[], $2::text[])',
+      [items.map((i) => i.bucketId), items.map((i) => escapeKey(i.key))],
+    );
+    const accepted: number[] = [];
+    for (const row of locked) {
+      const i = row.o_idx - 1;
+      const input = items[i]!;
+      if (row.o_versioning === null) {
+        results[i] = { ok: false, value: new StoreError('not-found', `no bucket ${input.bucketId}`) };
+        continue;
+      }
+      try {
+        input.precondition?.(row.o_current ? toVersion(withKey(row.o_current)) : undefined);
+        accepted.push(i);
+      } catch (err) {
+        results[i] = { ok: false, value: err };
+      }
+    }
+    if (accepted.length === 0) return results;
+    const chosen = accepted.map((i) => items[i]!);
+    const blobs = chosen.flatMap((input, n) => input.newBlobs.map((b) => ({ n: n + 1, b })));
+    const refs = chosen.flatMap((input, n) =>
+      [...distinctBlobs(input.version.manifest)].sort().map((id) => ({ n: n + 1, id })),
+    );
+    const column = <T>(f: (v: CommitObjectInput['version']) => T) => chosen.map((input) => f(input.version));
+    const committed = await tx.rows<{
+      o_idx: number;
+      o_seq: number | null;
+      o_version_id: string | null;
+      o_err: string | null;
+    }>(
+      `SELECT * FROM coffer_commit_objects($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+        $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
+      [
+        chosen.map((i) => i.bucketId),
+        chosen.map((i) => escapeKey(i.key)),
+        blobs.map((x) => x.n),
+        blobs.map((x) => x.b.id),
+        blobs.map((x) => x.b.size),
+        blobs.map((x) => (x.b.body === undefined ? null : asBuffer(x.b.body))),
+        refs.map((x) => x.n),
+        refs.map((x) => x.id),
+        column((v) => (v.isDeleteMarker ? 1 : 0)),
+        column((v) => v.size),
+        column((v) => v.etag),
+        column((v) => v.crc64 ?? null),
+        column((v) => v.lastModifiedMs),
+        column((v) => v.storageClass),
+        column((v) => v.objectType),
+        column((v) => v.ownerId),
+        column((v) => JSON.stringify(v.contentHeaders)),
+        column((v) => JSON.stringify(v.userMeta)),
+        column((v) => JSON.stringify(v.checksums)),
+        column((v) => v.tagging ?? null),
+        column((v) => v.acl ?? null),
+        column((v) => encodeManifest(v.manifest)),
+        column((v) => encodePartSizes(v.partSizes)),
+        column((v) => v.sse ?? null),
+        column((v) => lockColumns(v.lock)[0]),
+        column((v) => lockColumns(v.lock)[1]),
+        column((v) => lockColumns(v.lock)[2]),
+        column((v) => (v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums))),
+      ],
+    );
+    for (const row of committed) {
+      const i = accepted[row.o_idx - 1]!;
+      const input = items[i]!;
+      results[i] =
+        row.o_err !== null
+          ? { ok: false, value: new StoreError('not-found', row.o_err) }
+          : {
+              ok: true,
+              value: {
+                version: {
+                  ...input.version,
+                  bucketId: input.bucketId,
+                  key: input.key,
+                  versionId: row.o_version_id!,
+                  seq: row.o_seq!,
+                  isLatest: true,
+                },
+              },
+            };
+    }
+    return results;
+  }
+
+  /** One PUT on its own: coffer_commit_object, then the precondition (which rolls it back if it refuses). */
+  async #commitOne(tx: PgTx, input: CommitObjectInput): Promise<CommitObjectResult> {
+    const v = input.version;
+    const result = await tx.one<{ new_seq: number; new_version_id: string; previous: ObjectRow | null }>(
+      `SELECT * FROM coffer_commit_object($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+        $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
+      [
+        input.bucketId,
+        escapeKey(input.key),
+        input.newBlobs.map((b) => b.id),
+        input.newBlobs.map((b) => b.size),
+        input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
+        [...distinctBlobs(v.manifest)].sort(),
+        v.isDeleteMarker ? 1 : 0,
+        v.size,
+        v.etag,
+        v.crc64 ?? null,
+        v.lastModifiedMs,
+        v.storageClass,
+        v.objectType,
+        v.ownerId,
+        JSON.stringify(v.contentHeaders),
+        JSON.stringify(v.userMeta),
+        JSON.stringify(v.checksums),
+        v.tagging ?? null,
+        v.acl ?? null,
+        encodeManifest(v.manifest),
+        encodePartSizes(v.partSizes),
+        v.sse ?? null,
+        ...lockColumns(v.lock),
+        v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
+      ],
+    );
+    const { new_seq: seq, new_version_id: versionId, previous } = result!;
+    input.precondition?.(previous ? toVersion(withKey(previous)) : undefined);
+    return { version: { ...v, bucketId: input.bucketId, key: input.key, versionId, seq, isLatest: true } };
   }
 
   /**

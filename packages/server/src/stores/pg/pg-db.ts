@@ -87,7 +87,16 @@ interface QueuedWrite {
   fn: (tx: PgTx) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
+  /** A write the batch may run together with others of its kind (PgWriteBatcher.runGrouped). */
+  grouped?: { item: unknown; key: string };
 }
+
+/**
+ * Runs several grouped writes in a few statements instead of a few each, inside the batch's
+ * transaction; one outcome per item, in order: a value, an error, or 'alone' (run its own `fn`
+ * instead). Throwing rolls the group back: every item then runs its own `fn`.
+ */
+export type GroupRunner = (tx: PgTx, items: unknown[]) => Promise<({ ok: boolean; value: unknown } | 'alone')[]>;
 
 /**
  * Published after each committed transaction of writes, with `{ writes }` (how many writes it
@@ -132,6 +141,22 @@ export class PgWriteBatcher {
     });
   }
 
+  /**
+   * Like run(), but a batch holding several such writes runs them together through the group
+   * runner (one per batcher), before its other writes. `key` names what the write locks: of two
+   * grouped writes with one key in a batch, the second runs on its own `fn`, after the group, so it
+   * sees the first. `fn` is the write alone (a batch of one, or what the runner sends back).
+   */
+  runGrouped<T>(item: unknown, key: string, fn: (tx: PgTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject, grouped: { item, key } });
+      this.#schedule();
+    });
+  }
+
+  /** The runner of grouped writes (set once, by the store that defines them). */
+  groupRunner: GroupRunner | undefined;
+
   /** Resolves once every queued write has settled (before the pool is closed). */
   async settled(): Promise<void> {
     while (this.#running || this.#queue.length > 0 || this.#scheduled) {
@@ -159,20 +184,21 @@ export class PgWriteBatcher {
       await this.#alone(writes[0]!);
       return;
     }
-    const outcomes: ({ ok: boolean; value: unknown } | 'again')[] = [];
+    const outcomes = new Map<QueuedWrite, { ok: boolean; value: unknown } | 'again'>();
     let client: pg.PoolClient | undefined;
     try {
       client = await this.#pool.connect();
       const tx = new PgTx(client);
       await client.query('BEGIN');
-      for (const write of writes) {
+      const alone = await this.#group(client, tx, writes, outcomes);
+      for (const write of alone) {
         await client.query('SAVEPOINT w');
         tx.freedBytes = 0;
         try {
-          outcomes.push({ ok: true, value: await write.fn(tx) });
+          outcomes.set(write, { ok: true, value: await write.fn(tx) });
         } catch (err) {
           await client.query('ROLLBACK TO SAVEPOINT w');
-          outcomes.push(retryable(err) ? 'again' : { ok: false, value: translate(err) });
+          outcomes.set(write, retryable(err) ? 'again' : { ok: false, value: translate(err) });
         }
       }
       await client.query('COMMIT');
@@ -188,13 +214,55 @@ export class PgWriteBatcher {
       client?.release();
     }
     const again: QueuedWrite[] = [];
-    writes.forEach((write, i) => {
-      const outcome = outcomes[i]!;
+    writes.forEach((write) => {
+      const outcome = outcomes.get(write)!;
       if (outcome === 'again') again.push(write);
       else if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.value);
     });
     for (const write of again) await this.#alone(write);
+  }
+
+  /**
+   * Runs the batch's grouped writes through the group runner (at most one per key; the rest, and
+   * everything else, are returned to run one by one). The group has a savepoint of its own: if the
+   * runner fails, its writes run one by one too.
+   */
+  async #group(
+    client: pg.PoolClient,
+    tx: PgTx,
+    writes: QueuedWrite[],
+    outcomes: Map<QueuedWrite, { ok: boolean; value: unknown } | 'again'>,
+  ): Promise<QueuedWrite[]> {
+    const keys = new Set<string>();
+    const group: QueuedWrite[] = [];
+    const rest: QueuedWrite[] = [];
+    for (const write of writes) {
+      if (write.grouped && this.groupRunner && !keys.has(write.grouped.key)) {
+        keys.add(write.grouped.key);
+        group.push(write);
+      } else rest.push(write);
+    }
+    if (group.length < 2) return writes;
+    await client.query('SAVEPOINT g');
+    let results: Awaited<ReturnType<GroupRunner>>;
+    try {
+      tx.freedBytes = 0;
+      results = await this.groupRunner!(
+        tx,
+        group.map((w) => w.grouped!.item),
+      );
+    } catch {
+      await client.query('ROLLBACK TO SAVEPOINT g');
+      return writes;
+    }
+    const alone: QueuedWrite[] = [];
+    group.forEach((write, i) => {
+      const result = results[i]!;
+      if (result === 'alone') alone.push(write);
+      else outcomes.set(write, result.ok ? result : { ok: false, value: translate(result.value) });
+    });
+    return [...alone, ...rest];
   }
 
   /** One write in its own transaction, run again (a few times) after a deadlock or serialization failure. */

@@ -223,4 +223,40 @@ describe('PostgreSQL store: gateways racing on one database', () => {
       await new Promise((r) => setTimeout(r, 20));
     expect(await two.lookupCredential(key.secretId)).toBeUndefined();
   });
+
+  it('group-committed PUTs judge each precondition on its own, and a PUT whose blob is gone fails alone', async () => {
+    const store = gateways[0]!;
+    for (let i = 0; i < 10; i++) {
+      const blobId = newBlobId();
+      await store.commitObject({
+        bucketId: bucket.id,
+        key: `k${i}`,
+        newBlobs: [{ id: blobId, size: 1 }],
+        version: version(blobId, 1),
+      });
+    }
+    const gone = newBlobId();
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 20 }, (_, i) => {
+        const blobId = newBlobId();
+        return store.commitObject({
+          bucketId: bucket.id,
+          key: `k${i}`,
+          newBlobs: [{ id: blobId, size: 1 }],
+          version: version(blobId, 1),
+          precondition: (current) => {
+            if (current) throw new StoreError('conflict', 'exists');
+          },
+        });
+      }),
+      // References a blob no commit created: refused, and only this PUT.
+      store.commitObject({ bucketId: bucket.id, key: 'dangling', newBlobs: [], version: version(gone, 1) }),
+    ]);
+    expect(outcomes.slice(0, 10).every((o) => o.status === 'rejected')).toBe(true);
+    expect(outcomes.slice(10, 20).every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(outcomes[20]).toMatchObject({ status: 'rejected', reason: { reason: 'not-found' } });
+    const listed = await store.listObjects(bucket.id, { prefix: 'k', delimiter: '', after: '', maxKeys: 100 });
+    expect(listed.entries).toHaveLength(20);
+    expect((await store.bucketUsage(bucket.id)).objects.STANDARD).toEqual({ count: 20, bytes: 20 });
+  });
 });
