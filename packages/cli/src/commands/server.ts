@@ -160,10 +160,21 @@ function printBanner(server: RunningServer): void {
     `  SecretKey  ${identity.fromEnvironment ? '(from COFFER_SECRET_KEY)' : identity.secretKey}`,
     `  AppId      ${identity.appId}`,
     `  Data       ${config.dataDir}`,
+    ...(config.metadataUrl ? [`  Metadata   PostgreSQL ${postgresWhere(config.metadataUrl)}`] : []),
     ...(config.domain ? [`  Domain     <bucket>.${config.domain}:${server.port} (virtual-host style)`] : []),
     `  Console    ${server.consoleUrl}`,
     `  Health     ${server.url}/-/health`,
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** host:port/database of a PostgreSQL URL, without the user or password. */
+function postgresWhere(url: string): string {
+  try {
+    const where = new URL(url);
+    return `${where.host}${where.pathname}`;
+  } catch {
+    return '(the configured URL)';
+  }
 }
