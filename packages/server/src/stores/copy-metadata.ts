@@ -62,15 +62,7 @@ export interface TableCheck {
  * target that already holds metadata, and a source table it does not know (a newer Coffer's).
  */
 export async function copyMetadata(source: Database.Database, target: pg.Pool): Promise<TableCheck[]> {
-  const tables = (
-    source.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
-      name: string;
-    }[]
-  )
-    .map((r) => r.name)
-    .filter((name) => !SQLITE_ONLY.has(name));
-  const unknown = tables.filter((t) => !COPIED.includes(t) && !DERIVED.includes(t));
-  if (unknown.length > 0) throw new Error(`tables this migration does not know: ${unknown.join(', ')}`);
+  const tables = knownTables(source);
   const client = await target.connect();
   try {
     const { rows: held } = await client.query(
@@ -91,9 +83,37 @@ export async function copyMetadata(source: Database.Database, target: pg.Pool): 
       await client.query('ROLLBACK');
       throw err;
     }
-    const unusable = tables.includes('dirs')
-      ? (source.prepare('SELECT bucket_id FROM dirs_unusable').pluck().all() as number[])
-      : [];
+  } finally {
+    client.release();
+  }
+  return compareMetadata(source, target);
+}
+
+/** The tables of the source to copy and compare; throws on one this Coffer does not know. */
+function knownTables(source: Database.Database): string[] {
+  const tables = (
+    source.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+      name: string;
+    }[]
+  )
+    .map((r) => r.name)
+    .filter((name) => !SQLITE_ONLY.has(name));
+  const unknown = tables.filter((t) => !COPIED.includes(t) && !DERIVED.includes(t));
+  if (unknown.length > 0) throw new Error(`tables this migration does not know: ${unknown.join(', ')}`);
+  return tables;
+}
+
+/**
+ * Compares every table of an embedded deployment's metadata with PostgreSQL's: row count and a
+ * checksum of the rows (SHA-256 of each row's columns, XORed: row order does not matter).
+ */
+export async function compareMetadata(source: Database.Database, target: pg.Pool): Promise<TableCheck[]> {
+  const tables = knownTables(source);
+  const unusable = tables.includes('dirs')
+    ? (source.prepare('SELECT bucket_id FROM dirs_unusable').pluck().all() as number[])
+    : [];
+  const client = await target.connect();
+  try {
     const checks: TableCheck[] = [];
     for (const table of [...COPIED, ...DERIVED]) {
       if (!tables.includes(table)) continue;
