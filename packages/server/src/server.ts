@@ -26,6 +26,10 @@ import { startBackgroundWork } from './workers/background.js';
 import { scheduleInventory } from './workers/inventory-schedule.js';
 import { scheduleLogDelivery } from './workers/log-delivery.js';
 import { NotifyDelivery } from './workers/notify-delivery.js';
+import { PgMetaStore } from './stores/pg/pg-meta-store.js';
+import type { KmsKeyStore, ObjectAccessStore } from './stores/domain-stores.js';
+import type { LeaseStore } from './stores/lease-store.js';
+import type { MetadataStore } from './stores/types.js';
 
 export interface StartOptions {
   /**
@@ -104,10 +108,8 @@ async function serve(
   const tlsOptions = tlsFiles?.load();
   const identity = await loadOrCreateIdentity(config);
   const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
-  const metaFile = path.join(config.dataDir, 'meta.db');
-  await createPrivateFile(metaFile);
-  const sqlite = new SqliteMetaStore({ filename: metaFile, fsync: config.fsync });
-  const store = withBucketCache(sqlite);
+  const stores = await openMetadataStore(config);
+  const store = withBucketCache(stores.meta);
   // The usage gauges read the store directly: a scrape is not metadata latency.
   metrics.observeStore({
     listBuckets: () => store.listBuckets(),
@@ -119,9 +121,10 @@ async function serve(
     accessLogBacklog: () => store.accessLogBacklog(),
   });
   const meta = metrics.timeStore(store);
-  const leases = new SqliteLeaseStore({ filename: metaFile });
-  // We hold the data directory's lock: leases still running were a killed server's.
-  await leases.expireAll();
+  const { leases } = stores;
+  // Embedded: we hold the data directory's lock, so leases still running were a killed server's. On
+  // PostgreSQL they may be another gateway's: a dead gateway's leases lapse after their TTL.
+  if (leases instanceof SqliteLeaseStore) await leases.expireAll();
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
@@ -133,10 +136,10 @@ async function serve(
     clock,
     region: config.region,
     sealKey: deriveKey(masterKey.key, 'blob-seal'),
-    kmsKeys: new SqliteKmsKeyStore(sqlite.shared()),
+    kmsKeys: stores.kmsKeys,
     kmsWrapKey: deriveKey(masterKey.key, 'kms-wrap'),
     accountId: identity.appId,
-    access: new SqliteObjectAccessStore(sqlite.shared()),
+    access: stores.access,
     limits: {
       maxPutSizeBytes: config.maxPutSizeBytes,
       gcGraceMs: config.gcGraceMs,
@@ -340,4 +343,37 @@ async function listenConsole(
     });
   });
   return server;
+}
+
+/** The metadata store the config names, with the stores of other domains kept in the same database. */
+interface MetadataStores {
+  meta: MetadataStore;
+  leases: LeaseStore & { close(): Promise<void> };
+  kmsKeys: KmsKeyStore;
+  access: ObjectAccessStore;
+}
+
+/** PostgreSQL with `--metadata postgres://…`, else SQLite in the data directory. */
+async function openMetadataStore(config: Config): Promise<MetadataStores> {
+  if (config.metadataUrl !== undefined) {
+    let pg: PgMetaStore;
+    try {
+      pg = await PgMetaStore.open({ url: config.metadataUrl, durable: config.fsync });
+    } catch (err) {
+      const where = new URL(config.metadataUrl);
+      throw new StartupError(
+        `cannot open the metadata database ${where.host}${where.pathname} (--metadata): ${(err as Error).message}`,
+      );
+    }
+    return { meta: pg, leases: pg.leaseStore(), kmsKeys: pg.kmsKeyStore(), access: pg.objectAccessStore() };
+  }
+  const metaFile = path.join(config.dataDir, 'meta.db');
+  await createPrivateFile(metaFile);
+  const sqlite = new SqliteMetaStore({ filename: metaFile, fsync: config.fsync });
+  return {
+    meta: sqlite,
+    leases: new SqliteLeaseStore({ filename: metaFile }),
+    kmsKeys: new SqliteKmsKeyStore(sqlite.shared()),
+    access: new SqliteObjectAccessStore(sqlite.shared()),
+  };
 }

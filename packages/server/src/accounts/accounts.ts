@@ -70,9 +70,9 @@ export interface TemporaryCredentials {
  * others' root keys sealed in the store), each account's sub-users with their access keys and
  * user policies (in the metadata store), and STS credentials. `lookupCredential` is what
  * authentication calls for every signed request; it caches decrypted secrets and principals, and
- * every change made through this object invalidates what it touches. (With several gateways a
- * change made on one would reach the others' caches only at restart: scale-out needs a TTL or a
- * change feed here.)
+ * every change made through this object invalidates what it touches. With several gateways on one
+ * PostgreSQL, a change made through another gateway arrives through the store's change feed
+ * (LISTEN/NOTIFY) as it commits, so a key deleted on one gateway stops working on all of them.
  */
 export class Accounts {
   readonly #meta: MetadataStore;
@@ -106,6 +106,18 @@ export class Accounts {
       operator: options.root,
       secretsKey: this.#secretsKey,
       nowMs: options.nowMs,
+    });
+    options.meta.changes?.subscribe((change) => {
+      if (change.kind === 'identity') {
+        if (change.secretId !== undefined) this.#invalidateKey(change.secretId);
+        if (change.uin !== undefined) this.#invalidateUser(change.uin);
+      } else if (change.kind === 'all' || change.kind === 'account') {
+        this.#generation++;
+        this.#keys.clear();
+        this.#principals.clear();
+        // An account created, suspended or deleted through another gateway.
+        this.registry.refresh().catch(() => {});
+      }
     });
   }
 

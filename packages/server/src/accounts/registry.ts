@@ -71,21 +71,34 @@ export class AccountRegistry {
    * credentials.json and COFFER_APPID, which may have changed since the row was written).
    */
   async load(): Promise<void> {
-    let rows = await this.#meta.listAccounts();
+    const rows = await this.#meta.listAccounts();
     const operator = rows.find((a) => a.operator);
     if (!operator) {
-      await this.#meta.createAccount({
-        appId: this.#operator.appId,
-        uin: this.#operator.uin,
-        name: 'default',
-        createdMs: this.#nowMs(),
-        suspended: false,
-        operator: true,
-      });
+      try {
+        await this.#meta.createAccount({
+          appId: this.#operator.appId,
+          uin: this.#operator.uin,
+          name: 'default',
+          createdMs: this.#nowMs(),
+          suspended: false,
+          operator: true,
+        });
+      } catch (err) {
+        // Gateways sharing one PostgreSQL start together: another one recorded it first.
+        if (!(err instanceof StoreError && err.reason === 'conflict')) throw err;
+      }
     } else if (operator.appId !== this.#operator.appId || operator.uin !== this.#operator.uin) {
       await this.#meta.updateAccount(operator.appId, { appId: this.#operator.appId, uin: this.#operator.uin });
     }
-    rows = await this.#meta.listAccounts();
+    await this.refresh();
+  }
+
+  /**
+   * Reads every account from the store again: another gateway sharing it created, changed or
+   * deleted one (the store's change feed says so).
+   */
+  async refresh(): Promise<void> {
+    const rows = await this.#meta.listAccounts();
     this.#byAppId.clear();
     this.#byUin.clear();
     this.#rootKeys.clear();
