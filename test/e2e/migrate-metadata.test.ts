@@ -118,7 +118,7 @@ describe('coffer migrate: an embedded deployment into PostgreSQL', () => {
         'mysql://x',
       ]);
       expect(scheme.code).not.toBe(0);
-      expect(scheme.stderr).toContain('COFFER_METADATA_URL must be a PostgreSQL connection string');
+      expect(scheme.stderr).toContain('--metadata must be a PostgreSQL connection string');
       const missing = await coffer(env, [
         'server',
         '--data',

@@ -278,7 +278,7 @@ export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => s
     address: parseAddress(name('address'), raw.address || `0.0.0.0:${DEFAULT_PORT}`),
     ...(raw.consoleAddress ? { consoleAddress: parseAddress(name('consoleAddress'), raw.consoleAddress) } : {}),
     dataDir: path.resolve(raw.dataDir || './data'),
-    ...(raw.metadataUrl ? { metadataUrl: parseMetadataUrl(raw.metadataUrl) } : {}),
+    ...(raw.metadataUrl ? { metadataUrl: parseMetadataUrl(name('metadataUrl'), raw.metadataUrl) } : {}),
     region,
     ...(domain ? { domain } : {}),
     ...(raw.secretId !== undefined ? { secretId: raw.secretId, secretKey: raw.secretKey } : {}),
@@ -307,10 +307,10 @@ export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => s
   };
 }
 
-function parseMetadataUrl(value: string): string {
+function parseMetadataUrl(name: string, value: string): string {
   if (!/^postgres(ql)?:\/\/\S+$/.test(value)) {
     throw new ConfigError(
-      `COFFER_METADATA_URL must be a PostgreSQL connection string such as postgres://user@127.0.0.1:5432/coffer (got "${value.replace(/:[^:@/]*@/, ':***@')}")`,
+      `${name} must be a PostgreSQL connection string such as postgres://user@127.0.0.1:5432/coffer (got "${value.replace(/:[^:@/]*@/, ':***@')}")`,
     );
   }
   return value;

@@ -16,20 +16,20 @@ import { createDispatcher } from './http/dispatch.js';
 import { Metrics } from './http-kit/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
+import type { KmsKeyStore, ObjectAccessStore } from './stores/domain-stores.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
-import { SqliteLeaseStore } from './stores/sqlite/leases.js';
+import type { LeaseStore } from './stores/lease-store.js';
+import { PgMetaStore } from './stores/pg/pg-meta-store.js';
 import { SqliteKmsKeyStore } from './stores/sqlite/kms-keys.js';
+import { SqliteLeaseStore } from './stores/sqlite/leases.js';
 import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
+import type { MetadataStore } from './stores/types.js';
 import { TlsFiles } from './tls-files.js';
 import { startBackgroundWork } from './workers/background.js';
 import { scheduleInventory } from './workers/inventory-schedule.js';
 import { scheduleLogDelivery } from './workers/log-delivery.js';
 import { NotifyDelivery } from './workers/notify-delivery.js';
-import { PgMetaStore } from './stores/pg/pg-meta-store.js';
-import type { KmsKeyStore, ObjectAccessStore } from './stores/domain-stores.js';
-import type { LeaseStore } from './stores/lease-store.js';
-import type { MetadataStore } from './stores/types.js';
 
 export interface StartOptions {
   /**
@@ -230,7 +230,11 @@ async function serve(
   engine.attachNotifier(notify);
   const logDelivery = scheduleLogDelivery(
     engine,
-    { intervalMs: config.accessLogIntervalMs, retryMs: config.accessLogRetryMs, maxRecords: config.accessLogMaxRecords },
+    {
+      intervalMs: config.accessLogIntervalMs,
+      retryMs: config.accessLogRetryMs,
+      maxRecords: config.accessLogMaxRecords,
+    },
     log,
   );
   const inventory = config.inventoryCheckMs > 0 ? scheduleInventory(engine, config.inventoryCheckMs, log) : undefined;

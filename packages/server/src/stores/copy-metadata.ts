@@ -21,6 +21,17 @@ const COPIED = [
   'users',
   'access_keys',
   'user_policies',
+  'outbox',
+  'outbox_dead',
+  'recycled',
+  'access_log_streams',
+  'access_log',
+  'access_log_batches',
+  'inventory_runs',
+  'accounts',
+  'kms_keys',
+  'kms_key_versions',
+  'object_access',
 ];
 /** Tables PostgreSQL's triggers rebuild from the copied rows; compared, not copied. */
 const DERIVED = ['dirs', 'bucket_usage'];
@@ -32,6 +43,9 @@ const KEY_COLUMNS: Record<string, string[]> = {
   uploads: ['key'],
   completed_uploads: ['key'],
   dirs: ['path', 'parent'],
+  recycled: ['key'],
+  outbox: ['key'],
+  outbox_dead: ['key'],
 };
 /**
  * Rows the comparison skips. SQLite keeps usage rows whose count fell to zero, PostgreSQL rebuilds
@@ -43,8 +57,22 @@ function comparedRows(table: string, unusable: number[]): string {
   if (table === 'dirs' && unusable.length > 0) return `WHERE bucket_id NOT IN (${unusable.map(Number).join(', ')})`;
   return '';
 }
-/** Tables whose `id` is an identity column: its sequence continues after the copied ids. */
-const IDENTITIES = ['buckets', 'objects', 'uploads', 'lifecycle_runs'];
+/**
+ * Tables whose `id` is an identity column: its sequence continues after the copied ids, and after
+ * SQLite's AUTOINCREMENT counter (sqlite_sequence), so an id is never reused: an access log stream's
+ * sealed_id may name chunks already delivered and deleted.
+ */
+const IDENTITIES = [
+  'buckets',
+  'objects',
+  'uploads',
+  'lifecycle_runs',
+  'outbox',
+  'recycled',
+  'access_log_streams',
+  'access_log',
+  'access_log_batches',
+];
 
 export interface TableCheck {
   table: string;
@@ -73,8 +101,11 @@ export async function copyMetadata(source: Database.Database, target: pg.Pool): 
     try {
       for (const table of COPIED) if (tables.includes(table)) await copyTable(source, client, table);
       for (const table of IDENTITIES) {
+        if (!tables.includes(table)) continue;
         await client.query(
-          `SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce(max(id), 0) + 1, false) FROM ${table}`,
+          `SELECT setval(pg_get_serial_sequence('${table}', 'id'), greatest(coalesce(max(id), 0), $1) + 1, false)
+           FROM ${table}`,
+          [sqliteSequence(source, table)],
         );
       }
       await client.query("SELECT setval('object_seq', coalesce(max(seq), 0) + 1, false) FROM objects");
@@ -87,6 +118,15 @@ export async function copyMetadata(source: Database.Database, target: pg.Pool): 
     client.release();
   }
   return compareMetadata(source, target);
+}
+
+/** The highest id SQLite's AUTOINCREMENT handed out in a table (0 if none, or not AUTOINCREMENT). */
+function sqliteSequence(source: Database.Database, table: string): number {
+  const has = source.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").get();
+  if (!has) return 0;
+  return (
+    (source.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').pluck().get(table) as number | undefined) ?? 0
+  );
 }
 
 /** The tables of the source to copy and compare; throws on one this Coffer does not know. */

@@ -84,9 +84,10 @@ export class PgBuckets implements BucketStore {
         for (const upload of uploads) await this.#db.abortLocked(tx, upload, options.abortUploads.nowMs);
       }
       // The bin's versions go with the bucket.
-      const recycled = await tx.rows<{ version: string }>('DELETE FROM recycled WHERE bucket_id = $1 RETURNING version', [
-        row.id,
-      ]);
+      const recycled = await tx.rows<{ version: string }>(
+        'DELETE FROM recycled WHERE bucket_id = $1 RETURNING version',
+        [row.id],
+      );
       await this.#db.releaseAll(
         tx,
         recycled.map((r) => recycledVersion(r.version).manifest),

@@ -28,8 +28,3 @@ export function withKey<R extends { key: string }>(row: R): R {
   row.key = unescapeKey(row.key);
   return row;
 }
-
-/** Text for a column that is not a key (an event's key in the outbox): PostgreSQL text cannot hold U+0000. */
-export function escapeNul(text: string): string {
-  return text.includes('\u0000') ? escapeKey(text) : text;
-}

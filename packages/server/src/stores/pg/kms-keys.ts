@@ -59,7 +59,8 @@ export class PgKmsKeyStore implements KmsKeyStore {
 
   setKeyEnabled(keyId: string, enabled: boolean): Promise<boolean> {
     return this.#db.writes.run(
-      async (tx) => (await tx.run('UPDATE kms_keys SET enabled = $1 WHERE key_id = $2', [enabled ? 1 : 0, keyId])) === 1,
+      async (tx) =>
+        (await tx.run('UPDATE kms_keys SET enabled = $1 WHERE key_id = $2', [enabled ? 1 : 0, keyId])) === 1,
     );
   }
 

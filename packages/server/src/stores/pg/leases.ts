@@ -56,10 +56,12 @@ export class PgLeaseStore implements LeaseStore {
 
   async markLeaseRun(name: string, holder: string, runMs: number, nowMs: number): Promise<boolean> {
     return (
-      (await this.#sql.run(
-        'UPDATE leases SET last_run_ms = $3 WHERE name = $1 AND holder = $2 AND expires_ms > $4',
-        [name, holder, runMs, nowMs],
-      )) === 1
+      (await this.#sql.run('UPDATE leases SET last_run_ms = $3 WHERE name = $1 AND holder = $2 AND expires_ms > $4', [
+        name,
+        holder,
+        runMs,
+        nowMs,
+      ])) === 1
     );
   }
 

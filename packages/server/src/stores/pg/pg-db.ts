@@ -21,7 +21,7 @@ import {
   type WriteOutcome,
 } from '../types.js';
 import { PgChangeFeed } from './change-feed.js';
-import { escapeKey, escapeNul } from './keys.js';
+import { escapeKey } from './keys.js';
 import { PG_MIGRATIONS } from './migrations.js';
 
 export interface PgMetaStoreOptions {
@@ -523,7 +523,7 @@ export class PgDb {
     await tx.run(
       `INSERT INTO outbox (target, key, payload, created_ms)
        SELECT t, k, p, $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e(t, k, p, n) ORDER BY n`,
-      [entries.map((e) => e.target), entries.map((e) => escapeNul(e.key)), entries.map((e) => e.payload), Date.now()],
+      [entries.map((e) => e.target), entries.map((e) => escapeKey(e.key)), entries.map((e) => e.payload), Date.now()],
     );
   }
 

@@ -1,6 +1,6 @@
 import { composeDomains } from '../compose.js';
-import type { ChangeFeed, MetadataStore } from '../types.js';
 import type { KmsKeyStore, ObjectAccessStore } from '../domain-stores.js';
+import type { ChangeFeed, MetadataStore } from '../types.js';
 import { PgAccessLog } from './access-log.js';
 import { PgAccounts } from './accounts.js';
 import { PgBlobRefs } from './blob-refs.js';
@@ -10,8 +10,8 @@ import { PgInventory } from './inventory.js';
 import { PgKmsKeyStore } from './kms-keys.js';
 import { PgLeaseStore } from './leases.js';
 import { PgLifecycle } from './lifecycle.js';
-import { PgObjectListing } from './object-listing.js';
 import { PgObjectAccessStore } from './object-access.js';
+import { PgObjectListing } from './object-listing.js';
 import { PgObjects } from './objects.js';
 import { PgOutbox } from './outbox.js';
 import { PgDb, type PgMetaStoreOptions } from './pg-db.js';
