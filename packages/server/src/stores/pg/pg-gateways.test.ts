@@ -224,6 +224,35 @@ describe('PostgreSQL store: gateways racing on one database', () => {
     expect(await two.lookupCredential(key.secretId)).toBeUndefined();
   });
 
+  it('an account created or suspended through one gateway is known, or refused, on the others at once', async () => {
+    const root: Identity = {
+      secretId: 'AKIDROOTROOTROOTROOTROOTROOTROOTROOT',
+      secretKey: 'rootsecretrootsecretrootsecret00',
+      appId: '1250000000',
+      uin: '100000000000',
+      fromEnvironment: false,
+    };
+    const open = (meta: MetadataStore) =>
+      new Accounts({ meta, masterKey: Buffer.alloc(32, 7), root, nowMs: () => 1, stsMaxDurationSeconds: 7200 });
+    const [one, two] = [open(gateways[0]!), open(gateways[1]!)];
+    // Started together: both record the operator's account, one of them first.
+    await Promise.all([one.load(), two.load()]);
+    await new Promise((r) => setTimeout(r, 300)); // the feeds connect and LISTEN
+    const acme = await one.registry.create('acme');
+    const until = Date.now() + 5000;
+    while (Date.now() < until && (await two.lookupCredential(acme.secretId)) === undefined)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await two.lookupCredential(acme.secretId)).toMatchObject({ accessKeyId: acme.secretId });
+    await one.registry.setSuspended(acme.appId, true);
+    const refused = async () =>
+      two.lookupCredential(acme.secretId).then(
+        () => false,
+        (err: Error) => err.name === 'S3Error' || /disabled/i.test(err.message),
+      );
+    while (Date.now() < until && !(await refused())) await new Promise((r) => setTimeout(r, 20));
+    await expect(two.lookupCredential(acme.secretId)).rejects.toThrow(/disabled/i);
+  });
+
   it('group-committed PUTs judge each precondition on its own, and a PUT whose blob is gone fails alone', async () => {
     const store = gateways[0]!;
     for (let i = 0; i < 10; i++) {
