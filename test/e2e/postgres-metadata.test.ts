@@ -15,3 +15,11 @@ await import('./multipart-list.test.js');
 await import('./object-lock.test.js');
 await import('./multipart-copy.test.js');
 await import('./lifecycle-run.test.js');
+// What main gained after the store split, each on PostgreSQL's own tables (migration 3).
+await import('./notifications-targets.test.js');
+await import('./recycle-bin.test.js');
+await import('./accounts-isolation-s3.test.js');
+await import('./access-logging.test.js');
+await import('./inventory.test.js');
+await import('./intelligent-tiering.test.js');
+await import('./sse-kms.test.js');
