@@ -62,36 +62,45 @@ export class PgInventory implements InventoryStore {
 
   async scanInventory(bucketId: number, scan: InventoryScan): Promise<InventoryRow[]> {
     const prefix = escapeKey(scan.prefix ?? '');
-    const end = prefix !== '' ? prefixSuccessor(prefix) : undefined;
-    // No upper bound without a prefix (or when the prefix has no successor): $4 NULL.
-    const upper = 'AND ($4::text IS NULL OR key < $4::text COLLATE "C")';
+    // The prefix's upper bound; none without a prefix (or when the prefix has no successor).
+    const end = (prefix !== '' ? prefixSuccessor(prefix) : undefined) ?? null;
+    const upper = '($3::text IS NULL OR key < $3::text COLLATE "C")';
     const read = this.#db.read;
-    let rows: Row[];
     if (scan.currentOnly) {
-      rows = await read.rows<Row>(
+      const from = scan.after ? 'key > $2' : 'key >= $2';
+      const rows = await read.rows<Row>(
         `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1 AND is_latest = 1 AND is_delete_marker = 0
-           AND key ${scan.after ? '>' : '>='} $2 AND $3::int >= 0 ${upper} ORDER BY key LIMIT $5`,
-        [bucketId, scan.after ? escapeKey(scan.after.key) : prefix, 0, end ?? null, scan.limit],
+           AND ${from} AND ${upper} ORDER BY key LIMIT $4`,
+        [bucketId, scan.after ? escapeKey(scan.after.key) : prefix, end, scan.limit],
       );
-    } else if (scan.after) {
-      const afterKey = escapeKey(scan.after.key);
-      rows = await read.rows<Row>(
-        `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1 AND key = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`,
-        [bucketId, afterKey, scan.after.seq, scan.limit],
-      );
-      if (rows.length < scan.limit)
-        rows.push(
-          ...(await read.rows<Row>(
-            `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1 AND key > $2 AND $3::int >= 0 ${upper}
-             ORDER BY key, seq DESC LIMIT $5`,
-            [bucketId, afterKey, 0, end ?? null, scan.limit - rows.length],
-          )),
-        );
-    } else {
-      rows = await read.rows<Row>(
-        `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1 AND key >= $2 AND $3::int >= 0 ${upper}
-         ORDER BY key, seq DESC LIMIT $5`,
-        [bucketId, prefix, 0, end ?? null, scan.limit],
+      return rows.map(toRow);
+    }
+    const all = `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1`;
+    if (!scan.after) {
+      const rows = await read.rows<Row>(`${all} AND key >= $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`, [
+        bucketId,
+        prefix,
+        end,
+        scan.limit,
+      ]);
+      return rows.map(toRow);
+    }
+    // Resuming inside a key: its older versions first, then the keys after it.
+    const afterKey = escapeKey(scan.after.key);
+    const rows = await read.rows<Row>(`${all} AND key = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`, [
+      bucketId,
+      afterKey,
+      scan.after.seq,
+      scan.limit,
+    ]);
+    if (rows.length < scan.limit) {
+      rows.push(
+        ...(await read.rows<Row>(`${all} AND key > $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`, [
+          bucketId,
+          afterKey,
+          end,
+          scan.limit - rows.length,
+        ])),
       );
     }
     return rows.map(toRow);
