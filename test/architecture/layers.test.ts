@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  */
 const SERVER_LAYERS: string[][] = [
   ['index.ts'],
-  ['server.ts', 'admin-client.ts'],
+  ['server.ts', 'admin-client.ts', 'migrate.ts'],
   ['http', 'workers', 'tls-files.ts'],
   ['api'],
   ['http-kit'],

@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineBodies } from './helpers/blobs.js';
 import { MiB, md5Hex } from './helpers/multipart.js';
 import { formBody, policyDoc, postForm, sigV4SignedFields } from './helpers/post-form.js';
+import { metadataOnPostgres } from './helpers/postgres.js';
 import { rawRequest, sdkError } from './helpers/s3.js';
 import { readAll, startTestServer, TEST_REGION, type TestServer } from './helpers/server.js';
 
@@ -472,13 +473,15 @@ describe('server-side encryption (SSE-S3 / SSE-COS, AES256)', () => {
       expect(inline.size).toBe(1);
       expect([...inline.values()][0]!.length).toBe(4096);
       expect(await blobsInTheClear(own.dataDir)).toBe(0);
-      expect(await markerInDatabaseFiles(own.dataDir)).toBe(false);
+      // The database files are SQLite's (with --metadata postgres the bodies are checked above, read from PostgreSQL).
+      const scanFiles = !metadataOnPostgres();
+      if (scanFiles) expect(await markerInDatabaseFiles(own.dataDir)).toBe(false);
       expect((await body(own, b, 'small-sealed')).equals(small)).toBe(true);
       expect((await body(own, b, 'small-sealed', 'bytes=100-4000')).equals(small.subarray(100, 4001))).toBe(true);
       // A copy that decrypts, and one that encrypts again: the clear copy is visible to the scan.
       await c.send(new CopyObjectCommand({ Bucket: b, Key: 'small-clear', CopySource: `${b}/small-sealed` }));
       expect(await blobsInTheClear(own.dataDir)).toBe(1);
-      expect(await markerInDatabaseFiles(own.dataDir)).toBe(true);
+      if (scanFiles) expect(await markerInDatabaseFiles(own.dataDir)).toBe(true);
       await c.send(
         new CopyObjectCommand({
           Bucket: b,

@@ -13,6 +13,7 @@ import { registerCp } from './commands/cp.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerLogging } from './commands/logging.js';
 import { registerLs } from './commands/ls.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerMultipart } from './commands/multipart.js';
 import { registerObject } from './commands/object.js';
 import { registerRm } from './commands/rm.js';
@@ -47,6 +48,7 @@ Examples:
   coffer ls cos://photos-1250000000/2024/`,
     );
   registerServer(program);
+  registerMigrate(program);
   registerConfig(program);
   registerLs(program);
   registerBucket(program);

@@ -15,7 +15,10 @@ function file(text: string): string {
 }
 
 /** A valid value for every setting: as a flag or variable says it, and as TOML. */
-const SAMPLES: Record<Exclude<keyof RawConfig, 'notify'>, { text: string; toml: string; read: (c: Config) => unknown; want: unknown }> = {
+const SAMPLES: Record<
+  Exclude<keyof RawConfig, 'notify'>,
+  { text: string; toml: string; read: (c: Config) => unknown; want: unknown }
+> = {
   address: {
     text: '127.0.0.1:9100',
     toml: '"127.0.0.1:9100"',
@@ -24,6 +27,12 @@ const SAMPLES: Record<Exclude<keyof RawConfig, 'notify'>, { text: string; toml: 
   },
   consoleAddress: { text: '127.0.0.1:9101', toml: '"127.0.0.1:9101"', read: (c) => c.consoleAddress?.port, want: 9101 },
   dataDir: { text: '/srv/coffer', toml: '"/srv/coffer"', read: (c) => c.dataDir, want: '/srv/coffer' },
+  metadataUrl: {
+    text: 'postgres://coffer@db:5432/coffer',
+    toml: '"postgres://coffer@db:5432/coffer"',
+    read: (c) => c.metadataUrl,
+    want: 'postgres://coffer@db:5432/coffer',
+  },
   region: { text: 'ap-shanghai', toml: '"ap-shanghai"', read: (c) => c.region, want: 'ap-shanghai' },
   domain: { text: 'cos.example.com', toml: '"cos.example.com"', read: (c) => c.domain, want: 'cos.example.com' },
   logLevel: { text: 'warn', toml: '"warn"', read: (c) => c.logLevel, want: 'warn' },

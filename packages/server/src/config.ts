@@ -14,6 +14,12 @@ export interface Config {
   consoleAddress?: { host: string; port: number };
   /** Where metadata (SQLite) and blobs live. `--data`, COFFER_DATA_DIR. Default ./data. */
   dataDir: string;
+  /**
+   * Metadata in PostgreSQL instead of SQLite: a connection string `postgres://user:pass@host:port/db`
+   * (scale-out: several gateways share it and one blob directory). `--metadata`, COFFER_METADATA_URL.
+   * Default none: SQLite in the data directory.
+   */
+  metadataUrl?: string;
   /** The region this server reports (HEAD Bucket, GET ?location). `--region`, COFFER_REGION. Default ap-guangzhou. */
   region: string;
   /**
@@ -134,6 +140,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string',
   },
   { field: 'dataDir', key: 'data_dir', env: 'COFFER_DATA_DIR', flag: '--data', type: 'path' },
+  { field: 'metadataUrl', key: 'metadata_url', env: 'COFFER_METADATA_URL', flag: '--metadata', type: 'string' },
   { field: 'region', key: 'region', env: 'COFFER_REGION', flag: '--region', type: 'string' },
   { field: 'domain', key: 'domain', env: 'COFFER_DOMAIN', flag: '--domain', type: 'string' },
   { field: 'logLevel', key: 'log_level', env: 'COFFER_LOG_LEVEL', flag: '--log-level', type: 'string' },
@@ -271,6 +278,7 @@ export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => s
     address: parseAddress(name('address'), raw.address || `0.0.0.0:${DEFAULT_PORT}`),
     ...(raw.consoleAddress ? { consoleAddress: parseAddress(name('consoleAddress'), raw.consoleAddress) } : {}),
     dataDir: path.resolve(raw.dataDir || './data'),
+    ...(raw.metadataUrl ? { metadataUrl: parseMetadataUrl(name('metadataUrl'), raw.metadataUrl) } : {}),
     region,
     ...(domain ? { domain } : {}),
     ...(raw.secretId !== undefined ? { secretId: raw.secretId, secretKey: raw.secretKey } : {}),
@@ -297,6 +305,15 @@ export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => s
     accessLogMaxRecords: parseInteger(name('accessLogMaxRecords'), raw.accessLogMaxRecords, 100_000, 1),
     inventoryCheckMs: parseInteger(name('inventoryCheckMs'), raw.inventoryCheckMs, 3_600_000, 0),
   };
+}
+
+function parseMetadataUrl(name: string, value: string): string {
+  if (!/^postgres(ql)?:\/\/\S+$/.test(value)) {
+    throw new ConfigError(
+      `${name} must be a PostgreSQL connection string such as postgres://user@127.0.0.1:5432/coffer (got "${value.replace(/:[^:@/]*@/, ':***@')}")`,
+    );
+  }
+  return value;
 }
 
 /** Largest inline threshold: a body is buffered whole before its commit, and lives in a database row. */

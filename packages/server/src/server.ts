@@ -17,11 +17,15 @@ import { createDispatcher } from './http/dispatch.js';
 import { Metrics } from './http-kit/metrics.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import { withBucketCache } from './stores/cached-meta-store.js';
+import type { KmsKeyStore, ObjectAccessStore } from './stores/domain-stores.js';
 import { FsBlobStore } from './stores/fs/fs-blob-store.js';
-import { SqliteLeaseStore } from './stores/sqlite/leases.js';
+import type { LeaseStore } from './stores/lease-store.js';
+import { PgMetaStore } from './stores/pg/pg-meta-store.js';
 import { SqliteKmsKeyStore } from './stores/sqlite/kms-keys.js';
+import { SqliteLeaseStore } from './stores/sqlite/leases.js';
 import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
+import type { MetadataStore } from './stores/types.js';
 import { TlsFiles } from './tls-files.js';
 import { startBackgroundWork } from './workers/background.js';
 import { scheduleInventory } from './workers/inventory-schedule.js';
@@ -105,25 +109,24 @@ async function serve(
   const tlsOptions = tlsFiles?.load();
   const identity = await loadOrCreateIdentity(config);
   const metrics = new Metrics({ maxBuckets: config.metricsMaxBuckets });
-  const metaFile = path.join(config.dataDir, 'meta.db');
-  await createPrivateFile(metaFile);
-  const sqlite = new SqliteMetaStore({ filename: metaFile, fsync: config.fsync });
+  const stores = await openMetadataStore(config);
   // Timed below the bucket cache: coffer_metadata_store_duration_seconds measures the store, and a cache
   // hit (several per request: the bucket, its ACL, policy, …) costs a Map lookup, not a histogram observation.
-  const meta = withBucketCache(metrics.timeStore(sqlite));
+  const meta = withBucketCache(metrics.timeStore(stores.meta));
   // The usage gauges read the store directly: a scrape is not metadata latency.
   metrics.observeStore({
-    listBuckets: () => sqlite.listBuckets(),
-    bucketUsage: (id) => sqlite.bucketUsage(id),
-    garbageCount: () => sqlite.garbageCount(),
-    unfinishedLifecycleRun: () => sqlite.unfinishedLifecycleRun(),
-    outboxBacklog: () => sqlite.outboxBacklog(),
+    listBuckets: () => stores.meta.listBuckets(),
+    bucketUsage: (id) => stores.meta.bucketUsage(id),
+    garbageCount: () => stores.meta.garbageCount(),
+    unfinishedLifecycleRun: () => stores.meta.unfinishedLifecycleRun(),
+    outboxBacklog: () => stores.meta.outboxBacklog(),
     notifyTargets: config.notify.targets.map((target) => `${target.kind}:${target.id}`),
-    accessLogBacklog: () => sqlite.accessLogBacklog(),
+    accessLogBacklog: () => stores.meta.accessLogBacklog(),
   });
-  const leases = new SqliteLeaseStore({ filename: metaFile });
-  // We hold the data directory's lock: leases still running were a killed server's.
-  await leases.expireAll();
+  const { leases } = stores;
+  // Embedded: we hold the data directory's lock, so leases still running were a killed server's. On
+  // PostgreSQL they may be another gateway's: a dead gateway's leases lapse after their TTL.
+  if (leases instanceof SqliteLeaseStore) await leases.expireAll();
   const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
@@ -135,10 +138,10 @@ async function serve(
     clock,
     region: config.region,
     sealKey: deriveKey(masterKey.key, 'blob-seal'),
-    kmsKeys: new SqliteKmsKeyStore(sqlite.shared()),
+    kmsKeys: stores.kmsKeys,
     kmsWrapKey: deriveKey(masterKey.key, 'kms-wrap'),
     accountId: identity.appId,
-    access: new SqliteObjectAccessStore(sqlite.shared()),
+    access: stores.access,
     limits: {
       maxPutSizeBytes: config.maxPutSizeBytes,
       gcGraceMs: config.gcGraceMs,
@@ -229,7 +232,11 @@ async function serve(
   engine.attachNotifier(notify);
   const logDelivery = scheduleLogDelivery(
     engine,
-    { intervalMs: config.accessLogIntervalMs, retryMs: config.accessLogRetryMs, maxRecords: config.accessLogMaxRecords },
+    {
+      intervalMs: config.accessLogIntervalMs,
+      retryMs: config.accessLogRetryMs,
+      maxRecords: config.accessLogMaxRecords,
+    },
     log,
   );
   const inventory = config.inventoryCheckMs > 0 ? scheduleInventory(engine, config.inventoryCheckMs, log) : undefined;
@@ -340,4 +347,37 @@ async function listenConsole(
     });
   });
   return server;
+}
+
+/** The metadata store the config names, with the stores of other domains kept in the same database. */
+interface MetadataStores {
+  meta: MetadataStore;
+  leases: LeaseStore & { close(): Promise<void> };
+  kmsKeys: KmsKeyStore;
+  access: ObjectAccessStore;
+}
+
+/** PostgreSQL with `--metadata postgres://…`, else SQLite in the data directory. */
+async function openMetadataStore(config: Config): Promise<MetadataStores> {
+  if (config.metadataUrl !== undefined) {
+    let pg: PgMetaStore;
+    try {
+      pg = await PgMetaStore.open({ url: config.metadataUrl, durable: config.fsync });
+    } catch (err) {
+      const where = new URL(config.metadataUrl);
+      throw new StartupError(
+        `cannot open the metadata database ${where.host}${where.pathname} (--metadata): ${(err as Error).message}`,
+      );
+    }
+    return { meta: pg, leases: pg.leaseStore(), kmsKeys: pg.kmsKeyStore(), access: pg.objectAccessStore() };
+  }
+  const metaFile = path.join(config.dataDir, 'meta.db');
+  await createPrivateFile(metaFile);
+  const sqlite = new SqliteMetaStore({ filename: metaFile, fsync: config.fsync });
+  return {
+    meta: sqlite,
+    leases: new SqliteLeaseStore({ filename: metaFile }),
+    kmsKeys: new SqliteKmsKeyStore(sqlite.shared()),
+    access: new SqliteObjectAccessStore(sqlite.shared()),
+  };
 }

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { metadataUrlOf } from './server.js';
 
 /**
  * Where a server keeps blob bytes: files under `<dataDir>/blobs/<2 hex>/<id>`, and the bodies of
@@ -8,8 +10,27 @@ import Database from 'better-sqlite3';
  * until the GC deletes them, so tests about what a write stores or a deletion frees count both.
  */
 
-/** Inline blob bodies in `<dataDir>/meta.db`, by blob id (read through a read-only connection). */
+/**
+ * Inline blob bodies in `<dataDir>/meta.db`, by blob id (read through a read-only connection), or in
+ * the server's PostgreSQL database when its metadata is there (read with psql, so this stays synchronous).
+ */
 export function inlineBodies(dataDir: string): Map<string, Buffer> {
+  const url = metadataUrlOf(dataDir);
+  if (url !== undefined) {
+    const out = execFileSync('psql', [url, '-Atc', "SELECT id || '|' || encode(body, 'hex') FROM blob_bodies"], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
+    return new Map(
+      out
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => {
+          const [id, hex] = line.split('|');
+          return [id!, Buffer.from(hex!, 'hex')];
+        }),
+    );
+  }
   const db = new Database(path.join(dataDir, 'meta.db'), { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT id, body FROM blob_bodies').all() as { id: string; body: Buffer }[];

@@ -7,6 +7,7 @@ import { type Clock, configFrom, parseNotifyConfig, type RunningServer, startSer
 import COS from 'cos-nodejs-sdk-v5';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, dropTestDatabase, metadataOnPostgres } from './postgres.js';
 
 /** The base domain virtual-host tests use; `installLocalhostResolver` makes `*.cos.localhost` resolve. */
 export const TEST_DOMAIN = 'cos.localhost';
@@ -60,6 +61,13 @@ export interface TestServerOptions {
 }
 
 let bucketCounter = 0;
+/** With COFFER_TEST_METADATA=postgres: each data directory's metadata database, kept across a restart. */
+const metadataUrls = new Map<string, string>();
+
+/** The PostgreSQL database holding a test server's metadata (COFFER_TEST_METADATA=postgres), if any. */
+export function metadataUrlOf(dataDir: string): string | undefined {
+  return metadataUrls.get(dataDir);
+}
 
 /**
  * Starts Coffer in this process on 127.0.0.1 with a fresh data directory (or `options.dataDir`);
@@ -68,7 +76,13 @@ let bucketCounter = 0;
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   installLocalhostResolver();
   const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'coffer-e2e-')));
+  let metadataUrl = metadataUrls.get(dataDir);
+  if (metadataUrl === undefined && metadataOnPostgres()) {
+    metadataUrl = await createTestDatabase();
+    metadataUrls.set(dataDir, metadataUrl);
+  }
   const config = configFrom({
+    ...(metadataUrl === undefined ? {} : { metadataUrl }),
     address: '127.0.0.1:0',
     dataDir,
     domain: TEST_DOMAIN,
@@ -127,6 +141,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       for (const client of clients) client.destroy();
       await server.close();
       await fs.rm(dataDir, { recursive: true, force: true });
+      if (metadataUrl !== undefined) {
+        metadataUrls.delete(dataDir);
+        await dropTestDatabase(metadataUrl);
+      }
     },
   };
 }

@@ -21,6 +21,7 @@ const SERVER_FLAGS = [
   '--address',
   '--console-address',
   '--data',
+  '--metadata',
   '--region',
   '--domain',
   '--log-level',
@@ -40,6 +41,10 @@ function serverOptions(cmd: Command): Command {
     .option('--address <host:port>', 'where to listen (COFFER_ADDRESS; default 0.0.0.0:9000)')
     .option('--console-address <host:port>', 'also serve the web console here (COFFER_CONSOLE_ADDRESS)')
     .option('--data <dir>', 'data directory (COFFER_DATA_DIR; default ./data)')
+    .option(
+      '--metadata <url>',
+      'metadata in PostgreSQL, postgres://user@host:5432/db (COFFER_METADATA_URL; default SQLite in --data)',
+    )
     .option('--region <region>', 'the region this server reports (COFFER_REGION; default ap-guangzhou)')
     .option('--domain <base.domain>', 'base domain for virtual-host style requests (COFFER_DOMAIN)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (COFFER_LOG_LEVEL)')
@@ -69,6 +74,7 @@ SIGHUP reloads the TLS certificate (a change to its files is also picked up by i
 Examples:
   coffer server
   coffer server --address 0.0.0.0:9000 --data /var/lib/coffer
+  coffer server --data /mnt/shared/coffer --metadata postgres://coffer@db:5432/coffer
   coffer server --config /etc/coffer/coffer.toml
   coffer server --tls-cert /etc/coffer/tls/cert.pem --tls-key /etc/coffer/tls/key.pem
   COFFER_DATA_DIR=/srv/coffer coffer server --log-level warn`,
@@ -174,6 +180,7 @@ function printBanner(server: RunningServer): void {
     `  SecretKey  ${identity.fromEnvironment ? '(from COFFER_SECRET_KEY)' : identity.secretKey}`,
     `  AppId      ${identity.appId}`,
     `  Data       ${config.dataDir}`,
+    ...(config.metadataUrl ? [`  Metadata   PostgreSQL ${postgresWhere(config.metadataUrl)}`] : []),
     ...(config.configFile ? [`  Config     ${config.configFile}`] : []),
     ...(config.domain ? [`  Domain     <bucket>.${config.domain}:${server.port} (virtual-host style)`] : []),
     `  Console    ${server.consoleUrl}`,
@@ -181,4 +188,14 @@ function printBanner(server: RunningServer): void {
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** host:port/database of a PostgreSQL URL, without the user or password. */
+function postgresWhere(url: string): string {
+  try {
+    const where = new URL(url);
+    return `${where.host}${where.pathname}`;
+  } catch {
+    return '(the configured URL)';
+  }
 }

@@ -75,7 +75,8 @@ export interface TemporaryCredentials {
  * every change made through this object invalidates what it touches at once. With several gateways
  * on one metadata store, a change made on another (a key or user deleted, a policy changed, an
  * account suspended or deleted) is seen within `cacheTtlMs`: cached keys and principals expire,
- * and the account registry re-reads the store on the same TTL (registry.ts).
+ * and the account registry re-reads the store on the same TTL (registry.ts). A store with a change
+ * feed (PostgreSQL's LISTEN/NOTIFY) says so as the change commits, and the caches drop it at once.
  */
 export class Accounts {
   readonly #meta: MetadataStore;
@@ -112,6 +113,18 @@ export class Accounts {
       secretsKey: this.#secretsKey,
       nowMs: options.nowMs,
       ttlMs: this.#cacheTtlMs,
+    });
+    options.meta.changes?.subscribe((change) => {
+      if (change.kind === 'identity') {
+        if (change.secretId !== undefined) this.#invalidateKey(change.secretId);
+        if (change.uin !== undefined) this.#invalidateUser(change.uin);
+      } else if (change.kind === 'all' || change.kind === 'account') {
+        this.#generation++;
+        this.#keys.clear();
+        this.#principals.clear();
+        // An account created, suspended or deleted through another gateway.
+        this.registry.refresh(true)?.catch(() => {});
+      }
     });
   }
 

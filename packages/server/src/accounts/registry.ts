@@ -95,23 +95,31 @@ export class AccountRegistry {
     const rows = await this.#meta.listAccounts();
     const operator = rows.find((a) => a.operator);
     if (!operator) {
-      await this.#meta.createAccount({
-        appId: this.#operator.appId,
-        uin: this.#operator.uin,
-        name: 'default',
-        createdMs: this.#nowMs(),
-        suspended: false,
-        operator: true,
-      });
+      try {
+        await this.#meta.createAccount({
+          appId: this.#operator.appId,
+          uin: this.#operator.uin,
+          name: 'default',
+          createdMs: this.#nowMs(),
+          suspended: false,
+          operator: true,
+        });
+      } catch (err) {
+        // Gateways sharing one PostgreSQL start together: another one recorded it first.
+        if (!(err instanceof StoreError && err.reason === 'conflict')) throw err;
+      }
     } else if (operator.appId !== this.#operator.appId || operator.uin !== this.#operator.uin) {
       await this.#meta.updateAccount(operator.appId, { appId: this.#operator.appId, uin: this.#operator.uin });
     }
     await this.#read();
   }
 
-  /** Re-reads the accounts when the copy is older than the TTL; concurrent callers share one read. */
-  refresh(): Promise<void> | undefined {
-    if (performance.now() - this.#readAtMs < this.#ttlMs) return undefined;
+  /**
+   * Re-reads the accounts when the copy is older than the TTL, or at once when `force` (the store's
+   * change feed says another gateway changed one); concurrent callers share one read.
+   */
+  refresh(force = false): Promise<void> | undefined {
+    if (!force && performance.now() - this.#readAtMs < this.#ttlMs) return undefined;
     this.#reading ??= this.#read().finally(() => {
       this.#reading = undefined;
     });

@@ -11,7 +11,9 @@ interface Entry<T> {
  * checks and the engine each look a bucket up; with this they share one read per `ttlMs`.
  *
  * Writes through this store invalidate at once, so a process always sees its own changes. Other
- * gateways sharing the database (scale-out) see a change within `ttlMs`: keep it short.
+ * gateways sharing the database (scale-out) invalidate as soon as the change commits, through the
+ * store's change feed (PostgreSQL: LISTEN/NOTIFY), and within `ttlMs` at worst (the feed is down,
+ * or the store has none): keep it short.
  */
 export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataStore {
   const buckets = new Map<string, Entry<BucketRecord | undefined>>();
@@ -24,6 +26,14 @@ export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataSto
   const forgetConfigs = (bucketId: number) => {
     for (const key of configs.keys()) if (key.startsWith(`${bucketId}\n`)) configs.delete(key);
   };
+  store.changes?.subscribe((change) => {
+    if (change.kind === 'bucket') forgetBucket(change.name);
+    else if (change.kind === 'bucket-config') configs.delete(`${change.bucketId}\n${change.configKind}`);
+    else if (change.kind === 'all') {
+      buckets.clear();
+      configs.clear();
+    }
+  });
   const overrides: Partial<MetadataStore> = {
     async getBucket(name) {
       const hit = buckets.get(name);

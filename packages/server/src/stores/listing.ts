@@ -14,13 +14,13 @@ export interface ScanListingOptions<R extends { key: string }> {
    * `from`, below `upper` when given. After a row, the store continues within that row's key first
    * (versions, uploads), then with the next key.
    */
-  fetch(from: ScanFrom<R>, upper: string | undefined, limit: number): R[];
+  fetch(from: ScanFrom<R>, upper: string | undefined, limit: number): R[] | Promise<R[]>;
   /**
    * Optional fast path for runs of common prefixes: from `start` (inclusive), the first key, then
    * the first key after its common prefix, and so on while keys keep folding, at most `limit` keys
    * (the last one may not fold). A store answers this in one round trip (one recursive query).
    */
-  foldRun?(start: string, upper: string | undefined, limit: number): string[];
+  foldRun?(start: string, upper: string | undefined, limit: number): string[] | Promise<string[]>;
 }
 
 export interface ScannedPage<R> {
@@ -39,9 +39,10 @@ const MAX_CHUNK = 1001;
  * seek past everything under it instead of scanning it. Rows come in chunks: one row right after a
  * seek (the delimiter may fold it at once), growing while rows keep being listed. So a page of folded
  * prefixes reads one row per prefix, a page of keys a few chunks, and a bucket of ten million keys
- * lists a page as fast as a bucket of ten.
+ * lists a page as fast as a bucket of ten. Asynchronous for the PostgreSQL store; the SQLite store's
+ * fetches return at once, and awaiting them lets no write in between (writes run in setImmediate).
  */
-export function scanListing<R extends { key: string }>(options: ScanListingOptions<R>): ScannedPage<R> {
+export async function scanListing<R extends { key: string }>(options: ScanListingOptions<R>): Promise<ScannedPage<R>> {
   const { prefix, delimiter, after, maxKeys } = options;
   const upper = prefix === '' ? undefined : prefixSuccessor(prefix);
   const entries: ScannedPage<R>['entries'] = [];
@@ -52,7 +53,7 @@ export function scanListing<R extends { key: string }>(options: ScanListingOptio
   scan: for (;;) {
     // One row more than the page still needs: it tells whether the page is truncated.
     const want = Math.min(chunk, maxKeys - entries.length + 1, MAX_CHUNK);
-    const rows = options.fetch(from, upper, want);
+    const rows = await options.fetch(from, upper, want);
     let seek: string | undefined;
     for (const row of rows) {
       const fold = delimiter === '' ? -1 : row.key.indexOf(delimiter, prefix.length);
@@ -81,7 +82,7 @@ export function scanListing<R extends { key: string }>(options: ScanListingOptio
       if (options.foldRun) {
         // Fold the run of prefixes that usually follows in one round trip; stop at the first key
         // that does not fold and list from there as usual.
-        const keys = options.foldRun(seek, upper, Math.min(maxKeys - entries.length + 1, MAX_CHUNK));
+        const keys = await options.foldRun(seek, upper, Math.min(maxKeys - entries.length + 1, MAX_CHUNK));
         let next: string | undefined = seek;
         for (const key of keys) {
           const fold = key.indexOf(delimiter, prefix.length);

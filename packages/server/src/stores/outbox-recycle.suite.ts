@@ -76,6 +76,35 @@ export function outboxRecycleSuite(name: string, open: () => Promise<MetadataSto
       expect(await store.deadLetters(10)).toMatchObject([{ id: batch[1]!.id, deadMs: 5 }]);
     });
 
+    it('records one event per write for writes committed together (group commit), none for the refused ones', async () => {
+      await store.setBucketConfig(bucket.id, RECYCLE_CONFIG, JSON.stringify({ days: 1 }));
+      await store.commitObject({ bucketId: bucket.id, key: 'k0', version: newVersion(), newBlobs: [], events: record });
+      // Issued in one turn of the event loop: a store that batches writes commits them together.
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          store.commitObject({
+            bucketId: bucket.id,
+            key: `k${i % 6}`,
+            version: newVersion({ size: i }),
+            newBlobs: [],
+            events: record,
+            precondition: () => {
+              if (i === 5) throw new Error('refused');
+            },
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+      const events = await store.outboxBatch('webhook:t', 100);
+      expect(events).toHaveLength(12);
+      expect(new Set(events.map((e) => e.id)).size).toBe(12);
+      expect(events.filter((e) => e.key === 'k5')).toHaveLength(1);
+      // Every overwrite of the 'null' version went to the bin: k0's twice, k1–k4's once (k5 was written once).
+      const bin = await store.listRecycled(bucket.id, { prefix: '', limit: 100 });
+      expect(bin.map((e) => e.key)).toEqual(['k0', 'k0', 'k1', 'k2', 'k3', 'k4']);
+      expect((await store.bucketUsage(bucket.id)).recycled.count).toBe(6);
+    });
+
     it('recycles removed and overwritten versions when the bucket keeps them, and restores them', async () => {
       await store.setBucketConfig(bucket.id, RECYCLE_CONFIG, JSON.stringify({ days: 1 }));
       await store.commitObject({ bucketId: bucket.id, key: 'a', version: newVersion({ etag: 'one' }), newBlobs: [] });

@@ -400,6 +400,27 @@ export interface UserPolicyRecord {
   updatedMs: number;
 }
 
+/**
+ * A change another gateway made to something gateways cache (bucket records and configurations,
+ * identities). `all`: changes may have been missed (the feed reconnected): forget everything.
+ */
+export type MetadataChange =
+  | { kind: 'bucket'; name: string }
+  | { kind: 'bucket-config'; bucketId: number; configKind: string }
+  | { kind: 'identity'; uin?: string; secretId?: string }
+  /** An account was created, changed or deleted: the account registry reads them again. */
+  | { kind: 'account' }
+  | { kind: 'all' };
+
+/**
+ * Changes committed through any gateway sharing the store, as they commit (PostgreSQL: LISTEN/NOTIFY).
+ * A store used by one process only (SQLite) has none: its caches see every change first-hand.
+ */
+export interface ChangeFeed {
+  /** Calls `listener` for each change; returns the function that stops it. */
+  subscribe(listener: (change: MetadataChange) => void): () => void;
+}
+
 /** How many bytes of inline bodies getObject attaches to a manifest at most (see getObject). */
 export const INLINE_ATTACH_BYTES = 1024 * 1024;
 
@@ -625,6 +646,8 @@ export interface MetadataStore
     AccountStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
+  /** Changes made through other gateways sharing this store, for their caches; absent when none can. */
+  readonly changes?: ChangeFeed;
   close(): Promise<void>;
 }
 

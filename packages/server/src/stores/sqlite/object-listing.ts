@@ -32,7 +32,7 @@ export class SqliteObjectListing implements ObjectListingStore {
     const delimiterLength = [...query.delimiter].length;
     const page =
       (query.delimiter === '/' ? this.#listByDirectory<Row>(bucketId, query) : undefined) ??
-      scanListing<Row>({
+      (await scanListing<Row>({
         ...query,
         ...(foldable
           ? {
@@ -52,7 +52,7 @@ export class SqliteObjectListing implements ObjectListingStore {
             }
           : {}),
         fetch: (from, upper, limit) => fetchRange(bucketId, from, upper, limit, RANGE.current(s)) as Row[],
-      });
+      }));
     const entries: ListObjectsPage['entries'] = page.entries.map((e) =>
       e.kind === 'prefix'
         ? e
@@ -102,7 +102,7 @@ export class SqliteObjectListing implements ObjectListingStore {
         }
       }
     }
-    const page = scanListing<SummaryRow>({
+    const page = await scanListing<SummaryRow>({
       prefix: query.prefix,
       delimiter: query.delimiter,
       after,

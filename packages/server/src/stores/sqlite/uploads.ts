@@ -183,7 +183,7 @@ export class SqliteUploads implements UploadStore {
         entries.push({ kind: 'upload', upload: toUpload(row) });
       }
     }
-    const page = scanListing<UploadRow>({
+    const page = await scanListing<UploadRow>({
       prefix: query.prefix,
       delimiter: query.delimiter,
       after: query.keyMarker,
