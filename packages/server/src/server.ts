@@ -23,9 +23,6 @@ import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import { TlsFiles } from './tls-files.js';
 import { startBackgroundWork } from './workers/background.js';
-import { scheduleInventory } from './workers/inventory-schedule.js';
-import { scheduleLogDelivery } from './workers/log-delivery.js';
-import { NotifyDelivery } from './workers/notify-delivery.js';
 
 export interface StartOptions {
   /**
@@ -210,7 +207,8 @@ async function serve(
     ? await listenConsole(config.consoleAddress, server, tlsOptions)
     : undefined;
   if (tlsFiles && consoleServer instanceof https.Server) tlsFiles.watch(consoleServer, tlsWatchIntervalMs);
-  // GC and lifecycle run on the gateway that holds their lease (all of them here, on a single node).
+  // Every background job runs on the gateway that holds its lease (all of them here, on a single node):
+  // GC, lifecycle, notification delivery, access log delivery, inventory reports (workers/background.ts).
   const background = startBackgroundWork({
     engine,
     leases,
@@ -219,18 +217,16 @@ async function serve(
     lifecycleHourUtc: config.lifecycleHourUtc,
     gcIntervalMs: GC_INTERVAL_MS,
     log,
+    notify: { meta, config: config.notify },
+    accessLog: {
+      intervalMs: config.accessLogIntervalMs,
+      retryMs: config.accessLogRetryMs,
+      maxRecords: config.accessLogMaxRecords,
+    },
+    inventoryCheckMs: config.inventoryCheckMs,
   });
   metrics.observeLeases(() => background.keepers);
-  // Not under leases yet (a single node runs them all): notification delivery, access log delivery and
-  // scheduled inventory reports. Delivery is idempotent per batch (logs) or at least once (events).
-  const notify = new NotifyDelivery({ meta, config: config.notify, log }).start();
-  engine.attachNotifier(notify);
-  const logDelivery = scheduleLogDelivery(
-    engine,
-    { intervalMs: config.accessLogIntervalMs, retryMs: config.accessLogRetryMs, maxRecords: config.accessLogMaxRecords },
-    log,
-  );
-  const inventory = config.inventoryCheckMs > 0 ? scheduleInventory(engine, config.inventoryCheckMs, log) : undefined;
+  engine.attachNotifier(background.notify);
   const { port } = server.address() as AddressInfo;
   const scheme = tlsOptions ? 'https' : 'http';
   const url = localUrl(scheme, config.address.host, port);
@@ -268,9 +264,6 @@ async function serve(
         clearInterval(idle);
         clearTimeout(force);
         tlsFiles?.close();
-        await inventory?.stop();
-        await logDelivery.stop();
-        await notify.stop();
         await background.stop();
         await leases.close();
         metrics.close();
