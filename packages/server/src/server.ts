@@ -22,7 +22,7 @@ import { SqliteKmsKeyStore } from './stores/sqlite/kms-keys.js';
 import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import { TlsFiles } from './tls-files.js';
-import { startBackgroundWork } from './workers/background.js';
+import { holderId, startBackgroundWork } from './workers/background.js';
 
 export interface StartOptions {
   /**
@@ -40,6 +40,12 @@ export interface StartOptions {
   log?: Logger;
   /** How often the TLS certificate and key files are checked for a change. Default 5 s. */
   tlsWatchIntervalMs?: number;
+  /**
+   * Run as one of several gateways sharing the metadata store and the data directory (what a shared
+   * store such as PostgreSQL implies; see sharedDataDir()). Tests set it to run two servers on one
+   * SQLite file and one directory.
+   */
+  sharedMetadata?: boolean;
 }
 
 export interface RunningServer {
@@ -67,6 +73,21 @@ export const SERVER_FILE = 'server.json';
 
 /** How often the GC worker (on the gateway holding its lease) looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
+/**
+ * Shared data directory: how long a pending blob must look abandoned (and a tmp/ entry nobody leases
+ * must be old) before the recovery worker deletes it. Far longer than any pause between a write's
+ * steps; a PUT still streaming is recognised by its tmp file, whatever its age.
+ */
+const SHARED_STALE_WRITE_MS = 15 * 60_000;
+
+/**
+ * Whether this gateway shares its metadata store, and so its data directory, with others. Today only
+ * when asked (tests); the PostgreSQL store's merge adds `|| config.metadataUrl !== undefined`.
+ */
+function sharedDataDir(_config: Config, options: StartOptions): boolean {
+  return options.sharedMetadata === true;
+}
+
 /** Longest a graceful shutdown waits for in-flight requests before cutting connections. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -79,9 +100,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const offsetMs = config.clockOffsetDays * 86_400_000;
   const clock = options.clock ?? (offsetMs === 0 ? systemClock : { nowMs: () => Date.now() + offsetMs });
   const authClock = options.authClock ?? systemClock;
-  const dataDir = await openDataDir(config.dataDir, log);
+  const shared = sharedDataDir(config, options);
+  const dataDir = await openDataDir(config.dataDir, log, { shared });
   try {
-    return await serve(config, log, clock, authClock, dataDir, options.tlsWatchIntervalMs ?? 5_000);
+    return await serve(config, log, clock, authClock, dataDir, options.tlsWatchIntervalMs ?? 5_000, shared);
   } catch (err) {
     await dataDir.release();
     throw err;
@@ -95,6 +117,7 @@ async function serve(
   authClock: Clock,
   dataDir: DataDirLock,
   tlsWatchIntervalMs: number,
+  shared: boolean,
 ): Promise<RunningServer> {
   // Read first: a certificate that cannot be used stops the start before anything is opened.
   const tlsFiles = config.tls ? new TlsFiles(config.tls, log) : undefined;
@@ -117,9 +140,17 @@ async function serve(
   });
   const meta = metrics.timeStore(store);
   const leases = new SqliteLeaseStore({ filename: metaFile });
-  // We hold the data directory's lock: leases still running were a killed server's.
-  await leases.expireAll();
-  const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
+  // Embedded, we hold the data directory's lock: leases still running were a killed server's. Shared,
+  // they may be other live gateways'.
+  if (!shared) await leases.expireAll();
+  const holder = holderId();
+  // Shared: this gateway writes in tmp/<gateway>/, which no other gateway's recovery touches while it lives.
+  const gatewayTmp = shared ? holder.replace(/[^A-Za-z0-9._-]/g, '_') : undefined;
+  const blobs = await FsBlobStore.open({
+    directory: config.dataDir,
+    fsync: config.fsync,
+    ...(gatewayTmp ? { gatewayTmp } : {}),
+  });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
     log.warn({ file: MASTER_KEY_FILE }, 'master.key is readable by group or others: chmod 600 it');
@@ -140,7 +171,8 @@ async function serve(
       inlineMaxBytes: config.inlineMaxBytes,
     },
   });
-  const recovered = await engine.recoverPendingWrites();
+  // Shared, other gateways are writing right now: recovery is the `recovery` lease's job instead.
+  const recovered = shared ? 0 : await engine.recoverPendingWrites();
   if (recovered > 0) log.warn({ blobs: recovered }, 'removed blobs of writes interrupted by a crash');
   log.debug({ checksums: nativeImplementation }, 'checksum implementations');
 
@@ -224,6 +256,10 @@ async function serve(
       maxRecords: config.accessLogMaxRecords,
     },
     inventoryCheckMs: config.inventoryCheckMs,
+    holder,
+    ...(gatewayTmp
+      ? { sharedRecovery: { blobs, meta, gatewayTmp, staleMs: SHARED_STALE_WRITE_MS, intervalMs: 60_000 } }
+      : {}),
   });
   metrics.observeLeases(() => background.keepers);
   engine.attachNotifier(background.notify);
@@ -269,7 +305,9 @@ async function serve(
         metrics.close();
         await meta.close();
         await blobs.close();
-        await fs.rm(serverFile, { force: true });
+        // Shared, another gateway may have written its own since.
+        const written = await fs.readFile(serverFile, 'utf8').catch(() => '');
+        if (written.includes(`"pid":${process.pid},`)) await fs.rm(serverFile, { force: true });
         await dataDir.release();
       })();
       return closed;

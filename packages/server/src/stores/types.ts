@@ -625,6 +625,12 @@ export interface MetadataStore
     AccountStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
+  /**
+   * True when other gateways may use this store at the same time (PostgreSQL): the data directory is
+   * then shared too — no exclusive lock, per-gateway tmp/, recovery under the `recovery` lease
+   * (docs/operations.md, "A shared data directory"). Absent or false: the embedded SQLite store.
+   */
+  readonly sharedByGateways?: boolean;
   close(): Promise<void>;
 }
 

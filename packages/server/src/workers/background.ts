@@ -12,6 +12,7 @@ import { scheduleLifecycle } from './lifecycle-schedule.js';
 import { type LogDeliveryOptions, scheduleLogDelivery } from './log-delivery.js';
 import { NotifyDelivery } from './notify-delivery.js';
 import { PeriodicJob } from './scheduler.js';
+import { gatewayLease, SharedRecovery, type SharedTemporary } from './shared-recovery.js';
 
 export interface BackgroundOptions {
   engine: Engine;
@@ -33,6 +34,17 @@ export interface BackgroundOptions {
   accessLog?: LogDeliveryOptions;
   /** How often due inventory reports are looked for (lease `inventory`); 0 or absent: none. */
   inventoryCheckMs?: number;
+  /**
+   * A data directory shared with other gateways: this gateway holds `gateway:<gatewayTmp>` while it
+   * runs, and the holder of `recovery` clears dead gateways' writes every `intervalMs`.
+   */
+  sharedRecovery?: {
+    blobs: SharedTemporary;
+    meta: MetadataStore;
+    gatewayTmp: string;
+    staleMs: number;
+    intervalMs: number;
+  };
 }
 
 /** The lease of each job: one row per name in the leases table (docs/operations.md, "Background work"). */
@@ -42,6 +54,7 @@ export const LEASES = {
   notify: 'notify',
   accessLog: 'access-log',
   inventory: 'inventory',
+  recovery: 'recovery',
 } as const;
 
 export interface BackgroundWork {
@@ -116,13 +129,34 @@ export function startBackgroundWork(options: BackgroundOptions): BackgroundWork 
     keepers.push(lease);
   }
 
+  let recovery: PeriodicJob | undefined;
+  if (options.sharedRecovery) {
+    const shared = options.sharedRecovery;
+    // Held by this gateway for as long as it runs: tells the others its tmp/ directory is in use.
+    keepers.push(keeper(gatewayLease(shared.gatewayTmp)));
+    const lease = keeper(LEASES.recovery);
+    const work = new SharedRecovery({ ...shared, leases, nowMs, log });
+    recovery = new PeriodicJob(
+      'recovery',
+      shared.intervalMs,
+      async () => {
+        if (lease.held()) await work.run();
+      },
+      log,
+    );
+    lease.whenAcquired(() => recovery?.kick());
+    keepers.push(lease);
+  }
+
   for (const k of keepers) k.start();
   gc.start();
+  recovery?.start();
   notify?.start();
   return {
     keepers,
     ...(notify ? { notify } : {}),
     async stop() {
+      await recovery?.stop();
       await inventory?.stop();
       await logDelivery?.stop();
       await notify?.stop();
