@@ -22,7 +22,13 @@ async function dataDir(): Promise<string> {
 }
 
 async function gateway(dir: string, sharedMetadata: boolean): Promise<RunningServer> {
-  const config = configFrom({ address: '127.0.0.1:0', dataDir: dir, fsync: '0', logLevel: 'silent', lifecycleHourUtc: '-1' });
+  const config = configFrom({
+    address: '127.0.0.1:0',
+    dataDir: dir,
+    fsync: '0',
+    logLevel: 'silent',
+    lifecycleHourUtc: '-1',
+  });
   const server = await startServer(config, { sharedMetadata });
   closers.push(() => server.close());
   return server;

@@ -54,7 +54,9 @@ url = "mqtt://127.0.0.1:1883"
       /unknown key "notify\.webhook\.a\.topic" \(known there: url, secret\)/,
     );
     expect(bad('[notify.webhook.a]\nsecret = "s"\n')).toThrow(/notify\.webhook\.a\.url: must be a URL/);
-    expect(bad('[notify.redis.a]\nurl = "http://x"\n')).toThrow(/notify\.redis\.a\.url: a redis target's URL starts with/);
+    expect(bad('[notify.redis.a]\nurl = "http://x"\n')).toThrow(
+      /notify\.redis\.a\.url: a redis target's URL starts with/,
+    );
     expect(bad('[notify.webhook."a_b"]\nurl = "http://x"\n')).toThrow(/notify\.webhook\.a_b\.url: the target id "a_b"/);
     expect(bad('[notify]\ndead_letter_days = 0\n')).toThrow(/notify\.dead_letter_days: must be positive/);
     expect(bad('notify = 3\n')).toThrow(/notify must be a table/);

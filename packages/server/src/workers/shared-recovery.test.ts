@@ -15,10 +15,11 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-const exists = (file: string) => fs.stat(file).then(
-  () => true,
-  () => false,
-);
+const exists = (file: string) =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 
 describe('recovery of a shared data directory: two gateways, one directory, a fake clock', () => {
   it("never touches a live gateway's writes, and clears a dead one's after its lease lapses", async () => {
@@ -28,7 +29,10 @@ describe('recovery of a shared data directory: two gateways, one directory, a fa
     closers.push(() => fs.rm(dir, { recursive: true, force: true }));
     const blobsA = await FsBlobStore.open({ directory: dir, fsync: false, gatewayTmp: 'gw-a' });
     const blobsB = await FsBlobStore.open({ directory: dir, fsync: false, gatewayTmp: 'gw-b' });
-    closers.push(() => blobsA.close(), () => blobsB.close());
+    closers.push(
+      () => blobsA.close(),
+      () => blobsB.close(),
+    );
     let now = Date.now();
     await db.leases[0]!.acquireLease(gatewayLease('gw-a'), 'a', TTL, now);
     await db.leases[1]!.acquireLease(gatewayLease('gw-b'), 'b', TTL, now);
