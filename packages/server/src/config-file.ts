@@ -21,6 +21,8 @@ export interface ConfigFileValues {
   /** The file name as given (what errors name). */
   name: string;
   values: Record<string, string>;
+  /** The tables asked for by name (`[notify.…]`), as TOML gave them: their own parsers check them. */
+  tables: Record<string, Record<string, unknown>>;
 }
 
 const TYPES: Record<SettingType, z.ZodType> = {
@@ -39,7 +41,11 @@ const TYPES: Record<SettingType, z.ZodType> = {
  * against the file's directory, so a file and the certificates beside it can move together.
  * Throws ConfigError naming the file and the key.
  */
-export function readConfigFile(name: string, settings: readonly FileSetting[]): ConfigFileValues {
+export function readConfigFile(
+  name: string,
+  settings: readonly FileSetting[],
+  tableNames: readonly string[] = [],
+): ConfigFileValues {
   let text: string;
   try {
     text = fs.readFileSync(name, 'utf8');
@@ -56,7 +62,20 @@ export function readConfigFile(name: string, settings: readonly FileSetting[]): 
     }
     throw err;
   }
-  const schema = z.strictObject(Object.fromEntries(settings.map((s) => [s.key, TYPES[s.type].optional()])));
+  const tables: Record<string, Record<string, unknown>> = {};
+  for (const table of tableNames) {
+    const value = doc[table];
+    if (value === undefined) continue;
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date) {
+      throw new ConfigError(`${name}: ${table} must be a table ([${table}.…])`);
+    }
+    tables[table] = value as Record<string, unknown>;
+  }
+  const keys = [...settings.map((s) => s.key), ...tableNames];
+  const schema = z.strictObject({
+    ...Object.fromEntries(settings.map((s) => [s.key, TYPES[s.type].optional()])),
+    ...Object.fromEntries(tableNames.map((t) => [t, z.unknown().optional()])),
+  });
   const checked = schema.safeParse(doc);
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
@@ -64,9 +83,7 @@ export function readConfigFile(name: string, settings: readonly FileSetting[]): 
       const key = issue.keys[0]!;
       const near = settings.find((s) => closeTo(s.key, key));
       throw new ConfigError(
-        `${name}: unknown key "${key}"${near ? `; did you mean "${near.key}"?` : ''} (known keys: ${settings
-          .map((s) => s.key)
-          .join(', ')})`,
+        `${name}: unknown key "${key}"${near ? `; did you mean "${near.key}"?` : ''} (known keys: ${keys.join(', ')})`,
       );
     }
     throw new ConfigError(`${name}: ${issue.path.join('.')}: ${issue.message}`);
@@ -78,7 +95,7 @@ export function readConfigFile(name: string, settings: readonly FileSetting[]): 
     if (value === undefined) continue;
     values[setting.key] = setting.type === 'path' ? path.resolve(base, String(value)) : String(value);
   }
-  return { name, values };
+  return { name, values, tables };
 }
 
 /** A likely misspelling: the same key but for `-`/`_` and case, or at most two edits away (a swap counts one). */

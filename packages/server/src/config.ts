@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type NotifyConfig, NotifyConfigError, parseNotifyConfig } from './notify-config.js';
-import { ConfigError, readConfigFile, type SettingType } from './config-file.js';
+import { type ConfigFileValues, ConfigError, readConfigFile, type SettingType } from './config-file.js';
 
 /** Everything the server can be told, validated once at start-up. Only this module reads process.env. */
 export interface Config {
@@ -74,7 +74,10 @@ export interface Config {
    * summed as bucket="_other", so the series count stays bounded. COFFER_METRICS_MAX_BUCKETS. Default 100.
    */
   metricsMaxBuckets: number;
-  /** Bucket notification targets (COFFER_NOTIFY_<KIND>_<ID>=<url>) and delivery settings: notify-config.ts. */
+  /**
+   * Bucket notification targets (COFFER_NOTIFY_<KIND>_<ID>=<url>, or `[notify.<kind>.<id>]` in the
+   * config file) and delivery settings: notify-config.ts.
+   */
   notify: NotifyConfig;
   /**
    * How often access logs are delivered to their target buckets, in batches (COS and S3 deliver every
@@ -206,7 +209,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     flags[flag] = value;
   }
   const fileName = flags[CONFIG_FILE_FLAG] ?? (env[CONFIG_FILE_ENV] || undefined);
-  const file = fileName === undefined ? undefined : readConfigFile(fileName, SETTINGS);
+  const file = fileName === undefined ? undefined : readConfigFile(fileName, SETTINGS, ['notify']);
   const raw: RawConfig = {};
   const names: Partial<Record<keyof RawConfig, string>> = {};
   for (const setting of SETTINGS) {
@@ -222,7 +225,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
       names[field] = `${file.name}: ${setting.key}`;
     }
   }
-  const config = configFrom({ ...raw, notify: notifyFrom(env) }, (field) => names[field] ?? envOf(field));
+  const config = configFrom({ ...raw, notify: notifyFrom(env, file) }, (field) => names[field] ?? envOf(field));
   return file ? { ...config, configFile: file.name } : config;
 }
 
@@ -230,20 +233,23 @@ function envOf(field: keyof RawConfig): string {
   return SETTINGS.find((s) => s.field === field)?.env ?? field;
 }
 
-function notifyFrom(env: NodeJS.ProcessEnv): NotifyConfig {
+/** Notification targets: COFFER_NOTIFY_* over the config file's `[notify]` tables (notify-config.ts). */
+function notifyFrom(env: NodeJS.ProcessEnv, file: ConfigFileValues | undefined): NotifyConfig {
   try {
-    return parseNotifyConfig(env);
+    return parseNotifyConfig(env, file?.tables.notify ? { file: file.name, table: file.tables.notify } : undefined);
   } catch (err) {
     throw err instanceof NotifyConfigError ? new ConfigError(err.message) : err;
   }
 }
 
-
 /** Settings as strings, before validation (what a flag, a variable or a file value says). */
 export type RawConfig = {
   [K in Exclude<keyof Config, 'tls' | 'configFile' | 'notify'> | 'tlsCert' | 'tlsKey']?: string | undefined;
 } & {
-  /** Notification targets come from COFFER_NOTIFY_<KIND>_<ID> variables (notify-config.ts), not from single settings. */
+  /**
+   * Notification targets come from COFFER_NOTIFY_<KIND>_<ID> variables and the config file's
+   * `[notify.<kind>.<id>]` tables (notify-config.ts), not from single settings.
+   */
   notify?: NotifyConfig;
 };
 /** The settings that are one string each (flag, variable, file key). */

@@ -25,15 +25,26 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
+export interface OpenDataDirOptions {
+  /**
+   * The metadata store is shared by several gateways (PostgreSQL: `MetadataStore.sharedByGateways`), and so is
+   * this directory: no exclusive lock is taken, only a check that no embedded server holds one. Each
+   * gateway then writes in its own tmp/<gateway>/ and start-up recovery is the `recovery` lease's
+   * job (workers/shared-recovery.ts). Default false: the embedded SQLite store, exclusive (#18).
+   */
+  shared?: boolean;
+}
+
 /**
  * Prepares `dir` for one server: creates it (0700) if needed, takes the exclusive lock (a second server
  * on the same directory would be a second writer on one SQLite database and one blob tree), and
  * tightens the modes of a directory that an older Coffer left readable by others, with a log line.
+ * With `shared`, gateways of one cluster share the directory and no exclusive lock is taken.
  */
-export async function openDataDir(dir: string, log: Logger): Promise<DataDirLock> {
+export async function openDataDir(dir: string, log: Logger, options: OpenDataDirOptions = {}): Promise<DataDirLock> {
   const absolute = path.resolve(dir);
   await makeDirectory(absolute);
-  const lock = await lockDataDir(absolute);
+  const lock = options.shared ? await checkNotLocked(absolute) : await lockDataDir(absolute);
   try {
     const tightened = await tightenModes(absolute);
     if (tightened > 0) {
@@ -126,6 +137,22 @@ async function lockDataDir(dir: string): Promise<DataDirLock> {
       if ((await readPid(file)) === process.pid) await fs.rm(file, { force: true });
     },
   };
+}
+
+/**
+ * Shared mode: refuses a directory an embedded server holds exclusively (its SQLite database is not
+ * the shared store), and takes nothing itself; release() is a no-op.
+ */
+async function checkNotLocked(dir: string): Promise<DataDirLock> {
+  const file = path.join(dir, LOCK_FILE);
+  const holder = await readPid(file);
+  if (holder !== undefined && isRunning(holder)) {
+    throw new DataDirError(
+      `data directory ${dir} is in use by an embedded Coffer server (pid ${holder}, lock file ${file}); ` +
+        'gateways sharing a metadata database cannot share its directory with it',
+    );
+  }
+  return { dir, release: async () => {} };
 }
 
 async function readPid(file: string): Promise<number | undefined> {

@@ -27,10 +27,7 @@ import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import type { MetadataStore } from './stores/types.js';
 import { TlsFiles } from './tls-files.js';
-import { startBackgroundWork } from './workers/background.js';
-import { scheduleInventory } from './workers/inventory-schedule.js';
-import { scheduleLogDelivery } from './workers/log-delivery.js';
-import { NotifyDelivery } from './workers/notify-delivery.js';
+import { holderId, startBackgroundWork } from './workers/background.js';
 
 export interface StartOptions {
   /**
@@ -48,6 +45,12 @@ export interface StartOptions {
   log?: Logger;
   /** How often the TLS certificate and key files are checked for a change. Default 5 s. */
   tlsWatchIntervalMs?: number;
+  /**
+   * Run as one of several gateways sharing the metadata store and the data directory (what a shared
+   * store such as PostgreSQL implies; see sharedDataDir()). Tests set it to run two servers on one
+   * SQLite file and one directory.
+   */
+  sharedMetadata?: boolean;
 }
 
 export interface RunningServer {
@@ -75,6 +78,21 @@ export const SERVER_FILE = 'server.json';
 
 /** How often the GC worker (on the gateway holding its lease) looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
+/**
+ * Shared data directory: how long a pending blob must look abandoned (and a tmp/ entry nobody leases
+ * must be old) before the recovery worker deletes it. Far longer than any pause between a write's
+ * steps; a PUT still streaming is recognised by its tmp file, whatever its age.
+ */
+const SHARED_STALE_WRITE_MS = 15 * 60_000;
+
+/**
+ * Whether this gateway shares its metadata store, and so its data directory, with others: with
+ * PostgreSQL metadata (`--metadata postgres://…`), or when a test asks.
+ */
+function sharedDataDir(config: Config, options: StartOptions): boolean {
+  return options.sharedMetadata === true || config.metadataUrl !== undefined;
+}
+
 /** Longest a graceful shutdown waits for in-flight requests before cutting connections. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -87,9 +105,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const offsetMs = config.clockOffsetDays * 86_400_000;
   const clock = options.clock ?? (offsetMs === 0 ? systemClock : { nowMs: () => Date.now() + offsetMs });
   const authClock = options.authClock ?? systemClock;
-  const dataDir = await openDataDir(config.dataDir, log);
+  const shared = sharedDataDir(config, options);
+  const dataDir = await openDataDir(config.dataDir, log, { shared });
   try {
-    return await serve(config, log, clock, authClock, dataDir, options.tlsWatchIntervalMs ?? 5_000);
+    return await serve(config, log, clock, authClock, dataDir, options.tlsWatchIntervalMs ?? 5_000, shared);
   } catch (err) {
     await dataDir.release();
     throw err;
@@ -103,6 +122,7 @@ async function serve(
   authClock: Clock,
   dataDir: DataDirLock,
   tlsWatchIntervalMs: number,
+  shared: boolean,
 ): Promise<RunningServer> {
   // Read first: a certificate that cannot be used stops the start before anything is opened.
   const tlsFiles = config.tls ? new TlsFiles(config.tls, log) : undefined;
@@ -124,10 +144,17 @@ async function serve(
     accessLogBacklog: () => stores.meta.accessLogBacklog(),
   });
   const { leases } = stores;
-  // Embedded: we hold the data directory's lock, so leases still running were a killed server's. On
-  // PostgreSQL they may be another gateway's: a dead gateway's leases lapse after their TTL.
-  if (leases instanceof SqliteLeaseStore) await leases.expireAll();
-  const blobs = await FsBlobStore.open({ directory: config.dataDir, fsync: config.fsync });
+  // Embedded, we hold the data directory's lock: leases still running were a killed server's. Shared
+  // (PostgreSQL), they may be other live gateways': a dead gateway's leases lapse after their TTL.
+  if (!shared && leases instanceof SqliteLeaseStore) await leases.expireAll();
+  const holder = holderId();
+  // Shared: this gateway writes in tmp/<gateway>/, which no other gateway's recovery touches while it lives.
+  const gatewayTmp = shared ? holder.replace(/[^A-Za-z0-9._-]/g, '_') : undefined;
+  const blobs = await FsBlobStore.open({
+    directory: config.dataDir,
+    fsync: config.fsync,
+    ...(gatewayTmp ? { gatewayTmp } : {}),
+  });
   const masterKey = await loadOrCreateMasterKey(config.dataDir);
   if (masterKey.looseMode)
     log.warn({ file: MASTER_KEY_FILE }, 'master.key is readable by group or others: chmod 600 it');
@@ -148,7 +175,8 @@ async function serve(
       inlineMaxBytes: config.inlineMaxBytes,
     },
   });
-  const recovered = await engine.recoverPendingWrites();
+  // Shared, other gateways are writing right now: recovery is the `recovery` lease's job instead.
+  const recovered = shared ? 0 : await engine.recoverPendingWrites();
   if (recovered > 0) log.warn({ blobs: recovered }, 'removed blobs of writes interrupted by a crash');
   log.debug({ checksums: nativeImplementation }, 'checksum implementations');
 
@@ -215,7 +243,8 @@ async function serve(
     ? await listenConsole(config.consoleAddress, server, tlsOptions)
     : undefined;
   if (tlsFiles && consoleServer instanceof https.Server) tlsFiles.watch(consoleServer, tlsWatchIntervalMs);
-  // GC and lifecycle run on the gateway that holds their lease (all of them here, on a single node).
+  // Every background job runs on the gateway that holds its lease (all of them here, on a single node):
+  // GC, lifecycle, notification delivery, access log delivery, inventory reports (workers/background.ts).
   const background = startBackgroundWork({
     engine,
     leases,
@@ -224,22 +253,20 @@ async function serve(
     lifecycleHourUtc: config.lifecycleHourUtc,
     gcIntervalMs: GC_INTERVAL_MS,
     log,
-  });
-  metrics.observeLeases(() => background.keepers);
-  // Not under leases yet (a single node runs them all): notification delivery, access log delivery and
-  // scheduled inventory reports. Delivery is idempotent per batch (logs) or at least once (events).
-  const notify = new NotifyDelivery({ meta, config: config.notify, log }).start();
-  engine.attachNotifier(notify);
-  const logDelivery = scheduleLogDelivery(
-    engine,
-    {
+    notify: { meta, config: config.notify },
+    accessLog: {
       intervalMs: config.accessLogIntervalMs,
       retryMs: config.accessLogRetryMs,
       maxRecords: config.accessLogMaxRecords,
     },
-    log,
-  );
-  const inventory = config.inventoryCheckMs > 0 ? scheduleInventory(engine, config.inventoryCheckMs, log) : undefined;
+    inventoryCheckMs: config.inventoryCheckMs,
+    holder,
+    ...(gatewayTmp
+      ? { sharedRecovery: { blobs, meta, gatewayTmp, staleMs: SHARED_STALE_WRITE_MS, intervalMs: 60_000 } }
+      : {}),
+  });
+  metrics.observeLeases(() => background.keepers);
+  engine.attachNotifier(background.notify);
   const { port } = server.address() as AddressInfo;
   const scheme = tlsOptions ? 'https' : 'http';
   const url = localUrl(scheme, config.address.host, port);
@@ -277,15 +304,14 @@ async function serve(
         clearInterval(idle);
         clearTimeout(force);
         tlsFiles?.close();
-        await inventory?.stop();
-        await logDelivery.stop();
-        await notify.stop();
         await background.stop();
         await leases.close();
         metrics.close();
         await meta.close();
         await blobs.close();
-        await fs.rm(serverFile, { force: true });
+        // Shared, another gateway may have written its own since.
+        const written = await fs.readFile(serverFile, 'utf8').catch(() => '');
+        if (written.includes(`"pid":${process.pid},`)) await fs.rm(serverFile, { force: true });
         await dataDir.release();
       })();
       return closed;

@@ -648,6 +648,12 @@ export interface MetadataStore
   readonly kind: string;
   /** Changes made through other gateways sharing this store, for their caches; absent when none can. */
   readonly changes?: ChangeFeed;
+  /**
+   * True when other gateways may use this store at the same time (PostgreSQL): the data directory is
+   * then shared too — no exclusive lock, per-gateway tmp/, recovery under the `recovery` lease
+   * (docs/operations.md, "A shared data directory"). Absent or false: the embedded SQLite store.
+   */
+  readonly sharedByGateways?: boolean;
   close(): Promise<void>;
 }
 

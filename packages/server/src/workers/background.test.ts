@@ -11,7 +11,7 @@ const DAY_MS = 24 * HOUR_MS;
 
 /** What the workers call of an Engine, counting calls; a dead gateway's engine does nothing. */
 function fakeEngine() {
-  const calls = { gc: 0, lifecycle: [] as number[] };
+  const calls = { gc: 0, lifecycle: [] as number[], logDeliveries: 0, inventories: 0 };
   let dead = false;
   const engine = {
     collectGarbage: async () => {
@@ -21,6 +21,17 @@ function fakeEngine() {
     runLifecycle: async () => {
       if (!dead) calls.lifecycle.push(Date.now());
       return { finished: true };
+    },
+    accessLog: {
+      deliver: async () => {
+        if (!dead) calls.logDeliveries++;
+        return { delivered: 0, records: 0, failed: 0, alreadyThere: 0 };
+      },
+      settle: async () => {},
+    },
+    runDueInventories: async () => {
+      if (!dead) calls.inventories++;
+      return { ran: 0, failed: 0 };
     },
     ctx: { meta: { unfinishedLifecycleRun: async () => undefined } },
   } as unknown as Engine;
@@ -132,5 +143,49 @@ describe('background work under leases: two gateways on one database', () => {
     expect(b.calls.lifecycle).toHaveLength(2);
     expect(b.calls.lifecycle[1]).toBe(Date.UTC(2030, 0, 3, 2));
     expect(a.calls.lifecycle).toHaveLength(1);
+  });
+
+  it('access log delivery and inventory reports run on exactly one gateway, and move when it dies', async () => {
+    vi.setSystemTime(Date.UTC(2030, 0, 1, 12));
+    const a = fakeEngine();
+    const b = fakeEngine();
+    const startJobs = (i: number, engine: Engine) =>
+      startBackgroundWork({
+        engine,
+        leases: db.leases[i]!,
+        clock: { nowMs: () => Date.now() },
+        leaseTtlMs: TTL,
+        lifecycleHourUtc: -1,
+        gcIntervalMs: HOUR_MS,
+        log,
+        holder: `gw-${i}`,
+        accessLog: { intervalMs: 60_000, retryMs: 1_000, maxRecords: 100 },
+        inventoryCheckMs: 60_000,
+      });
+    const workA = startJobs(0, a.engine);
+    await vi.advanceTimersByTimeAsync(0);
+    const workB = startJobs(1, b.engine);
+    const names = (w: BackgroundWork) => w.keepers.filter((k) => k.held()).map((k) => k.name);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(names(workA)).toEqual(['gc', 'access-log', 'inventory']);
+    expect(names(workB)).toEqual([]);
+    // At once on gaining the lease, then once a minute: 11 runs in 10 minutes, all on gw-0.
+    expect([a.calls.logDeliveries, a.calls.inventories]).toEqual([11, 11]);
+    expect([b.calls.logDeliveries, b.calls.inventories]).toEqual([0, 0]);
+
+    db.stall(0);
+    a.die();
+    const diedAt = Date.now();
+    let takenAt: number | undefined;
+    for (let s = 0; s < 60 && takenAt === undefined; s++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      if (b.calls.logDeliveries > 0 && b.calls.inventories > 0) takenAt = Date.now();
+    }
+    // gw-1 ran both jobs as soon as it took the leases over, within a renewal period after the TTL.
+    expect(takenAt! - diedAt).toBeGreaterThanOrEqual(TTL - TTL / 3);
+    expect(takenAt! - diedAt).toBeLessThanOrEqual(TTL + TTL / 3 + 1_000);
+    expect(names(workB)).toEqual(['gc', 'access-log', 'inventory']);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect([b.calls.logDeliveries, b.calls.inventories]).toEqual([6, 6]);
   });
 });

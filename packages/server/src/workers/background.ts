@@ -3,10 +3,16 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/context.js';
 import type { Engine } from '../engine/engine.js';
+import type { NotifyConfig } from '../notify-config.js';
 import type { LeaseStore } from '../stores/lease-store.js';
+import type { MetadataStore } from '../stores/types.js';
+import { scheduleInventory } from './inventory-schedule.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { scheduleLifecycle } from './lifecycle-schedule.js';
+import { type LogDeliveryOptions, scheduleLogDelivery } from './log-delivery.js';
+import { NotifyDelivery } from './notify-delivery.js';
 import { PeriodicJob } from './scheduler.js';
+import { gatewayLease, SharedRecovery, type SharedTemporary } from './shared-recovery.js';
 
 export interface BackgroundOptions {
   engine: Engine;
@@ -22,11 +28,40 @@ export interface BackgroundOptions {
   log: Logger;
   /** This gateway's holder id; default host:pid:random. */
   holder?: string;
+  /** Bucket notification delivery from the outbox (lease `notify`); none without targets. */
+  notify?: { meta: MetadataStore; config: NotifyConfig };
+  /** Access log delivery to target buckets (lease `access-log`); none if absent. */
+  accessLog?: LogDeliveryOptions;
+  /** How often due inventory reports are looked for (lease `inventory`); 0 or absent: none. */
+  inventoryCheckMs?: number;
+  /**
+   * A data directory shared with other gateways: this gateway holds `gateway:<gatewayTmp>` while it
+   * runs, and the holder of `recovery` clears dead gateways' writes every `intervalMs`.
+   */
+  sharedRecovery?: {
+    blobs: SharedTemporary;
+    meta: MetadataStore;
+    gatewayTmp: string;
+    staleMs: number;
+    intervalMs: number;
+  };
 }
 
+/** The lease of each job: one row per name in the leases table (docs/operations.md, "Background work"). */
+export const LEASES = {
+  gc: 'gc',
+  lifecycle: 'lifecycle',
+  notify: 'notify',
+  accessLog: 'access-log',
+  inventory: 'inventory',
+  recovery: 'recovery',
+} as const;
+
 export interface BackgroundWork {
-  /** One keeper per leased job (`gc`, `lifecycle`). */
+  /** One keeper per leased job (`gc`, `lifecycle`, `notify`, `access-log`, `inventory`). */
   keepers: LeaseKeeper[];
+  /** The notification worker (the engine's notifier), present when `notify` was given. */
+  notify?: NotifyDelivery;
   /** Stops the jobs, waits for a run in progress, and releases the leases. */
   stop(): Promise<void>;
 }
@@ -38,9 +73,11 @@ export function holderId(): string {
 
 /**
  * Starts the background jobs under leases (docs/operations.md, "Background work"): every gateway runs
- * this, and each job runs only on the gateway holding its lease — GC of blob files and the daily
- * lifecycle pass. (Restores need no job: a restored copy's expiry is a timestamp compared on read.)
- * On a single node the leases are simply always this process's.
+ * this, and each job runs only on the gateway holding its lease — GC of blob files (`gc`), the daily
+ * lifecycle pass with the recycle-bin purge (`lifecycle`), notification delivery with its dead-letter
+ * sweep (`notify`), access log delivery (`access-log`) and scheduled inventory reports (`inventory`).
+ * Restores and intelligent tiering need no job: a restored copy's expiry and an object's access tier
+ * are computed on read from timestamps. On a single node the leases are simply always this process's.
  */
 export function startBackgroundWork(options: BackgroundOptions): BackgroundWork {
   const { engine, leases, clock, log, leaseTtlMs } = options;
@@ -48,7 +85,7 @@ export function startBackgroundWork(options: BackgroundOptions): BackgroundWork 
   const nowMs = options.nowMs ?? Date.now;
   const keeper = (name: string) => new LeaseKeeper({ leases, name, holder, ttlMs: leaseTtlMs, nowMs, log });
 
-  const gcLease = keeper('gc');
+  const gcLease = keeper(LEASES.gc);
   const gc = new PeriodicJob(
     'gc',
     options.gcIntervalMs,
@@ -57,16 +94,72 @@ export function startBackgroundWork(options: BackgroundOptions): BackgroundWork 
     },
     log,
   );
-  const lifecycleLease = options.lifecycleHourUtc >= 0 ? keeper('lifecycle') : undefined;
+  const lifecycleLease = options.lifecycleHourUtc >= 0 ? keeper(LEASES.lifecycle) : undefined;
   const lifecycle = lifecycleLease
     ? scheduleLifecycle(engine, clock, options.lifecycleHourUtc, log, lifecycleLease)
     : undefined;
   const keepers = [gcLease, ...(lifecycleLease ? [lifecycleLease] : [])];
+
+  // Notifications: every gateway runs the loops (they are the engine's notifier, woken by its writes),
+  // only the lease's holder sends. A send starts only while the lease outlasts it, clamped to a third
+  // of the TTL so a short TTL still lets delivery run.
+  let notify: NotifyDelivery | undefined;
+  if (options.notify) {
+    const notifyLease = keeper(LEASES.notify);
+    notify = new NotifyDelivery({
+      ...options.notify,
+      log,
+      gate: { mayStart: (marginMs) => notifyLease.heldFor(Math.min(marginMs, Math.floor(leaseTtlMs / 3))) },
+    });
+    // On taking the lease over, look at the outbox at once rather than at the next poll.
+    const started = notify;
+    notifyLease.whenAcquired(() => started.wake());
+    keepers.push(notifyLease);
+  }
+  let logDelivery: { stop(): Promise<void> } | undefined;
+  if (options.accessLog) {
+    const lease = keeper(LEASES.accessLog);
+    logDelivery = scheduleLogDelivery(engine, options.accessLog, log, lease);
+    keepers.push(lease);
+  }
+  let inventory: { stop(): Promise<void> } | undefined;
+  if (options.inventoryCheckMs && options.inventoryCheckMs > 0) {
+    const lease = keeper(LEASES.inventory);
+    inventory = scheduleInventory(engine, options.inventoryCheckMs, log, lease);
+    keepers.push(lease);
+  }
+
+  let recovery: PeriodicJob | undefined;
+  if (options.sharedRecovery) {
+    const shared = options.sharedRecovery;
+    // Held by this gateway for as long as it runs: tells the others its tmp/ directory is in use.
+    keepers.push(keeper(gatewayLease(shared.gatewayTmp)));
+    const lease = keeper(LEASES.recovery);
+    const work = new SharedRecovery({ ...shared, leases, nowMs, log });
+    recovery = new PeriodicJob(
+      'recovery',
+      shared.intervalMs,
+      async () => {
+        if (lease.held()) await work.run();
+      },
+      log,
+    );
+    lease.whenAcquired(() => recovery?.kick());
+    keepers.push(lease);
+  }
+
   for (const k of keepers) k.start();
   gc.start();
+  recovery?.start();
+  notify?.start();
   return {
     keepers,
+    ...(notify ? { notify } : {}),
     async stop() {
+      await recovery?.stop();
+      await inventory?.stop();
+      await logDelivery?.stop();
+      await notify?.stop();
       await lifecycle?.stop();
       await gc.stop();
       await Promise.all(keepers.map((k) => k.stop()));

@@ -41,6 +41,15 @@ export class LeaseKeeper {
     return this.#lease !== undefined && this.options.nowMs() < this.#validUntilMs;
   }
 
+  /**
+   * True while the lease is held for at least `marginMs` more (counted as held() counts): a step that
+   * may take up to `marginMs` (one notification sent with its timeout) starts only if it will end
+   * before another gateway can take the lease, so two holders never send at the same time.
+   */
+  heldFor(marginMs: number): boolean {
+    return this.#lease !== undefined && this.options.nowMs() + marginMs < this.#validUntilMs;
+  }
+
   /** The lease as last seen by this holder (for its epoch and lastRunMs), while held. */
   get lease(): Lease | undefined {
     return this.held() ? this.#lease : undefined;

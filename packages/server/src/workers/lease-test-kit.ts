@@ -29,6 +29,9 @@ export function leaseDatabase(gateways: number) {
     };
   });
   return {
+    /** The database file (tests open more stores on it: a second gateway's connection). */
+    filename,
+    meta,
     leases: views,
     /** From now on gateway `i`'s lease calls hang. */
     stall(i: number) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { type NotifyDeliveryEvent, notifyChannel } from '../engine/events.js';
 import type { NotifyConfig } from '../notify-config.js';
 import type { MetadataStore, OutboxRecord } from '../stores/types.js';
-import { createSender, type TargetSender } from './notify-targets.js';
+import { createSender, SEND_TIMEOUT_MS, type TargetSender } from './notify-targets.js';
 
 /** Counters of one target since this process started, plus the outbox's view of its backlog. */
 export interface TargetMetrics {
@@ -31,6 +31,15 @@ const DEAD_LETTER_EVERY_MS = 60_000;
 const COALESCE_MS = 5;
 
 /**
+ * Whether this gateway may deliver now (background.ts passes the `notify` lease; without one, always).
+ * `mayStart(marginMs)` is asked before each send: true only if the lease outlasts a send that takes
+ * `marginMs`, so a send never overlaps the next holder's.
+ */
+export interface DeliveryGate {
+  mayStart(marginMs: number): boolean;
+}
+
+/**
  * Delivers the outbox: at least once, in order per (target, key). Each target has its own loop:
  * take the oldest events, send the events of different keys concurrently and the events of one key
  * one after another, stopping a key at its first failure; delete what was taken. A failure backs the
@@ -38,8 +47,11 @@ const COALESCE_MS = 5;
  * target that was down for an hour receives everything, in order, when it comes back. Events still
  * undelivered after `deadLetterAfterMs` move to the dead-letter list.
  *
- * `start()` is the one place that decides this runs; under scale-out it will run where the
- * notifications lease is held.
+ * Under scale-out every gateway runs the loops, but only the one holding the `notify` lease (`gate`)
+ * takes and sends events; the others only wait. When the lease moves, the new holder starts from the
+ * outbox: what the old holder sent but had not yet deleted is sent again (at least once), and because
+ * a send starts only while the lease outlasts it (`mayStart`), the two never send at the same time, so
+ * the order per key holds across the move.
  */
 export class NotifyDelivery {
   readonly #meta: MetadataStore;
@@ -49,12 +61,14 @@ export class NotifyDelivery {
     string,
     { sender: TargetSender; metrics: TargetMetrics; wake?: () => void; dirty?: boolean }
   >();
+  readonly #gate: DeliveryGate | undefined;
   #running = false;
   #stopped: Promise<void>[] = [];
 
-  constructor(options: { meta: MetadataStore; config: NotifyConfig; log: Logger }) {
+  constructor(options: { meta: MetadataStore; config: NotifyConfig; log: Logger; gate?: DeliveryGate }) {
     this.#meta = options.meta;
     this.#config = options.config;
+    this.#gate = options.gate;
     this.#log = options.log.child({ worker: 'notify' });
   }
 
@@ -138,23 +152,28 @@ export class NotifyDelivery {
       let pause = POLL_MS;
       loop.dirty = false;
       try {
-        if (Date.now() >= nextDeadLetterMs) {
-          nextDeadLetterMs = Date.now() + DEAD_LETTER_EVERY_MS;
-          const n = await this.#meta.outboxDeadLetter(name, Date.now() - this.#config.deadLetterAfterMs, Date.now());
-          if (n > 0) {
-            loop.metrics.deadLettered += n;
-            report({ target: name, delivered: 0, retried: 0, failed: 0, deadLettered: n });
-            this.#log.warn({ target: name, events: n }, 'events moved to the dead-letter list');
-          }
-        }
-        const round = await this.#round(name, loop.sender, loop.metrics);
-        if (round.failed) {
-          backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs ? backoffMs * 2 : MIN_BACKOFF_MS);
-          pause = backoffMs;
-        } else {
+        if (this.#gate && !this.#gate.mayStart(SEND_TIMEOUT_MS)) {
+          // Another gateway holds the lease (or this one is about to lose it): only wait.
           backoffMs = 0;
-          if (round.full) continue;
-          if (loop.dirty) pause = COALESCE_MS;
+        } else {
+          if (Date.now() >= nextDeadLetterMs) {
+            nextDeadLetterMs = Date.now() + DEAD_LETTER_EVERY_MS;
+            const n = await this.#meta.outboxDeadLetter(name, Date.now() - this.#config.deadLetterAfterMs, Date.now());
+            if (n > 0) {
+              loop.metrics.deadLettered += n;
+              report({ target: name, delivered: 0, retried: 0, failed: 0, deadLettered: n });
+              this.#log.warn({ target: name, events: n }, 'events moved to the dead-letter list');
+            }
+          }
+          const round = await this.#round(name, loop.sender, loop.metrics);
+          if (round.failed) {
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs ? backoffMs * 2 : MIN_BACKOFF_MS);
+            pause = backoffMs;
+          } else {
+            backoffMs = 0;
+            if (round.full && !round.gated) continue;
+            if (loop.dirty) pause = COALESCE_MS;
+          }
         }
       } catch (err) {
         this.#log.warn({ err, target: name }, 'notification round failed');
@@ -185,7 +204,7 @@ export class NotifyDelivery {
     name: string,
     sender: TargetSender,
     metrics: TargetMetrics,
-  ): Promise<{ full: boolean; failed: boolean }> {
+  ): Promise<{ full: boolean; failed: boolean; gated?: boolean }> {
     const batch = await this.#meta.outboxBatch(name, this.#config.batchSize);
     if (batch.length === 0) return { full: false, failed: false };
     const byKey = new Map<string, OutboxRecord[]>();
@@ -198,9 +217,15 @@ export class NotifyDelivery {
     const failed: number[] = [];
     let retried = 0;
     let lastError = '';
+    let gated = false;
     await Promise.all(
       [...byKey.values()].map(async (events) => {
         for (const event of events) {
+          if (this.#gate && !this.#gate.mayStart(SEND_TIMEOUT_MS)) {
+            // The lease is running out: leave the rest (in order) to whoever holds it next.
+            gated = true;
+            return;
+          }
           try {
             await sender.send(event);
             delivered.push(event.id);
@@ -224,7 +249,7 @@ export class NotifyDelivery {
     metrics.retried += retried;
     metrics.failed += failed.length;
     report({ target: name, delivered: delivered.length, retried, failed: failed.length, deadLettered: 0 });
-    return { full: batch.length === this.#config.batchSize, failed: failed.length > 0 };
+    return { full: batch.length === this.#config.batchSize, failed: failed.length > 0, gated };
   }
 }
 

@@ -28,7 +28,7 @@ export function webhookSignature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-const SEND_TIMEOUT_MS = 10_000;
+export const SEND_TIMEOUT_MS = 10_000;
 
 export function createSender(target: NotifyTarget): TargetSender {
   switch (target.kind) {

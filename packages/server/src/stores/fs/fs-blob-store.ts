@@ -15,6 +15,12 @@ export interface FsBlobStoreOptions {
   readChunkBytes?: number;
   /** Open handles kept for small reads (FdCache); default: a quarter of the open-file limit, 256–8192. */
   cachedHandles?: number;
+  /**
+   * Gateways sharing the directory each write in their own `tmp/<gatewayTmp>/`, so one gateway's
+   * start-up never deletes another's writes in progress (workers/shared-recovery.ts clears a dead
+   * gateway's). Default: tmp/ itself (one server holds the directory).
+   */
+  gatewayTmp?: string;
 }
 
 const FANOUT = 256;
@@ -50,6 +56,7 @@ export function defaultCachedHandles(limit: number | undefined): number {
 export class FsBlobStore implements BlobStore {
   readonly #blobsDir: string;
   readonly #tmpDir: string;
+  readonly #tmpRoot: string;
   readonly #fsync: boolean;
   readonly #readChunkBytes: number;
   readonly #handles: FdCache;
@@ -58,7 +65,8 @@ export class FsBlobStore implements BlobStore {
 
   private constructor(options: FsBlobStoreOptions) {
     this.#blobsDir = path.join(options.directory, 'blobs');
-    this.#tmpDir = path.join(options.directory, 'tmp');
+    this.#tmpRoot = path.join(options.directory, 'tmp');
+    this.#tmpDir = options.gatewayTmp ? path.join(this.#tmpRoot, options.gatewayTmp) : this.#tmpRoot;
     this.#fsync = options.fsync;
     this.#readChunkBytes = options.readChunkBytes ?? 512 * 1024;
     this.#handles = new FdCache(options.cachedHandles ?? defaultCachedHandles(openFileLimit()));
@@ -153,6 +161,40 @@ export class FsBlobStore implements BlobStore {
 
   async clearTemporary(): Promise<void> {
     for (const name of await fs.readdir(this.#tmpDir)) await fs.rm(path.join(this.#tmpDir, name), { force: true });
+  }
+
+  /**
+   * The other gateways' temporary directories under tmp/ (shared mode), and loose files there (an
+   * embedded server's), each with its last modification time.
+   */
+  async otherTemporary(): Promise<{ name: string; isDirectory: boolean; mtimeMs: number }[]> {
+    const out: { name: string; isDirectory: boolean; mtimeMs: number }[] = [];
+    for (const entry of await fs.readdir(this.#tmpRoot, { withFileTypes: true })) {
+      const full = path.join(this.#tmpRoot, entry.name);
+      if (full === this.#tmpDir) continue;
+      const stat = await fs.stat(full).catch(() => undefined);
+      if (stat) out.push({ name: entry.name, isDirectory: entry.isDirectory(), mtimeMs: stat.mtimeMs });
+    }
+    return out;
+  }
+
+  /** Removes another gateway's temporary directory (or a loose file) under tmp/. */
+  async removeTemporary(name: string): Promise<void> {
+    if (name.includes('/') || name === '..' || name === '.') throw new Error(`not a tmp/ entry: ${name}`);
+    await fs.rm(path.join(this.#tmpRoot, name), { recursive: true, force: true });
+  }
+
+  /** Whether `tmp/<gatewayTmp>/<blobId>` exists: that gateway is writing the blob. */
+  async writingIn(gatewayTmp: string, blobId: string): Promise<boolean> {
+    return fs.stat(path.join(this.#tmpRoot, gatewayTmp, blobId)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** When the blob file was last written, or undefined if it is not there. */
+  async blobMtimeMs(blobId: string): Promise<number | undefined> {
+    return (await fs.stat(this.#blobPath(blobId)).catch(() => undefined))?.mtimeMs;
   }
 
   async *listBlobIds(): AsyncIterable<string> {

@@ -35,6 +35,7 @@ export interface PgMetaStore extends MetadataStore {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the domains' methods are added by composeDomains.
 export class PgMetaStore {
   readonly kind = 'postgres';
+  readonly sharedByGateways = true;
   readonly changes: ChangeFeed;
   readonly #db: PgDb;
 
