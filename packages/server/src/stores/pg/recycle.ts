@@ -87,6 +87,17 @@ export class PgRecycleBin implements RecycleStore {
     });
   }
 
+  purgeRecycledEntry(input: { bucketId: number; id: number; nowMs: number }): Promise<void> {
+    return this.#db.writes.run(async (tx) => {
+      const row = await tx.one<{ version: string }>(
+        'DELETE FROM recycled WHERE id = $1 AND bucket_id = $2 RETURNING version',
+        [input.id, input.bucketId],
+      );
+      if (!row) throw new StoreError('not-found', `no recycled entry ${input.id}`);
+      await this.#db.release(tx, recycledVersion(row.version).manifest, input.nowMs);
+    });
+  }
+
   purgeRecycled(nowMs: number, limit: number): Promise<{ count: number; bytes: number }> {
     return this.#db.writes.run(async (tx) => {
       // SKIP LOCKED: two gateways purging at once take different entries.
