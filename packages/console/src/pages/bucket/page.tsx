@@ -1,19 +1,15 @@
 import { Anchor, Group, Stack, Tabs, Title } from '@mantine/core';
 import type { ComponentType } from 'react';
 import { Link, useLocation } from 'wouter';
-import { type Can, useCan } from '../../api/permissions.js';
+import { useCan } from '../../api/permissions.js';
 import { currentSession } from '../../api/session.js';
 import { lazyPage } from '../../components/ui/lazy-page.js';
 import { useBuckets } from '../buckets/hooks.js';
 // The File List comes with this chunk: it is what opening a bucket shows, so no second round trip.
 import { FilesPage } from '../files/page.js';
+import type { TabProps } from './tab-props.js';
 
-export interface TabProps {
-  bucket: string;
-  region: string;
-  /** What the caller may do on this bucket (GET /-/whoami). */
-  can: Can;
-}
+export type { TabProps } from './tab-props.js';
 
 /**
  * Every other tab is its own chunk, loaded when it is opened. A tab shows when the caller may read what it

@@ -20,7 +20,7 @@ import { useEffect, useState } from 'react';
 import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone } from '../../components/ui/notify.js';
-import type { TabProps } from '../bucket/page.js';
+import type { TabProps } from '../bucket/tab-props.js';
 import { type LifecycleRule, lifecycleXml, useLifecycle, usePutLifecycle } from './hooks.js';
 
 const PRESETS = [

@@ -20,7 +20,7 @@ import { adminFetch, bucketRequest } from '../../api/session.js';
 import { ConfigEditor, type ConfigSource } from '../../components/ui/config-editor.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
-import type { TabProps } from '../bucket/page.js';
+import type { TabProps } from '../bucket/tab-props.js';
 import { useBuckets } from '../buckets/hooks.js';
 import { prettyXml } from '../settings/sources.js';
 import { loggingForm, notificationForm, parseNotifications, renderLogging, renderNotifications } from './forms.js';

@@ -21,7 +21,7 @@ import { ConfirmModal } from '../../components/ui/confirm-modal.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
-import type { TabProps } from '../bucket/page.js';
+import type { TabProps } from '../bucket/tab-props.js';
 import {
   type RecycledEntry,
   usePurgeRecycled,

@@ -1,6 +1,6 @@
 import { Stack } from '@mantine/core';
 import { ConfigEditor } from '../../components/ui/config-editor.js';
-import type { TabProps } from '../bucket/page.js';
+import type { TabProps } from '../bucket/tab-props.js';
 import { xmlSource } from './sources.js';
 
 const TAGGING_TEMPLATE = `<Tagging>

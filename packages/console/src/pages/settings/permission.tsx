@@ -6,7 +6,7 @@ import { cos } from '../../api/session.js';
 import { ConfigEditor } from '../../components/ui/config-editor.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone } from '../../components/ui/notify.js';
-import type { TabProps } from '../bucket/page.js';
+import type { TabProps } from '../bucket/tab-props.js';
 import { corsForm, refererForm } from './forms.js';
 import { COS_POLICY_TEMPLATES, insertTemplate, type PolicyScope } from './policy-templates.js';
 import { corsSource, policySource, xmlSource } from './sources.js';

@@ -5,7 +5,7 @@ import { cos } from '../../api/session.js';
 import { ConfigEditor, unlessMissing } from '../../components/ui/config-editor.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { notifyDone } from '../../components/ui/notify.js';
-import type { TabProps } from '../bucket/page.js';
+import type { TabProps } from '../bucket/tab-props.js';
 import { objectLockForm } from './forms.js';
 import { xmlSource } from './sources.js';
 

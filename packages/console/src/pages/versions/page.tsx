@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes, formatDate } from '../../components/ui/format.js';
 import { notifyDone, notifyError } from '../../components/ui/notify.js';
-import type { TabProps } from '../bucket/page.js';
+import type { TabProps } from '../bucket/tab-props.js';
 import { shareUrl } from '../files/hooks.js';
 import {
   useDeleteVersion,
