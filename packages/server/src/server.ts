@@ -221,7 +221,7 @@ async function serve(
     void dispatch(req, res);
   });
   server.on('clientError', (err, socket) => {
-    answerClientError(socket);
+    answerClientError(socket, err);
     log.debug({ err }, 'client error');
   });
   try {
@@ -364,7 +364,7 @@ async function listenConsole(
   for (const event of ['checkContinue', 'checkExpectation'] as const) {
     server.on(event, (req, res) => api.emit(event, req, res));
   }
-  server.on('clientError', (_err, socket) => answerClientError(socket));
+  server.on('clientError', (err, socket) => answerClientError(socket, err));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {

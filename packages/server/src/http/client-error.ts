@@ -14,9 +14,14 @@ const closingAfterAnswer = new WeakSet<Duplex>();
  * closes; writing a bare 400 first would put it ahead of the answer the client waits for. With no
  * request in flight the bytes are garbage and get a bare 400, as Node would answer.
  */
-export function answerClientError(socket: Duplex): void {
+export function answerClientError(socket: Duplex, err?: NodeJS.ErrnoException): void {
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (inFlight && !inFlight.writableEnded) {
+  // Only a parse error (HPE_*) is bytes that followed the request in flight. The connection ending
+  // mid-body (HPE_INVALID_EOF_STATE) or reset is the client gone: the socket ends, so the request in
+  // flight sees it go (499) instead of waiting for the body idle timeout.
+  const code = err?.code;
+  const parseError = code === undefined || (code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE');
+  if (inFlight && !inFlight.writableEnded && parseError) {
     if (closingAfterAnswer.has(socket)) return;
     closingAfterAnswer.add(socket);
     if (!inFlight.headersSent) inFlight.setHeader('connection', 'close');
