@@ -12,6 +12,9 @@
 //   meta hit       a cached bucket-config read through the store wrappers, as authorization makes 4–5 a request:
 //                  timed outside the cache (before) or inside it (after)
 //   metrics        request accounting per request (start + finish), for scale
+//   signal         the request's abort signal as the dispatcher sets it up: an AbortController per request
+//                  (before) or a closure making one on first use, which a GET never makes (after; a copy of
+//                  the pattern in http/dispatch.ts, not the build's own code)
 //   getObject      the SQLite store's read of a 4 KiB inline object (version row and body), as a small GET does
 // Without --before only the current build is measured.
 import { randomBytes } from 'node:crypto';
@@ -110,6 +113,7 @@ const bareStore = {
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'coffer-small-request-'));
 const stores = [];
+let sink;
 
 /** A SQLite store holding one 4 KiB inline object, as a small PUT leaves it. */
 async function inlineObjectStore(build, name) {
@@ -155,6 +159,16 @@ async function pieces(build, name) {
       metrics.start();
       metrics.finish('GetObject', 200, performance.now(), 0, 4096);
     },
+    signal:
+      name === 'before'
+        ? () => {
+            const controller = new AbortController();
+            sink = controller.signal;
+          }
+        : () => {
+            let controller;
+            sink = () => (controller ??= new AbortController()).signal;
+          },
     getObject: async () => {
       const version = await inline.store.getObject(inline.bucketId, 'obj-000123');
       if (version.manifest[0].body?.length !== 4096) throw new Error('no inline body');
