@@ -11,7 +11,7 @@ import { enforceReferer } from '../api/referer.js';
 import { route } from '../api/routes.js';
 import { s3Control, s3ControlAddress } from '../api/s3-control.js';
 import { authenticate } from '../auth/index.js';
-import type { AuthContext } from '../auth/types.js';
+import type { AuthContext, SignableRequest } from '../auth/types.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import { type Address, resolveAddress } from '../http-kit/addressing.js';
@@ -142,17 +142,12 @@ export function createDispatcher(deps: DispatchDeps) {
         return;
       }
       corsHeaders = await setCorsHeaders(ctx);
-      ctx.auth = await authenticate(
-        {
-          method: ctx.method,
-          rawPath,
-          rawQuery,
-          headers: req.headers,
-          ...(address.style === 'path' && address.bucket !== undefined ? { pathStyleBucket: address.bucket } : {}),
-          ...(address.style === 'virtual' && address.bucket !== undefined ? { virtualHostBucket: address.bucket } : {}),
-        },
-        deps.auth,
-      );
+      const signable: SignableRequest = { method: ctx.method, rawPath, rawQuery, headers: req.headers };
+      if (address.bucket !== undefined) {
+        if (address.style === 'path') signable.pathStyleBucket = address.bucket;
+        else if (address.style === 'virtual') signable.virtualHostBucket = address.bucket;
+      }
+      ctx.auth = await authenticate(signable, deps.auth);
       setPrincipal(ctx, ctx.auth.principal);
       // COS answers COS-signed requests with its own request id only; Tencent's SDK compares a copy's
       // HEAD headers with its source's leaving out x-cos-request-id alone (sliceCopyFile's test).
