@@ -3,8 +3,10 @@
 // alternating (so that noise from other work on the machine falls on both alike).
 //
 //   npm run build
-//   git stash && npx tsc -b && cp -r packages/server/dist .bench/before/server-dist && git stash pop && npx tsc -b
-//   node bench/micro/small-request.js [--before .bench/before/server-dist] [--ops 100000] [--rounds 3]
+//   git stash && npx tsc -b && cp -r packages/server/dist .bench/before/server-dist \
+//     && cp -r packages/protocol/dist .bench/before/protocol-dist && git stash pop && npx tsc -b
+//   node bench/micro/small-request.js [--before .bench/before/server-dist] [--before-protocol .bench/before/protocol-dist]
+//     [--ops 100000] [--rounds 3]
 //
 // Pieces (each run `ops` times; best round of CPU µs per call, user + system):
 //   authenticate   SigV4 header verification of a signed GET, as the load generator signs it
@@ -57,14 +59,15 @@ async function load(dist) {
 }
 
 const protocolOf = async (dir) => import(new URL(`file://${path.resolve(ROOT, dir, 'index.js')}`).href);
-const builds = { after: { ...(await load('packages/server/dist')), protocol: await protocolOf('packages/protocol/dist') } };
+const builds = {
+  after: { ...(await load('packages/server/dist')), protocol: await protocolOf('packages/protocol/dist') },
+};
 const beforeDir = path.resolve(ROOT, values.before);
 const beforeProtocol = path.resolve(ROOT, values['before-protocol']);
 if (existsSync(beforeDir)) {
   builds.before = await load(beforeDir);
   builds.before.protocol = await protocolOf(existsSync(beforeProtocol) ? beforeProtocol : 'packages/protocol/dist');
-}
-else console.log(`no ${values.before}: measuring the current build only`);
+} else console.log(`no ${values.before}: measuring the current build only`);
 
 // A GET signed as bench/lib/sign.js signs it (SigV4, UNSIGNED-PAYLOAD), headers as node's parser hands them over.
 const credentials = { accessKeyId: 'AKIDBENCH', secretKey: 'bench-secret' };
@@ -134,13 +137,19 @@ const bareStore = {
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'coffer-small-request-'));
 const stores = [];
+/** Where pieces leave what they make, so that it is not optimized away. */
 let sink;
 
 /** A SQLite store holding one 4 KiB inline object, as a small PUT leaves it. */
 async function inlineObjectStore(build, name) {
   const store = new build.SqliteMetaStore({ filename: path.join(scratch, `${name}.db`), fsync: false });
   stores.push(store);
-  const bucket = await store.createBucket({ name: 'bench-1250000000', ownerId: row.owner_id, region: 'r', createdMs: 1 });
+  const bucket = await store.createBucket({
+    name: 'bench-1250000000',
+    ownerId: row.owner_id,
+    region: 'r',
+    createdMs: 1,
+  });
   const body = randomBytes(4096);
   const blobId = randomBytes(16).toString('hex');
   await store.commitObject({
@@ -261,3 +270,4 @@ for (const piece of names) {
 }
 for (const store of stores) await store.close();
 rmSync(scratch, { recursive: true, force: true });
+if (sink === undefined) throw new Error('nothing measured');
