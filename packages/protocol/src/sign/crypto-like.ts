@@ -18,9 +18,13 @@ export interface CryptoLike {
 export type SignHashAlgorithm = 'sha1' | 'sha256';
 
 const HEX_DIGITS = '0123456789abcdef';
+/** Node's Buffer where there is one (protocol is bundled for browsers too, without it). */
+const NodeBuffer = (globalThis as { Buffer?: { isBuffer(value: unknown): boolean } }).Buffer;
 
 /** Lower-case hex, as every signature scheme here prints digests. */
 export function signHex(bytes: Uint8Array): string {
+  // Node's Buffer prints hex natively (what node:crypto digests are); the loop serves browsers.
+  if (NodeBuffer?.isBuffer(bytes)) return (bytes as Uint8Array & { toString(encoding: 'hex'): string }).toString('hex');
   let out = '';
   for (const b of bytes) out += HEX_DIGITS[b >> 4]! + HEX_DIGITS[b & 15]!;
   return out;

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import type { CryptoLike } from './crypto-like.js';
+import { type CryptoLike, signHex } from './crypto-like.js';
 import { parseRawQuery } from './query.js';
 import {
   EMPTY_SHA256_HEX,
@@ -11,6 +11,7 @@ import {
   SIGV4_CHUNK_ALGORITHM,
   signV4Headers,
   sigV4CanonicalHeaders,
+  sigV4CanonicalHeaderValue,
   sigV4CanonicalQuery,
   sigV4CanonicalRequest,
   sigV4CanonicalTrailers,
@@ -136,6 +137,57 @@ describe('uriEncode and canonical forms', () => {
     expect(
       sigV4CanonicalHeaders({ Host: 'h', 'X-Amz-Meta-A': '  a   b \t c  ' }, ['host', 'x-amz-meta-a', 'x-absent']),
     ).toBe('host:h\nx-amz-meta-a:a b c\nx-absent:\n');
+  });
+
+  it('canonical headers read a lower-case bag (as node hands it over) as they read the same bag in mixed case', () => {
+    const lower = {
+      host: '127.0.0.1:9000',
+      'x-amz-date': '20130524T000000Z',
+      'x-amz-meta-list': ['a', ' b  c '],
+      'content-length': 42,
+      'x-amz-meta-t': 'x\ty\r\nz ',
+      'x-skipped': undefined,
+    };
+    const signed = ['content-length', 'host', 'x-absent', 'x-amz-date', 'x-amz-meta-list', 'x-amz-meta-t', 'x-skipped'];
+    const fast = sigV4CanonicalHeaders(lower, signed);
+    // One upper-case name sends the function down its general path (lower-casing and merging every name).
+    const mixed = sigV4CanonicalHeaders({ ...lower, Accept: '*/*' }, signed);
+    expect(fast).toBe(mixed);
+    expect(fast).toBe(
+      'content-length:42\nhost:127.0.0.1:9000\nx-absent:\nx-amz-date:20130524T000000Z\n' +
+        'x-amz-meta-list:a, b c\nx-amz-meta-t:x y z\nx-skipped:\n',
+    );
+  });
+
+  it('canonical header values: the shortcut for canonical values agrees with the three replacements', () => {
+    const reference = (v: string) =>
+      v
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '');
+    const alphabet = ['a', 'b', ' ', '\t', '\r', '\n', '='];
+    let seed = 17;
+    for (let i = 0; i < 5000; i++) {
+      let v = '';
+      const length = i % 9;
+      for (let j = 0; j < length; j++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        v += alphabet[seed % alphabet.length];
+      }
+      expect(sigV4CanonicalHeaderValue(v)).toBe(reference(v));
+    }
+  });
+
+  it('hex of a digest: a Buffer (node:crypto) and a plain Uint8Array print alike', () => {
+    const bytes = [0, 255, 16, 1, 171];
+    expect(signHex(Buffer.from(bytes))).toBe('00ff1001ab');
+    expect(signHex(new Uint8Array(bytes))).toBe('00ff1001ab');
+  });
+
+  it('a path of unreserved characters is its own canonical URI', () => {
+    expect(sigV4CanonicalUri('/bench-1250000000/obj-000123')).toBe('/bench-1250000000/obj-000123');
+    expect(sigV4CanonicalUri('/b/A.z_0~-/')).toBe('/b/A.z_0~-/');
+    expect(sigV4CanonicalUri('/b/a+b')).toBe('/b/a%2Bb');
   });
 
   it('amz dates round-trip and reject impossible ones', () => {

@@ -1,6 +1,6 @@
 import { S3Error } from '@coffer/protocol';
 import type { Preconditions } from '../engine/conditions.js';
-import type { ByteRange } from '../engine/objects.js';
+import type { ByteRange, GetObjectInput } from '../engine/objects.js';
 import type { RequestContext } from '../http-kit/request-context.js';
 import { checkHeaderValue, expirationHeaders, setObjectHeaders } from './object-headers.js';
 import { restoreHeaders, tierHeaders } from './object-restore.js';
@@ -108,16 +108,12 @@ export async function getObject(ctx: RequestContext): Promise<void> {
   const range = parseRange(ctx.header('range'));
   const partNumber = partNumberParam(ctx);
   const overrides = responseOverrides(ctx);
-  const result = await ctx.engine.getObject({
-    bucket: ctx.bucket,
-    key: ctx.key,
-    ...(versionId !== undefined ? { versionId } : {}),
-    conditions: readConditions(ctx),
-    ...(range ? { range } : {}),
-    ...(partNumber !== undefined ? { partNumber } : {}),
-    headOnly: head,
-    ...(customerKey !== undefined ? { customerKey: customerKey.key } : {}),
-  });
+  const input: GetObjectInput = { bucket: ctx.bucket, key: ctx.key, conditions: readConditions(ctx), headOnly: head };
+  if (versionId !== undefined) input.versionId = versionId;
+  if (range) input.range = range;
+  if (partNumber !== undefined) input.partNumber = partNumber;
+  if (customerKey !== undefined) input.customerKey = customerKey.key;
+  const result = await ctx.engine.getObject(input);
   const { version } = result;
   const res = ctx.res;
   setObjectHeaders(res, version, {

@@ -90,15 +90,13 @@ export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectA
   const acl = await objectAclFromHeaders(ctx);
   const sse = readSseRequest(ctx);
   const lock = readRequestedLock(ctx);
-  return {
-    contentHeaders,
-    userMeta,
-    ...(lock !== undefined ? { lock } : {}),
-    ...(sse !== undefined ? { sse } : {}),
-    ...(storageClass !== undefined ? { storageClass } : {}),
-    ...(tagging !== undefined ? { tagging } : {}),
-    ...(acl !== undefined ? { acl } : {}),
-  };
+  const attributes: ObjectAttributes = { contentHeaders, userMeta };
+  if (lock !== undefined) attributes.lock = lock;
+  if (sse !== undefined) attributes.sse = sse;
+  if (storageClass !== undefined) attributes.storageClass = storageClass;
+  if (tagging !== undefined) attributes.tagging = tagging;
+  if (acl !== undefined) attributes.acl = acl;
+  return attributes;
 }
 
 const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
@@ -144,11 +142,10 @@ export function readBodyExpectations(ctx: RequestContext): Omit<BodyExpectations
     if (!checksums.some((c) => c.algorithm === algorithm)) checksums.push({ algorithm });
   }
   const size = ctx.declaredBodySize();
-  return {
-    ...(size !== undefined ? { size } : {}),
-    ...(contentMd5 !== undefined ? { contentMd5 } : {}),
-    checksums,
-  };
+  const expect: Omit<BodyExpectations, 'maxSize'> = { checksums };
+  if (size !== undefined) expect.size = size;
+  if (contentMd5 !== undefined) expect.contentMd5 = contentMd5;
+  return expect;
 }
 
 /**

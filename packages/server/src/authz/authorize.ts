@@ -75,12 +75,12 @@ export function authorize(input: AuthorizeInput): Decision {
   const { caller, bucket } = input;
   const bucketLevel = spec.target !== 'object' || input.key === undefined;
   const request: PolicyRequest = {
-    ...(caller.id !== undefined ? { principalId: caller.id } : {}),
     action: { cos: spec.cos, s3: spec.s3 },
     resource: bucket === undefined ? '*' : bucketLevel ? bucket.name : `${bucket.name}/${input.key}`,
     bucketLevel,
     context: input.context,
   };
+  if (caller.id !== undefined) request.principalId = caller.id;
   const ownerAccount = bucket && accountOf(bucket.ownerId);
   const sameAccount = bucket === undefined || (caller.accountUin !== undefined && ownerAccount === caller.accountUin);
   // A sub-user of another account may use a grant naming its account when its own policies allow the action.

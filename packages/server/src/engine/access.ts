@@ -92,13 +92,11 @@ export async function bucketAccess(ctx: EngineContext, bucketName: string): Prom
     bucketOwnership(ctx, bucket),
   ]);
   const publicAccessBlock = decodePublicAccessBlock(block);
-  return {
-    bucket,
-    acl,
-    ...(policy !== undefined ? { policy } : {}),
-    ...(publicAccessBlock ? { publicAccessBlock } : {}),
-    ...(ownership ? { ownership } : {}),
-  };
+  const access: BucketAccess = { bucket, acl };
+  if (policy !== undefined) access.policy = policy;
+  if (publicAccessBlock) access.publicAccessBlock = publicAccessBlock;
+  if (ownership) access.ownership = ownership;
+  return access;
 }
 
 /** What authorization knows of a bucket. */

@@ -1,6 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 import { S3Error } from '@coffer/protocol';
-import { type BucketRecord, type DeleteObjectInput, type ObjectVersion, StoreError } from '../stores/types.js';
+import {
+  type BucketRecord,
+  type CommitObjectInput,
+  type DeleteObjectInput,
+  type ObjectVersion,
+  StoreError,
+} from '../stores/types.js';
 import { requireReadable } from './archive.js';
 import type { Actor } from './buckets.js';
 import { requireBucket } from './buckets.js';
@@ -76,32 +82,35 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
     { seal: sealing?.root },
   );
   try {
-    const { version } = await ctx.meta.commitObject({
+    // Built member by member (every PUT): each `...(x ? { x } : {})` allocates and copies an object.
+    const version: CommitObjectInput['version'] = {
+      isDeleteMarker: false,
+      size: blob.size,
+      etag: blob.md5Hex,
+      crc64: blob.crc64.toString(),
+      lastModifiedMs: ctx.clock.nowMs(),
+      storageClass,
+      objectType: 'normal',
+      ownerId: input.actor.ownerId,
+      contentHeaders: input.contentHeaders,
+      userMeta: input.userMeta,
+      checksums: blob.checksums,
+      manifest: blob.manifest,
+    };
+    if (tagging !== undefined) version.tagging = tagging;
+    if (input.acl !== undefined) version.acl = input.acl;
+    if (sealing !== undefined) version.sse = sealing.sse;
+    if (lock !== undefined) version.lock = lock;
+    const commit: CommitObjectInput = {
       bucketId: bucket.id,
       key: input.key,
       newBlobs: blob.newBlobs,
       precondition: (current) => checkWritePreconditions(input, current),
-      ...(events ? { events } : {}),
-      version: {
-        isDeleteMarker: false,
-        size: blob.size,
-        etag: blob.md5Hex,
-        crc64: blob.crc64.toString(),
-        lastModifiedMs: ctx.clock.nowMs(),
-        storageClass,
-        objectType: 'normal',
-        ownerId: input.actor.ownerId,
-        contentHeaders: input.contentHeaders,
-        userMeta: input.userMeta,
-        checksums: blob.checksums,
-        ...(tagging !== undefined ? { tagging } : {}),
-        ...(input.acl !== undefined ? { acl: input.acl } : {}),
-        manifest: blob.manifest,
-        ...(sealing !== undefined ? { sse: sealing.sse } : {}),
-        ...(lock !== undefined ? { lock } : {}),
-      },
-    });
-    return { version, versioned: bucket.versioning !== '' };
+      version,
+    };
+    if (events) commit.events = events;
+    const { version: committed } = await ctx.meta.commitObject(commit);
+    return { version: committed, versioned: bucket.versioning !== '' };
   } catch (err) {
     await blob.discard();
     throw err;
@@ -179,16 +188,17 @@ export async function getObject(ctx: EngineContext, input: GetObjectInput): Prom
   else if (input.range) range = resolveRange(input.range, version.size);
   const start = part?.start ?? range?.start ?? 0;
   const end = part?.end ?? range?.end ?? version.size - 1;
-  return {
+  const result: GetObjectResult = {
     bucket,
     version,
-    ...(range ? { range: { start: range.start, end: range.end } } : {}),
     length: end - start + 1,
-    ...(part?.count !== undefined ? { partsCount: part.count } : {}),
     openBody: () => openManifestStream(ctx, version.manifest, start, end, root),
     readBody: () => readManifestRange(ctx, version.manifest, start, end, root),
     sendBody: (out) => sendManifestRange(ctx, version.manifest, start, end, out, root),
   };
+  if (range) result.range = { start: range.start, end: range.end };
+  if (part?.count !== undefined) result.partsCount = part.count;
+  return result;
 }
 
 /**

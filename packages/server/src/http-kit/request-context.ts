@@ -27,7 +27,8 @@ export interface RequestInit {
   engine: Engine;
   config: Config;
   log: Logger;
-  signal: AbortSignal;
+  /** The request's abort signal (aborted when the client goes away), made on first use. */
+  signal: () => AbortSignal;
   metrics: Metrics;
   /** The APPID of the account owning something (by owner id); COS resource names carry it. */
   appIdOf: (ownerId?: string) => string;
@@ -65,7 +66,7 @@ export class RequestContext {
   readonly engine: Engine;
   readonly config: Config;
   readonly log: Logger;
-  readonly signal: AbortSignal;
+  readonly #signal: () => AbortSignal;
   readonly metrics: Metrics;
   readonly appIdOf: (ownerId?: string) => string;
   readonly accounts: Accounts;
@@ -81,11 +82,16 @@ export class RequestContext {
     this.engine = init.engine;
     this.config = init.config;
     this.log = init.log;
-    this.signal = init.signal;
+    this.#signal = init.signal;
     this.metrics = init.metrics;
     this.appIdOf = init.appIdOf;
     this.accounts = init.accounts;
     this.query = new URLSearchParams(init.rawQuery);
+  }
+
+  /** Aborted when the client goes away before the answer is sent; made on first use (uploads ask for it). */
+  get signal(): AbortSignal {
+    return this.#signal();
   }
 
   get method(): string {

@@ -11,7 +11,7 @@ import { enforceReferer } from '../api/referer.js';
 import { route } from '../api/routes.js';
 import { s3Control, s3ControlAddress } from '../api/s3-control.js';
 import { authenticate } from '../auth/index.js';
-import type { AuthContext } from '../auth/types.js';
+import type { AuthContext, SignableRequest } from '../auth/types.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import { type Address, resolveAddress } from '../http-kit/addressing.js';
@@ -86,10 +86,22 @@ export function createDispatcher(deps: DispatchDeps) {
     // this header after RequestTimeTooSkewed / "Request has expired"
     // (https://github.com/tencentyun/cos-nodejs-sdk-v5/blob/master/sdk/base.js, getRetryInfo).
     res.setHeader('date', dateHeader(deps.auth.nowMs()));
-    const controller = new AbortController();
+    // The AbortController is made only when a handler asks for a signal (the uploads do; a GET does not).
+    let controller: AbortController | undefined;
+    let closedEarly = false;
+    let clientGone = false;
     res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
+      if (res.writableFinished) return;
+      closedEarly = true;
+      controller?.abort();
     });
+    const signal = (): AbortSignal => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (closedEarly) controller.abort();
+      }
+      return controller.signal;
+    };
     const url = req.url ?? '/';
     const pathStart = url.startsWith('/') ? 0 : url.indexOf('/', url.indexOf('//') + 2);
     const q = url.indexOf('?', Math.max(pathStart, 0));
@@ -98,7 +110,6 @@ export function createDispatcher(deps: DispatchDeps) {
     let address: Address = { style: 'path', internal: false };
     let ctx: RequestContext | undefined;
     let corsHeaders: Record<string, string> | undefined;
-    let clientGone = false;
     const init = () => ({
       req,
       res,
@@ -110,7 +121,7 @@ export function createDispatcher(deps: DispatchDeps) {
       engine: deps.engine,
       config: deps.config,
       log: deps.log,
-      signal: controller.signal,
+      signal,
       metrics: deps.metrics,
       appIdOf: deps.appIdOf,
       accounts: deps.accounts,
@@ -131,17 +142,12 @@ export function createDispatcher(deps: DispatchDeps) {
         return;
       }
       corsHeaders = await setCorsHeaders(ctx);
-      ctx.auth = await authenticate(
-        {
-          method: ctx.method,
-          rawPath,
-          rawQuery,
-          headers: req.headers,
-          ...(address.style === 'path' && address.bucket !== undefined ? { pathStyleBucket: address.bucket } : {}),
-          ...(address.style === 'virtual' && address.bucket !== undefined ? { virtualHostBucket: address.bucket } : {}),
-        },
-        deps.auth,
-      );
+      const signable: SignableRequest = { method: ctx.method, rawPath, rawQuery, headers: req.headers };
+      if (address.bucket !== undefined) {
+        if (address.style === 'path') signable.pathStyleBucket = address.bucket;
+        else if (address.style === 'virtual') signable.virtualHostBucket = address.bucket;
+      }
+      ctx.auth = await authenticate(signable, deps.auth);
       setPrincipal(ctx, ctx.auth.principal);
       // COS answers COS-signed requests with its own request id only; Tencent's SDK compares a copy's
       // HEAD headers with its source's leaving out x-cos-request-id alone (sliceCopyFile's test).
@@ -172,7 +178,7 @@ export function createDispatcher(deps: DispatchDeps) {
       }
     } catch (err) {
       ctx ??= new RequestContext(init());
-      if (controller.signal.aborted) {
+      if (closedEarly) {
         // The client went away mid-request (a cancelled upload, a closed download): nobody to answer,
         // and not a server error. Logged and counted as 499, as proxies name it.
         clientGone = true;

@@ -4,6 +4,7 @@ import {
   type CommitObjectResult,
   type DeleteObjectInput,
   type DeleteObjectResult,
+  INLINE_ATTACH_BYTES,
   type ObjectLock,
   type ObjectStore,
   type ObjectVersion,
@@ -33,15 +34,23 @@ export class SqliteObjects implements ObjectStore {
     });
   }
 
+  /**
+   * A small object is one statement: when the manifest is a single inline blob (the common small PUT),
+   * its body comes joined to the row. Other inline entries are attached with a read each (attachBodies).
+   */
   async getObject(bucketId: number, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
     const row = (
       versionId === undefined
-        ? this.#db.stmt.latest.get(bucketId, key)
-        : this.#db.stmt.byVersion.get(bucketId, key, versionId)
-    ) as ObjectRow | undefined;
+        ? this.#db.stmt.readLatest.get(bucketId, key)
+        : this.#db.stmt.readVersion.get(bucketId, key, versionId)
+    ) as (Omit<ObjectRow, 'id'> & { inline_body: Buffer | null }) | undefined;
     if (!row) return undefined;
     const version = toVersion(row);
-    this.#db.attachBodies(version.manifest);
+    const only = version.manifest[0];
+    const body = row.inline_body;
+    if (version.manifest.length === 1 && only!.inline) {
+      if (body !== null && body.length <= INLINE_ATTACH_BYTES) only!.body = body;
+    } else this.#db.attachBodies(version.manifest);
     return version;
   }
 

@@ -106,7 +106,7 @@ export function toSummary(row: SummaryRow): ObjectSummary {
  * one rather than spread in (`...(x ? { x } : {})` allocates and copies an object per member, and made
  * this mapping cost more than the SQLite read itself; bench/micro/small-request.js).
  */
-export function toVersion(row: ObjectRow): ObjectVersion {
+export function toVersion(row: Omit<ObjectRow, 'id'>): ObjectVersion {
   const version: ObjectVersion = {
     key: row.key,
     versionId: row.version_id,

@@ -4,6 +4,15 @@ export const SUMMARY_COLUMNS =
   'key, version_id, seq, is_latest, is_delete_marker, size, etag, last_modified_ms, storage_class, owner_id';
 // The plain listing reads only what the objects_current index covers.
 export const CURRENT_COLUMNS = 'key, size, etag, last_modified_ms, storage_class, owner_id';
+// What getObject maps into a record (toVersion): every column but the row id.
+const VERSION_COLUMNS = `o.bucket_id, o.key, o.seq, o.version_id, o.is_latest, o.is_delete_marker, o.size, o.etag, o.crc64,
+  o.last_modified_ms, o.storage_class, o.object_type, o.owner_id, o.content_headers, o.user_meta, o.checksums, o.tagging,
+  o.acl, o.manifest, o.part_sizes, o.part_checksums, o.sse, o.lock_mode, o.lock_until_ms, o.legal_hold,
+  o.restored_until_ms`;
+// A small object's body joined to its row (one statement for a small GET): when the manifest is one entry
+// flagged inline ('id:offset:length:i', no ','), the body of its blob; NULL otherwise.
+const INLINE_BODY = `CASE WHEN instr(o.manifest, ',') = 0 AND o.manifest LIKE '%:%:%:%i%'
+  THEN (SELECT b.body FROM blob_bodies b WHERE b.id = substr(o.manifest, 1, instr(o.manifest, ':') - 1)) END AS inline_body`;
 
 /** The part of a better-sqlite3 statement the store uses (its own type cannot be named in declarations). */
 export interface Statement {
@@ -45,6 +54,10 @@ export function prepareStatements(db: Database.Database) {
 
     latest: p('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND is_latest = 1'),
     byVersion: p('SELECT * FROM objects WHERE bucket_id = ? AND key = ? AND version_id = ?'),
+    readLatest: p(`SELECT ${VERSION_COLUMNS}, ${INLINE_BODY} FROM objects o
+      WHERE o.bucket_id = ? AND o.key = ? AND o.is_latest = 1`),
+    readVersion: p(`SELECT ${VERSION_COLUMNS}, ${INLINE_BODY} FROM objects o
+      WHERE o.bucket_id = ? AND o.key = ? AND o.version_id = ?`),
     newest: p('SELECT id FROM objects WHERE bucket_id = ? AND key = ? ORDER BY seq DESC LIMIT 1'),
     setLatest: p('UPDATE objects SET is_latest = ? WHERE id = ?'),
     insertObject:
