@@ -160,12 +160,23 @@ describe('transfers on the local side', () => {
     }
   });
 
-  it('small files are read whole and written beside their name, then renamed', async () => {
+  it('small files are read whole; written in place when new, beside their name and renamed when not', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-small-'));
     const file = path.join(dir, 'a.txt');
     await writeSmallFile(file, Buffer.from('small body'));
     expect(fs.readdirSync(dir)).toEqual(['a.txt']);
     expect(readSmallFile(file)?.toString()).toBe('small body');
+    // An existing file is replaced whole (a new inode from the rename), never truncated in place.
+    const before = fs.statSync(file).ino;
+    await writeSmallFile(file, Buffer.from('new'));
+    expect(fs.readFileSync(file, 'utf8')).toBe('new');
+    expect(fs.statSync(file).ino).not.toBe(before);
+    expect(fs.readdirSync(dir)).toEqual(['a.txt']);
+    // Into a folder that does not exist: the error, and nothing left behind.
+    await expect(writeSmallFile(path.join(dir, 'no', 'b.txt'), Buffer.from('x'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    expect(fs.readdirSync(dir)).toEqual(['a.txt']);
     fs.writeFileSync(file, Buffer.alloc(SMALL_FILE_BYTES + 1));
     expect(readSmallFile(file)).toBeUndefined();
     fs.rmSync(dir, { recursive: true });

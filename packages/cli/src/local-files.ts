@@ -37,18 +37,48 @@ export function readSmallFile(file: string): Buffer | undefined {
 const openFile = promisify(fs.open);
 
 /**
- * Writes a small downloaded body beside `file` and renames it into place, so that a failed write never leaves
- * half a file under the real name (large downloads do the same with a stream). Creating and renaming are the slow
- * steps (about 1–2 ms on the bench machine's ext4, and they wait on the directory's lock while other files are
- * created in it), so they go through the thread pool, where several overlap; writing 16 KiB is synchronous.
+ * Writes a small downloaded body (received whole). When nothing is at `file` yet it is created there directly
+ * (O_EXCL, so an existing file is never touched this way) and written with one write: no temporary name, no
+ * rename, which on the bench machine's ext4 was a second thread-pool trip and a second wait on the directory's
+ * lock per file. If writing fails, the file it created is removed. When `file` exists, the body is written beside
+ * it and renamed into place, so that a failed write never leaves the old file half overwritten. Creating is the
+ * slow step (1–2 ms), so the open goes through the thread pool, where several overlap; the write is synchronous.
+ *
+ * The one window this leaves: a process killed between the create and the end of the single write leaves a short
+ * file under the real name (where before it left a `.part` file). `sync` sees its size differ and fetches it again.
  */
 export async function writeSmallFile(file: string, body: Uint8Array): Promise<void> {
+  let fd: number;
+  try {
+    fd = await openFile(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return replaceSmallFile(file, body);
+  }
+  try {
+    try {
+      writeAll(fd, body);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    await fs.promises.rm(file, { force: true });
+    throw err;
+  }
+}
+
+function writeAll(fd: number, body: Uint8Array): void {
+  let at = 0;
+  while (at < body.length) at += fs.writeSync(fd, body, at, body.length - at);
+}
+
+/** Writes beside an existing `file` and renames the copy over it. */
+async function replaceSmallFile(file: string, body: Uint8Array): Promise<void> {
   const temp = partFileOf(file);
   const fd = await openFile(temp, 'w');
   try {
     try {
-      let at = 0;
-      while (at < body.length) at += fs.writeSync(fd, body, at, body.length - at);
+      writeAll(fd, body);
     } finally {
       fs.closeSync(fd);
     }

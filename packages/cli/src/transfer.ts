@@ -148,8 +148,12 @@ export async function* walk(
 ): AsyncGenerator<{ relative: string; file: string; sizeBytes: number }> {
   const entries = await fs.promises.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // path.join(dir, name) for every entry, with the folder normalised once (an entry's name holds no separator and
+  // is never '.' or '..').
+  const base = path.join(dir, '.');
+  const parent = base === '.' ? '' : base.endsWith(path.sep) ? base : base + path.sep;
   for (const e of entries) {
-    const file = path.join(dir, e.name);
+    const file = parent + e.name;
     const relative = prefix + e.name;
     if (e.isDirectory()) yield* walk(file, `${relative}/`);
     else if (e.isFile()) yield { relative, file, sizeBytes: fs.statSync(file).size };

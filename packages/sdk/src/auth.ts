@@ -116,7 +116,9 @@ export async function authorize(core: ClientCore, input: AuthInput): Promise<Aut
   }
   if (!hasHost && input.signHost && o.ForceSignHost) headers.Host = input.signHost;
   const signed: AuthInput = { ...input, headers };
-  const scopeKey = JSON.stringify(input.scope);
+  // Only the temporary-key cache needs the scope's key: a client with permanent keys skips it.
+  let scopeKeyText: string | undefined;
+  const scopeKey = (): string => (scopeKeyText ??= JSON.stringify(input.scope));
 
   const signWithTemporary = (c: CachedCredentials): AuthData => ({
     Authorization: signWith(
@@ -133,9 +135,11 @@ export async function authorize(core: ClientCore, input: AuthInput): Promise<Aut
 
   // Cached temporary keys with more than a minute left.
   const now = nowSeconds(o.SystemClockOffset);
-  core.stsCache = core.stsCache.filter((c) => !(c.StartTime && now + 30 < c.StartTime) && now + 30 < c.ExpiredTime!);
-  const cached = core.stsCache.findLast((c) => !c.ScopeLimit || c.scopeKey === scopeKey);
-  if (cached && cached.ExpiredTime! - now > 60) return signWithTemporary(cached);
+  if (core.stsCache.length > 0) {
+    core.stsCache = core.stsCache.filter((c) => !(c.StartTime && now + 30 < c.StartTime) && now + 30 < c.ExpiredTime!);
+    const cached = core.stsCache.findLast((c) => !c.ScopeLimit || c.scopeKey === scopeKey());
+    if (cached && cached.ExpiredTime! - now > 60) return signWithTemporary(cached);
+  }
 
   if (o.getAuthorization) {
     const got = await callProvider(o.getAuthorization.bind(undefined), {
@@ -159,7 +163,7 @@ export async function authorize(core: ClientCore, input: AuthInput): Promise<Aut
         SecurityToken: credentials.SecurityToken ?? credentials.XCosSecurityToken ?? '',
       };
     }
-    const entry: CachedCredentials = { ...credentials, scopeKey };
+    const entry: CachedCredentials = { ...credentials, scopeKey: scopeKey() };
     core.stsCache.push(entry);
     return signWithTemporary(entry);
   }
@@ -172,7 +176,7 @@ export async function authorize(core: ClientCore, input: AuthInput): Promise<Aut
     };
     const problem = checkCredentials(credentials);
     if (problem) throw invalidParameter(problem);
-    const entry: CachedCredentials = { ...credentials, scopeKey };
+    const entry: CachedCredentials = { ...credentials, scopeKey: scopeKey() };
     core.stsCache.push(entry);
     return signWithTemporary(entry);
   }

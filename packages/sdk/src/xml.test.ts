@@ -34,6 +34,15 @@ describe('xmlToJson reads responses exactly as Tencent’s SDK (xml2json)', () =
     expect(TencentCOS.util.xml2json('<R><Key>a&#x42;&#65;</Key></R>')).toEqual({ R: { Key: 'a&#x42;&#65;' } });
   });
 
+  it.each(Object.entries(DOCUMENTS))('parseBody (no validation pass) reads %s as xmlToJson does', (_name, xml) => {
+    expect(parseBody(xml)).toEqual(xmlToJson(xml));
+  });
+
+  it('parseBody reads a malformed response as far as it goes, as Tencent’s SDK does', () => {
+    expect(parseBody('<a><b></a>')).toEqual(TencentCOS.util.xml2json('<a><b></a>'));
+    expect(parseBody('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')).toEqual({});
+  });
+
   it('leaves malformed XML undefined and keeps non-XML bodies as text', () => {
     expect(xmlToJson('<a><b></a>')).toBeUndefined();
     expect(parseBody('')).toEqual({});

@@ -32,10 +32,10 @@ const WRAPPER = 'CofferSdkDocument';
  * @example
  * xmlToJson('<A><B>1</B><B>2</B></A>'); // { A: { B: ['1', '2'] } }
  */
-export function xmlToJson(text: string): JsonObject | undefined {
+export function xmlToJson(text: string, options: { validate?: boolean } = {}): JsonObject | undefined {
   const body = text.replace(/^\uFEFF/, '').replace(/^\s*<\?xml[\s\S]*?\?>/, '');
   try {
-    const doc = convert(parseXml(`<${WRAPPER}>${body}</${WRAPPER}>`, WRAPPER));
+    const doc = convert(parseXml(`<${WRAPPER}>${body}</${WRAPPER}>`, WRAPPER, options));
     if (typeof doc !== 'object' || Array.isArray(doc)) return undefined;
     const roots = Object.keys(doc);
     if (roots.length !== 1 || Array.isArray(doc[roots[0]!])) return undefined;
@@ -60,12 +60,13 @@ export function jsonToXml(root: string, body: Record<string, unknown>): string {
 
 /**
  * A response body as Tencent's `parseResBody` reads it: XML to an object, a JSON object parsed, anything else kept
- * as a string; an empty body is `{}`.
+ * as a string; an empty body is `{}`. XML is read without the well-formedness pass (as Tencent's lenient xml2json
+ * reads it): what a malformed document holds is read as far as it goes. `xmlToJson` itself still validates.
  */
 export function parseBody(text: string): JsonObject | string {
   const trimmed = text.trim();
   if (trimmed === '') return {};
-  if (trimmed.startsWith('<')) return xmlToJson(trimmed) ?? {};
+  if (trimmed.startsWith('<')) return xmlToJson(trimmed, { validate: false }) ?? {};
   if (trimmed.startsWith('{')) {
     try {
       const parsed = JSON.parse(trimmed) as unknown;

@@ -307,3 +307,54 @@ describe('parseCosAuthorization', () => {
     expect(sig).toBe(parsed.signature);
   });
 });
+
+describe('cosSign caches the SignKey without changing a signature', () => {
+  const request = (secretKey: string, keyTime: string, pathname: string) => ({
+    secretId: 'AKIDcache',
+    secretKey,
+    method: 'PUT',
+    pathname,
+    headers: { Host: 'b-1250000000.cos.ap-guangzhou.myqcloud.com', 'Content-Length': 5 },
+    keyTime,
+  });
+  it('signs repeated, interleaved keys and key times exactly as the SDK and the uncached verifier do', () => {
+    for (let round = 0; round < 3; round++) {
+      for (const secretKey of ['secretA', 'secretB']) {
+        for (const keyTime of ['1700000000;1700000900', '1700000001;1700000901']) {
+          const pathname = `/f${round}.bin`;
+          const auth = cosSign(request(secretKey, keyTime, pathname), crypto);
+          const sdk = COS.getAuthorization({
+            SecretId: 'AKIDcache',
+            SecretKey: secretKey,
+            Method: 'PUT',
+            Key: pathname.slice(1),
+            Headers: { Host: 'b-1250000000.cos.ap-guangzhou.myqcloud.com', 'Content-Length': 5 },
+            KeyTime: keyTime,
+          });
+          expect(auth).toBe(sdk);
+          const parsed = parseCosAuthorization(auth);
+          const expected = cosExpectedSignature(crypto, {
+            secretKey,
+            keyTime,
+            signTime: keyTime,
+            method: 'PUT',
+            pathname,
+            params: [],
+            headers: [
+              { name: 'Content-Length', value: '5' },
+              { name: 'Host', value: 'b-1250000000.cos.ap-guangzhou.myqcloud.com' },
+            ],
+          });
+          expect(parsed.signature).toBe(expected);
+        }
+      }
+    }
+  });
+  it('keys the cache by SecretKey: the same KeyTime with another key signs differently', () => {
+    const keyTime = '1700000100;1700001000';
+    const a = parseCosAuthorization(cosSign(request('secretA', keyTime, '/x'), crypto)).signature;
+    const b = parseCosAuthorization(cosSign(request('secretB', keyTime, '/x'), crypto)).signature;
+    expect(a).not.toBe(b);
+    expect(cosSignKey(crypto, 'secretB', keyTime)).not.toBe(cosSignKey(crypto, 'secretA', keyTime));
+  });
+});

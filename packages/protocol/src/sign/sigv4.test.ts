@@ -460,3 +460,31 @@ describe('cross-check with @smithy/signature-v4', () => {
     expect(new URLSearchParams(query).get('X-Amz-Signature')).toBe(presigned.query?.['X-Amz-Signature']);
   });
 });
+
+describe('signV4Headers and presignV4 cache the signing key without changing a signature', () => {
+  it('gives the AWS example signature again after other keys, dates and regions were signed', () => {
+    const req = {
+      method: 'GET',
+      path: '/test.txt',
+      headers: { Host: 'examplebucket.s3.amazonaws.com', Range: 'bytes=0-9' },
+      payloadHash: EMPTY_SHA256_HEX,
+    };
+    const opts = { credentials: AWS_DOC_CREDENTIALS, region: 'us-east-1', nowMs: AWS_DOC_TIME_MS };
+    for (let round = 0; round < 3; round++) {
+      expect(signV4Headers(req, opts, crypto).signature).toBe(
+        'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+      );
+      const other = signV4Headers(
+        req,
+        { ...opts, credentials: { ...AWS_DOC_CREDENTIALS, secretKey: 'another' } },
+        crypto,
+      ).signature;
+      expect(other).not.toBe('f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41');
+      const nextDay = signV4Headers(req, { ...opts, nowMs: AWS_DOC_TIME_MS + 86_400_000 }, crypto);
+      expect(nextDay.signature).not.toBe('f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41');
+      expect(signV4Headers(req, { ...opts, region: 'eu-west-1' }, crypto).signature).not.toBe(
+        'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+      );
+    }
+  });
+});

@@ -171,6 +171,36 @@ export function sigV4SigningKey(
   return crypto.hmac('sha256', key, SIGV4_TERMINATOR);
 }
 
+/**
+ * Signing keys `signV4Headers` and `presignV4` derived lately, per CryptoLike, keyed by secret key, date, region and
+ * service: the key changes once a day, so a client's requests share it (four HMACs a request saved). Only the
+ * signing side uses it; the server's verifier keeps its own. Bounded: cleared when it holds 64 keys.
+ */
+const signingKeyCache = new WeakMap<CryptoLike, Map<string, Uint8Array>>();
+
+function cachedSigV4SigningKey(
+  crypto: CryptoLike,
+  secretKey: string,
+  date: string,
+  region: string,
+  service: string,
+): Uint8Array {
+  let keys = signingKeyCache.get(crypto);
+  if (!keys) {
+    keys = new Map();
+    signingKeyCache.set(crypto, keys);
+  }
+  // JSON of the parts: unambiguous whatever characters the region or key hold.
+  const id = JSON.stringify([date, region, service, secretKey]);
+  let key = keys.get(id);
+  if (key === undefined) {
+    if (keys.size >= 64) keys.clear();
+    key = sigV4SigningKey(crypto, secretKey, date, region, service);
+    keys.set(id, key);
+  }
+  return key;
+}
+
 export function sigV4StringToSign(
   crypto: CryptoLike,
   datetime: string,
@@ -369,7 +399,7 @@ export function signV4Headers(req: SigV4RequestToSign, opts: SigV4SignOptions, c
     payloadHash,
   });
   const stringToSign = sigV4StringToSign(crypto, datetime, scope, canonicalRequest);
-  const signingKey = sigV4SigningKey(crypto, opts.credentials.secretKey, date, opts.region, service);
+  const signingKey = cachedSigV4SigningKey(crypto, opts.credentials.secretKey, date, opts.region, service);
   const signature = sigV4Signature(crypto, signingKey, stringToSign);
   headers['authorization'] =
     `${SIGV4_ALGORITHM} Credential=${opts.credentials.accessKeyId}/${scope}, ` +
@@ -437,7 +467,7 @@ export function presignV4(req: SigV4RequestToSign, opts: PresignV4Options, crypt
     signedHeaders,
     payloadHash: req.payloadHash ?? UNSIGNED_PAYLOAD,
   });
-  const signingKey = sigV4SigningKey(crypto, opts.credentials.secretKey, date, opts.region, service);
+  const signingKey = cachedSigV4SigningKey(crypto, opts.credentials.secretKey, date, opts.region, service);
   const signature = sigV4Signature(crypto, signingKey, sigV4StringToSign(crypto, datetime, scope, canonicalRequest));
   return query + '&X-Amz-Signature=' + signature;
 }

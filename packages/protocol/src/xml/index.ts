@@ -111,14 +111,29 @@ const parser = new XMLParser({
   jPath: false,
 });
 
+export interface ParseXmlOptions {
+  /**
+   * Check that the document is well-formed before parsing it (default true: the server's request bodies, and
+   * anything from an untrusted source). Without it, the parser reads what it can of a malformed document instead
+   * of refusing it, as Tencent's SDK reads responses: @coffer/sdk parses response bodies so, sparing the validator's
+   * second pass over every listing page.
+   */
+  validate?: boolean;
+}
+
 /**
  * Parses a request body and returns its root element, checking the root's name.
  * Anything that is not one well-formed XML document with that root is MalformedXML.
  * DOCTYPEs are refused outright: no entity expansion from a request body.
  */
-export function parseXml(body: string, expectedRoot: string): { [name: string]: XmlNode | XmlNode[] } {
+export function parseXml(
+  body: string,
+  expectedRoot: string,
+  options: ParseXmlOptions = {},
+): { [name: string]: XmlNode | XmlNode[] } {
   const text = body.replace(/^\uFEFF/, '').trim();
-  if (text === '' || /<!DOCTYPE/i.test(text) || XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
+  if (text === '' || /<!DOCTYPE/i.test(text)) throw new S3Error('MalformedXML');
+  if (options.validate !== false && XMLValidator.validate(text) !== true) throw new S3Error('MalformedXML');
   let doc: Record<string, unknown>;
   try {
     doc = decodeTree(parser.parse(text)) as Record<string, unknown>;
