@@ -79,11 +79,10 @@ export const SERVER_FILE = 'server.json';
 /** How often the GC worker (on the gateway holding its lease) looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
 /**
- * Shared data directory: how long a pending blob must look abandoned (and a tmp/ entry nobody leases
- * must be old) before the recovery worker deletes it. Far longer than any pause between a write's
- * steps; a PUT still streaming is recognised by its tmp file, whatever its age.
+ * Shared data directory: how often the `recovery` lease's holder looks for dead gateways' writes, at
+ * most; a shorter config.sharedStaleMs (how long they must look abandoned) looks more often.
  */
-const SHARED_STALE_WRITE_MS = 15 * 60_000;
+const SHARED_RECOVERY_INTERVAL_MS = 60_000;
 
 /**
  * Whether this gateway shares its metadata store, and so its data directory, with others: with
@@ -262,7 +261,15 @@ async function serve(
     inventoryCheckMs: config.inventoryCheckMs,
     holder,
     ...(gatewayTmp
-      ? { sharedRecovery: { blobs, meta, gatewayTmp, staleMs: SHARED_STALE_WRITE_MS, intervalMs: 60_000 } }
+      ? {
+          sharedRecovery: {
+            blobs,
+            meta,
+            gatewayTmp,
+            staleMs: config.sharedStaleMs,
+            intervalMs: Math.min(SHARED_RECOVERY_INTERVAL_MS, Math.max(250, Math.floor(config.sharedStaleMs / 4))),
+          },
+        }
       : {}),
   });
   metrics.observeLeases(() => background.keepers);
