@@ -105,7 +105,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clock = options.clock ?? (offsetMs === 0 ? systemClock : { nowMs: () => Date.now() + offsetMs });
   const authClock = options.authClock ?? systemClock;
   const shared = sharedDataDir(config, options);
-  const dataDir = await openDataDir(config.dataDir, log, { shared });
+  const dataDir = await openDataDir(config.dataDir, log, {
+    shared,
+    ...(config.metadataUrl === undefined ? {} : { metadataUrl: config.metadataUrl }),
+  });
   try {
     return await serve(config, log, clock, authClock, dataDir, options.tlsWatchIntervalMs ?? 5_000, shared);
   } catch (err) {
