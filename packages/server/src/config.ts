@@ -115,6 +115,12 @@ export interface Config {
    * pause between a write's steps; at least 1 s.
    */
   sharedStaleMs: number;
+  /**
+   * With PostgreSQL metadata: the most connections this gateway's pool opens (plus one for LISTEN).
+   * Size it so that gateways × (this + 1) stays under the server's max_connections.
+   * COFFER_METADATA_POOL_SIZE. Default 10.
+   */
+  metadataPoolSize: number;
   /** The config file the settings were read from (`--config`, COFFER_CONFIG), if any. */
   configFile?: string;
 }
@@ -187,6 +193,7 @@ export const SETTINGS: readonly Setting[] = [
   { field: 'accessLogMaxRecords', key: 'access_log_max_records', env: 'COFFER_ACCESS_LOG_MAX_RECORDS', type: 'integer' },
   { field: 'inventoryCheckMs', key: 'inventory_check_ms', env: 'COFFER_INVENTORY_CHECK_MS', type: 'integer' },
   { field: 'sharedStaleMs', key: 'shared_stale_ms', env: 'COFFER_SHARED_STALE_MS', type: 'integer' },
+  { field: 'metadataPoolSize', key: 'metadata_pool_size', env: 'COFFER_METADATA_POOL_SIZE', type: 'integer' },
 ];
 
 /** The config file: `--config <file>` or COFFER_CONFIG (TOML; see docs/operations.md). */
@@ -319,6 +326,7 @@ export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => s
     accessLogMaxRecords: parseInteger(name('accessLogMaxRecords'), raw.accessLogMaxRecords, 100_000, 1),
     inventoryCheckMs: parseInteger(name('inventoryCheckMs'), raw.inventoryCheckMs, 3_600_000, 0),
     sharedStaleMs: parseInteger(name('sharedStaleMs'), raw.sharedStaleMs, 15 * 60_000, 1000),
+    metadataPoolSize: parseInteger(name('metadataPoolSize'), raw.metadataPoolSize, 10, 1),
   };
 }
 

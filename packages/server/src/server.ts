@@ -398,7 +398,11 @@ async function openMetadataStore(config: Config): Promise<MetadataStores> {
   if (config.metadataUrl !== undefined) {
     let pg: PgMetaStore;
     try {
-      pg = await PgMetaStore.open({ url: config.metadataUrl, durable: config.fsync });
+      pg = await PgMetaStore.open({
+        url: config.metadataUrl,
+        durable: config.fsync,
+        poolSize: config.metadataPoolSize,
+      });
     } catch (err) {
       const where = new URL(config.metadataUrl);
       throw new StartupError(
