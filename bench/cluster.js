@@ -54,8 +54,9 @@ async function admin(fn) {
 
 /** The backends serving one database (the gateways' pools and LISTEN connections). */
 async function backendPids(database) {
-  return admin(async (c) => (await c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows)
-    .then((rows) => rows.map((r) => r.pid));
+  return admin(
+    async (c) => (await c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows,
+  ).then((rows) => rows.map((r) => r.pid));
 }
 
 async function startSetup(name, gateways) {
@@ -139,7 +140,9 @@ const setups = [
   ['pg ×3', 3],
 ];
 const results = [];
-console.log(`concurrency ${concurrency} in all, ${durationMs / 1000} s per row; PostgreSQL at ${new URL(values.pg).host}`);
+console.log(
+  `concurrency ${concurrency} in all, ${durationMs / 1000} s per row; PostgreSQL at ${new URL(values.pg).host}`,
+);
 for (const [name, gateways] of setups) {
   const setup = await startSetup(name, gateways);
   try {
