@@ -37,6 +37,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, adminOk, createSubUser, getSts } from './helpers/access.js';
 import { createAccount, type TestAccount } from './helpers/accounts.js';
+import { settled } from './helpers/cluster.js';
 import { sdkError } from './helpers/s3.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -336,9 +337,11 @@ describe('accounts: isolation between two accounts (aws-sdk)', () => {
     expect((await temp.send(new ListBucketsCommand({}))).Buckets?.map((x) => x.Name)).toEqual([bucketB]);
     await denied(temp.send(new GetObjectCommand({ Bucket: bucketA, Key: 'k' })));
     await adminOk(t, 200, 'POST', `/admin/accounts/${b.appId}/suspend`);
-    expect((await sdkError(temp.send(new ListBucketsCommand({})))).code).toBe('AllAccessDisabled');
+    await settled(async () =>
+      expect((await sdkError(temp.send(new ListBucketsCommand({})))).code).toBe('AllAccessDisabled'),
+    );
     await adminOk(t, 200, 'POST', `/admin/accounts/${b.appId}/resume`);
-    expect((await temp.send(new ListBucketsCommand({}))).Buckets).toHaveLength(1);
+    await settled(async () => expect((await temp.send(new ListBucketsCommand({}))).Buckets).toHaveLength(1));
   });
 
   it('suspends and resumes an account, and deletes it only once it owns no bucket', async () => {
@@ -348,21 +351,29 @@ describe('accounts: isolation between two accounts (aws-sdk)', () => {
     await c.s3.send(new CreateBucketCommand({ Bucket: bucketC, ACL: 'public-read' }));
     const suspended = await adminOk<{ suspended: boolean }>(t, 200, 'POST', `/admin/accounts/${c.appId}/suspend`);
     expect(suspended.suspended).toBe(true);
-    const err = await sdkError(c.s3.send(new ListBucketsCommand({})));
-    expect({ status: err.status, code: err.code }).toEqual({ status: 403, code: 'AllAccessDisabled' });
+    await settled(async () => {
+      const err = await sdkError(c.s3.send(new ListBucketsCommand({})));
+      expect({ status: err.status, code: err.code }).toEqual({ status: 403, code: 'AllAccessDisabled' });
+    });
     // Its buckets are closed to everyone, even through a public ACL.
-    const anon = await fetch(`${t.url}/${bucketC}`);
-    expect(anon.status).toBe(403);
-    expect(await anon.text()).toContain('<Code>AllAccessDisabled</Code>');
+    await settled(async () => {
+      const anon = await fetch(`${t.url}/${bucketC}`);
+      expect(anon.status).toBe(403);
+      expect(await anon.text()).toContain('<Code>AllAccessDisabled</Code>');
+    });
     await adminOk(t, 200, 'POST', `/admin/accounts/${c.appId}/resume`);
-    expect((await c.s3.send(new ListBucketsCommand({}))).Buckets?.map((x) => x.Name)).toEqual([bucketC]);
+    await settled(async () =>
+      expect((await c.s3.send(new ListBucketsCommand({}))).Buckets?.map((x) => x.Name)).toEqual([bucketC]),
+    );
 
     const busy = await admin(t, 'DELETE', `/admin/accounts/${c.appId}`);
     expect(busy.status).toBe(409);
     expect((busy.json as { error: string }).error).toBe('AccountNotEmpty');
     await c.s3.send(new DeleteBucketCommand({ Bucket: bucketC }));
     expect((await admin(t, 'DELETE', `/admin/accounts/${c.appId}`)).status).toBe(204);
-    expect((await sdkError(c.s3.send(new ListBucketsCommand({})))).code).toBe('InvalidAccessKeyId');
+    await settled(async () =>
+      expect((await sdkError(c.s3.send(new ListBucketsCommand({})))).code).toBe('InvalidAccessKeyId'),
+    );
     expect((await admin(t, 'GET', `/admin/accounts/${c.appId}`)).status).toBe(404);
     // The operator's own account can be neither suspended nor deleted.
     expect((await admin(t, 'POST', `/admin/accounts/${t.appId}/suspend`)).status).toBe(409);

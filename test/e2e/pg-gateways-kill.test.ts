@@ -1,16 +1,14 @@
 /**
- * Three gateway processes on one PostgreSQL (`--metadata postgres://…`) under a mixed load from
- * clients that spread requests round-robin and retry a failed request on the next gateway; the
- * gateway holding the GC lease is killed with SIGKILL mid-load. Then: no acknowledged write is lost
- * (every key reads back, on every surviving gateway, as its last acknowledged write left it), no read
- * returned a torn object (each body matches its ETag and is one that was written), and the dead
- * gateway's leases move to a survivor within their TTL.
- *
- * Until gateways can share one data directory (its lock and start-up recovery assume one process),
- * each gateway has a data directory of its own, with the same master.key and credentials.json, and
- * the objects are small
- * enough to be kept inline in the metadata: every byte a client reads is in PostgreSQL, so any gateway
- * serves any object.
+ * Three gateway processes on one PostgreSQL (`--metadata postgres://…`) and ONE shared data directory
+ * (docs/operations.md, "A shared data directory"), under a mixed load of small objects (inline, in
+ * PostgreSQL) and large ones (256 KiB – 1.6 MiB, blob files in blobs/) from clients that spread
+ * requests round-robin and retry a failed request on the next gateway; the gateway holding the GC
+ * lease is killed with SIGKILL mid-load. Then: no acknowledged write is lost (every key reads back, on
+ * every surviving gateway, as its last acknowledged write left it), no read returned a torn object
+ * (each body matches its ETag and is one that was written), the dead gateway's leases move to a
+ * survivor within their TTL, and once the shared-recovery stale period (COFFER_SHARED_STALE_MS, short
+ * here) has passed the dead gateway's tmp/<gateway>/ is gone, no pending blob is left, and every blob a
+ * committed object references is still on disk.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -38,7 +36,10 @@ const CREDENTIALS = {
   secretAccessKey: 'pgkillsecret00000000000000000000',
 };
 const LEASE_TTL_MS = 3000;
+/** How long a dead gateway's writes must look abandoned before recovery removes them. */
+const STALE_MS = 5000;
 const KEYS = 24;
+const KIB = 1024;
 
 interface Gateway {
   child: ChildProcess;
@@ -59,6 +60,7 @@ async function startGateway(dataDir: string, metadataUrl: string): Promise<Gatew
       COFFER_SECRET_KEY: CREDENTIALS.secretAccessKey,
       COFFER_APPID: '1250000000',
       COFFER_LEASE_TTL_MS: String(LEASE_TTL_MS),
+      COFFER_SHARED_STALE_MS: String(STALE_MS),
       COFFER_FSYNC: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,10 +94,14 @@ function client(url: string): S3Client {
   });
 }
 
-/** A body that says which write it is, padded to a few KiB (kept inline: under inline_max_bytes). */
-function bodyOf(key: string, generation: number): string {
+/**
+ * A body that says which write it is: every third key large (256 KiB – 1.6 MiB, a blob file, above the
+ * default 16 KiB inline limit), the others a few KiB (kept inline in PostgreSQL).
+ */
+function bodyOf(key: string, k: number, generation: number): string {
   const head = `${key} generation ${generation}\n`;
-  return head + 'x'.repeat(3000 + (generation % 7) * 100 - head.length);
+  const size = k % 3 === 0 ? 256 * KIB + (generation % 6) * 256 * KIB : 3000 + (generation % 7) * 100;
+  return head + String.fromCharCode(97 + (generation % 26)).repeat(size - head.length);
 }
 
 const md5 = (text: string | Buffer) => createHash('md5').update(text).digest('hex');
@@ -109,22 +115,16 @@ describe('three gateways on one PostgreSQL, one killed with SIGKILL under load',
   it('loses no acknowledged write, serves no torn object, and moves the dead gateway’s leases', async () => {
     const metadataUrl = await createTestDatabase();
     cleanup.push(() => dropTestDatabase(metadataUrl));
-    const dirs = await Promise.all([0, 1, 2].map(() => fs.mkdtemp(path.join(os.tmpdir(), 'coffer-pgkill-'))));
-    cleanup.push(() => Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'coffer-pgkill-'));
+    cleanup.push(() => fs.rm(dir, { recursive: true, force: true }));
     const gateways: Gateway[] = [];
     cleanup.push(async () => {
       for (const g of gateways) g.child.kill('SIGKILL');
     });
     // The first gateway migrates the schema and makes master.key and credentials.json (the operator's
-    // uin); the others share them, as they would share one data directory.
-    gateways.push(await startGateway(dirs[0]!, metadataUrl));
-    for (const dir of dirs.slice(1)) {
-      for (const file of ['master.key', 'credentials.json']) {
-        await fs.copyFile(path.join(dirs[0]!, file), path.join(dir, file));
-        await fs.chmod(path.join(dir, file), 0o600);
-      }
-    }
-    gateways.push(...(await Promise.all(dirs.slice(1).map((dir) => startGateway(dir, metadataUrl)))));
+    // uin) in the shared directory; the other two start on the same directory.
+    gateways.push(await startGateway(dir, metadataUrl));
+    gateways.push(...(await Promise.all([1, 2].map(() => startGateway(dir, metadataUrl)))));
     const clients = gateways.map((g) => client(g.url));
     cleanup.push(async () => {
       for (const c of clients) c.destroy();
@@ -173,7 +173,7 @@ describe('three gateways on one PostgreSQL, one killed with SIGKILL under load',
           await send((c) => c.send(new DeleteObjectCommand({ Bucket: BUCKET, Key })));
           acked.set(Key, undefined);
         } else {
-          const Body = bodyOf(Key, gen);
+          const Body = bodyOf(Key, k, gen);
           written.get(Key)!.add(md5(Body));
           await send((c) => c.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body })));
           acked.set(Key, Body);
@@ -185,8 +185,12 @@ describe('three gateways on one PostgreSQL, one killed with SIGKILL under load',
         const Key = `k${(reads + r) % KEYS}`;
         reads++;
         try {
-          const got = await send((c) => c.send(new GetObjectCommand({ Bucket: BUCKET, Key })));
-          const bytes = Buffer.from(await got.Body!.transformToByteArray());
+          // The body is read inside the retry: a response cut by the kill (ECONNRESET mid-body) is a
+          // failed request the client retries elsewhere, not a torn read.
+          const { got, bytes } = await send(async (c) => {
+            const got = await c.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+            return { got, bytes: Buffer.from(await got.Body!.transformToByteArray()) };
+          });
           const etag = got.ETag!.replaceAll('"', '');
           if (md5(bytes) !== etag || !written.get(Key)!.has(etag) || !bytes.toString().startsWith(`${Key} `)) torn++;
         } catch (err) {
@@ -206,6 +210,9 @@ describe('three gateways on one PostgreSQL, one killed with SIGKILL under load',
     await gateways[victim]!.exited;
     dead.add(victim);
     const killedAt = Date.now();
+    // Its writes in progress were in tmp/<its holder id>/ (a large PUT cut mid-stream leaves a file there).
+    const victimTmp = path.join(dir, 'tmp', before!.holder.replace(/[^A-Za-z0-9._-]/g, '_'));
+    expect((await fs.stat(victimTmp)).isDirectory()).toBe(true);
 
     // Its lease moves to a survivor once it lapses: within the TTL plus a renewal period (and slack
     // for this loaded machine).
@@ -225,7 +232,23 @@ describe('three gateways on one PostgreSQL, one killed with SIGKILL under load',
     ]);
     expect(held.rows).toEqual([]);
 
-    await new Promise((r) => setTimeout(r, 1000));
+    // The load goes on while recovery (on whichever survivor holds `recovery`) removes the dead
+    // gateway's tmp/ directory: after its liveness lease lapses, within a few recovery passes.
+    while (
+      (await fs.stat(victimTmp).then(
+        () => true,
+        () => false,
+      )) &&
+      Date.now() - killedAt < 2 * LEASE_TTL_MS + 3 * STALE_MS + 10_000
+    ) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(
+      await fs.stat(victimTmp).then(
+        () => 'still there',
+        () => 'gone',
+      ),
+    ).toBe('gone');
     stop = true;
     await Promise.all([...writers, ...readers]);
     expect(torn).toBe(0);
@@ -246,6 +269,7 @@ describe('three gateways on one PostgreSQL, one killed with SIGKILL under load',
         }
       }
       const listed = await c.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+      expect(listed.Contents?.some((o) => (o.Size ?? 0) > 256 * KIB)).toBe(true);
       expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(
         [...acked]
           .filter(([, b]) => b !== undefined)
@@ -253,5 +277,29 @@ describe('three gateways on one PostgreSQL, one killed with SIGKILL under load',
           .sort(),
       );
     }
-  });
+
+    // Once the load has stopped and the stale period passed, no write is pending (every intent of the
+    // dead gateway and of the survivors was committed or cleared) ...
+    const settledAt = Date.now();
+    let pending = await db.query<{ id: string }>('SELECT id FROM pending_blobs');
+    while (pending.rows.length > 0 && Date.now() - settledAt < 3 * STALE_MS + 10_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      pending = await db.query<{ id: string }>('SELECT id FROM pending_blobs');
+    }
+    expect(pending.rows).toEqual([]);
+    // ... and every blob a committed version references and whose body is not inline is a file on disk.
+    const referenced = await db.query<{ id: string }>(
+      'SELECT id FROM blobs WHERE refs > 0 AND id NOT IN (SELECT id FROM blob_bodies)',
+    );
+    expect(referenced.rows.length).toBeGreaterThan(0);
+    const missing: string[] = [];
+    for (const { id } of referenced.rows) {
+      const exists = await fs.stat(path.join(dir, 'blobs', id.slice(0, 2), id)).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) missing.push(id);
+    }
+    expect(missing).toEqual([]);
+  }, 120_000);
 });

@@ -7,8 +7,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { configFrom, type RunningServer, startServer } from '@coffer/server';
+import { configFrom, DataDirError, type RunningServer, startServer } from '@coffer/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, dropTestDatabase } from './helpers/postgres.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -21,8 +22,9 @@ async function dataDir(): Promise<string> {
   return dir;
 }
 
-async function gateway(dir: string, sharedMetadata: boolean): Promise<RunningServer> {
+async function gateway(dir: string, sharedMetadata: boolean, metadataUrl?: string): Promise<RunningServer> {
   const config = configFrom({
+    ...(metadataUrl === undefined ? {} : { metadataUrl }),
     address: '127.0.0.1:0',
     dataDir: dir,
     fsync: '0',
@@ -78,5 +80,44 @@ describe('a data directory shared by gateways', () => {
     await gateway(dir, false);
     await expect(gateway(dir, false)).rejects.toThrow(/in use by another Coffer server/);
     await expect(gateway(dir, true)).rejects.toThrow(/in use by an embedded Coffer server/);
+  });
+
+  it('cluster.json: gateways on PostgreSQL mark the directory, and an embedded server refuses it', async () => {
+    const dir = await dataDir();
+    const url = await createTestDatabase();
+    closers.push(() => dropTestDatabase(url));
+    const withPassword = new URL(url);
+    withPassword.password = 'sekrit';
+    const a = await gateway(dir, false, withPassword.toString());
+    const marker = JSON.parse(await fs.readFile(path.join(dir, 'cluster.json'), 'utf8'));
+    expect(marker.metadata).toBe(url);
+    expect(JSON.stringify(marker)).not.toContain('sekrit');
+    // A second gateway of the same cluster starts on it; an embedded server does not, while the
+    // gateways run or after they stopped (they leave no lock file to see).
+    await gateway(dir, false, url);
+    const embedded = gateway(dir, false);
+    await expect(embedded).rejects.toBeInstanceOf(DataDirError);
+    await expect(embedded).rejects.toThrow(
+      `data directory ${dir} belongs to a cluster of gateways whose metadata is in ${url} (${path.join(dir, 'cluster.json')}): an embedded server cannot use it`,
+    );
+    await a.close();
+    await expect(gateway(dir, false)).rejects.toThrow(/belongs to a cluster of gateways/);
+    await expect(fs.stat(path.join(dir, 'server.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // A gateway pointed at another database is refused too: two clusters on one blob tree would each
+    // take the other's blobs for garbage.
+    const other = new URL(url);
+    other.pathname = '/coffer_test_other';
+    await expect(gateway(dir, false, other.toString())).rejects.toThrow(
+      `data directory ${dir} belongs to the cluster whose metadata is in ${url}`,
+    );
+  });
+
+  it('a gateway refused by an embedded server’s lock leaves no cluster.json behind', async () => {
+    const dir = await dataDir();
+    await gateway(dir, false);
+    await expect(gateway(dir, false, 'postgres://postgres@127.0.0.1:5432/coffer_test_unused')).rejects.toThrow(
+      /in use by an embedded Coffer server/,
+    );
+    await expect(fs.stat(path.join(dir, 'cluster.json'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

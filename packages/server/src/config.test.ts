@@ -39,6 +39,8 @@ const SAMPLES: Record<
   fsync: { text: '0', toml: 'false', read: (c) => c.fsync, want: false },
   maxPutSizeBytes: { text: '1048576', toml: '1048576', read: (c) => c.maxPutSizeBytes, want: 1048576 },
   inlineMaxBytes: { text: '4096', toml: '4096', read: (c) => c.inlineMaxBytes, want: 4096 },
+  sharedStaleMs: { text: '60000', toml: '60000', read: (c) => c.sharedStaleMs, want: 60000 },
+  metadataPoolSize: { text: '4', toml: '4', read: (c) => c.metadataPoolSize, want: 4 },
   tlsCert: {
     text: '/etc/coffer/cert.pem',
     toml: '"/etc/coffer/cert.pem"',

@@ -108,6 +108,19 @@ export interface Config {
    * it dies, another takes the job over after at most this long. COFFER_LEASE_TTL_MS. Default 30 s.
    */
   leaseTtlMs: number;
+  /**
+   * Gateways sharing one data directory: how long a dead gateway's tmp/ directory and a pending blob
+   * that no live gateway is writing must look abandoned before the `recovery` lease's holder deletes
+   * them (workers/shared-recovery.ts). COFFER_SHARED_STALE_MS. Default 15 minutes, far longer than any
+   * pause between a write's steps; at least 1 s.
+   */
+  sharedStaleMs: number;
+  /**
+   * With PostgreSQL metadata: the most connections this gateway's pool opens (plus one for LISTEN).
+   * Size it so that gateways × (this + 1) stays under the server's max_connections.
+   * COFFER_METADATA_POOL_SIZE. Default 10.
+   */
+  metadataPoolSize: number;
   /** The config file the settings were read from (`--config`, COFFER_CONFIG), if any. */
   configFile?: string;
 }
@@ -179,6 +192,8 @@ export const SETTINGS: readonly Setting[] = [
   { field: 'accessLogRetryMs', key: 'access_log_retry_ms', env: 'COFFER_ACCESS_LOG_RETRY_MS', type: 'integer' },
   { field: 'accessLogMaxRecords', key: 'access_log_max_records', env: 'COFFER_ACCESS_LOG_MAX_RECORDS', type: 'integer' },
   { field: 'inventoryCheckMs', key: 'inventory_check_ms', env: 'COFFER_INVENTORY_CHECK_MS', type: 'integer' },
+  { field: 'sharedStaleMs', key: 'shared_stale_ms', env: 'COFFER_SHARED_STALE_MS', type: 'integer' },
+  { field: 'metadataPoolSize', key: 'metadata_pool_size', env: 'COFFER_METADATA_POOL_SIZE', type: 'integer' },
 ];
 
 /** The config file: `--config <file>` or COFFER_CONFIG (TOML; see docs/operations.md). */
@@ -310,6 +325,8 @@ export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => s
     accessLogRetryMs: parseInteger(name('accessLogRetryMs'), raw.accessLogRetryMs, 60_000, 0),
     accessLogMaxRecords: parseInteger(name('accessLogMaxRecords'), raw.accessLogMaxRecords, 100_000, 1),
     inventoryCheckMs: parseInteger(name('inventoryCheckMs'), raw.inventoryCheckMs, 3_600_000, 0),
+    sharedStaleMs: parseInteger(name('sharedStaleMs'), raw.sharedStaleMs, 15 * 60_000, 1000),
+    metadataPoolSize: parseInteger(name('metadataPoolSize'), raw.metadataPoolSize, 10, 1),
   };
 }
 

@@ -9,6 +9,13 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** The lock file: its existence (and the pid inside) says a server is using the directory. */
 export const LOCK_FILE = 'server.lock';
 
+/**
+ * The cluster marker: written by gateways sharing the directory (`--metadata postgres://…`), naming
+ * their metadata database (without its password). An embedded server refuses a directory that has one:
+ * the shared gateways take no lock file, and its SQLite database is not where the objects are listed.
+ */
+export const CLUSTER_FILE = 'cluster.json';
+
 /** The server cannot start, for a reason the operator can fix: printed as one line by `coffer server`. */
 export class StartupError extends Error {
   override readonly name: string = 'StartupError';
@@ -33,6 +40,11 @@ export interface OpenDataDirOptions {
    * job (workers/shared-recovery.ts). Default false: the embedded SQLite store, exclusive (#18).
    */
   shared?: boolean;
+  /**
+   * Shared: the metadata database's URL, recorded in cluster.json (password removed) so that an embedded
+   * server refuses the directory and a gateway pointed at another database does too.
+   */
+  metadataUrl?: string;
 }
 
 /**
@@ -44,8 +56,21 @@ export interface OpenDataDirOptions {
 export async function openDataDir(dir: string, log: Logger, options: OpenDataDirOptions = {}): Promise<DataDirLock> {
   const absolute = path.resolve(dir);
   await makeDirectory(absolute);
-  const lock = options.shared ? await checkNotLocked(absolute) : await lockDataDir(absolute);
+  // Each side writes its own mark before looking for the other's (a gateway: cluster.json, then the
+  // lock file; an embedded server: the lock file, then cluster.json), so of two starting at once at
+  // least one sees the other.
+  let lock: DataDirLock;
+  if (options.shared) {
+    const marked = options.metadataUrl !== undefined && (await markCluster(absolute, options.metadataUrl));
+    try {
+      lock = await checkNotLocked(absolute);
+    } catch (err) {
+      if (marked) await fs.rm(path.join(absolute, CLUSTER_FILE), { force: true });
+      throw err;
+    }
+  } else lock = await lockDataDir(absolute);
   try {
+    if (!options.shared) await checkNotCluster(absolute);
     const tightened = await tightenModes(absolute);
     if (tightened > 0) {
       log.warn(
@@ -153,6 +178,74 @@ async function checkNotLocked(dir: string): Promise<DataDirLock> {
     );
   }
   return { dir, release: async () => {} };
+}
+
+/** A metadata URL as cluster.json records it and messages show it: no password. */
+export function redactedMetadataUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, '@');
+  }
+}
+
+interface ClusterMarker {
+  metadata: string;
+}
+
+async function readClusterMarker(dir: string): Promise<ClusterMarker | undefined> {
+  const file = path.join(dir, CLUSTER_FILE);
+  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw dataDirError(dir, err);
+  });
+  if (text === undefined) return undefined;
+  try {
+    const marker = JSON.parse(text) as Partial<ClusterMarker>;
+    if (typeof marker.metadata === 'string') return { metadata: marker.metadata };
+  } catch {}
+  throw new DataDirError(`data directory ${dir}: ${file} is not a cluster marker ({"metadata": "postgres://…"})`);
+}
+
+/**
+ * Shared gateways: writes cluster.json unless it is there (O_EXCL, so of gateways starting together
+ * one writes it), and refuses a directory whose marker names another metadata database: two clusters
+ * on one blob tree would each delete the other's blobs as unreferenced.
+ */
+async function markCluster(dir: string, metadataUrl: string): Promise<boolean> {
+  const file = path.join(dir, CLUSTER_FILE);
+  const metadata = redactedMetadataUrl(metadataUrl);
+  const content = `${JSON.stringify({ metadata, createdAt: new Date().toISOString() })}\n`;
+  const created = await fs.writeFile(file, content, { flag: 'wx', mode: PRIVATE_FILE_MODE }).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return false;
+      throw dataDirError(dir, err);
+    },
+  );
+  if (created) return true;
+  const marker = await readClusterMarker(dir);
+  if (marker && marker.metadata !== metadata) {
+    throw new DataDirError(
+      `data directory ${dir} belongs to the cluster whose metadata is in ${marker.metadata} (${file}), ` +
+        `not ${metadata}; give this gateway that --metadata, or another --data ` +
+        `(if the database itself moved, edit ${file})`,
+    );
+  }
+  return false;
+}
+
+/** Embedded: refuses a directory that gateways of a cluster share (they take no lock file). */
+async function checkNotCluster(dir: string): Promise<void> {
+  const marker = await readClusterMarker(dir);
+  if (!marker) return;
+  throw new DataDirError(
+    `data directory ${dir} belongs to a cluster of gateways whose metadata is in ${marker.metadata} ` +
+      `(${path.join(dir, CLUSTER_FILE)}): an embedded server cannot use it; start with ` +
+      '--metadata pointing at that database, or give this server another --data',
+  );
 }
 
 async function readPid(file: string): Promise<number | undefined> {

@@ -79,11 +79,10 @@ export const SERVER_FILE = 'server.json';
 /** How often the GC worker (on the gateway holding its lease) looks for blobs to delete. */
 const GC_INTERVAL_MS = 5_000;
 /**
- * Shared data directory: how long a pending blob must look abandoned (and a tmp/ entry nobody leases
- * must be old) before the recovery worker deletes it. Far longer than any pause between a write's
- * steps; a PUT still streaming is recognised by its tmp file, whatever its age.
+ * Shared data directory: how often the `recovery` lease's holder looks for dead gateways' writes, at
+ * most; a shorter config.sharedStaleMs (how long they must look abandoned) looks more often.
  */
-const SHARED_STALE_WRITE_MS = 15 * 60_000;
+const SHARED_RECOVERY_INTERVAL_MS = 60_000;
 
 /**
  * Whether this gateway shares its metadata store, and so its data directory, with others: with
@@ -106,7 +105,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clock = options.clock ?? (offsetMs === 0 ? systemClock : { nowMs: () => Date.now() + offsetMs });
   const authClock = options.authClock ?? systemClock;
   const shared = sharedDataDir(config, options);
-  const dataDir = await openDataDir(config.dataDir, log, { shared });
+  const dataDir = await openDataDir(config.dataDir, log, {
+    shared,
+    ...(config.metadataUrl === undefined ? {} : { metadataUrl: config.metadataUrl }),
+  });
   try {
     return await serve(config, log, clock, authClock, dataDir, options.tlsWatchIntervalMs ?? 5_000, shared);
   } catch (err) {
@@ -262,7 +264,15 @@ async function serve(
     inventoryCheckMs: config.inventoryCheckMs,
     holder,
     ...(gatewayTmp
-      ? { sharedRecovery: { blobs, meta, gatewayTmp, staleMs: SHARED_STALE_WRITE_MS, intervalMs: 60_000 } }
+      ? {
+          sharedRecovery: {
+            blobs,
+            meta,
+            gatewayTmp,
+            staleMs: config.sharedStaleMs,
+            intervalMs: Math.min(SHARED_RECOVERY_INTERVAL_MS, Math.max(250, Math.floor(config.sharedStaleMs / 4))),
+          },
+        }
       : {}),
   });
   metrics.observeLeases(() => background.keepers);
@@ -388,7 +398,11 @@ async function openMetadataStore(config: Config): Promise<MetadataStores> {
   if (config.metadataUrl !== undefined) {
     let pg: PgMetaStore;
     try {
-      pg = await PgMetaStore.open({ url: config.metadataUrl, durable: config.fsync });
+      pg = await PgMetaStore.open({
+        url: config.metadataUrl,
+        durable: config.fsync,
+        poolSize: config.metadataPoolSize,
+      });
     } catch (err) {
       const where = new URL(config.metadataUrl);
       throw new StartupError(

@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -7,6 +8,7 @@ import { type Clock, configFrom, parseNotifyConfig, type RunningServer, startSer
 import COS from 'cos-nodejs-sdk-v5';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
+import { clusterSize, roundRobinProxy } from './cluster.js';
 import { createTestDatabase, dropTestDatabase, metadataOnPostgres } from './postgres.js';
 
 /** The base domain virtual-host tests use; `installLocalhostResolver` makes `*.cos.localhost` resolve. */
@@ -21,6 +23,8 @@ export interface TestServer {
   secretKey: string;
   appId: string;
   server: RunningServer;
+  /** With COFFER_TEST_CLUSTER=N: the N gateways behind the proxy (`server` is the first, at the proxy's url). */
+  gateways: RunningServer[];
   /**
    * An @aws-sdk/client-s3 client, path style, checksums as the SDK defaults them (CRC32).
    * `forcePathStyle: false` points it at `http://cos.localhost:port`, so it sends Host `<bucket>.cos.localhost:port`
@@ -76,8 +80,9 @@ export function metadataUrlOf(dataDir: string): string | undefined {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   installLocalhostResolver();
   const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'coffer-e2e-')));
+  const gateways = clusterSize();
   let metadataUrl = metadataUrls.get(dataDir);
-  if (metadataUrl === undefined && metadataOnPostgres()) {
+  if (metadataUrl === undefined && (metadataOnPostgres() || gateways > 0)) {
     metadataUrl = await createTestDatabase();
     metadataUrls.set(dataDir, metadataUrl);
   }
@@ -90,14 +95,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logLevel: process.env.COFFER_TEST_LOG_LEVEL ?? 'silent',
     fsync: '0',
     gcGraceMs: '0',
+    // A cluster's three gateways, in every test server alive at once, share PostgreSQL's max_connections.
+    ...(gateways > 0 ? { metadataPoolSize: '3' } : {}),
     ...options.config,
     ...(options.notifyEnv ? { notify: parseNotifyConfig(options.notifyEnv) } : {}),
   } as Parameters<typeof configFrom>[0]);
-  const server = await startServer(config, {
+  const startOptions = {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.authClock ? { authClock: options.authClock } : {}),
     ...(options.log ? { log: options.log } : {}),
-  });
+  };
+  const cluster = gateways > 0 ? await startCluster(gateways, config, startOptions) : undefined;
+  const server = cluster?.server ?? (await startServer(config, startOptions));
   const { secretId, secretKey, appId } = server.identity;
   const clients: { destroy(): void }[] = [];
   return {
@@ -108,6 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     secretKey,
     appId,
     server,
+    gateways: cluster?.gateways ?? [server],
     s3: (opts = {}) => {
       const pathStyle = opts.forcePathStyle ?? true;
       const client = new S3Client({
@@ -116,6 +126,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         forcePathStyle: pathStyle,
         credentials: opts.credentials ?? { accessKeyId: secretId, secretAccessKey: secretKey },
         maxAttempts: 1,
+        // A cluster: a connection per request, so that the proxy spreads requests over the gateways.
+        ...(gateways > 0 ? { requestHandler: { httpAgent: new http.Agent({ keepAlive: false }) } } : {}),
       });
       clients.push(client);
       return client;
@@ -132,6 +144,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         SecretKey: secretKey,
         Protocol: 'http:',
         ServiceDomain: server.url,
+        ...(gateways > 0 ? { KeepAlive: false } : {}),
         ...endpoint,
         ...opts,
       });
@@ -147,6 +160,40 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       }
     },
   };
+}
+
+/**
+ * COFFER_TEST_CLUSTER=N: N gateways (in this process, each with its own stores, caches, leases and
+ * tmp/<gateway>/) on one PostgreSQL database and one data directory, behind a round-robin TCP proxy.
+ * The RunningServer returned is the first gateway's (its engine, identity, metrics) with the proxy's
+ * url and port, and a close() that stops the proxy and every gateway.
+ */
+async function startCluster(
+  n: number,
+  config: ReturnType<typeof configFrom>,
+  options: Parameters<typeof startServer>[1],
+): Promise<{ server: RunningServer; gateways: RunningServer[] }> {
+  // The first one migrates the schema and makes credentials.json and master.key; the others find them.
+  const first = await startServer(config, options);
+  const others = await Promise.all(Array.from({ length: n - 1 }, () => startServer(config, options)));
+  const all = [first, ...others];
+  const proxy = await roundRobinProxy(all.map((g) => g.port));
+  const url = `http://127.0.0.1:${proxy.port}`;
+  let closed: Promise<void> | undefined;
+  const server: RunningServer = {
+    ...first,
+    url,
+    port: proxy.port,
+    consoleUrl: first.consoleUrl.replace(first.url, url),
+    close: () => {
+      closed ??= (async () => {
+        await proxy.close();
+        await Promise.all(all.map((g) => g.close()));
+      })();
+      return closed;
+    },
+  };
+  return { server, gateways: all };
 }
 
 let resolverInstalled = false;
