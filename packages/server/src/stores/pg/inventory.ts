@@ -1,53 +1,12 @@
 import type { InventoryRow, InventoryRunRecord, InventoryScan, InventoryStore } from '../inventory.js';
 import { prefixSuccessor } from '../keys.js';
-import { toSummary } from '../sqlite/rows.js';
+import { type InventoryColumns, toInventoryRow } from '../sqlite/inventory.js';
 import { escapeKey, withKey } from './keys.js';
 import type { PgDb } from './pg-db.js';
 
 const COLUMNS = `key, seq, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, storage_class,
   (part_sizes IS NOT NULL)::int AS multipart, sse, lock_mode, lock_until_ms, legal_hold, checksums, owner_id, tagging,
   crc64`;
-
-interface Row {
-  key: string;
-  seq: number;
-  version_id: string;
-  is_latest: number;
-  is_delete_marker: number;
-  size: number;
-  etag: string;
-  last_modified_ms: number;
-  storage_class: string;
-  multipart: number;
-  sse: string | null;
-  lock_mode: string | null;
-  lock_until_ms: number | null;
-  legal_hold: number | null;
-  checksums: string;
-  owner_id: string;
-  tagging: string | null;
-  crc64: string | null;
-}
-
-function toRow(r: Row): InventoryRow {
-  let algorithms: string[] = [];
-  try {
-    algorithms = Object.keys(JSON.parse(r.checksums) as object).map((a) => a.toUpperCase());
-  } catch {
-    // An unreadable checksum column lists none.
-  }
-  return {
-    ...toSummary(withKey(r)),
-    isMultipart: r.multipart === 1 || /-\d+$/.test(r.etag),
-    ...(r.sse !== null ? { sse: r.sse } : {}),
-    ...(r.lock_mode !== null ? { lockMode: r.lock_mode } : {}),
-    ...(r.lock_until_ms !== null ? { lockUntilMs: r.lock_until_ms } : {}),
-    ...(r.legal_hold !== null ? { legalHold: r.legal_hold === 1 } : {}),
-    checksumAlgorithms: algorithms,
-    ...(r.tagging !== null ? { tagging: r.tagging } : {}),
-    ...(r.crc64 !== null ? { crc64: r.crc64 } : {}),
-  };
-}
 
 /**
  * Inventory reads on PostgreSQL (migration 3), as sqlite/inventory.ts: pages of a bucket in listing
@@ -68,26 +27,26 @@ export class PgInventory implements InventoryStore {
     const read = this.#db.read;
     if (scan.currentOnly) {
       const from = scan.after ? 'key > $2' : 'key >= $2';
-      const rows = await read.rows<Row>(
+      const rows = await read.rows<InventoryColumns>(
         `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1 AND is_latest = 1 AND is_delete_marker = 0
            AND ${from} AND ${upper} ORDER BY key LIMIT $4`,
         [bucketId, scan.after ? escapeKey(scan.after.key) : prefix, end, scan.limit],
       );
-      return rows.map(toRow);
+      return rows.map((r) => toInventoryRow(withKey(r)));
     }
     const all = `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1`;
     if (!scan.after) {
-      const rows = await read.rows<Row>(`${all} AND key >= $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`, [
+      const rows = await read.rows<InventoryColumns>(`${all} AND key >= $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`, [
         bucketId,
         prefix,
         end,
         scan.limit,
       ]);
-      return rows.map(toRow);
+      return rows.map((r) => toInventoryRow(withKey(r)));
     }
     // Resuming inside a key: its older versions first, then the keys after it.
     const afterKey = escapeKey(scan.after.key);
-    const rows = await read.rows<Row>(`${all} AND key = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`, [
+    const rows = await read.rows<InventoryColumns>(`${all} AND key = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`, [
       bucketId,
       afterKey,
       scan.after.seq,
@@ -95,7 +54,7 @@ export class PgInventory implements InventoryStore {
     ]);
     if (rows.length < scan.limit) {
       rows.push(
-        ...(await read.rows<Row>(`${all} AND key > $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`, [
+        ...(await read.rows<InventoryColumns>(`${all} AND key > $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`, [
           bucketId,
           afterKey,
           end,
@@ -103,7 +62,7 @@ export class PgInventory implements InventoryStore {
         ])),
       );
     }
-    return rows.map(toRow);
+    return rows.map((r) => toInventoryRow(withKey(r)));
   }
 
   async getInventoryRun(bucketId: number, configId: string): Promise<InventoryRunRecord | undefined> {

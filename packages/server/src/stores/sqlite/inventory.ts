@@ -8,7 +8,8 @@ import type { WriteBatcher } from './write-batcher.js';
 const COLUMNS = `key, seq, version_id, is_latest, is_delete_marker, size, etag, last_modified_ms, storage_class,
   part_sizes IS NOT NULL AS multipart, sse, lock_mode, lock_until_ms, legal_hold, checksums, owner_id, tagging, crc64`;
 
-interface Row {
+/** A version row as the inventory reads it (both stores select these columns). */
+export interface InventoryColumns {
   key: string;
   seq: number;
   version_id: string;
@@ -29,7 +30,7 @@ interface Row {
   crc64: string | null;
 }
 
-function toRow(r: Row): InventoryRow {
+export function toInventoryRow(r: InventoryColumns): InventoryRow {
   let algorithms: string[] = [];
   try {
     algorithms = Object.keys(JSON.parse(r.checksums) as object).map((a) => a.toUpperCase());
@@ -86,21 +87,21 @@ export class SqliteInventory implements InventoryStore {
     // Keys are at most 1,024 bytes: U+10FFFF repeated past that bounds every key when there is no prefix.
     const end = (prefix !== '' ? prefixSuccessor(prefix) : undefined) ?? '\u{10FFFF}'.repeat(1100);
     const s = this.#s;
-    let rows: Row[];
+    let rows: InventoryColumns[];
     if (scan.currentOnly) {
       rows = (
         scan.after
           ? s.current!.all(bucketId, scan.after.key, end, scan.limit)
           : s.currentFrom!.all(bucketId, prefix, end, scan.limit)
-      ) as Row[];
+      ) as InventoryColumns[];
     } else if (scan.after) {
-      rows = s.allInKey!.all(bucketId, scan.after.key, scan.after.seq, scan.limit) as Row[];
+      rows = s.allInKey!.all(bucketId, scan.after.key, scan.after.seq, scan.limit) as InventoryColumns[];
       if (rows.length < scan.limit)
-        rows.push(...(s.allAfter!.all(bucketId, scan.after.key, end, scan.limit - rows.length) as Row[]));
+        rows.push(...(s.allAfter!.all(bucketId, scan.after.key, end, scan.limit - rows.length) as InventoryColumns[]));
     } else {
-      rows = s.allFrom!.all(bucketId, prefix, end, scan.limit) as Row[];
+      rows = s.allFrom!.all(bucketId, prefix, end, scan.limit) as InventoryColumns[];
     }
-    return rows.map(toRow);
+    return rows.map(toInventoryRow);
   }
 
   async getInventoryRun(bucketId: number, configId: string): Promise<InventoryRunRecord | undefined> {
