@@ -1,33 +1,8 @@
 import type { AccountPatch, AccountRecord, AccountStore } from '../accounts.js';
+import { type AccountRow, toAccount } from '../sqlite/accounts.js';
 import { StoreError } from '../types.js';
 import { notifyChange } from './change-feed.js';
 import type { PgDb } from './pg-db.js';
-
-interface AccountRow {
-  app_id: string;
-  uin: string;
-  name: string;
-  secret_id: string | null;
-  sealed_secret: string | null;
-  created_ms: number;
-  suspended: number;
-  operator: number;
-  public_access_block: string | null;
-}
-
-function toAccount(row: AccountRow): AccountRecord {
-  return {
-    appId: row.app_id,
-    uin: row.uin,
-    name: row.name,
-    ...(row.secret_id !== null ? { rootSecretId: row.secret_id } : {}),
-    ...(row.sealed_secret !== null ? { sealedRootSecret: row.sealed_secret } : {}),
-    createdMs: row.created_ms,
-    suspended: row.suspended === 1,
-    operator: row.operator === 1,
-    ...(row.public_access_block !== null ? { publicAccessBlock: row.public_access_block } : {}),
-  };
-}
 
 /**
  * The accounts table on PostgreSQL (migration 3). Every change is announced on the change feed

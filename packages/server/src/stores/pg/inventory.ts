@@ -36,12 +36,10 @@ export class PgInventory implements InventoryStore {
     }
     const all = `SELECT ${COLUMNS} FROM objects WHERE bucket_id = $1`;
     if (!scan.after) {
-      const rows = await read.rows<InventoryColumns>(`${all} AND key >= $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`, [
-        bucketId,
-        prefix,
-        end,
-        scan.limit,
-      ]);
+      const rows = await read.rows<InventoryColumns>(
+        `${all} AND key >= $2 AND ${upper} ORDER BY key, seq DESC LIMIT $4`,
+        [bucketId, prefix, end, scan.limit],
+      );
       return rows.map((r) => toInventoryRow(withKey(r)));
     }
     // Resuming inside a key: its older versions first, then the keys after it.

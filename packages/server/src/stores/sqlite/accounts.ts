@@ -2,7 +2,8 @@ import type { AccountPatch, AccountRecord, AccountStore } from '../accounts.js';
 import { StoreError } from '../types.js';
 import type { SqliteDb } from './sqlite-db.js';
 
-interface AccountRow {
+/** An accounts row, as both stores read it. */
+export interface AccountRow {
   app_id: string;
   uin: string;
   name: string;
@@ -14,7 +15,7 @@ interface AccountRow {
   public_access_block: string | null;
 }
 
-function toAccount(row: AccountRow): AccountRecord {
+export function toAccount(row: AccountRow): AccountRecord {
   return {
     appId: row.app_id,
     uin: row.uin,
