@@ -1,26 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AccessLogBatch, AccessLogRecord, AccessLogSpool, AccessLogStream } from '../access-log.js';
+import { type BatchRow, streamName, toAccessLogBatch } from '../sqlite/access-log.js';
 import type { PgDb, PgTx } from './pg-db.js';
-
-interface BatchRow {
-  id: number;
-  stream_id: number;
-  first_id: number;
-  last_id: number;
-  records: number;
-  sealed_ms: number;
-  attempts: number;
-  last_error: string | null;
-  source_bucket: string;
-  target_bucket: string;
-  target_prefix: string;
-  format: 's3' | 'cos';
-  key_format: 'simple' | 'partitioned';
-}
-
-function streamName(stream: AccessLogStream): string {
-  return `${stream.sourceBucket}\n${stream.targetBucket}\n${stream.targetPrefix}\n${stream.format}\n${stream.keyFormat}`;
-}
 
 /**
  * Appends hold this advisory lock shared, sealing holds it exclusively: with several gateways
@@ -137,20 +118,7 @@ export class PgAccessLog implements AccessLogSpool {
         WHERE b.next_attempt_ms <= $1 ORDER BY b.id LIMIT $2`,
       [nowMs, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      firstId: r.first_id,
-      lastId: r.last_id,
-      records: r.records,
-      sealedMs: r.sealed_ms,
-      attempts: r.attempts,
-      ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-      sourceBucket: r.source_bucket,
-      targetBucket: r.target_bucket,
-      targetPrefix: r.target_prefix,
-      format: r.format,
-      keyFormat: r.key_format,
-    }));
+    return rows.map(toAccessLogBatch);
   }
 
   async readAccessLogBatch(

@@ -13,7 +13,7 @@ import {
   type WriteOutcome,
 } from '../types.js';
 import { escapeKey, withKey } from './keys.js';
-import { asBuffer, type PgDb, type PgTx } from './pg-db.js';
+import { asBuffer, type PgDb, type PgTx, versionValues } from './pg-db.js';
 
 /** Object versions: commit (write protocol step 4), reads, deletes and per-version attributes. */
 export class PgObjects implements ObjectStore {
@@ -143,24 +143,7 @@ export class PgObjects implements ObjectStore {
         input.newBlobs.map((b) => b.size),
         input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
         [...distinctBlobs(v.manifest)].sort(),
-        v.isDeleteMarker ? 1 : 0,
-        v.size,
-        v.etag,
-        v.crc64 ?? null,
-        v.lastModifiedMs,
-        v.storageClass,
-        v.objectType,
-        v.ownerId,
-        JSON.stringify(v.contentHeaders),
-        JSON.stringify(v.userMeta),
-        JSON.stringify(v.checksums),
-        v.tagging ?? null,
-        v.acl ?? null,
-        encodeManifest(v.manifest),
-        encodePartSizes(v.partSizes),
-        v.sse ?? null,
-        ...lockColumns(v.lock),
-        v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
+        ...versionValues(v),
       ],
     );
     const { new_seq: seq, new_version_id: versionId, previous } = result!;

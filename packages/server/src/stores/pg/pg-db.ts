@@ -467,30 +467,7 @@ export class PgDb {
         manifest, part_sizes, sse, lock_mode, lock_until_ms, legal_hold, part_checksums)
       VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
         $23, $24)`,
-      [
-        bucketId,
-        escapeKey(key),
-        seq,
-        versionId,
-        v.isDeleteMarker ? 1 : 0,
-        v.size,
-        v.etag,
-        v.crc64 ?? null,
-        v.lastModifiedMs,
-        v.storageClass,
-        v.objectType,
-        v.ownerId,
-        JSON.stringify(v.contentHeaders),
-        JSON.stringify(v.userMeta),
-        JSON.stringify(v.checksums),
-        v.tagging ?? null,
-        v.acl ?? null,
-        encodeManifest(v.manifest),
-        encodePartSizes(v.partSizes),
-        v.sse ?? null,
-        ...lockColumns(v.lock),
-        v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
-      ],
+      [bucketId, escapeKey(key), seq, versionId, ...versionValues(v)],
     );
     return { ...v, bucketId, key, versionId, seq, isLatest: true };
   }
@@ -610,6 +587,33 @@ export class PgDb {
 
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A version's columns from is_delete_marker to part_checksums, in the objects table's order: the values
+ * both the plain insert (insertVersion) and coffer_commit_object's arguments carry.
+ */
+export function versionValues(v: NewObjectVersion): unknown[] {
+  return [
+    v.isDeleteMarker ? 1 : 0,
+    v.size,
+    v.etag,
+    v.crc64 ?? null,
+    v.lastModifiedMs,
+    v.storageClass,
+    v.objectType,
+    v.ownerId,
+    JSON.stringify(v.contentHeaders),
+    JSON.stringify(v.userMeta),
+    JSON.stringify(v.checksums),
+    v.tagging ?? null,
+    v.acl ?? null,
+    encodeManifest(v.manifest),
+    encodePartSizes(v.partSizes),
+    v.sse ?? null,
+    ...lockColumns(v.lock),
+    v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums),
+  ];
 }
 
 export function asBuffer(bytes: Uint8Array): Buffer {

@@ -4,7 +4,8 @@ import type { SqliteDb } from './sqlite-db.js';
 import type { Statement } from './statements.js';
 import type { WriteBatcher } from './write-batcher.js';
 
-interface BatchRow {
+/** A sealed batch joined with its stream, as both stores read it. */
+export interface BatchRow {
   id: number;
   stream_id: number;
   first_id: number;
@@ -20,7 +21,25 @@ interface BatchRow {
   key_format: 'simple' | 'partitioned';
 }
 
-function streamName(stream: AccessLogStream): string {
+export function toAccessLogBatch(r: BatchRow): AccessLogBatch {
+  return {
+    id: r.id,
+    firstId: r.first_id,
+    lastId: r.last_id,
+    records: r.records,
+    sealedMs: r.sealed_ms,
+    attempts: r.attempts,
+    ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+    sourceBucket: r.source_bucket,
+    targetBucket: r.target_bucket,
+    targetPrefix: r.target_prefix,
+    format: r.format,
+    keyFormat: r.key_format,
+  };
+}
+
+/** One line per stream identity: the key both stores' stream tables are unique on. */
+export function streamName(stream: AccessLogStream): string {
   return `${stream.sourceBucket}\n${stream.targetBucket}\n${stream.targetPrefix}\n${stream.format}\n${stream.keyFormat}`;
 }
 
@@ -143,20 +162,7 @@ export class SqliteAccessLog implements AccessLogSpool {
   }
 
   async dueAccessLogBatches(nowMs: number, limit: number): Promise<AccessLogBatch[]> {
-    return (this.#s.due!.all(nowMs, limit) as BatchRow[]).map((r) => ({
-      id: r.id,
-      firstId: r.first_id,
-      lastId: r.last_id,
-      records: r.records,
-      sealedMs: r.sealed_ms,
-      attempts: r.attempts,
-      ...(r.last_error !== null ? { lastError: r.last_error } : {}),
-      sourceBucket: r.source_bucket,
-      targetBucket: r.target_bucket,
-      targetPrefix: r.target_prefix,
-      format: r.format,
-      keyFormat: r.key_format,
-    }));
+    return (this.#s.due!.all(nowMs, limit) as BatchRow[]).map(toAccessLogBatch);
   }
 
   async readAccessLogBatch(
