@@ -3,12 +3,14 @@
 // committed while an fsync runs waits for it to end, then for its own) and when two may run at once (depth 2, the
 // default: a batch's fsync starts at once on a second descriptor). Each writer inserts a row with a 4 KiB blob
 // (what an inline PUT adds to its transaction), waits for the acknowledgement, optionally burns `--work-us` of CPU
-// (a request's own work on the event loop), and goes again. The depths alternate by round on one database file in
+// (a request's own work on the event loop), waits a random 0–`--stagger-ms` (requests arrive one by one, not in
+// step), and goes again. The depths alternate by round on one database file in
 // a temp directory on the data disk (`--dir`, default .bench/), best round each.
 //
 //   npm run build && node bench/micro/wal-fsync.js [--concurrency=32] [--seconds=3] [--rounds=3] [--work-us=0]
-//                                                  [--depths=1,2] [--size=4096] [--dir=.bench]
+//                                                  [--stagger-ms=1] [--depths=1,2] [--size=4096] [--dir=.bench]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     'work-us': { type: 'string', default: '0' },
+    'stagger-ms': { type: 'string', default: '1' },
     depths: { type: 'string', default: '1,2' },
     size: { type: 'string', default: '4096' },
     dir: { type: 'string', default: '.bench' },
@@ -28,10 +31,24 @@ const { values } = parseArgs({
 const concurrency = Number(values.concurrency);
 const seconds = Number(values.seconds);
 const workUs = Number(values['work-us']);
+const staggerMs = Number(values['stagger-ms']);
 const depths = values.depths.split(',').map(Number);
 const body = Buffer.alloc(Number(values.size), 7);
 mkdirSync(values.dir, { recursive: true });
 const dir = mkdtempSync(path.join(values.dir, 'wal-fsync-'));
+
+// Counts the WAL fsyncs (every FileHandle's sync goes through one prototype): writes per fsync is the group size.
+let fsyncs = 0;
+{
+  const probe = await fs.open(path.join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe);
+  await probe.close();
+  const sync = proto.sync;
+  proto.sync = function (...args) {
+    fsyncs++;
+    return sync.apply(this, args);
+  };
+}
 
 function burn(us) {
   if (us <= 0) return;
@@ -46,6 +63,7 @@ async function round(depth, n) {
   await db.writes.run(() => insert.run(body)); // creates the WAL before the clock starts
   const latencies = [];
   let ops = 0;
+  const fsyncsBefore = fsyncs;
   const cpu = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
@@ -56,6 +74,9 @@ async function round(depth, n) {
       latencies.push(performance.now() - t);
       ops++;
       burn(workUs);
+      // Requests reach the server one by one, not in step: without this, every writer waits for the same fsync and
+      // all of them commit again in one batch after it, so no batch is ever committed while an fsync runs.
+      if (staggerMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * staggerMs));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, writer));
@@ -68,9 +89,11 @@ async function round(depth, n) {
     p50Ms: latencies[Math.floor(latencies.length * 0.5)],
     p99Ms: latencies[Math.floor(latencies.length * 0.99)],
     cpuUsPerOp: (used.user + used.system) / ops,
+    writesPerFsync: ops / Math.max(1, fsyncs - fsyncsBefore),
   };
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = new Map(depths.map((d) => [d, []]));
 try {
   for (let r = 0; r < Number(values.rounds); r++) {
@@ -80,14 +103,16 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`c=${concurrency}, ${body.length}-byte rows, ${workUs} µs of CPU per write between writes, fsync on`);
+console.log(
+  `c=${concurrency}, ${body.length}-byte rows, ${workUs} µs of CPU per write and 0–${staggerMs} ms apart, fsync on`,
+);
 const best = new Map();
 for (const [depth, rs] of results) {
   const b = rs.reduce((x, y) => (y.opsPerS > x.opsPerS ? y : x));
   best.set(depth, b);
   console.log(
     `walSyncDepth ${depth}: ${b.opsPerS.toFixed(0).padStart(6)} writes/s  p50 ${b.p50Ms.toFixed(2)} ms  p99 ${b.p99Ms.toFixed(2)} ms  ` +
-      `${b.cpuUsPerOp.toFixed(1)} µs CPU/write  (best of ${rs.length}; all: ${rs.map((x) => x.opsPerS.toFixed(0)).join(', ')})`,
+      `${b.cpuUsPerOp.toFixed(1)} µs CPU/write  ${b.writesPerFsync.toFixed(1)} writes/fsync  (best of ${rs.length}; median ${median(rs.map((x) => x.opsPerS)).toFixed(0)}; all: ${rs.map((x) => x.opsPerS.toFixed(0)).join(', ')})`,
   );
 }
 if (best.has(1) && best.has(2))
