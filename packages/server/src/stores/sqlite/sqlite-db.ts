@@ -161,7 +161,8 @@ export class SqliteDb {
   async close(): Promise<void> {
     this.writes.flush();
     await this.writes.settled();
-    for (const lane of this.#walLanes) await (await lane.handle).close().catch(() => undefined);
+    // A lane whose open failed has nothing to close (its failure was reported to the batches it held).
+    for (const lane of this.#walLanes) await lane.handle.then((handle) => handle.close()).catch(() => undefined);
     this.db.close();
   }
 
