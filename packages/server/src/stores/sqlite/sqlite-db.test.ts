@@ -210,4 +210,44 @@ describe('SqliteDb WAL fsync (group commit)', () => {
     expect(h.db.db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 3 });
     await h.db.close();
   });
+
+  it('rolls back a write that fails alone in its batch, and starts no fsync for it', async () => {
+    const h = harness();
+    const insert = h.db.db.prepare('INSERT INTO t (id) VALUES (?)');
+    const failing = h.db.writes.run(() => {
+      insert.run(7);
+      throw new Error('precondition failed');
+    });
+    await expect(failing).rejects.toThrow('precondition failed');
+    expect(h.db.db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 0 });
+    expect(h.syncs).toHaveLength(0);
+    // The next lone write commits and is acknowledged by its fsync as usual.
+    const ok = h.write(8);
+    await turns();
+    expect(h.syncs).toHaveLength(1);
+    h.syncs[0]!.finish();
+    await ok;
+    expect(h.acked).toEqual([8]);
+    await h.db.close();
+  });
+
+  it('rolls back only the failing write of a batch of several', async () => {
+    const h = harness();
+    const insert = h.db.db.prepare('INSERT INTO t (id) VALUES (?)');
+    const first = h.write(1);
+    const failing = h.db.writes.run(() => {
+      insert.run(2);
+      throw new Error('conflict');
+    });
+    const third = h.write(3);
+    await turns();
+    // One batch, one fsync; the failed write's outcome is settled with the others once it ends.
+    expect(h.syncs).toHaveLength(1);
+    h.syncs[0]!.finish();
+    await expect(failing).rejects.toThrow('conflict');
+    await Promise.all([first, third]);
+    expect(h.acked.sort()).toEqual([1, 3]);
+    expect(h.db.db.prepare('SELECT id FROM t ORDER BY id').all()).toEqual([{ id: 1 }, { id: 3 }]);
+    await h.db.close();
+  });
 });
