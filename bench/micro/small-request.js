@@ -25,6 +25,9 @@
 //                  before is --before-protocol: the server builds above both import the current protocol, so
 //                  `authenticate` does not show changes made there)
 //   getObject      the SQLite store's read of a 4 KiB inline object (version row and body), as a small GET does
+//   put headers    what a PUT reads of its request headers (readObjectAttributes, readCustomerKey,
+//                  readBodyExpectations) for a 4 KiB PUT signed as the load generator signs it: ~80 header
+//                  lookups, nearly all of absent x-amz-/x-cos- names
 // Without --before only the current build is measured.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -55,6 +58,9 @@ async function load(dist) {
     bucketAccess: (await import(url('engine/access.js'))).bucketAccess,
     authorizeRequest: (await import(url('http-kit/authorize-request.js'))).authorizeRequest,
     SqliteMetaStore: (await import(url('stores/sqlite/sqlite-meta-store.js'))).SqliteMetaStore,
+    RequestContext: (await import(url('http-kit/request-context.js'))).RequestContext,
+    objectHeaders: await import(url('api/object-headers.js')),
+    readCustomerKey: (await import(url('api/sse-headers.js'))).readCustomerKey,
   };
 }
 
@@ -81,6 +87,17 @@ const signed = sign({
 });
 const headers = { connection: 'keep-alive' };
 for (const [name, value] of Object.entries(signed)) headers[name.toLowerCase()] = value;
+// A 4 KiB PUT as the load generator signs it.
+const putHeaders = { connection: 'keep-alive' };
+for (const [name, value] of Object.entries(
+  sign({
+    method: 'PUT',
+    path: rawPath,
+    query: '',
+    headers: { host: '127.0.0.1:9000', 'user-agent': 'bench', 'content-length': '4096' },
+  }),
+))
+  putHeaders[name.toLowerCase()] = value;
 const principal = { appId: '1250000000', ownerUin: '100000000001', uin: '100000000001', isRoot: true };
 const authContext = {
   region: 'ap-guangzhou',
@@ -191,6 +208,24 @@ async function pieces(build, name) {
     param: () => undefined,
     header: () => undefined,
   });
+  const putContext = new build.RequestContext({
+    req: { method: 'PUT', headers: putHeaders },
+    res: {},
+    requestId: 'r1',
+    startMs: 0,
+    rawPath,
+    rawQuery: '',
+    address: { style: 'path', bucket: 'bench-1250000000', key: 'obj-000123', internal: false },
+    engine: {},
+    config: {},
+    log: {},
+    signal: () => new AbortController().signal,
+    metrics,
+    appIdOf: () => '1250000000',
+    accounts: {},
+  });
+  putContext.auth = { kind: 'sigv4' };
+  putContext.actor = { ownerId: row.owner_id };
   return {
     authenticate: async () => {
       const auth = await build.authenticate(request, authContext);
@@ -225,6 +260,11 @@ async function pieces(build, name) {
         payloadHash: p.UNSIGNED_PAYLOAD,
       });
       sink = p.sigV4StringToSign(benchCrypto, headers['x-amz-date'], scope, canonicalRequest);
+    },
+    'put headers': async () => {
+      const attributes = await build.objectHeaders.readObjectAttributes(putContext);
+      if (build.readCustomerKey(putContext) !== undefined || attributes.acl === undefined) throw new Error('no ACL');
+      sink = build.objectHeaders.readBodyExpectations(putContext);
     },
     getObject: async () => {
       const version = await inline.store.getObject(inline.bucketId, 'obj-000123');

@@ -70,8 +70,21 @@ export async function objectAclFromHeaders(ctx: RequestContext): Promise<string 
     ? (await ctx.engine.headBucket(ctx.bucket)).ownerId
     : owner;
   const { acl, given } = requestedAcl(ctx, 'object', owner, bucketOwner);
-  if (!given && ctx.flavor === 's3') return JSON.stringify(cannedAcl('private', 'object', owner));
+  if (!given && ctx.flavor === 's3') return privateAclJson(owner);
   return acl && JSON.stringify(acl);
+}
+
+/** The stored `private` ACL of an owner's object (every S3 PUT without ACL headers), by owner; a few owners at most. */
+const PRIVATE_ACL_JSON = new Map<string, string>();
+
+function privateAclJson(owner: string): string {
+  let json = PRIVATE_ACL_JSON.get(owner);
+  if (json === undefined) {
+    json = JSON.stringify(cannedAcl('private', 'object', owner));
+    if (PRIVATE_ACL_JSON.size >= 1024) PRIVATE_ACL_JSON.clear();
+    PRIVATE_ACL_JSON.set(owner, json);
+  }
+  return json;
 }
 
 function sendAcl(ctx: RequestContext, acl: Acl, cannedHeader: string): void {

@@ -100,6 +100,10 @@ export async function readObjectAttributes(ctx: RequestContext): Promise<ObjectA
 }
 
 const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
+/** Each algorithm with its x-amz-checksum-* header name, made once rather than per request. */
+const CHECKSUM_HEADERS = CHECKSUM_ALGORITHMS.map(
+  (algorithm) => [algorithm, `x-amz-checksum-${algorithm.toLowerCase()}`] as const,
+);
 
 function validBase64Digest(value: string, bytes: number): boolean {
   return /^[A-Za-z0-9+/]*={0,2}$/.test(value) && Buffer.from(value, 'base64').length === bytes;
@@ -121,8 +125,7 @@ export function readBodyExpectations(ctx: RequestContext): Omit<BodyExpectations
     .map((n) => n.trim().toLowerCase())
     .filter((n) => n !== '');
   const checksums: NonNullable<BodyExpectations['checksums']> = [];
-  for (const algorithm of CHECKSUM_ALGORITHMS) {
-    const headerName = `x-amz-checksum-${algorithm.toLowerCase()}`;
+  for (const [algorithm, headerName] of CHECKSUM_HEADERS) {
     const value = ctx.header(headerName);
     if (value !== undefined) {
       if (!validBase64Digest(value, DIGEST_BYTES[algorithm])) {

@@ -41,11 +41,23 @@ export interface SseFields {
   exact(name: string): string | undefined;
 }
 
-function customerKeyOf(vendor: SseFields['vendor'], prefix: '' | 'copy-source-'): CustomerKey | undefined {
+/** The SSE-C header names (without x-amz-/x-cos-) for a request and for a copy source, made once. */
+const CUSTOMER_KEY_NAMES = {
+  '': customerKeyNames(''),
+  'copy-source-': customerKeyNames('copy-source-'),
+};
+
+function customerKeyNames(prefix: '' | 'copy-source-') {
   const name = (n: string) => `${prefix}server-side-encryption-customer-${n}`;
-  const algorithm = vendor(name('algorithm'));
-  const keyText = vendor(name('key'));
-  const md5 = vendor(name('key-md5'));
+  return { algorithm: name('algorithm'), key: name('key'), keyMd5: name('key-md5') };
+}
+
+function customerKeyOf(vendor: SseFields['vendor'], prefix: '' | 'copy-source-'): CustomerKey | undefined {
+  const names = CUSTOMER_KEY_NAMES[prefix];
+  const name = (n: string) => `${prefix}server-side-encryption-customer-${n}`;
+  const algorithm = vendor(names.algorithm);
+  const keyText = vendor(names.key);
+  const md5 = vendor(names.keyMd5);
   if (algorithm === undefined && keyText === undefined && md5 === undefined) return undefined;
   const argument = (n: string, value: string | undefined) => ({
     details: { ArgumentName: `x-amz-${name(n)}`, ArgumentValue: value ?? 'null' },

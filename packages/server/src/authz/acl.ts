@@ -117,6 +117,12 @@ export function userGrantee(id: string, resolve: UinResolver): Grantee {
   });
 }
 
+/** Each permission's grant header names, made once (every PUT looks all ten up). */
+const GRANT_HEADERS = PERMISSIONS.map((permission) => {
+  const suffix = permission.toLowerCase().replace('_', '-');
+  return [permission, { cos: `x-cos-grant-${suffix}`, amz: `x-amz-grant-${suffix}` }] as const;
+});
+
 /**
  * The x-cos-grant-* / x-amz-grant-* headers of a request as grants, or undefined when none was
  * sent. Each header lists grantees separated by commas.
@@ -127,9 +133,8 @@ export function parseGrantHeaders(
 ): Grant[] | undefined {
   const grants: Grant[] = [];
   let any = false;
-  for (const permission of PERMISSIONS) {
-    const suffix = permission.toLowerCase().replace('_', '-');
-    const value = header(`x-cos-grant-${suffix}`) ?? header(`x-amz-grant-${suffix}`);
+  for (const [permission, names] of GRANT_HEADERS) {
+    const value = header(names.cos) ?? header(names.amz);
     if (value === undefined) continue;
     any = true;
     for (const part of value.split(',')) {

