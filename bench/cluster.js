@@ -21,7 +21,9 @@
 // end of the key space, with and without delimiter '/', with start-after and with continuation tokens, interleaved
 // across the sizes, every response's keys checked one by one (count and order) against the layout. Reports the
 // median and p95 ms per page, the CPU ms per page of the gateway and its PostgreSQL backends, and the ratio of the
-// medians, last size ÷ first. Goal: a page at 10 M keys within 1.2× of the same page at 1 M.
+// medians, last size ÷ first. Goal: a page at 10 M keys within 1.2× of the same page at 1 M. The databases are
+// dropped at the end; with --keep they are named coffer_bench_list_<N>, kept, and reused by the next --keep run
+// (drop them by hand afterwards: each 10 M one is about 7 GB).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     list: { type: 'string' },
     runs: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const gatewayCounts = values.gateways.split(',').map((s) => Number(s.trim()));
@@ -300,8 +303,11 @@ async function listPage(bucket, page, query) {
 /** A database and a gateway for a LIST bucket of n keys, filled. */
 async function startListBucket(n) {
   const dir = await mkdtemp(path.join(tmpdir(), `coffer-bench-list-${n}-`));
-  const database = `coffer_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${database}`));
+  const database = values.keep ? `coffer_bench_list_${n}` : `coffer_test_${randomBytes(6).toString('hex')}`;
+  const exists = await admin(
+    async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount > 0,
+  );
+  if (!exists) await admin((c) => c.query(`CREATE DATABASE ${database}`));
   const url = new URL(values.pg);
   url.pathname = `/${database}`;
   const env = {
@@ -312,15 +318,30 @@ async function startListBucket(n) {
   };
   const bucket = { n, dir, database, server: undefined, fillSeconds: 0 };
   try {
-    // The gateway migrates the schema and creates the bucket; it is stopped while the rows go in.
-    const first = await startChildServer(dir, env);
-    await call(first, { method: 'PUT', path: `/${LIST_BUCKET}` }).finally(() => first.stop());
-    console.log(`filling ${n.toLocaleString('en-US')} keys into ${database}`);
-    bucket.fillSeconds = await admin((c) => fillListBucket(c, LIST_BUCKET, n, console.log), url.toString());
-    console.log(
-      `  ${fmt(bucket.fillSeconds, 1)} s (${fmt(n / bucket.fillSeconds)} keys/s); ` +
-        `database ${await admin(async (c) => (await c.query('SELECT pg_size_pretty(pg_database_size($1)) AS s', [database])).rows[0].s)}`,
-    );
+    if (exists) {
+      const count = await admin(
+        async (c) =>
+          (
+            await c.query(
+              'SELECT count(*)::int AS n FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE b.name = $1',
+              [LIST_BUCKET],
+            )
+          ).rows[0].n,
+        url.toString(),
+      );
+      if (count !== n) throw new Error(`${database} holds ${count} keys, not ${n}: drop it`);
+      console.log(`reusing ${database} (${n.toLocaleString('en-US')} keys)`);
+    } else {
+      // The gateway migrates the schema and creates the bucket; it is stopped while the rows go in.
+      const first = await startChildServer(dir, env);
+      await call(first, { method: 'PUT', path: `/${LIST_BUCKET}` }).finally(() => first.stop());
+      console.log(`filling ${n.toLocaleString('en-US')} keys into ${database}`);
+      bucket.fillSeconds = await admin((c) => fillListBucket(c, LIST_BUCKET, n, console.log), url.toString());
+      const size = await admin(
+        async (c) => (await c.query('SELECT pg_size_pretty(pg_database_size($1)) AS s', [database])).rows[0].s,
+      );
+      console.log(`  ${fmt(bucket.fillSeconds, 1)} s (${fmt(n / bucket.fillSeconds)} keys/s); database ${size}`);
+    }
     bucket.server = await startChildServer(dir, { ...env, ...profiling() });
     return bucket;
   } catch (err) {
@@ -332,7 +353,7 @@ async function startListBucket(n) {
 async function stopListBucket(bucket) {
   await bucket.server?.stop();
   await rm(bucket.dir, { recursive: true, force: true });
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${bucket.database} WITH (FORCE)`));
+  if (!values.keep) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${bucket.database} WITH (FORCE)`));
 }
 
 function quantile(sorted, q) {
