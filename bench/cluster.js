@@ -68,10 +68,10 @@ async function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** NODE_OPTIONS for a gateway: a CPU profile into --cpu-prof DIR when given. */
+/** Options of node for a gateway: a CPU profile into --cpu-prof DIR when given. */
 function profiling() {
   const dir = values['cpu-prof'];
-  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(dir)}` } : {};
+  return { nodeArgs: dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [] };
 }
 
 async function admin(fn, url = values.pg) {
@@ -94,7 +94,7 @@ async function backendPids(database) {
 async function startSetup(name, gateways) {
   const dir = await mkdtemp(path.join(tmpdir(), `coffer-bench-cluster-${name}-`));
   let database;
-  const env = { COFFER_APPID: '1250000000', COFFER_LOG_LEVEL: 'warn', COFFER_LIFECYCLE_HOUR: '-1', ...profiling() };
+  const env = { COFFER_APPID: '1250000000', COFFER_LOG_LEVEL: 'warn', COFFER_LIFECYCLE_HOUR: '-1' };
   if (gateways > 0) {
     database = `coffer_test_${randomBytes(6).toString('hex')}`;
     await admin((c) => c.query(`CREATE DATABASE ${database}`));
@@ -103,9 +103,10 @@ async function startSetup(name, gateways) {
     env.COFFER_METADATA_URL = url.toString();
   }
   // The first one migrates the schema and writes credentials.json; the others find both.
-  const servers = [await startChildServer(dir, env)];
-  for (let i = 1; i < Math.max(1, gateways); i++) servers.push(await startChildServer(dir, env));
+  const servers = [await startChildServer(dir, env, profiling())];
+  for (let i = 1; i < Math.max(1, gateways); i++) servers.push(await startChildServer(dir, env, profiling()));
   await call(servers[0], { method: 'PUT', path: `/${BUCKET}` });
+  if (values['cpu-prof']) console.log(`${name}: gateway pids ${servers.map((s) => s.pid).join(', ')}`);
   return {
     name,
     servers,
@@ -342,7 +343,7 @@ async function startListBucket(n) {
       );
       console.log(`  ${fmt(bucket.fillSeconds, 1)} s (${fmt(n / bucket.fillSeconds)} keys/s); database ${size}`);
     }
-    bucket.server = await startChildServer(dir, { ...env, ...profiling() });
+    bucket.server = await startChildServer(dir, env, profiling());
     return bucket;
   } catch (err) {
     await stopListBucket(bucket);
