@@ -5,15 +5,18 @@
 // Goal: with 3 gateways, ops per server CPU-second ≥ 0.85× one gateway's (adding gateways costs little
 // coordination). docs/performance.md, "Scale-out".
 //
-//   npm run build && node bench/cluster.js [--seconds 5] [--concurrency 12] [--gateways 1,2,3] [--cpu-prof DIR]
+//   npm run build && node bench/cluster.js [--seconds 5] [--concurrency 12] [--gateways 1,2,3] [--no-embedded]
+//                                          [--cpu-prof DIR]
 //                                          [--list 1000000,10000000 [--runs 20] [--warmup 5]] [--no-load]
 //                                          [--pg postgres://postgres@127.0.0.1:5432/test]
 //
 // Load: one client per gateway (bench/lib/load.js, every GET verified byte for byte), the concurrency split evenly
 // between them, as a round-robin load balancer would; GETs on gateway i read the keys gateway i+1 wrote.
-// --gateways: the PostgreSQL setups (gateway counts); the ratio compares the first with the last.
+// --gateways: the PostgreSQL setups (gateway counts); the ratio compares the first with the last. N:one-row runs N
+// gateways with the bucket's usage counted in one row (as before migration 4 of stores/pg/migrations.ts).
 // --cpu-prof DIR: every gateway writes a V8 CPU profile into DIR when it stops (node --cpu-prof).
-// --no-load: skip the PUT/GET rows.
+// --no-load: skip the PUT/GET rows; --no-embedded: skip the embedded server's. Each row also reports PostgreSQL's
+// transactions per operation (pg_stat_database): a measure of how well the gateways' group commits batch.
 //
 // LIST (--list N1,N2,…): one throwaway PostgreSQL database per size, its bucket filled with N keys straight through
 // SQL (bench/lib/pg-list.js: the rows an empty-object PUT writes, usage and directory index rebuilt, VACUUM
@@ -45,13 +48,26 @@ const { values } = parseArgs({
     gateways: { type: 'string', default: '1,2,3' },
     'cpu-prof': { type: 'string' },
     'no-load': { type: 'boolean', default: false },
+    'no-embedded': { type: 'boolean', default: false },
     list: { type: 'string' },
     runs: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
   },
 });
-const gatewayCounts = values.gateways.split(',').map((s) => Number(s.trim()));
+// "3" is three gateways; "3:one-row" is three gateways with the bucket's usage counted in one row per kind and class,
+// as before migration 4 (stores/pg/migrations.ts), to compare both in one run.
+const pgSetups = values.gateways.split(',').map((s) => {
+  const [count, variant] = s.trim().split(':');
+  if (!Number.isSafeInteger(Number(count)) || Number(count) < 1 || (variant !== undefined && variant !== 'one-row')) {
+    throw new Error(`--gateways: ${s} is not N or N:one-row`);
+  }
+  return {
+    name: `pg ×${count}${variant ? ` ${variant}` : ''}`,
+    gateways: Number(count),
+    oneRow: variant !== undefined,
+  };
+});
 const listSizes = values.list ? values.list.split(',').map((s) => Number(s.trim())) : [];
 for (const n of listSizes) listLayout(n); // throws on a size the layout cannot hold
 const durationMs = Number(values.seconds) * 1000;
@@ -91,7 +107,15 @@ async function backendPids(database) {
   ).then((rows) => rows.map((r) => r.pid));
 }
 
-async function startSetup(name, gateways) {
+/** Puts back the single usage row per bucket, kind and class of before migration 4 (--gateways N:one-row). */
+const ONE_USAGE_ROW = `CREATE OR REPLACE FUNCTION coffer_usage_add(b integer, k text, cls text, n bigint, nbytes bigint)
+  RETURNS void LANGUAGE sql AS $$
+    INSERT INTO bucket_usage (bucket_id, kind, storage_class, shard, count, bytes) VALUES (b, k, cls, 0, n, nbytes)
+    ON CONFLICT (bucket_id, kind, storage_class, shard)
+    DO UPDATE SET count = bucket_usage.count + excluded.count, bytes = bucket_usage.bytes + excluded.bytes;
+  $$`;
+
+async function startSetup(name, gateways, oneRow = false) {
   const dir = await mkdtemp(path.join(tmpdir(), `coffer-bench-cluster-${name}-`));
   let database;
   const env = { COFFER_APPID: '1250000000', COFFER_LOG_LEVEL: 'warn', COFFER_LIFECYCLE_HOUR: '-1' };
@@ -104,6 +128,7 @@ async function startSetup(name, gateways) {
   }
   // The first one migrates the schema and writes credentials.json; the others find both.
   const servers = [await startChildServer(dir, env, profiling())];
+  if (oneRow) await admin((c) => c.query(ONE_USAGE_ROW), env.COFFER_METADATA_URL);
   for (let i = 1; i < Math.max(1, gateways); i++) servers.push(await startChildServer(dir, env, profiling()));
   await call(servers[0], { method: 'PUT', path: `/${BUCKET}` });
   if (values['cpu-prof']) console.log(`${name}: gateway pids ${servers.map((s) => s.pid).join(', ')}`);
@@ -114,9 +139,70 @@ async function startSetup(name, gateways) {
     async cpu() {
       let gatewaysCpu = 0;
       for (const s of servers) gatewaysCpu += await cpuSeconds(s.pid);
-      let pgCpu = 0;
-      if (database) for (const pid of await backendPids(database)) pgCpu += await cpuSeconds(pid);
-      return { gatewaysCpu, pgCpu };
+      return gatewaysCpu;
+    },
+    /**
+     * Watches the database's backends until the returned stop() is called, which resolves with the CPU seconds they
+     * used meanwhile and the transactions committed or rolled back. Backends come and go (the pools close idle
+     * connections): each is sampled every 200 ms and counted from its first sample (0 if it started meanwhile) to
+     * its last, so only the final < 200 ms of one that closed are missed.
+     */
+    watchDatabase() {
+      if (!database) return { stop: async () => ({ pgCpu: 0, xacts: 0 }) };
+      const first = new Map();
+      const last = new Map();
+      let initial = true;
+      // One connection for the whole watch (it is in another database, so not counted).
+      const client = new pg.Client({ connectionString: values.pg });
+      const connected = client.connect();
+      const sample = async () => {
+        await connected;
+        const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+        for (const { pid } of rows) {
+          const cpu = await cpuSeconds(pid);
+          if (!first.has(pid)) first.set(pid, initial ? cpu : 0);
+          last.set(pid, cpu);
+        }
+        initial = false;
+      };
+      const xacts = async () => {
+        await connected;
+        // A fresh statistics snapshot each time (they are cached for the transaction otherwise).
+        await client.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await client.query(
+          'SELECT (xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database WHERE datname = $1',
+          [database],
+        );
+        return Number(rows[0].n);
+      };
+      const started = Promise.all([sample(), xacts()]);
+      let timer;
+      let stopped = false;
+      let sampling = started;
+      const tick = () => {
+        sampling = sample().then(() => {
+          if (!stopped) timer = setTimeout(tick, 200);
+        });
+      };
+      started.then(() => {
+        if (!stopped) timer = setTimeout(tick, 200);
+      });
+      return {
+        async stop() {
+          stopped = true;
+          clearTimeout(timer);
+          await sampling;
+          await sample();
+          // Backends report their counts at most once a second: let the last ones arrive.
+          await new Promise((r) => setTimeout(r, 1100));
+          const [, xacts0] = await started;
+          let pgCpu = 0;
+          for (const [pid, cpu] of last) pgCpu += cpu - first.get(pid);
+          const xacts1 = await xacts();
+          await client.end();
+          return { pgCpu, xacts: xacts1 - xacts0 };
+        },
+      };
     },
     async stop() {
       await Promise.all(servers.map((s) => s.stop()));
@@ -133,6 +219,7 @@ async function measure(setup, mode, sizeBytes, keysOf) {
     createClient(externalTarget({ url: s.url, bucket: BUCKET }), { concurrency: Math.ceil(concurrency / n) }),
   );
   const before = await setup.cpu();
+  const watch = setup.watchDatabase();
   const rows = await Promise.all(
     clients.map((client, i) =>
       runLoad(client, {
@@ -146,12 +233,11 @@ async function measure(setup, mode, sizeBytes, keysOf) {
     ),
   );
   const after = await setup.cpu();
+  const { pgCpu, xacts } = await watch.stop();
   const ops = rows.reduce((sum, r) => sum + r.ops, 0);
   const errors = rows.reduce((sum, r) => sum + r.errors, 0);
   const seconds = Math.max(...rows.map((r) => r.seconds));
-  const gatewaysCpu = after.gatewaysCpu - before.gatewaysCpu;
-  // A backend that closed during the run loses its CPU from the sum: the figure is a lower bound.
-  const pgCpu = Math.max(0, after.pgCpu - before.pgCpu);
+  const gatewaysCpu = after - before;
   const row = {
     setup: setup.name,
     op: mode.toUpperCase(),
@@ -160,6 +246,7 @@ async function measure(setup, mode, sizeBytes, keysOf) {
     errors,
     gatewaysCpu,
     pgCpu,
+    xactsPerOp: xacts / Math.max(1, ops),
     opsPerCpuSecond: ops / Math.max(0.01, gatewaysCpu + pgCpu),
   };
   for (const r of rows) if (r.errorSamples) console.error(setup.name, mode, r.errorSamples);
@@ -170,13 +257,13 @@ const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, 
 const cols = (titles, left = 3) => titles.map((title, i) => ({ title, align: i < left ? 'left' : 'right' }));
 
 async function loadBench() {
-  const setups = [['embedded', 0], ...gatewayCounts.map((g) => [`pg ×${g}`, g])];
+  const setups = [...(values['no-embedded'] ? [] : [{ name: 'embedded', gateways: 0, oneRow: false }]), ...pgSetups];
   const results = [];
   console.log(
     `concurrency ${concurrency} in all, ${durationMs / 1000} s per row; PostgreSQL at ${new URL(values.pg).host}`,
   );
-  for (const [name, gateways] of setups) {
-    const setup = await startSetup(name, gateways);
+  for (const { name, gateways, oneRow } of setups) {
+    const setup = await startSetup(name, gateways, oneRow);
     try {
       for (const size of SIZES) {
         const put = await measure(setup, 'put', size);
@@ -190,7 +277,17 @@ async function loadBench() {
 
   console.log(
     table(
-      cols(['setup', 'op', 'size', 'ops/s', 'errors', 'gateway CPU s', 'PostgreSQL CPU s', 'ops / server CPU-s']),
+      cols([
+        'setup',
+        'op',
+        'size',
+        'ops/s',
+        'errors',
+        'gateway CPU s',
+        'PostgreSQL CPU s',
+        'PostgreSQL xacts / op',
+        'ops / server CPU-s',
+      ]),
       results.map((r) => [
         r.setup,
         r.op,
@@ -199,34 +296,33 @@ async function loadBench() {
         String(r.errors),
         fmt(r.gatewaysCpu, 2),
         fmt(r.pgCpu, 2),
+        r.setup === 'embedded' ? '' : fmt(r.xactsPerOp, 2),
         fmt(r.opsPerCpuSecond),
       ]),
     ).join('\n'),
   );
-  const first = `pg ×${gatewayCounts[0]}`;
-  const last = `pg ×${gatewayCounts[gatewayCounts.length - 1]}`;
+  const first = pgSetups[0].name;
+  const others = pgSetups.slice(1).map((p) => p.name);
   console.log(
-    `\nops per server CPU-second, ${last} ÷ ${first} (goal ≥ 0.85 for 3 ÷ 1); ${first} on PostgreSQL ÷ embedded:`,
+    `\nops per server CPU-second, each setup ÷ ${first} (goal ≥ 0.85 for 3 gateways ÷ 1); ${first} ÷ embedded ops/s:`,
   );
   const find = (setup, op, size) => results.find((r) => r.setup === setup && r.op === op && r.size === size);
   const ratios = [];
   for (const op of ['PUT', 'GET']) {
     for (const size of ['4 KiB', '1 MiB']) {
       const one = find(first, op, size);
-      const many = find(last, op, size);
       const embedded = find('embedded', op, size);
-      const ratio = many.opsPerCpuSecond / one.opsPerCpuSecond;
-      ratios.push([
-        op,
-        size,
-        fmt(ratio, 2),
-        ratio >= 0.85 ? 'met' : 'missed',
-        fmt(one.opsPerSec / embedded.opsPerSec, 2),
-      ]);
+      const cells = [op, size];
+      for (const other of others) {
+        const ratio = find(other, op, size).opsPerCpuSecond / one.opsPerCpuSecond;
+        cells.push(`${fmt(ratio, 2)} ${ratio >= 0.85 ? 'met' : 'missed'}`);
+      }
+      cells.push(embedded ? fmt(one.opsPerSec / embedded.opsPerSec, 2) : '');
+      ratios.push(cells);
     }
   }
   console.log(
-    table(cols(['op', 'size', `${last} ÷ ${first} per CPU-s`, 'goal', `${first} ÷ embedded ops/s`]), ratios).join('\n'),
+    table(cols(['op', 'size', ...others.map((o) => `${o} ÷ ${first}`), `${first} ÷ embedded`], 2), ratios).join('\n'),
   );
 }
 
