@@ -15,6 +15,8 @@
 // --gateways: the PostgreSQL setups (gateway counts); the ratio compares the first with the last. N:one-row runs N
 // gateways with the bucket's usage counted in one row (as before migration 4 of stores/pg/migrations.ts).
 // --cpu-prof DIR: every gateway writes a V8 CPU profile into DIR when it stops (node --cpu-prof).
+// --per-gateway: --concurrency connections for each gateway instead of split between them (the load each gateway
+// sees stays the same as gateways are added).
 // --no-load: skip the PUT/GET rows; --no-embedded: skip the embedded server's. Each row also reports PostgreSQL's
 // transactions per operation (pg_stat_database): a measure of how well the gateways' group commits batch.
 //
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     'no-load': { type: 'boolean', default: false },
     'no-embedded': { type: 'boolean', default: false },
+    'per-gateway': { type: 'boolean', default: false },
     list: { type: 'string' },
     runs: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
@@ -215,8 +218,9 @@ async function startSetup(name, gateways, oneRow = false) {
 /** One mode at one size over every gateway of `setup`; returns the row. */
 async function measure(setup, mode, sizeBytes, keysOf) {
   const n = setup.servers.length;
+  const perGateway = values['per-gateway'] ? concurrency : Math.ceil(concurrency / n);
   const clients = setup.servers.map((s) =>
-    createClient(externalTarget({ url: s.url, bucket: BUCKET }), { concurrency: Math.ceil(concurrency / n) }),
+    createClient(externalTarget({ url: s.url, bucket: BUCKET }), { concurrency: perGateway }),
   );
   const before = await setup.cpu();
   const watch = setup.watchDatabase();
@@ -225,7 +229,7 @@ async function measure(setup, mode, sizeBytes, keysOf) {
       runLoad(client, {
         mode,
         sizeBytes,
-        concurrency: Math.ceil(concurrency / n),
+        concurrency: perGateway,
         durationMs,
         keyPrefix: `${mode}-${sizeBytes}-${i}/`,
         ...(mode === 'get' ? { keys: keysOf[(i + 1) % n] } : {}),
@@ -260,7 +264,7 @@ async function loadBench() {
   const setups = [...(values['no-embedded'] ? [] : [{ name: 'embedded', gateways: 0, oneRow: false }]), ...pgSetups];
   const results = [];
   console.log(
-    `concurrency ${concurrency} in all, ${durationMs / 1000} s per row; PostgreSQL at ${new URL(values.pg).host}`,
+    `concurrency ${concurrency} ${values['per-gateway'] ? 'per gateway' : 'in all'}, ${durationMs / 1000} s per row; PostgreSQL at ${new URL(values.pg).host}`,
   );
   for (const { name, gateways, oneRow } of setups) {
     const setup = await startSetup(name, gateways, oneRow);
