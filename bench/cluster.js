@@ -27,10 +27,11 @@
 // across the sizes, every response's keys checked one by one (count and order) against the layout. Reports the
 // median and p95 ms per page, the CPU ms per page of the gateway and its PostgreSQL backends, and the ratio of the
 // medians, last size ÷ first. Goal: a page at 10 M keys within 1.2× of the same page at 1 M. The databases are
-// dropped at the end; with --keep they are named coffer_bench_list_<N>, kept, and reused by the next --keep run
-// (drop them by hand afterwards: each 10 M one is about 7 GB).
+// dropped at the end; with --keep they are named coffer_bench_list_<N>, kept with their data directories
+// (<tmpdir>/coffer_bench_list_<N>) and reused by the next --keep run (drop both by hand afterwards: a 10 M database
+// is about 7 GB).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -403,8 +404,12 @@ async function listPage(bucket, page, query) {
 
 /** A database and a gateway for a LIST bucket of n keys, filled. */
 async function startListBucket(n) {
-  const dir = await mkdtemp(path.join(tmpdir(), `coffer-bench-list-${n}-`));
   const database = values.keep ? `coffer_bench_list_${n}` : `coffer_test_${randomBytes(6).toString('hex')}`;
+  // A kept database goes with its data directory (credentials, the account's ids): both are kept.
+  const dir = values.keep
+    ? path.join(tmpdir(), database)
+    : await mkdtemp(path.join(tmpdir(), `coffer-bench-list-${n}-`));
+  if (values.keep) await mkdir(dir, { recursive: true });
   const exists = await admin(
     async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount > 0,
   );
@@ -453,7 +458,7 @@ async function startListBucket(n) {
 
 async function stopListBucket(bucket) {
   await bucket.server?.stop();
-  await rm(bucket.dir, { recursive: true, force: true });
+  if (!values.keep) await rm(bucket.dir, { recursive: true, force: true });
   if (!values.keep) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${bucket.database} WITH (FORCE)`));
 }
 
