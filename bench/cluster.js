@@ -82,8 +82,13 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
 async function cpuSeconds(pid) {
+  return (await cpuSecondsIfAlive(pid)) ?? 0;
+}
+
+/** The same, undefined once the process is gone. */
+async function cpuSecondsIfAlive(pid) {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (stat === undefined) return 0;
+  if (stat === undefined) return undefined;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
@@ -163,7 +168,9 @@ async function startSetup(name, gateways, oneRow = false) {
         await connected;
         const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
         for (const { pid } of rows) {
-          const cpu = await cpuSeconds(pid);
+          // A backend that exited between the query and the read keeps its last sample.
+          const cpu = await cpuSecondsIfAlive(pid);
+          if (cpu === undefined) continue;
           if (!first.has(pid)) first.set(pid, initial ? cpu : 0);
           last.set(pid, cpu);
         }
