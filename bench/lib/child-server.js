@@ -19,17 +19,18 @@ export const CREDENTIALS = {
 /**
  * Starts `coffer server` on 127.0.0.1 (a free port) over `dataDir` and resolves once the banner is printed (the
  * server is listening by then). `env` adds COFFER_* settings; stdout lines that are not the banner are pino JSON
- * and are kept in `logs`.
+ * and are kept in `logs`. `nodeArgs`: options for node itself (e.g. ['--cpu-prof']).
  */
-export async function startChildServer(dataDir, env = {}) {
+export async function startChildServer(dataDir, env = {}, { nodeArgs = [] } = {}) {
   await access(CLI).catch(() => {
     throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   });
-  const { child, url, logs, exited } = await spawnCofferServer(dataDir, {
-    COFFER_SECRET_ID: CREDENTIALS.accessKeyId,
-    COFFER_SECRET_KEY: CREDENTIALS.secretKey,
-    ...env,
-  });
+  const { child, url, logs, exited } = await spawnCofferServer(
+    dataDir,
+    { COFFER_SECRET_ID: CREDENTIALS.accessKeyId, COFFER_SECRET_KEY: CREDENTIALS.secretKey, ...env },
+    undefined,
+    nodeArgs,
+  );
   const { hostname, port } = new URL(url);
   return {
     child,

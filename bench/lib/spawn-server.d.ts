@@ -7,6 +7,8 @@ export function spawnCofferServer(
   dataDir: string,
   env?: Record<string, string>,
   timeoutMs?: number,
+  /** Options for node itself, before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[],
 ): Promise<{
   child: ChildProcess;
   url: string;

@@ -12,11 +12,12 @@ export const CLI = fileURLToPath(new URL('../../packages/cli/dist/main.js', impo
  * less its own COFFER_* variables, and resolves once the banner is printed (the server is listening by then) with
  * `{ child, url, logs, exited }`: stdout lines that are not the banner are pino JSON, kept as text in `logs` (the
  * array grows while the server runs); `exited` resolves with `{ code, signal }`. Without a banner within
- * `timeoutMs` the child is killed; either way the rejection quotes its stderr.
+ * `timeoutMs` the child is killed; either way the rejection quotes its stderr. `nodeArgs` go to node before the
+ * script (e.g. --cpu-prof, which NODE_OPTIONS does not take).
  */
-export async function spawnCofferServer(dataDir, env = {}, timeoutMs = 60_000) {
+export async function spawnCofferServer(dataDir, env = {}, timeoutMs = 60_000, nodeArgs = []) {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COFFER_')));
-  const child = spawn(process.execPath, [CLI, 'server'], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'server'], {
     env: { ...inherited, COFFER_ADDRESS: '127.0.0.1:0', COFFER_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -35,6 +35,14 @@ const COPIED = [
 ];
 /** Tables PostgreSQL's triggers rebuild from the copied rows; compared, not copied. */
 const DERIVED = ['dirs', 'bucket_usage'];
+/**
+ * What a table is read from on PostgreSQL for the comparison: bucket_usage there is kept in shards
+ * (pg/migrations.ts, migration 4), compared as their sums, one row per bucket, kind and class as on SQLite.
+ */
+const PG_SOURCE: Record<string, string> = {
+  bucket_usage: `(SELECT bucket_id, kind, storage_class, sum(count)::bigint AS count, sum(bytes)::bigint AS bytes
+    FROM bucket_usage GROUP BY bucket_id, kind, storage_class) AS bucket_usage`,
+};
 /** SQLite's own helpers, with no PostgreSQL counterpart. */
 const SQLITE_ONLY = new Set(['key_positions', 'dirs_unusable']);
 /** Columns holding object keys: escaped on their way into PostgreSQL (pg/keys.ts). */
@@ -248,7 +256,7 @@ async function checksumPg(
   await client.query('BEGIN READ ONLY');
   try {
     await client.query(
-      `DECLARE rows_of_table NO SCROLL CURSOR FOR SELECT ${columns.join(', ')} FROM ${table} ${where}`,
+      `DECLARE rows_of_table NO SCROLL CURSOR FOR SELECT ${columns.join(', ')} FROM ${PG_SOURCE[table] ?? table} ${where}`,
     );
     for (;;) {
       const { rows: page } = await client.query({ text: 'FETCH 10000 FROM rows_of_table', rowMode: 'array' });

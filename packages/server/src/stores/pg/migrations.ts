@@ -689,4 +689,21 @@ export const PG_MIGRATIONS: readonly string[] = [
   $$;
 
   `,
+  // 4: usage counters in shards. Every write of a bucket added to the same bucket_usage row (its
+  // current objects of one class), so two gateways' write transactions queued behind each other on
+  // that row's lock until the first one's COMMIT: their group commits ran one after the other (issue
+  // 19, bench/cluster.js: row-lock waits at three gateways). Each backend now adds to a shard of its
+  // own (its process id modulo 16); a bucket's usage is the sum of its shards.
+  `
+  ALTER TABLE bucket_usage ADD COLUMN shard smallint NOT NULL DEFAULT 0;
+  ALTER TABLE bucket_usage DROP CONSTRAINT bucket_usage_pkey;
+  ALTER TABLE bucket_usage ADD PRIMARY KEY (bucket_id, kind, storage_class, shard);
+  CREATE OR REPLACE FUNCTION coffer_usage_add(b integer, k text, cls text, n bigint, nbytes bigint) RETURNS void
+  LANGUAGE sql AS $$
+    INSERT INTO bucket_usage (bucket_id, kind, storage_class, shard, count, bytes)
+    VALUES (b, k, cls, pg_backend_pid() % 16, n, nbytes)
+    ON CONFLICT (bucket_id, kind, storage_class, shard)
+    DO UPDATE SET count = bucket_usage.count + excluded.count, bytes = bucket_usage.bytes + excluded.bytes;
+  $$;
+  `,
 ];

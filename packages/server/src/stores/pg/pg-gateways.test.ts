@@ -288,4 +288,25 @@ describe('PostgreSQL store: gateways racing on one database', () => {
     expect(listed.entries).toHaveLength(20);
     expect((await store.bucketUsage(bucket.id)).objects.STANDARD).toEqual({ count: 20, bytes: 20 });
   });
+
+  it("keeps usage exact across the counter shards of every gateway's connections, overwrites included", async () => {
+    // 60 new keys through the three gateways at once, then 30 of them overwritten through another gateway
+    // than wrote them: the overwrite's −1 lands in one backend's shard, the first +1 in another's.
+    const put = (g: number, key: string, size: number) => {
+      const blobId = newBlobId();
+      return gateways[g]!.commitObject({
+        bucketId: bucket.id,
+        key,
+        newBlobs: [{ id: blobId, size }],
+        version: version(blobId, size),
+      });
+    };
+    await Promise.all(Array.from({ length: 60 }, (_, i) => put(i % 3, `k${i}`, 10)));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => put((i + 1) % 3, `k${i}`, 3)));
+    for (const g of gateways) {
+      const usage = await g.bucketUsage(bucket.id);
+      expect(usage.objects).toEqual({ STANDARD: { count: 60, bytes: 30 * 10 + 30 * 3 } });
+      expect(usage).toEqual(await g.recountBucketUsage(bucket.id));
+    }
+  });
 });

@@ -17,7 +17,8 @@ export class PgUsage implements UsageStore {
     const usage = emptyUsage();
     type Row = { kind: string; storage_class: string; count: number; bytes: number };
     const rows = await this.#db.read.rows<Row>(
-      'SELECT kind, storage_class, count, bytes FROM bucket_usage WHERE bucket_id = $1 AND count <> 0',
+      `SELECT kind, storage_class, sum(count)::bigint AS count, sum(bytes)::bigint AS bytes FROM bucket_usage
+       WHERE bucket_id = $1 GROUP BY kind, storage_class HAVING sum(count) <> 0`,
       [bucketId],
     );
     for (const r of rows) {
