@@ -225,9 +225,11 @@ try {
     }
     for (const direction of ['up', 'down']) {
       if (!wanted(s, direction)) continue;
-      // Rounds interleave the tools, so that each round's tools see about the same load on the shared machine.
+      // Rounds interleave the tools, so that each round's tools see about the same load on the shared machine, and
+      // each round starts with the next tool: the first run after the data is written (or after another tool's
+      // 1 GiB file is deleted) shares the disk with that writeback, and no tool should always be the one that does.
       for (let round = 1; round <= REPEAT; round++) {
-        for (const tool of TOOLS) {
+        for (const tool of TOOLS.map((_, i) => TOOLS[(i + round - 1) % TOOLS.length])) {
           const prefix = `${tool}-${s.id}-${round}`;
           const dest = path.join(work, `down-${tool}-${s.id}`);
           const [command, args] = direction === 'up' ? cmds[tool].up(s.src, prefix) : cmds[tool].down(source, dest);
