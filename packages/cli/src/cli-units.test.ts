@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -241,6 +242,62 @@ describe('transfers on the local side', () => {
     } finally {
       server.close();
       server.closeAllConnections();
+    }
+  });
+
+  it('a small object over one connection: heads split across reads, Connection: close, queued requests', async () => {
+    // A byte-exact server: each request's answer is chosen by its path.
+    const connections: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      connections.push(socket);
+      let pending = '';
+      socket.on('data', (d) => {
+        pending += d.toString('latin1');
+        for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+          const target = pending.slice(4, pending.indexOf(' ', 4));
+          pending = pending.slice(end + 4);
+          if (target.endsWith('/split')) {
+            socket.write('HTTP/1.1 200 OK\r\nContent-Le');
+            setTimeout(() => socket.write('ngth: 5\r\nETag: "s"\r\n\r\nhe'), 5);
+            setTimeout(() => socket.write('llo'), 10);
+          } else if (target.endsWith('/close')) {
+            socket.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye');
+          } else if (target.endsWith('/extra')) {
+            socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabc');
+          } else {
+            socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const profile = {
+      name: 'raw',
+      endpoint: `http://127.0.0.1:${port}`,
+      secretId: 'AKIDtest',
+      secretKey: 'secret',
+      region: 'ap-guangzhou',
+      signing: 's3' as const,
+    };
+    try {
+      const getter = smallGetter(profile, 1)!;
+      // One connection, three requests at once: they queue and are answered in turn.
+      const three = await Promise.all([getter.get('b', 'split'), getter.get('b', 'empty'), getter.get('b', 'split')]);
+      expect(three.map((r) => r?.body.toString())).toEqual(['hello', '', 'hello']);
+      expect(three[0]?.etag).toBe('"s"');
+      expect(connections).toHaveLength(1);
+      // Connection: close is honoured: the next request opens a new connection.
+      expect((await getter.get('b', 'close'))?.body.toString()).toBe('bye');
+      expect((await getter.get('b', 'empty'))?.body.length).toBe(0);
+      expect(connections).toHaveLength(2);
+      // More bytes than announced: left to the sdk, and that connection is not used again.
+      await expect(getter.get('b', 'extra')).resolves.toBeUndefined();
+      expect((await getter.get('b', 'empty'))?.body.length).toBe(0);
+      expect(connections).toHaveLength(3);
+    } finally {
+      for (const c of connections) c.destroy();
+      server.close();
     }
   });
 
