@@ -15,7 +15,8 @@
 //
 // The server is a `coffer server` child with fsync off (COFFER_FSYNC=0), so the clients, not the disk, are what
 // is measured. Goals (issue 13): coffer >= 3x aws and >= 1x rclone on the small files, >= 1x both on the large
-// file, coffer's peak RSS under 150 MB. Every downloaded file is checked against its source: count, sizes and the
+// file, coffer's peak RSS under 150 MB. Before each timed run the kernel's dirty pages are flushed (`sync`), so that
+// no run pays for the writeback of the 1 GiB the run before it wrote. Every downloaded file is checked against its source: count, sizes and the
 // SHA-256 of each file (untimed).
 import { spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -154,6 +155,15 @@ const cmds = {
   },
 };
 
+/** `sync`: the kernel writes every dirty page back before this resolves. */
+function flushDirtyPages() {
+  return new Promise((resolve, reject) => {
+    spawn('sync', [], { stdio: 'ignore' }).on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`sync exited ${code}`)),
+    );
+  });
+}
+
 async function sha256(file) {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk);
@@ -233,6 +243,9 @@ try {
           const prefix = `${tool}-${s.id}-${round}`;
           const dest = path.join(work, `down-${tool}-${s.id}`);
           const [command, args] = direction === 'up' ? cmds[tool].up(s.src, prefix) : cmds[tool].down(source, dest);
+          // The previous run's dirty pages (a 1 GiB file just written, or deleted) are flushed before the clock starts,
+          // so that no run pays for the writeback of the one before it.
+          await flushDirtyPages();
           const r = await timed(command, args);
           if (direction === 'down') {
             sameTree(tool, want, await tree(dest));
