@@ -10,12 +10,17 @@
 //   node bench/cli.js --files 500 --big-mib 64    (anything in between)
 //   node bench/cli.js --repeat 3                  (each row 3 times, tools interleaved; ratios of the medians)
 //   node bench/cli.js --only small-down --tools coffer --cpu-prof prof/   (one row, with a CPU profile per run)
+//   node bench/cli.js --base-cli ../main/packages/cli/dist/main.js   (another checkout's CLI as tool "base",
+//                                                 interleaved with this one: before/after in one run)
 //
 // The server is a `coffer server` child with fsync off (COFFER_FSYNC=0), so the clients, not the disk, are what
 // is measured. Goals (issue 13): coffer >= 3x aws and >= 1x rclone on the small files, >= 1x both on the large
-// file, coffer's peak RSS under 150 MB.
+// file, coffer's peak RSS under 150 MB. Before each timed run the kernel's dirty pages are flushed (`sync`), so that
+// no run pays for the writeback of the 1 GiB the run before it wrote. Every downloaded file is checked against its source: count, sizes and the
+// SHA-256 of each file (untimed).
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,13 +42,17 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     // Writes a V8 CPU profile of each coffer run into this folder (open it in Chrome DevTools).
     'cpu-prof': { type: 'string' },
+    // Another checkout's built CLI (packages/cli/dist/main.js), run as the tool "base" with coffer's arguments.
+    'base-cli': { type: 'string' },
   },
 });
 const MIB = 1024 * 1024;
 const FILES = Number(values.files ?? 2000);
 const FILE_BYTES = Number(values['file-kib']) * 1024;
 const BIG_BYTES = Number(values['big-mib'] ?? (values.full ? 1024 : 256)) * MIB;
+const BASE_CLI = values['base-cli'] ? path.resolve(values['base-cli']) : undefined;
 const TOOLS = values.tools.split(',');
+if (BASE_CLI && !TOOLS.includes('base')) TOOLS.splice(TOOLS.indexOf('coffer') + 1, 0, 'base');
 const ONLY = values.only?.split(',');
 const REPEAT = Number(values.repeat);
 const PROFILE_DIR = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
@@ -111,6 +120,16 @@ const cmds = {
       [...NODE_ARGS, CLI, '--quiet', 'cp', '-r', `cos://${bucket}/${prefix}/`, dest],
     ],
   },
+  base: {
+    up: (src, prefix) => [
+      process.execPath,
+      [...NODE_ARGS, BASE_CLI, '--quiet', 'cp', '-r', src, `cos://${bucket}/${prefix}/`],
+    ],
+    down: (prefix, dest) => [
+      process.execPath,
+      [...NODE_ARGS, BASE_CLI, '--quiet', 'cp', '-r', `cos://${bucket}/${prefix}/`, dest],
+    ],
+  },
   aws: {
     up: (src, prefix) => [
       '/usr/bin/aws',
@@ -136,15 +155,47 @@ const cmds = {
   },
 };
 
+/** `sync`: the kernel writes every dirty page back before this resolves. */
+function flushDirtyPages() {
+  return new Promise((resolve, reject) => {
+    spawn('sync', [], { stdio: 'ignore' }).on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`sync exited ${code}`)),
+    );
+  });
+}
+
+async function sha256(file) {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** Every regular file under `dir`: relative path → { bytes, sha256 }. */
 async function tree(dir) {
-  let count = 0;
-  let bytes = 0;
+  const files = new Map();
   for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!e.isFile()) continue;
-    count++;
-    bytes += (await fs.stat(path.join(e.parentPath, e.name))).size;
+    const file = path.join(e.parentPath, e.name);
+    files.set(path.relative(dir, file), { bytes: (await fs.stat(file)).size, sha256: await sha256(file) });
   }
-  return { count, bytes };
+  return files;
+}
+
+/** Throws unless `got` holds exactly the files of `want`, each with the same size and SHA-256. */
+function sameTree(tool, want, got) {
+  let bytes = 0;
+  for (const f of got.values()) bytes += f.bytes;
+  const wantBytes = [...want.values()].reduce((n, f) => n + f.bytes, 0);
+  if (got.size !== want.size || bytes !== wantBytes)
+    throw new Error(`${tool} downloaded ${got.size} files / ${bytes} bytes, expected ${want.size} / ${wantBytes}`);
+  for (const [name, f] of want) {
+    const g = got.get(name);
+    if (!g) throw new Error(`${tool} did not download ${name}`);
+    if (g.bytes !== f.bytes || g.sha256 !== f.sha256)
+      throw new Error(
+        `${tool} downloaded ${name} with ${g.bytes} bytes, SHA-256 ${g.sha256}: expected ${f.bytes}, ${f.sha256}`,
+      );
+  }
 }
 
 try {
@@ -177,24 +228,27 @@ try {
   for (const s of scenarios) {
     // Every tool downloads the same objects, put there once by coffer (untimed).
     const source = `src-${s.id}`;
-    if (wanted(s, 'down'))
+    let want;
+    if (wanted(s, 'down')) {
       await timed(process.execPath, [CLI, '--quiet', 'cp', '-r', s.src, `cos://${bucket}/${source}/`]);
+      want = await tree(s.src);
+    }
     for (const direction of ['up', 'down']) {
       if (!wanted(s, direction)) continue;
-      // Rounds interleave the tools, so that each round's tools see about the same load on the shared machine.
+      // Rounds interleave the tools, so that each round's tools see about the same load on the shared machine, and
+      // each round starts with the next tool: the first run after the data is written (or after another tool's
+      // 1 GiB file is deleted) shares the disk with that writeback, and no tool should always be the one that does.
       for (let round = 1; round <= REPEAT; round++) {
-        for (const tool of TOOLS) {
+        for (const tool of TOOLS.map((_, i) => TOOLS[(i + round - 1) % TOOLS.length])) {
           const prefix = `${tool}-${s.id}-${round}`;
           const dest = path.join(work, `down-${tool}-${s.id}`);
           const [command, args] = direction === 'up' ? cmds[tool].up(s.src, prefix) : cmds[tool].down(source, dest);
+          // The previous run's dirty pages (a 1 GiB file just written, or deleted) are flushed before the clock starts,
+          // so that no run pays for the writeback of the one before it.
+          await flushDirtyPages();
           const r = await timed(command, args);
           if (direction === 'down') {
-            const got = await tree(dest);
-            if (got.count !== s.count || got.bytes !== s.bytes) {
-              throw new Error(
-                `${tool} downloaded ${got.count} files / ${got.bytes} bytes, expected ${s.count} / ${s.bytes}`,
-              );
-            }
+            sameTree(tool, want, await tree(dest));
             await fs.rm(dest, { recursive: true, force: true });
           }
           const row = {
@@ -240,10 +294,20 @@ try {
       for (const other of TOOLS.filter((tool) => tool !== 'coffer')) {
         const ratio = secondsOf(scenario, other) / mine;
         const goal = goals[s.id][other];
-        console.log(
-          `  ${scenario.padEnd(28)} vs ${other.padEnd(7)} ${ratio.toFixed(2)}x  (goal >= ${goal}x: ${ratio >= goal ? 'PASS' : 'MISS'})`,
-        );
+        const verdict = goal === undefined ? 'before/after' : `goal >= ${goal}x: ${ratio >= goal ? 'PASS' : 'MISS'}`;
+        console.log(`  ${scenario.padEnd(28)} vs ${other.padEnd(7)} ${ratio.toFixed(2)}x  (${verdict})`);
       }
+    }
+  }
+  console.log('\nclient CPU ms per file, median (user + system)');
+  for (const s of scenarios) {
+    for (const direction of ['up', 'down']) {
+      const scenario = `${s.label} ${direction}`;
+      const line = TOOLS.filter((tool) => rows.some((r) => r.scenario === scenario && r.tool === tool)).map(
+        (tool) =>
+          `${tool} ${median(rows.filter((r) => r.scenario === scenario && r.tool === tool).map((r) => r.cpuMsPerFile))}`,
+      );
+      if (line.length) console.log(`  ${scenario.padEnd(28)} ${line.join('  ')}`);
     }
   }
   const peak = Math.max(...rows.filter((r) => r.tool === 'coffer').map((r) => r.peakRssMiB));

@@ -116,6 +116,13 @@ describe.each(['cos', 's3'] as Signing[])('coffer with %s signing', (signing) =>
     const before = await coffer(env, ['cat', `${url}/cold.txt`]);
     expect(before.code).not.toBe(0);
     expect(before.stderr).toMatch(/InvalidObjectState/);
+    // A recursive download takes small objects on its own GETs; a refused one is fetched again through the sdk, so
+    // the error still names the server's Code, Message and RequestId, and nothing is left on disk.
+    const downDir = path.join(home, 'cold-down');
+    const down = await coffer(env, ['cp', '-r', '--include', 'cold.txt', `${url}/`, downDir]);
+    expect(down.code).toBe(7);
+    expect(down.stderr).toMatch(/cold\.txt: InvalidObjectState: .+ \(RequestId: \S+\)/);
+    expect(await fs.readdir(downDir).catch(() => [])).toEqual([]);
     expect(await cofferJson(env, ['restore', '--days', '2', '--tier', 'Expedited', `${url}/cold.txt`])).toMatchObject({
       days: 2,
     });

@@ -136,9 +136,15 @@ describe.each(['cos', 's3'] as Signing[])('coffer with %s signing', (signing) =>
     await cofferOk(env, ['cp', '--part-size', '1MiB', file, `${url}/ranged/big.bin`]);
     const before = accepted('GetObject');
     const down = path.join(home, 'ranged-down.bin');
-    await cofferOk(env, ['cp', '--part-size', '1MiB', '--part-jobs', '3', `${url}/ranged/big.bin`, down]);
-    // Above four parts: --part-jobs ranges of at least a part each (5 MiB / 3 → three ranges).
+    await cofferOk(env, ['cp', '--part-size', '1MiB', '--range-jobs', '3', `${url}/ranged/big.bin`, down]);
+    // Above four parts: --range-jobs ranges of at least a part each (5 MiB / 3 → three ranges).
     expect(accepted('GetObject') - before).toBe(3);
+    expect(md5(await fs.readFile(down))).toBe(md5(big));
+    await fs.rm(down);
+    // By default four ranges (rclone's four streams), whatever --part-jobs says for uploads.
+    const four = accepted('GetObject');
+    await cofferOk(env, ['cp', '--part-size', '1MiB', '--part-jobs', '2', `${url}/ranged/big.bin`, down]);
+    expect(accepted('GetObject') - four).toBe(4);
     expect(md5(await fs.readFile(down))).toBe(md5(big));
     await fs.rm(down);
     const single = accepted('GetObject');

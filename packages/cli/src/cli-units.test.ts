@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,10 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { resolveProfile, writeConfig } from './config.js';
 import { CliError, EXIT, exitCodeOf } from './errors.js';
 import { humanBytes, parseBytes } from './format.js';
+import { listObjects } from './listing.js';
 import { readSmallFile, SMALL_FILE_BYTES, writeSmallFile } from './local-files.js';
 import { humanEta } from './progress.js';
 import { fetchRangeDirect, positionalWriter } from './ranged-download.js';
 import { parsePath } from './remote.js';
+import { smallGetter } from './small-download.js';
 import { folderPrefix, pathFilter } from './transfer.js';
 
 describe('paths', () => {
@@ -101,6 +104,37 @@ describe('exit codes', () => {
   });
 });
 
+describe('listing', () => {
+  it('reads one page ahead: the next page is asked for before this one is handed out; its failure comes in order', async () => {
+    const asked: (string | undefined)[] = [];
+    const entry = (key: string) => ({ Key: key, Size: '1', LastModified: '', ETag: '"e"' });
+    const cos = {
+      getBucket: async (p: { Marker?: string }) => {
+        asked.push(p.Marker);
+        if (p.Marker === undefined) return { IsTruncated: 'true', Contents: [entry('a'), entry('b')] };
+        if (p.Marker === 'b') return { IsTruncated: 'true', NextMarker: 'c', Contents: [entry('c')] };
+        throw Object.assign(new Error('third page failed'), { code: 'InternalError' });
+      },
+    } as unknown as Parameters<typeof listObjects>[0];
+    const keys: string[] = [];
+    const listing = listObjects(cos, 'b-1250000000', 'ap-guangzhou', '');
+    const first = await listing.next();
+    keys.push((first.value as { key: string }).key);
+    // Still on the first page: the second one has been asked for already.
+    expect(asked).toEqual([undefined, 'b']);
+    // Give the read-ahead of the third page time to fail before anything awaits it (no unhandled rejection).
+    const rest = (async () => {
+      for await (const o of { [Symbol.asyncIterator]: () => listing }) {
+        keys.push(o.key);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await expect(rest).rejects.toThrow('third page failed');
+    expect(keys).toEqual(['a', 'b', 'c']);
+    expect(asked).toEqual([undefined, 'b', 'c']);
+  });
+});
+
 describe('transfers on the local side', () => {
   it('a positional writer puts every chunk at its offset, batched or not', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-pos-'));
@@ -156,6 +190,113 @@ describe('transfers on the local side', () => {
     } finally {
       fs.closeSync(fd);
       fs.rmSync(dir, { recursive: true });
+      server.close();
+    }
+  });
+
+  it('a small object comes whole over a keep-alive GET; any answer but a plain 200 is left to the sdk', async () => {
+    const object = Buffer.from('small object body');
+    const seen: { url: string; authorization: string; socket: unknown }[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: String(req.headers.authorization), socket: req.socket });
+      if (req.url === '/b-1250000000/a%20b/c.txt') {
+        // Head and body apart, as a server may send them.
+        res.writeHead(200, { 'content-length': object.length, etag: '"e"' });
+        res.write(object.subarray(0, 4));
+        setTimeout(() => res.end(object.subarray(4)), 10);
+      } else if (req.url === '/b-1250000000/chunked') {
+        res.writeHead(200, { etag: '"e"' });
+        res.end('no length');
+      } else if (req.url === '/b-1250000000/short') {
+        res.writeHead(200, { 'content-length': 100 });
+        res.write('only part');
+        setTimeout(() => res.destroy(), 10);
+      } else {
+        res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code></Error>');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const profile = {
+      name: 'test',
+      endpoint: `http://127.0.0.1:${port}`,
+      secretId: 'AKIDtest',
+      secretKey: 'secret',
+      region: 'ap-guangzhou',
+      signing: 'cos' as const,
+    };
+    try {
+      const getter = smallGetter(profile, 2)!;
+      expect(smallGetter(profile, 2)).toBe(getter);
+      const got = await getter.get('b-1250000000', 'a b/c.txt');
+      expect(got?.body).toEqual(object);
+      expect(got?.etag).toBe('"e"');
+      // The second request reuses the first one's connection, and each is signed.
+      await getter.get('b-1250000000', 'a b/c.txt');
+      expect(seen[1]!.socket).toBe(seen[0]!.socket);
+      expect(seen[0]!.authorization).toMatch(/^q-sign-algorithm=sha1&q-ak=AKIDtest&/);
+      await expect(getter.get('b-1250000000', 'missing')).resolves.toBeUndefined();
+      await expect(getter.get('b-1250000000', 'chunked')).resolves.toBeUndefined();
+      await expect(getter.get('b-1250000000', 'short')).resolves.toBeUndefined();
+      expect(smallGetter({ ...profile, endpoint: 'https://cos.example.com' }, 2)).toBeNull();
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+
+  it('a small object over one connection: heads split across reads, Connection: close, queued requests', async () => {
+    // A byte-exact server: each request's answer is chosen by its path.
+    const connections: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      connections.push(socket);
+      let pending = '';
+      socket.on('data', (d) => {
+        pending += d.toString('latin1');
+        for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+          const target = pending.slice(4, pending.indexOf(' ', 4));
+          pending = pending.slice(end + 4);
+          if (target.endsWith('/split')) {
+            socket.write('HTTP/1.1 200 OK\r\nContent-Le');
+            setTimeout(() => socket.write('ngth: 5\r\nETag: "s"\r\n\r\nhe'), 5);
+            setTimeout(() => socket.write('llo'), 10);
+          } else if (target.endsWith('/close')) {
+            socket.end('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye');
+          } else if (target.endsWith('/extra')) {
+            socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabc');
+          } else {
+            socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const profile = {
+      name: 'raw',
+      endpoint: `http://127.0.0.1:${port}`,
+      secretId: 'AKIDtest',
+      secretKey: 'secret',
+      region: 'ap-guangzhou',
+      signing: 's3' as const,
+    };
+    try {
+      const getter = smallGetter(profile, 1)!;
+      // One connection, three requests at once: they queue and are answered in turn.
+      const three = await Promise.all([getter.get('b', 'split'), getter.get('b', 'empty'), getter.get('b', 'split')]);
+      expect(three.map((r) => r?.body.toString())).toEqual(['hello', '', 'hello']);
+      expect(three[0]?.etag).toBe('"s"');
+      expect(connections).toHaveLength(1);
+      // Connection: close is honoured: the next request opens a new connection.
+      expect((await getter.get('b', 'close'))?.body.toString()).toBe('bye');
+      expect((await getter.get('b', 'empty'))?.body.length).toBe(0);
+      expect(connections).toHaveLength(2);
+      // More bytes than announced: left to the sdk, and that connection is not used again.
+      await expect(getter.get('b', 'extra')).resolves.toBeUndefined();
+      expect((await getter.get('b', 'empty'))?.body.length).toBe(0);
+      expect(connections).toHaveLength(3);
+    } finally {
+      for (const c of connections) c.destroy();
       server.close();
     }
   });

@@ -5,12 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { Crc64 } from '@coffer/native';
 import type COS from '@coffer/sdk';
 
 export type CheckMode = 'crc64' | 'etag' | 'size';
 
 export async function localCrc64(file: string): Promise<string> {
+  // Loaded on first use: the native addon and its loader cost every other command (a `cp`, an `ls`) 20–80 ms of
+  // startup, and only sync's comparison needs it.
+  const { Crc64 } = await import('@coffer/native');
   const crc = new Crc64();
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) crc.update(chunk as Buffer);
   return crc.digest().toString();

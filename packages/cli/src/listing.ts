@@ -18,17 +18,26 @@ interface Page {
  * Every page of a listing, in order: `fetch` asks for one page given the markers `next` took from the page before
  * (none for the first); paging stops at the page that is not truncated, or when `next` finds no marker to go on
  * from (a server that truncates without one would otherwise be asked for the same page forever).
+ *
+ * One page is read ahead: the request for the next page is sent before the current one is handed out, so a
+ * `cp -r` starts on the first 1,000 objects while the next 1,000 are being listed, and never waits on the listing
+ * after the first page unless its transfers outrun it.
  */
 async function* pages<P extends Page, M extends object>(
   fetch: (markers: M | undefined) => Promise<P>,
   next: (page: P) => M | undefined,
 ): AsyncGenerator<P> {
-  let markers: M | undefined;
+  let pending = fetch(undefined);
   for (;;) {
-    const page = await fetch(markers);
+    const page = await pending;
+    const markers = page.IsTruncated === 'true' ? next(page) : undefined;
+    if (markers !== undefined) {
+      pending = fetch(markers);
+      // Handled when it is awaited; until then (the consumer still busy with this page) a failure must not count as
+      // an unhandled rejection. If the consumer stops early, the page read ahead is dropped.
+      pending.catch(() => {});
+    }
     yield page;
-    if (page.IsTruncated !== 'true') return;
-    markers = next(page);
     if (markers === undefined) return;
   }
 }
