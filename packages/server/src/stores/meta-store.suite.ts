@@ -706,9 +706,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         await part('u1', 1, 10, 5);
         const late = await part('u1', 1, 11, 4); // began before the part above, finished after it
         expect((await store.listParts('u1', 0, 10)).parts.map((p) => [p.size, p.lastModifiedMs])).toEqual([[10, 5]]);
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([
-          { id: late.manifest[0]!.blobId, inline: false },
-        ]);
+        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([{ id: late.manifest[0]!.blobId, inline: false }]);
       });
 
       it('completes from the chosen parts, frees the rest, and answers a retry with the same result', async () => {
