@@ -192,7 +192,12 @@ async function serve(
   });
   await accounts.load();
   // Requests per minute, bucket and operation, added to the store every flush (the Usage charts).
-  const requestCounts = new RequestCounter({ store: meta, log, flushMs: config.requestCountsFlushMs });
+  const requestCounts = new RequestCounter({
+    store: meta,
+    log,
+    flushMs: config.requestCountsFlushMs,
+    bucketExists: async (name) => (await meta.getBucket(name)) !== undefined,
+  });
   const dispatch = createDispatcher({
     engine,
     config,

@@ -8,11 +8,19 @@ const MINUTE_MS = 60_000;
  */
 const MAX_PENDING_ROWS = 100_000;
 
+/** What the counts of a request to a bucket that does not exist are kept under: no bucket, as ListBuckets. */
+const NO_BUCKET = '';
+
 /**
  * Counts requests per (minute, bucket, operation) in memory and adds them to the metadata store
  * every `flushMs` (issue 12). A request costs a Map update; a flush is one group-committed write of
  * every row since the last. Flushes add (stores/request-counts.ts), so several gateways sharing a
  * database sum up. What a crash loses is what was counted since the last flush; close() flushes.
+ *
+ * Anyone can send requests naming any bucket: a flush keeps a bucket's name only when the bucket
+ * exists (`bucketExists`, one cached lookup per name and flush), and counts the others under no
+ * bucket, so made-up names never grow the table; between flushes, past MAX_PENDING_ROWS rows new
+ * names are counted under no bucket at once.
  */
 export class RequestCounter {
   readonly #store: RequestCountStore;
@@ -22,8 +30,17 @@ export class RequestCounter {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
 
-  constructor(options: { store: RequestCountStore; log: Logger; flushMs: number; nowMs?: () => number }) {
+  readonly #bucketExists: (name: string) => Promise<boolean>;
+
+  constructor(options: {
+    store: RequestCountStore;
+    log: Logger;
+    flushMs: number;
+    bucketExists: (name: string) => Promise<boolean>;
+    nowMs?: () => number;
+  }) {
     this.#store = options.store;
+    this.#bucketExists = options.bucketExists;
     this.#log = options.log;
     this.#nowMs = options.nowMs ?? Date.now;
     this.#timer = setInterval(() => void this.flush(), options.flushMs);
@@ -34,8 +51,13 @@ export class RequestCounter {
   record(bucket: string, operation: string, error: boolean, bytesIn: number, bytesOut: number): void {
     const nowMs = this.#nowMs();
     const minuteMs = nowMs - (nowMs % MINUTE_MS);
-    const key = `${minuteMs}\n${bucket}\n${operation}`;
+    let key = `${minuteMs}\n${bucket}\n${operation}`;
     let row = this.#pending.get(key);
+    if (!row && this.#pending.size >= MAX_PENDING_ROWS && bucket !== NO_BUCKET) {
+      bucket = NO_BUCKET;
+      key = `${minuteMs}\n${bucket}\n${operation}`;
+      row = this.#pending.get(key);
+    }
     if (!row) {
       row = { minuteMs, bucket, operation, requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
       this.#pending.set(key, row);
@@ -59,7 +81,16 @@ export class RequestCounter {
     const taken = this.#pending;
     this.#pending = new Map();
     try {
-      await this.#store.addRequestCounts([...taken.values()]);
+      const known = new Map<string, boolean>();
+      for (const row of taken.values()) {
+        if (row.bucket !== NO_BUCKET && !known.has(row.bucket)) {
+          known.set(row.bucket, await this.#bucketExists(row.bucket));
+        }
+      }
+      // The store merges rows that now share a key (several unknown names in one minute).
+      await this.#store.addRequestCounts(
+        [...taken.values()].map((row) => (known.get(row.bucket) === false ? { ...row, bucket: NO_BUCKET } : row)),
+      );
     } catch (err) {
       // Nothing of the failed batch was added (one transaction): count it again with the next flush,
       // older minutes first, so that the cap below drops the oldest.
