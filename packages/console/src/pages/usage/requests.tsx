@@ -16,8 +16,39 @@ type Range = keyof typeof RANGES;
 
 /** Operations drawn as their own area; the rest are summed as "Other" so the chart stays readable. */
 const MAX_SERIES = 7;
-const COLORS = ['blue.6', 'teal.6', 'orange.6', 'grape.6', 'cyan.6', 'pink.6', 'lime.7', 'gray.6'];
+const COLORS = [
+  'blue.6',
+  'teal.6',
+  'orange.6',
+  'grape.6',
+  'cyan.6',
+  'pink.6',
+  'lime.7',
+  'yellow.7',
+  'indigo.4',
+  'red.6',
+];
+/** The usual operations keep one color whatever their rank, so a refresh or a range change never swaps them. */
+const KNOWN: Record<string, string> = {
+  GetObject: 'blue.6',
+  PutObject: 'teal.6',
+  HeadObject: 'orange.6',
+  ListObjects: 'grape.6',
+  ListObjectsV2: 'grape.6',
+  DeleteObject: 'red.6',
+  UploadPart: 'cyan.6',
+  GetBucketUsage: 'pink.6',
+};
 const OTHER = 'Other';
+
+function colorOf(operation: string): string {
+  if (operation === OTHER) return 'gray.6';
+  const known = KNOWN[operation];
+  if (known) return known;
+  let hash = 0;
+  for (const ch of operation) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return COLORS[hash % COLORS.length]!;
+}
 
 function useRequestSeries(bucket: string, range: Range) {
   const { seconds, step } = RANGES[range];
@@ -46,7 +77,7 @@ function chartData(series: RequestSeries, range: Range) {
     return row;
   });
   const names = rest.length > 0 ? [...drawn, OTHER] : drawn;
-  return { data, series: names.map((name, i) => ({ name, color: COLORS[i % COLORS.length]! })) };
+  return { data, series: names.map((name) => ({ name, color: colorOf(name) })) };
 }
 
 /**
