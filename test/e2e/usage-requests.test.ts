@@ -20,6 +20,7 @@ import {
 import { configFrom, type RunningServer, startServer } from '@coffer/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Creds, createSubUser, type Reply, rootCreds, send } from './helpers/access.js';
+import { createAccount } from './helpers/accounts.js';
 import { createTestDatabase, dropTestDatabase } from './helpers/postgres.js';
 import { startTestServer, TEST_REGION, type TestServer } from './helpers/server.js';
 
@@ -52,6 +53,8 @@ async function seriesWhen(query: Record<string, string>, done: (s: Series) => bo
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+const sleep = (ms: number) => new Promise<true>((r) => setTimeout(() => r(true), ms));
 
 beforeAll(async () => {
   t = await startTestServer({ config: { requestCountsFlushMs: String(FLUSH_MS) } });
@@ -174,6 +177,30 @@ describe('GET /-/admin/usage/requests', () => {
       { kind: 'none' },
     );
     expect(unsigned.status).toBe(403);
+  });
+});
+
+describe('accounts', () => {
+  it("another account's root reads its own buckets, not the operator's, and not every bucket", async () => {
+    const other = await createAccount(t, 'reqs-other');
+    const own = other.bucketName('own');
+    await other.s3.send(new CreateBucketCommand({ Bucket: own }));
+    await other.s3.send(new PutObjectCommand({ Bucket: own, Key: 'k', Body: 'abc' }));
+    const deadline = Date.now() + 5000;
+    let mine: Reply;
+    do {
+      mine = await requests(t, { bucket: own }, other.creds);
+      expect(mine.status, mine.text).toBe(200);
+    } while (!(mine.json as Series).totals.PutObject && Date.now() < deadline && (await sleep(100)));
+    expect((mine.json as Series).totals.PutObject).toMatchObject({ requests: 1, bytesIn: 3 });
+    for (const query of [{ bucket }, {}]) {
+      const res = await requests(t, query, other.creds);
+      expect(res.status, res.text).toBe(403);
+      expect((res.json as { error: string }).error).toBe('AccessDenied');
+    }
+    // The operator reads any account's bucket.
+    expect((await requests(t, { bucket: own }, rootCreds(t))).status).toBe(200);
+    other.s3.destroy();
   });
 });
 
