@@ -204,6 +204,29 @@ describe('accounts', () => {
   });
 });
 
+describe('a graceful stop', () => {
+  it('flushes what was counted since the last flush; a restart reads it', async () => {
+    // No periodic flush during the test: only the stop's.
+    const first = await startTestServer({ config: { requestCountsFlushMs: '600000' } });
+    const name = first.bucketName('stop');
+    const s3first = first.s3();
+    await s3first.send(new CreateBucketCommand({ Bucket: name }));
+    for (let i = 0; i < 3; i++) await s3first.send(new PutObjectCommand({ Bucket: name, Key: `k${i}`, Body: 'x' }));
+    s3first.destroy();
+    expect(((await requests(first, { bucket: name }, rootCreds(first))).json as Series).totals).toEqual({});
+    await first.server.close();
+    const again = await startTestServer({ dataDir: first.dataDir, config: { requestCountsFlushMs: '600000' } });
+    try {
+      const res = await requests(again, { bucket: name }, rootCreds(again));
+      expect(res.status, res.text).toBe(200);
+      expect((res.json as Series).totals.PutObject).toMatchObject({ requests: 3, bytesIn: 3 });
+      expect((res.json as Series).totals.CreateBucket).toMatchObject({ requests: 1 });
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe('two gateways on one PostgreSQL database', () => {
   let url: string;
   let dataDir: string;
