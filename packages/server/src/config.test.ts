@@ -73,6 +73,8 @@ const SAMPLES: Record<
   accessLogRetryMs: { text: '1500', toml: '1500', read: (c) => c.accessLogRetryMs, want: 1500 },
   accessLogMaxRecords: { text: '500', toml: '500', read: (c) => c.accessLogMaxRecords, want: 500 },
   inventoryCheckMs: { text: '0', toml: '0', read: (c) => c.inventoryCheckMs, want: 0 },
+  requestCountsFlushMs: { text: '250', toml: '250', read: (c) => c.requestCountsFlushMs, want: 250 },
+  requestCountsRetentionDays: { text: '30', toml: '30', read: (c) => c.requestCountsRetentionDays, want: 30 },
   maxSkewMs: { text: '', toml: '', read: () => undefined, want: undefined },
 };
 
@@ -198,6 +200,15 @@ describe('errors name the key to fix', () => {
     expect(fails(['--address', 'nowhere'])).toMatch(/^--address "nowhere" must be host:port/);
     expect(fails(['--config', file('address = "nowhere"\n')])).toMatch(/: address "nowhere" must be host:port/);
     expect(fails(['--config', file('lease_ttl_ms = 10\n')])).toMatch(/lease_ttl_ms "10" must be from 1000/);
+    expect(fails([], { COFFER_REQUEST_COUNTS_FLUSH_MS: '50' })).toBe(
+      'COFFER_REQUEST_COUNTS_FLUSH_MS "50" must be a whole number ≥ 100',
+    );
+    expect(fails(['--config', file('request_counts_retention_days = 0\n')])).toMatch(
+      /request_counts_retention_days "0" must be a whole number ≥ 1$/,
+    );
+    expect(fails([], { COFFER_REQUEST_COUNTS_RETENTION_DAYS: '9999' })).toBe(
+      'COFFER_REQUEST_COUNTS_RETENTION_DAYS "9999" must be a whole number from 1 to 3660',
+    );
   });
 
   it('a TOML syntax error, with its line and column', () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
+import { ConfigError, type ConfigFileValues, readConfigFile, type SettingType } from './config-file.js';
 import { type NotifyConfig, NotifyConfigError, parseNotifyConfig } from './notify-config.js';
-import { type ConfigFileValues, ConfigError, readConfigFile, type SettingType } from './config-file.js';
 
 /** Everything the server can be told, validated once at start-up. Only this module reads process.env. */
 export interface Config {
@@ -121,6 +121,18 @@ export interface Config {
    * COFFER_METADATA_POOL_SIZE. Default 10.
    */
   metadataPoolSize: number;
+  /**
+   * How often each gateway adds its in-memory request counts (requests per minute, bucket and
+   * operation: the console's Usage charts, GET /-/admin/usage/requests) to the metadata store. A
+   * crash loses at most this long of counts. COFFER_REQUEST_COUNTS_FLUSH_MS. Default 10000 (10 s);
+   * 100 to 600000.
+   */
+  requestCountsFlushMs: number;
+  /**
+   * Days request counts are kept; older minutes are pruned by the `gc` lease's holder.
+   * COFFER_REQUEST_COUNTS_RETENTION_DAYS. Default 7; 1 to 3660.
+   */
+  requestCountsRetentionDays: number;
   /** The config file the settings were read from (`--config`, COFFER_CONFIG), if any. */
   configFile?: string;
 }
@@ -188,12 +200,34 @@ export const SETTINGS: readonly Setting[] = [
   { field: 'metricsToken', key: 'metrics_token', env: 'COFFER_METRICS_TOKEN', type: 'string' },
   { field: 'metricsMaxBuckets', key: 'metrics_max_buckets', env: 'COFFER_METRICS_MAX_BUCKETS', type: 'integer' },
   { field: 'leaseTtlMs', key: 'lease_ttl_ms', env: 'COFFER_LEASE_TTL_MS', type: 'integer' },
-  { field: 'accessLogIntervalMs', key: 'access_log_interval_ms', env: 'COFFER_ACCESS_LOG_INTERVAL_MS', type: 'integer' },
+  {
+    field: 'accessLogIntervalMs',
+    key: 'access_log_interval_ms',
+    env: 'COFFER_ACCESS_LOG_INTERVAL_MS',
+    type: 'integer',
+  },
   { field: 'accessLogRetryMs', key: 'access_log_retry_ms', env: 'COFFER_ACCESS_LOG_RETRY_MS', type: 'integer' },
-  { field: 'accessLogMaxRecords', key: 'access_log_max_records', env: 'COFFER_ACCESS_LOG_MAX_RECORDS', type: 'integer' },
+  {
+    field: 'accessLogMaxRecords',
+    key: 'access_log_max_records',
+    env: 'COFFER_ACCESS_LOG_MAX_RECORDS',
+    type: 'integer',
+  },
   { field: 'inventoryCheckMs', key: 'inventory_check_ms', env: 'COFFER_INVENTORY_CHECK_MS', type: 'integer' },
   { field: 'sharedStaleMs', key: 'shared_stale_ms', env: 'COFFER_SHARED_STALE_MS', type: 'integer' },
   { field: 'metadataPoolSize', key: 'metadata_pool_size', env: 'COFFER_METADATA_POOL_SIZE', type: 'integer' },
+  {
+    field: 'requestCountsFlushMs',
+    key: 'request_counts_flush_ms',
+    env: 'COFFER_REQUEST_COUNTS_FLUSH_MS',
+    type: 'integer',
+  },
+  {
+    field: 'requestCountsRetentionDays',
+    key: 'request_counts_retention_days',
+    env: 'COFFER_REQUEST_COUNTS_RETENTION_DAYS',
+    type: 'integer',
+  },
 ];
 
 /** The config file: `--config <file>` or COFFER_CONFIG (TOML; see docs/operations.md). */
@@ -327,6 +361,14 @@ export function configFrom(raw: RawConfig, nameOf: (field: keyof RawConfig) => s
     inventoryCheckMs: parseInteger(name('inventoryCheckMs'), raw.inventoryCheckMs, 3_600_000, 0),
     sharedStaleMs: parseInteger(name('sharedStaleMs'), raw.sharedStaleMs, 15 * 60_000, 1000),
     metadataPoolSize: parseInteger(name('metadataPoolSize'), raw.metadataPoolSize, 10, 1),
+    requestCountsFlushMs: parseBounded(name('requestCountsFlushMs'), raw.requestCountsFlushMs, 10_000, 100, 600_000),
+    requestCountsRetentionDays: parseBounded(
+      name('requestCountsRetentionDays'),
+      raw.requestCountsRetentionDays,
+      7,
+      1,
+      3660,
+    ),
   };
 }
 
@@ -406,6 +448,12 @@ function parseInteger(name: string, value: string | undefined, fallback: number,
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} "${value}" must be a whole number ≥ ${min}`);
+  return n;
+}
+
+function parseBounded(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  const n = parseInteger(name, value, fallback, min);
+  if (n > max) throw new ConfigError(`${name} "${value}" must be a whole number from ${min} to ${max}`);
   return n;
 }
 

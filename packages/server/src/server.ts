@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { createPrivateFile, type DataDirLock, openDataDir, StartupError } from './data-dir.js';
 import { type Clock, systemClock } from './engine/context.js';
 import { createEngine, type Engine } from './engine/engine.js';
+import { RequestCounter } from './engine/request-counts.js';
 import { answerClientError } from './http/client-error.js';
 import { CONSOLE_PATH } from './http/console-static.js';
 import { createDispatcher } from './http/dispatch.js';
@@ -190,11 +191,19 @@ async function serve(
     stsMaxDurationSeconds: config.stsMaxDurationSeconds,
   });
   await accounts.load();
+  // Requests per minute, bucket and operation, added to the store every flush (the Usage charts).
+  const requestCounts = new RequestCounter({
+    store: meta,
+    log,
+    flushMs: config.requestCountsFlushMs,
+    bucketExists: async (name) => (await meta.getBucket(name)) !== undefined,
+  });
   const dispatch = createDispatcher({
     engine,
     config,
     log,
     metrics,
+    requestCounts,
     appIdOf: (ownerId) => accounts.appIdOf(ownerId),
     accounts,
     auth: {
@@ -236,6 +245,7 @@ async function serve(
     });
   } catch (err) {
     tlsFiles?.close();
+    await requestCounts.close();
     await leases.close();
     await meta.close();
     await blobs.close();
@@ -254,6 +264,7 @@ async function serve(
     leaseTtlMs: config.leaseTtlMs,
     lifecycleHourUtc: config.lifecycleHourUtc,
     gcIntervalMs: GC_INTERVAL_MS,
+    requestCountsRetentionDays: config.requestCountsRetentionDays,
     log,
     notify: { meta, config: config.notify },
     accessLog: {
@@ -314,6 +325,8 @@ async function serve(
         clearInterval(idle);
         clearTimeout(force);
         tlsFiles?.close();
+        // After the last request was answered, before the store closes: nothing counted is lost.
+        await requestCounts.close();
         await background.stop();
         await leases.close();
         metrics.close();

@@ -4,7 +4,7 @@
  * bucket's totals and a folder's size cost one request whatever the bucket holds. It is signed like any
  * COS request, so the root and any sub-user a policy grants `GetBucketUsage` may read it.
  */
-import { bucketFetch } from './session.js';
+import { adminFetch, bucketFetch } from './session.js';
 
 export interface BucketUsage {
   bucket: string;
@@ -45,4 +45,28 @@ export async function fetchFolderStats(
   const stats = { objects: answer.objects.count, bytes: answer.objects.bytes, done: true };
   onPage(stats);
   return stats;
+}
+
+/** GET /-/admin/usage/requests: requests by operation over time (docs/admin-api.md, "Requests over time"). */
+export interface RequestSeries {
+  bucket: string | null;
+  since: string;
+  until: string;
+  /** Seconds per interval. */
+  step: number;
+  /** Most requests first. */
+  operations: string[];
+  intervals: { start: string; requests: Record<string, number>; errors: number }[];
+  totals: Record<string, { requests: number; errors: number; bytesIn: number; bytesOut: number }>;
+}
+
+/**
+ * A bucket's requests by operation over the last `rangeSeconds`, in intervals of `stepSeconds`, from
+ * the counts every gateway flushes to the metadata store (an account root's own buckets only).
+ */
+export function fetchRequestSeries(bucket: string, rangeSeconds: number, stepSeconds: number): Promise<RequestSeries> {
+  const since = Math.floor(Date.now() / 1000) - rangeSeconds;
+  return adminFetch<RequestSeries>('GET', '/-/admin/usage/requests', {
+    query: { bucket, since: String(since), step: String(stepSeconds) },
+  });
 }

@@ -32,6 +32,7 @@ import {
   requireOperator,
 } from './admin-users.js';
 import { adminUsage } from './usage.js';
+import { adminUsageRequests } from './usage-requests.js';
 import { listNotificationTargets, whoami } from './whoami.js';
 
 /**
@@ -77,6 +78,7 @@ type Handler = (ctx: RequestContext, ...segments: string[]) => Promise<void> | v
  */
 const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
   { pattern: '/admin/usage', methods: { GET: adminUsage } },
+  { pattern: '/admin/usage/requests', methods: { GET: adminUsageRequests } },
   { pattern: '/admin/lifecycle/run', methods: { POST: adminRunLifecycle } },
   { pattern: '/admin/notifications', methods: { GET: adminNotifications } },
   { pattern: '/admin/logging/flush', methods: { POST: adminFlushLogging } },
@@ -132,6 +134,7 @@ const ROUTES: { pattern: string; methods: Record<string, Handler> }[] = [
 /** Operation names of the routes above (`METHOD pattern`), for metrics, logs and the audit log. */
 const OPERATIONS: Record<string, `Admin${string}` | 'GetSessionToken' | 'WhoAmI' | 'ListNotificationTargets'> = {
   'GET /admin/usage': 'AdminUsage',
+  'GET /admin/usage/requests': 'AdminUsageRequests',
   'POST /admin/lifecycle/run': 'AdminRunLifecycle',
   'GET /admin/notifications': 'AdminNotifications',
   'POST /admin/logging/flush': 'AdminFlushLogging',

@@ -13,7 +13,7 @@ function isSigningParam(name: string): boolean {
 }
 
 /** Refuses a parameter the endpoint does not know: a misspelt `prefix` must not answer for the whole bucket. */
-function checkParams(ctx: RequestContext, allowed: readonly string[]): void {
+export function checkParams(ctx: RequestContext, allowed: readonly string[]): void {
   for (const name of ctx.query.keys()) {
     if (allowed.includes(name) || isSigningParam(name)) continue;
     throw new S3Error('InvalidArgument', `Unknown parameter '${name}'; allowed: ${allowed.join(', ')}.`, {

@@ -26,10 +26,10 @@ import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
 import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
+import * as tiering from './intelligent-tiering.js';
 import type { InventoryConfiguration } from './inventory.js';
 import * as inventory from './inventory.js';
 import * as inventoryReport from './inventory-report.js';
-import * as tiering from './intelligent-tiering.js';
 import { Kms } from './kms.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
@@ -45,10 +45,11 @@ import * as notifications from './notifications/notifier.js';
 import type { NotificationRule } from './notifications/rules.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
-import * as recycle from './recycle.js';
 import * as publicAccess from './public-access.js';
+import * as recycle from './recycle.js';
 import type { RefererConfiguration } from './referer.js';
 import * as referer from './referer.js';
+import * as requestCounts from './request-counts.js';
 import type { Tag } from './tagging.js';
 import * as tagging from './tagging.js';
 
@@ -471,6 +472,17 @@ export class Engine {
   }
   runDueInventories(options?: inventoryReport.InventoryRunOptions) {
     return inventoryReport.runDueInventories(this.ctx, options);
+  }
+
+  // requests over time (issue 12)
+  /** Requests by operation per interval, for one bucket (which must exist) or all (request-counts.ts). */
+  async requestSeries(query: { bucket?: string; sinceMs: number; untilMs: number; stepMs: number }) {
+    const bucket = query.bucket !== undefined ? await requireBucket(this.ctx, query.bucket) : undefined;
+    return { bucket, series: await requestCounts.requestSeries(this.ctx.meta, query) };
+  }
+  /** Forgets request counts of the minutes before `beforeMs` (the `gc` lease's holder does, daily retention). */
+  pruneRequestCounts(beforeMs: number) {
+    return this.ctx.meta.pruneRequestCounts(beforeMs);
   }
 
   // maintenance

@@ -14,6 +14,7 @@ import { authenticate } from '../auth/index.js';
 import type { AuthContext, SignableRequest } from '../auth/types.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engine/engine.js';
+import type { RequestCounter } from '../engine/request-counts.js';
 import { type Address, resolveAddress } from '../http-kit/addressing.js';
 import { authorizeOperation, missingKeyError } from '../http-kit/authorize-request.js';
 import { setPrincipal } from '../http-kit/caller.js';
@@ -33,6 +34,8 @@ export interface DispatchDeps {
   metrics: Metrics;
   appIdOf: (ownerId?: string) => string;
   accounts: Accounts;
+  /** Requests per minute, bucket and operation, for the Usage charts (engine/request-counts.ts); absent: not counted. */
+  requestCounts?: RequestCounter;
 }
 
 /** Request ids: unique per process start and request, cheap to make, sortable within a process. */
@@ -197,7 +200,12 @@ export function createDispatcher(deps: DispatchDeps) {
       if (ctx) {
         const status = clientGone ? CLIENT_CLOSED : res.statusCode;
         const bytesOut = Number(res.getHeader('content-length') ?? 0);
-        deps.metrics.finish(ctx.operation, status, startMs, requestBytes(req), ctx.method === 'HEAD' ? 0 : bytesOut);
+        const bytesIn = requestBytes(req);
+        const sent = ctx.method === 'HEAD' ? 0 : bytesOut;
+        deps.metrics.finish(ctx.operation, status, startMs, bytesIn, sent);
+        // The COS/S3 API only: Coffer's own endpoints (the console polling them, health probes) are not usage.
+        if (!address.internal)
+          deps.requestCounts?.record(address.bucket ?? '', ctx.operation, status >= 400, bytesIn, sent);
         logRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);
         if (isAudited(ctx.operation))
           auditRequest(deps.log, ctx, status, clientGone ? 'ClientClosedRequest' : ctx.errorCode);

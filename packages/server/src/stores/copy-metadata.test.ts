@@ -86,6 +86,9 @@ describe('copying SQLite metadata into PostgreSQL', () => {
       versions: [{ version: 1, wrapped: 'w', createdMs: 5 }],
     });
     await new SqliteObjectAccessStore(meta.shared()).touch({ bucketId: bucket.id, key: 'a/2', seq: seqs[1]! }, 6);
+    await meta.addRequestCounts([
+      { minuteMs: 60_000, bucket: 'b', operation: 'GetObject', requests: 3, errors: 1, bytesIn: 0, bytesOut: 9 },
+    ]);
     await meta.close();
     const source = new SqliteDb({ filename: file, fsync: false });
     const target = await PgDb.open({ url: database.url, schema: 'copy' });
@@ -102,6 +105,7 @@ describe('copying SQLite metadata into PostgreSQL', () => {
         'inventory_runs',
         'kms_key_versions',
         'object_access',
+        'request_counts',
       ])
         expect(checks.find((c) => c.table === table)?.rows, table).toBe(1);
       await target.pool.query("UPDATE blob_bodies SET body = '\\x6869ff' WHERE id = (SELECT min(id) FROM blob_bodies)");
@@ -118,6 +122,9 @@ describe('copying SQLite metadata into PostgreSQL', () => {
         await pgMeta.appendAccessLog([{ ...stream, line: 'two' }]);
         expect(await pgMeta.sealAccessLogBatches(8, 100)).toBe(1);
         expect((await pgMeta.dueAccessLogBatches(9, 10)).map((b) => b.records)).toEqual([1, 1]);
+        expect(await pgMeta.requestCounts({ sinceMs: 0, untilMs: 120_000, stepMs: 120_000 })).toEqual([
+          { startMs: 0, operation: 'GetObject', requests: 3, errors: 1, bytesIn: 0, bytesOut: 9 },
+        ]);
       } finally {
         await pgMeta.close();
       }

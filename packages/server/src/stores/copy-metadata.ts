@@ -32,6 +32,7 @@ const COPIED = [
   'kms_keys',
   'kms_key_versions',
   'object_access',
+  'request_counts',
 ];
 /** Tables PostgreSQL's triggers rebuild from the copied rows; compared, not copied. */
 const DERIVED = ['dirs', 'bucket_usage'];

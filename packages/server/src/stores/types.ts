@@ -1,8 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { AccessLogSpool } from './access-log.js';
-import type { InventoryStore } from './inventory.js';
 import type { AccountStore } from './accounts.js';
+import type { InventoryStore } from './inventory.js';
+import type { RequestCountStore } from './request-counts.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -643,7 +644,8 @@ export interface MetadataStore
     RecycleStore,
     AccessLogSpool,
     InventoryStore,
-    AccountStore {
+    AccountStore,
+    RequestCountStore {
   /** Store name for logs and error messages ('sqlite', 'postgres'). */
   readonly kind: string;
   /** Changes made through other gateways sharing this store, for their caches; absent when none can. */
@@ -674,6 +676,8 @@ export interface MetadataDomains {
   accessLog: AccessLogSpool;
   /** Inventory scans and runs (stores/inventory.ts). */
   inventory: InventoryStore;
+  /** Requests per minute, bucket and operation (stores/request-counts.ts). */
+  requestCounts: RequestCountStore;
 }
 
 /** A blob being written: bytes go to a temporary file that becomes the blob only on commit(). */

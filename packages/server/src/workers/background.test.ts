@@ -11,7 +11,7 @@ const DAY_MS = 24 * HOUR_MS;
 
 /** What the workers call of an Engine, counting calls; a dead gateway's engine does nothing. */
 function fakeEngine() {
-  const calls = { gc: 0, lifecycle: [] as number[], logDeliveries: 0, inventories: 0 };
+  const calls = { gc: 0, lifecycle: [] as number[], logDeliveries: 0, inventories: 0, prunedBefore: [] as number[] };
   let dead = false;
   const engine = {
     collectGarbage: async () => {
@@ -28,6 +28,10 @@ function fakeEngine() {
         return { delivered: 0, records: 0, failed: 0, alreadyThere: 0 };
       },
       settle: async () => {},
+    },
+    pruneRequestCounts: async (beforeMs: number) => {
+      if (!dead) calls.prunedBefore.push(beforeMs);
+      return 0;
     },
     runDueInventories: async () => {
       if (!dead) calls.inventories++;
@@ -58,7 +62,7 @@ describe('background work under leases: two gateways on one database', () => {
     await db.close();
   });
 
-  const start = (i: number, engine: Engine, lifecycleHourUtc: number): BackgroundWork =>
+  const start = (i: number, engine: Engine, lifecycleHourUtc: number, retentionDays?: number): BackgroundWork =>
     startBackgroundWork({
       engine,
       leases: db.leases[i]!,
@@ -66,6 +70,7 @@ describe('background work under leases: two gateways on one database', () => {
       leaseTtlMs: TTL,
       lifecycleHourUtc,
       gcIntervalMs: lifecycleHourUtc < 0 ? 5_000 : HOUR_MS,
+      ...(retentionDays !== undefined ? { requestCountsRetentionDays: retentionDays } : {}),
       log,
       holder: `gw-${i}`,
     });
@@ -99,6 +104,27 @@ describe('background work under leases: two gateways on one database', () => {
     expect(takenAt! - diedAt).toBeGreaterThanOrEqual(TTL - TTL / 3);
     expect(takenAt! - diedAt).toBeLessThanOrEqual(TTL + TTL / 3 + 1_000);
     expect(b.calls.gc).toBeGreaterThanOrEqual(5);
+  });
+
+  it('request counts past the retention are pruned by the GC holder only, once an hour', async () => {
+    const t0 = Date.UTC(2030, 0, 1, 12);
+    vi.setSystemTime(t0);
+    const a = fakeEngine();
+    const b = fakeEngine();
+    const workA = start(0, a.engine, -1, 7);
+    await vi.advanceTimersByTimeAsync(0);
+    const workB = start(1, b.engine, -1, 7);
+    await vi.advanceTimersByTimeAsync(2 * HOUR_MS + 10_000);
+    expect(b.calls.prunedBefore).toEqual([]);
+    expect(a.calls.prunedBefore).toHaveLength(3);
+    // Each cut is 7 days before the pass that made it; passes an hour apart.
+    const first = a.calls.prunedBefore[0]!;
+    expect(first - (t0 - 7 * DAY_MS)).toBeGreaterThan(0);
+    expect(first - (t0 - 7 * DAY_MS)).toBeLessThanOrEqual(10_000);
+    expect(a.calls.prunedBefore[1]! - first).toBeGreaterThanOrEqual(HOUR_MS);
+    expect(a.calls.prunedBefore[1]! - first).toBeLessThan(HOUR_MS + 10_000);
+    await workA.stop();
+    await workB.stop();
   });
 
   it('a clean stop hands GC over at once', async () => {

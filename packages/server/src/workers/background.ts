@@ -25,6 +25,11 @@ export interface BackgroundOptions {
   /** Hour (UTC) of the daily lifecycle pass; -1: none. */
   lifecycleHourUtc: number;
   gcIntervalMs: number;
+  /**
+   * Days request counts are kept (engine/request-counts.ts): the `gc` lease's holder prunes older
+   * minutes, at most once per PRUNE_INTERVAL_MS. Absent: never pruned.
+   */
+  requestCountsRetentionDays?: number;
   log: Logger;
   /** This gateway's holder id; default host:pid:random. */
   holder?: string;
@@ -46,6 +51,10 @@ export interface BackgroundOptions {
     intervalMs: number;
   };
 }
+
+/** How often the `gc` holder prunes request counts older than the retention (they are kept per minute). */
+export const PRUNE_INTERVAL_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** The lease of each job: one row per name in the leases table (docs/operations.md, "Background work"). */
 export const LEASES = {
@@ -73,9 +82,9 @@ export function holderId(): string {
 
 /**
  * Starts the background jobs under leases (docs/operations.md, "Background work"): every gateway runs
- * this, and each job runs only on the gateway holding its lease — GC of blob files (`gc`), the daily
- * lifecycle pass with the recycle-bin purge (`lifecycle`), notification delivery with its dead-letter
- * sweep (`notify`), access log delivery (`access-log`) and scheduled inventory reports (`inventory`).
+ * this, and each job runs only on the gateway holding its lease — GC of blob files and the pruning of
+ * request counts past their retention (`gc`), the daily lifecycle pass with the recycle-bin purge
+ * (`lifecycle`), notification delivery with its dead-letter sweep (`notify`), access log delivery (`access-log`) and scheduled inventory reports (`inventory`).
  * Restores and intelligent tiering need no job: a restored copy's expiry and an object's access tier
  * are computed on read from timestamps. On a single node the leases are simply always this process's.
  */
@@ -86,11 +95,20 @@ export function startBackgroundWork(options: BackgroundOptions): BackgroundWork 
   const keeper = (name: string) => new LeaseKeeper({ leases, name, holder, ttlMs: leaseTtlMs, nowMs, log });
 
   const gcLease = keeper(LEASES.gc);
+  const retentionDays = options.requestCountsRetentionDays;
+  let prunedMs = Number.NEGATIVE_INFINITY;
   const gc = new PeriodicJob(
     'gc',
     options.gcIntervalMs,
     async () => {
-      if (gcLease.held()) await engine.collectGarbage();
+      if (!gcLease.held()) return;
+      await engine.collectGarbage();
+      // Request counts past their retention: cheap (one indexed range delete), so it rides on the GC lease.
+      if (retentionDays !== undefined && nowMs() - prunedMs >= PRUNE_INTERVAL_MS) {
+        prunedMs = nowMs();
+        const pruned = await engine.pruneRequestCounts(prunedMs - retentionDays * DAY_MS);
+        if (pruned > 0) log.debug({ rows: pruned, retentionDays }, 'request counts pruned');
+      }
     },
     log,
   );

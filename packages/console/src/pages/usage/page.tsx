@@ -1,9 +1,11 @@
 import '@mantine/charts/styles.css';
 import { BarChart } from '@mantine/charts';
 import { Card, Group, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
+import { currentSession } from '../../api/session.js';
 import { ErrorAlert } from '../../components/ui/error-alert.js';
 import { formatBytes } from '../../components/ui/format.js';
 import { useBucketUsage } from '../buckets/hooks.js';
+import { RequestsOverTime } from './requests.js';
 
 function Stat({ label, value, detail }: { label: string; value: string; detail?: string }) {
   return (
@@ -26,7 +28,7 @@ function Stat({ label, value, detail }: { label: string; value: string; detail?:
 /**
  * A bucket's usage from the server's live counters (`GET /<bucket>?usage`): current objects and bytes by
  * storage class, noncurrent versions, delete markers and incomplete multipart uploads, which take space
- * and keep a bucket from being deleted.
+ * and keep a bucket from being deleted; and, for the account root, requests by operation over time.
  */
 export function UsagePage({ bucket }: { bucket: string; region: string }) {
   const usage = useBucketUsage(bucket);
@@ -96,9 +98,15 @@ export function UsagePage({ bucket }: { bucket: string; region: string }) {
         )}
       </Card>
       <Text size="xs" c="dimmed">
-        Live figures, kept up to date by every write. Requests by operation over time are exported as Prometheus
-        counters at /-/metrics.
+        Live figures, kept up to date by every write.
       </Text>
+      {currentSession()?.isRoot ? (
+        <RequestsOverTime bucket={bucket} />
+      ) : (
+        <Text size="sm" c="dimmed">
+          Requests over time are shown to the account root.
+        </Text>
+      )}
     </Stack>
   );
 }

@@ -706,4 +706,20 @@ export const PG_MIGRATIONS: readonly string[] = [
     DO UPDATE SET count = bucket_usage.count + excluded.count, bytes = bucket_usage.bytes + excluded.bytes;
   $$;
   `,
+  // 5: requests over time (issue 12), as SQLite's migration 20: one row per (minute, bucket,
+  // operation), to which every gateway adds its counts (INSERT … ON CONFLICT DO UPDATE adds, so
+  // concurrent flushes of several gateways sum under the row lock).
+  `
+  CREATE TABLE request_counts (
+    minute_ms bigint NOT NULL,
+    bucket text COLLATE "C" NOT NULL,
+    operation text NOT NULL,
+    requests bigint NOT NULL,
+    errors bigint NOT NULL,
+    bytes_in bigint NOT NULL,
+    bytes_out bigint NOT NULL,
+    PRIMARY KEY (minute_ms, bucket, operation)
+  );
+  CREATE INDEX request_counts_by_bucket ON request_counts (bucket, minute_ms);
+  `,
 ];

@@ -4,6 +4,7 @@ import { accountStoreSuite } from '../accounts.suite.js';
 import { leaseStoreSuite } from '../lease-store.suite.js';
 import { metaStoreSuite } from '../meta-store.suite.js';
 import { outboxRecycleSuite } from '../outbox-recycle.suite.js';
+import { requestCountsSuite } from '../request-counts.suite.js';
 import { createTestDatabase } from './pg.fixture.js';
 import { PgMetaStore } from './pg-meta-store.js';
 
@@ -22,6 +23,7 @@ metaStoreSuite('postgres', open);
 accountStoreSuite('postgres', open);
 outboxRecycleSuite('postgres', open);
 accessLogAndInventorySuite('postgres', open);
+requestCountsSuite('postgres', open);
 
 // Two stores on one schema: two gateways' views of the same leases.
 leaseStoreSuite('postgres', async () => {

@@ -16,6 +16,7 @@ import { PgObjects } from './objects.js';
 import { PgOutbox } from './outbox.js';
 import { PgDb, type PgMetaStoreOptions } from './pg-db.js';
 import { PgRecycleBin } from './recycle.js';
+import { PgRequestCounts } from './request-counts.js';
 import { PgUploads } from './uploads.js';
 import { PgUsage } from './usage.js';
 
@@ -56,6 +57,7 @@ export class PgMetaStore {
       recycle: new PgRecycleBin(db),
       accessLog: new PgAccessLog(db),
       inventory: new PgInventory(db),
+      requestCounts: new PgRequestCounts(db),
     });
   }
 

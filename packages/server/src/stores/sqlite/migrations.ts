@@ -540,4 +540,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER object_access_gone AFTER DELETE ON objects
   BEGIN DELETE FROM object_access WHERE seq = OLD.seq; END;
   `,
+  // 20: requests over time (issue 12, stores/request-counts.ts). Each gateway adds its in-memory counts
+  // every few seconds (INSERT … ON CONFLICT DO UPDATE adds); minute_ms is the minute's start. The
+  // primary key serves a range of minutes (all buckets) and, through the second index, one bucket's.
+  `
+  CREATE TABLE request_counts (
+    minute_ms INTEGER NOT NULL,
+    bucket TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    bytes_in INTEGER NOT NULL,
+    bytes_out INTEGER NOT NULL,
+    PRIMARY KEY (minute_ms, bucket, operation)
+  ) WITHOUT ROWID;
+  CREATE INDEX request_counts_by_bucket ON request_counts (bucket, minute_ms);
+  `,
 ];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { accountStoreSuite } from '../accounts.suite.js';
 import { metaStoreSuite } from '../meta-store.suite.js';
 import { outboxRecycleSuite } from '../outbox-recycle.suite.js';
+import { requestCountsSuite } from '../request-counts.suite.js';
 import { SqliteMetaStore } from './sqlite-meta-store.js';
 
 metaStoreSuite('sqlite', async () => new SqliteMetaStore({ filename: ':memory:', fsync: false }));
@@ -18,3 +19,4 @@ metaStoreSuite(
 );
 
 outboxRecycleSuite('sqlite', async () => new SqliteMetaStore({ filename: ':memory:', fsync: false }));
+requestCountsSuite('sqlite', async () => new SqliteMetaStore({ filename: ':memory:', fsync: false }));

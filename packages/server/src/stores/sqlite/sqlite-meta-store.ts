@@ -12,6 +12,7 @@ import { SqliteObjectListing } from './object-listing.js';
 import { SqliteObjects } from './objects.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteRecycleBin } from './recycle.js';
+import { SqliteRequestCounts } from './request-counts.js';
 import { SqliteDb, type SqliteMetaStoreOptions } from './sqlite-db.js';
 import { SqliteUploads } from './uploads.js';
 import { SqliteUsage } from './usage.js';
@@ -30,7 +31,7 @@ export interface SqliteMetaStore extends MetadataStore {}
 /**
  * The embedded MetadataStore: better-sqlite3 in WAL mode (sqlite-db.ts), one file per domain
  * (buckets.ts, objects.ts, object-listing.ts, uploads.ts, usage.ts, lifecycle.ts, identities.ts,
- * blob-refs.ts, outbox.ts, recycle.ts, access-log.ts, inventory.ts, accounts.ts), as in stores/pg. Reads run at once; writes go through the WriteBatcher (group
+ * blob-refs.ts, outbox.ts, recycle.ts, access-log.ts, inventory.ts, accounts.ts, request-counts.ts), as in stores/pg. Reads run at once; writes go through the WriteBatcher (group
  * commit). Every mutating method is one function run inside one transaction.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the domains' methods are added by composeDomains.
@@ -55,6 +56,7 @@ export class SqliteMetaStore {
       recycle: new SqliteRecycleBin(db),
       accessLog: new SqliteAccessLog(db),
       inventory: new SqliteInventory(db),
+      requestCounts: new SqliteRequestCounts(db),
     });
   }
 
