@@ -140,9 +140,35 @@ it('the File List at phone width: no sideways scrolling, the menu behind the bur
     await ui.capture('files-phone');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    // The bucket's sections: a native picker here (ten tabs would not fit), which navigates.
+    await page.getByRole('combobox', { name: 'Section' }).selectOption({ label: 'Incomplete Multipart Upload' });
+    await page.waitForURL(/\/uploads$/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.getByRole('combobox', { name: 'Section' }).selectOption({ label: 'File List' });
+    await page.locator('[data-testid=file-row][data-key="b.txt"]').waitFor();
     await page.getByRole('button', { name: 'Toggle navigation' }).click();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bucket List' }).waitFor();
     await ui.capture('files-phone-menu');
+  });
+  expect(ui.errors).toEqual([]);
+  await ui.context.close();
+});
+
+it('at 1280×800 every section of a bucket is in view (the tab bar wraps instead of hiding the last ones)', async () => {
+  const ui = await openConsole(browser, t.server.consoleUrl, t);
+  const { page } = ui;
+  await failureShot(ui, 'bucket-tabs', async () => {
+    await page.goto(`${t.server.consoleUrl}buckets/${Bucket}/files`);
+    await page.locator('[data-testid=file-row][data-key="b.txt"]').waitFor();
+    const tabs = page.getByRole('tab');
+    expect(await tabs.count()).toBeGreaterThanOrEqual(10);
+    for (const tab of await tabs.all()) {
+      const box = await tab.boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= 1280, await tab.textContent()).toBe(true);
+    }
+    expect(await page.getByRole('combobox', { name: 'Section' }).isVisible()).toBe(false);
+    await page.getByRole('tab', { name: 'Usage' }).click();
+    await page.waitForURL(/\/usage$/);
   });
   expect(ui.errors).toEqual([]);
   await ui.context.close();

@@ -1,4 +1,4 @@
-import { Anchor, Group, Stack, Tabs, Title } from '@mantine/core';
+import { Anchor, Group, NativeSelect, Stack, Tabs, Title } from '@mantine/core';
 import type { ComponentType } from 'react';
 import { Link, useLocation } from 'wouter';
 import { useCan } from '../../api/permissions.js';
@@ -91,8 +91,17 @@ export function BucketPage({ bucket, tab }: { bucket: string; tab: string }) {
           {bucket}
         </Title>
       </Group>
+      {/* Ten tabs do not fit a phone's width: there the sections are a native picker instead. */}
+      <NativeSelect
+        hiddenFrom="sm"
+        label="Section"
+        value={tab}
+        onChange={(event) => navigate(`/buckets/${bucket}/${event.currentTarget.value}`)}
+        data={tabs.map((t) => ({ value: t.value, label: t.label }))}
+      />
       <Tabs value={tab} onChange={(value) => navigate(`/buckets/${bucket}/${value}`)} keepMounted={false}>
-        <Tabs.List style={{ flexWrap: 'nowrap', overflowX: 'auto', overflowY: 'hidden' }}>
+        {/* Wrapped onto a second row rather than scrolled sideways, where the last tabs were cut with no hint. */}
+        <Tabs.List visibleFrom="sm" style={{ flexWrap: 'wrap' }}>
           {tabs.map((t) => (
             <Tabs.Tab key={t.value} value={t.value} style={{ whiteSpace: 'nowrap' }}>
               {t.label}
