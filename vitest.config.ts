@@ -40,6 +40,7 @@ export default defineConfig({
           include: ['test/e2e/*.test.ts'],
           exclude: [...configDefaults.exclude, ...Object.keys(clusterExcluded).map((f) => `test/e2e/${f}`)],
           env: { COFFER_TEST_CLUSTER: '3' },
+          globalSetup: ['test/e2e/helpers/cluster-setup.ts'],
         },
       },
     ],

@@ -1,5 +1,15 @@
 import net from 'node:net';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /**
+     * The cluster project's migrated, empty PostgreSQL database (helpers/cluster-setup.ts) that each
+     * test server's database is copied from (CREATE DATABASE … TEMPLATE).
+     */
+    pgTemplateUrl?: string;
+  }
+}
+
 /**
  * With COFFER_TEST_CLUSTER=N (N ≥ 2), every test server is a cluster (#19): N gateways on one
  * PostgreSQL database and one shared data directory, behind `roundRobinProxy`. Test clients made by
