@@ -80,3 +80,15 @@ export async function settled<T>(check: () => Promise<T>): Promise<T> {
     }
   }
 }
+
+/**
+ * `settled`, for a change every gateway must have heard of: `check` (one request) passes that many
+ * times in a row, the proxy handing each to the next gateway; once on one server.
+ */
+export function settledOnEveryGateway<T>(check: () => Promise<T>): Promise<T> {
+  return settled(async () => {
+    let result = await check();
+    for (let i = 1; i < clusterSize(); i++) result = await check();
+    return result;
+  });
+}

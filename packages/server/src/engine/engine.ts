@@ -26,10 +26,10 @@ import type { BucketEncryption } from './encryption.js';
 import * as encryption from './encryption.js';
 import { type LifecycleEvent, lifecycleChannel } from './events.js';
 import { collectGarbage, recoverPendingWrites } from './gc.js';
+import * as tiering from './intelligent-tiering.js';
 import type { InventoryConfiguration } from './inventory.js';
 import * as inventory from './inventory.js';
 import * as inventoryReport from './inventory-report.js';
-import * as tiering from './intelligent-tiering.js';
 import { Kms } from './kms.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
@@ -45,8 +45,8 @@ import * as notifications from './notifications/notifier.js';
 import type { NotificationRule } from './notifications/rules.js';
 import * as objectLock from './object-lock.js';
 import * as objects from './objects.js';
-import * as recycle from './recycle.js';
 import * as publicAccess from './public-access.js';
+import * as recycle from './recycle.js';
 import type { RefererConfiguration } from './referer.js';
 import * as referer from './referer.js';
 import type { Tag } from './tagging.js';
@@ -95,6 +95,7 @@ export class Engine {
         region: options.region,
         accountId: options.accountId ?? '000000000000',
         nowMs: () => (options.clock ?? systemClock).nowMs(),
+        changes: options.meta.changes,
       }),
       access: options.access,
       pins: new Map(),

@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { AccessLogSpool } from './access-log.js';
-import type { InventoryStore } from './inventory.js';
 import type { AccountStore } from './accounts.js';
+import type { InventoryStore } from './inventory.js';
 
 /**
  * The metadata and blob stores behind the engine. Every MetadataStore implementation passes the
@@ -410,6 +410,8 @@ export type MetadataChange =
   | { kind: 'identity'; uin?: string; secretId?: string }
   /** An account was created, changed or deleted: the account registry reads them again. */
   | { kind: 'account' }
+  /** An SSE-KMS key was enabled, disabled or rotated: gateways drop their unwrapped copy of it. */
+  | { kind: 'kms-key'; keyId: string }
   | { kind: 'all' };
 
 /**
