@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { clusterPendingTests } from '../cluster-excluded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -91,4 +92,13 @@ export function settledOnEveryGateway<T>(check: () => Promise<T>): Promise<T> {
     for (let i = 1; i < clusterSize(); i++) result = await check();
     return result;
   });
+}
+
+/**
+ * Whether a test is to be skipped because it runs against a cluster that lacks what it tests: it must
+ * be listed, with the reason, in test/e2e/cluster-excluded.ts's clusterPendingTests.
+ */
+export function pendingInCluster(file: string, title: string): boolean {
+  if (!(`${file} > ${title}` in clusterPendingTests)) throw new Error(`not in clusterPendingTests: ${file} > ${title}`);
+  return clusterSize() > 0;
 }
