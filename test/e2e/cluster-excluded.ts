@@ -22,6 +22,7 @@ export const clusterExcluded: Record<string, string> = {
   'data-dir.test.ts': "one server per data directory (the embedded store's exclusive lock), SQLite's files and modes",
   'migrate-metadata.test.ts':
     'migrates an embedded (SQLite) deployment into PostgreSQL: its test server must be embedded',
+  'accounts-upgrade.test.ts': 'upgrades a data directory of SQLite metadata schema 17 in place',
   'metrics.test.ts':
     "scrapes one server's /-/metrics and expects every request counted there; Prometheus scrapes each gateway",
   'access-logging.test.ts':
