@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientEnv, expectSuccess, run, tempDir, writeTree } from './helpers/clients.js';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { cosError, expectCosError, REGION } from './helpers/cos.js';
 import { blobFiles, collectGarbage, partBody } from './helpers/multipart.js';
 import { sdkError } from './helpers/s3.js';
@@ -82,7 +83,10 @@ describe('DeleteBucket with incomplete uploads, per client family', () => {
     expect(blobs.length).toBeGreaterThanOrEqual(4);
 
     await s3Cleanup(Bucket);
-    expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket })))).toMatchObject({ status: 404 });
+    // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket })))).toMatchObject({ status: 404 }),
+    );
     await collectGarbage(t);
     const left = await blobFiles(t.dataDir);
     expect(blobs.filter((id) => left.has(id))).toEqual([]);
@@ -144,6 +148,9 @@ describe('DeleteBucket with incomplete uploads, per client family', () => {
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }
-    expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket })))).toMatchObject({ status: 404 });
+    // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket })))).toMatchObject({ status: 404 }),
+    );
   });
 });

@@ -5,6 +5,7 @@
  * APPEND, delete + GC, restarts. A body that grows past the threshold while it streams goes to a
  * file with every byte. The threshold here is 1 KiB so the boundary is cheap to cross.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
@@ -25,11 +26,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobFileSizes, inlineBodies } from './helpers/blobs.js';
 import { collectGarbage, crc64Decimal, MiB, md5Hex, streamingRequest, tmpFiles } from './helpers/multipart.js';
 import { rawRequest } from './helpers/s3.js';
-import { readAll, startTestServer, type TestServer } from './helpers/server.js';
+import { metadataUrlOf, readAll, startTestServer, type TestServer } from './helpers/server.js';
 
 const THRESHOLD = 1024;
 
 function pendingIntents(dataDir: string): number {
+  const url = metadataUrlOf(dataDir);
+  if (url !== undefined) {
+    return Number(execFileSync('psql', [url, '-Atc', 'SELECT count(*) FROM pending_blobs'], { encoding: 'utf8' }));
+  }
   const db = new Database(path.join(dataDir, 'meta.db'), { readonly: true, fileMustExist: true });
   try {
     return (db.prepare('SELECT count(*) AS n FROM pending_blobs').get() as { n: number }).n;

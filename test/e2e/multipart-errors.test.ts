@@ -19,6 +19,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingInCluster } from './helpers/cluster.js';
 import {
   blobFiles,
   collectGarbage,
@@ -288,7 +289,9 @@ describe('multipart errors (@aws-sdk/client-s3 and raw SigV4)', () => {
     expect(await sdkError(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toMatchObject({ status: 404 });
   });
 
-  it('Abort while a part is streaming: that UploadPart ends 404 NoSuchUpload and leaves no file behind', async () => {
+  const abortWhileStreaming =
+    'Abort while a part is streaming: that UploadPart ends 404 NoSuchUpload and leaves no file behind';
+  it.skipIf(pendingInCluster('multipart-errors.test.ts', abortWhileStreaming))(abortWhileStreaming, async () => {
     const key = 'dir/streaming part.bin';
     const uploadId = await initiate(key);
     await collectGarbage(t);

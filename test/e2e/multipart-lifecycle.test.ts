@@ -21,6 +21,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { cosError, expectCosError, REGION } from './helpers/cos.js';
 import {
   adminUsage,
@@ -122,7 +123,10 @@ describe('usage, GC and bucket deletion', () => {
 
     await cos.multipartAbort({ Bucket, Region: REGION, Key: 'unfinished.bin', UploadId: uploadId });
     await cos.deleteBucket({ Bucket, Region: REGION });
-    expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket })))).toMatchObject({ status: 404 });
+    // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket })))).toMatchObject({ status: 404 }),
+    );
   });
 });
 

@@ -19,6 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, adminOk } from './helpers/access.js';
 import { createAccount } from './helpers/accounts.js';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { sdkError } from './helpers/s3.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -212,12 +213,15 @@ describe('account-level Block Public Access (admin API)', () => {
   it('applies to every bucket of the account, including at CreateBucket, and only to that account', async () => {
     expect((await admin(t, 'GET', '/admin/public-access-block')).status).toBe(404);
     await adminOk(t, 204, 'PUT', '/admin/public-access-block', { blockPublicAcls: true, blockPublicPolicy: true });
-    expect(await adminOk(t, 200, 'GET', '/admin/public-access-block')).toEqual({
-      blockPublicAcls: true,
-      ignorePublicAcls: false,
-      blockPublicPolicy: true,
-      restrictPublicBuckets: false,
-    });
+    // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await adminOk(t, 200, 'GET', '/admin/public-access-block')).toEqual({
+        blockPublicAcls: true,
+        ignorePublicAcls: false,
+        blockPublicPolicy: true,
+        restrictPublicBuckets: false,
+      }),
+    );
     const Bucket = await newBucket();
     await expectDenied(s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' })));
     await expectDenied(s3.send(new PutBucketPolicyCommand({ Bucket, Policy: publicRead(Bucket) })));
@@ -230,6 +234,11 @@ describe('account-level Block Public Access (admin API)', () => {
     const theirs = other.bucketName('pabo');
     await other.s3.send(new CreateBucketCommand({ Bucket: theirs, ACL: 'public-read' }));
     await adminOk(t, 204, 'PUT', `/admin/accounts/${other.appId}/public-access-block`, { BlockPublicAcls: true });
+    await settledOnEveryGateway(async () =>
+      expect((await admin(t, 'GET', '/admin/public-access-block', undefined, other.creds)).json).toMatchObject({
+        blockPublicAcls: true,
+      }),
+    );
     await expectDenied(
       other.s3.send(new PutObjectCommand({ Bucket: theirs, Key: 'k', Body: 'x', ACL: 'public-read' })),
     );
@@ -243,6 +252,6 @@ describe('account-level Block Public Access (admin API)', () => {
     expect((await admin(t, 'PUT', '/admin/public-access-block', { nonsense: true })).status).toBe(400);
 
     await adminOk(t, 204, 'DELETE', '/admin/public-access-block');
-    await s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' }));
+    await settledOnEveryGateway(() => s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' })));
   });
 });

@@ -4,6 +4,7 @@
  * form uploads, never requests signed in a header.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { REGION } from './helpers/cos.js';
 import { cosSignedFields, formBody, policyDoc, postForm } from './helpers/post-form.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -21,13 +22,14 @@ afterAll(async () => {
   await t?.close();
 });
 
-function configure(
+async function configure(
   type: 'White-List' | 'Black-List',
   domains: string[],
   empty: 'Allow' | 'Deny',
   status: 'Enabled' | 'Disabled' = 'Enabled',
-) {
-  return t.cos().putBucketReferer({
+): Promise<void> {
+  const cos = t.cos();
+  await cos.putBucketReferer({
     Bucket,
     Region: REGION,
     RefererConfiguration: {
@@ -37,6 +39,14 @@ function configure(
       EmptyReferConfiguration: empty,
     },
   });
+  // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+  await settledOnEveryGateway(async () =>
+    expect((await cos.getBucketReferer({ Bucket, Region: REGION })).RefererConfiguration).toMatchObject({
+      Status: status,
+      RefererType: type,
+      EmptyReferConfiguration: empty,
+    }),
+  );
 }
 
 /** The status of an anonymous GET with this Referer (none when undefined). */

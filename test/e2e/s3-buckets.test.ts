@@ -9,6 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { errorOf, rawRequest, recordWire, sdkError, xmlFields } from './helpers/s3.js';
 import { startTestServer, TEST_REGION, type TestServer } from './helpers/server.js';
 
@@ -111,8 +112,13 @@ describe('S3 buckets (@aws-sdk/client-s3, path style)', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'folder/' }));
     const deleted = await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     expect(deleted.$metadata.httpStatusCode).toBe(204);
-    const gone = await sdkError(s3.send(new HeadBucketCommand({ Bucket: bucket })));
-    expect(gone).toMatchObject({ status: 404, code: 'NotFound' });
+    // In a cluster the other gateways' bucket caches hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await sdkError(s3.send(new HeadBucketCommand({ Bucket: bucket })))).toMatchObject({
+        status: 404,
+        code: 'NotFound',
+      }),
+    );
     const listed = await s3.send(new ListBucketsCommand({}));
     expect(listed.Buckets?.some((b) => b.Name === bucket)).toBe(false);
   });

@@ -14,6 +14,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminOk } from './helpers/access.js';
 import { createAccount, type TestAccount } from './helpers/accounts.js';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { sdkError } from './helpers/s3.js';
 import { startTestServer, TEST_DOMAIN, TEST_REGION, type TestServer } from './helpers/server.js';
 
@@ -65,7 +66,10 @@ describe('S3 Control account-level Block Public Access', () => {
       BlockPublicPolicy: true,
       RestrictPublicBuckets: false,
     });
-    expect(await adminOk(t, 200, 'GET', '/admin/public-access-block')).toMatchObject({ blockPublicAcls: true });
+    // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await adminOk(t, 200, 'GET', '/admin/public-access-block')).toMatchObject({ blockPublicAcls: true }),
+    );
     const Bucket = t.bucketName('ctl');
     await s3.send(new CreateBucketCommand({ Bucket }));
     expect(await sdkError(s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' })))).toMatchObject({
@@ -74,9 +78,11 @@ describe('S3 Control account-level Block Public Access', () => {
     });
 
     await operator.send(new DeletePublicAccessBlockCommand({ AccountId }));
-    expect(await sdkError(operator.send(new GetPublicAccessBlockCommand({ AccountId })))).toMatchObject({
-      status: 404,
-    });
+    await settledOnEveryGateway(async () =>
+      expect(await sdkError(operator.send(new GetPublicAccessBlockCommand({ AccountId })))).toMatchObject({
+        status: 404,
+      }),
+    );
     await s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' }));
   });
 

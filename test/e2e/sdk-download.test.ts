@@ -73,16 +73,18 @@ describe('@coffer/sdk downloadFile', () => {
     const cos = cofferSdk(t);
     const key = 'moving.bin';
     await cos.putObject({ Bucket, Region, Key: key, Body: randomBytes(8 * MiB) });
-    // The object is replaced just before the second ranged GET is served.
-    const engine = t.server.engine;
-    const original = engine.getObject.bind(engine);
+    // The object is replaced just before the second ranged GET is served (by whichever gateway serves it).
+    const engines = t.gateways.map((g) => g.engine);
+    const originals = engines.map((engine) => engine.getObject.bind(engine));
     let ranged = 0;
-    engine.getObject = async (input) => {
-      if (input.key === key && input.range && ++ranged === 2) {
-        await cos.putObject({ Bucket, Region, Key: key, Body: 'new' });
-      }
-      return original(input);
-    };
+    engines.forEach((engine, i) => {
+      engine.getObject = async (input) => {
+        if (input.key === key && input.range && ++ranged === 2) {
+          await cos.putObject({ Bucket, Region, Key: key, Body: 'new' });
+        }
+        return originals[i]!(input);
+      };
+    });
     try {
       const err = await cos
         .downloadFile({
@@ -96,7 +98,9 @@ describe('@coffer/sdk downloadFile', () => {
         .catch((e: { code?: string }) => e);
       expect((err as { code?: string }).code).toBe('ObjectHasChanged');
     } finally {
-      engine.getObject = original;
+      engines.forEach((engine, i) => {
+        engine.getObject = originals[i]!;
+      });
     }
     const missing = await cos
       .downloadFile({ Bucket, Region, Key: 'absent', FilePath: path.join(dir, 'absent') })

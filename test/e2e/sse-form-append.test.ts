@@ -8,6 +8,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { REGION } from './helpers/cos.js';
 import {
   cosSignedFields,
@@ -194,12 +195,20 @@ describe('APPEND Object with KMS and SSE-C', () => {
     expect(await filesContaining(t.dataDir, [MARKER])).toEqual([]);
 
     await kmsAdmin(t, 'POST', `/${key.keyId}/disable`);
+    // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key })))).toMatchObject({
+        status: 400,
+        code: 'KMS.DisabledException',
+      }),
+    );
     const refused = await cos.appendObject({ Bucket, Region: REGION, Key, Position: whole.length, Body: 'more' }).then(
       () => undefined,
       (err: { statusCode?: number; code?: string }) => err,
     );
     expect(refused).toMatchObject({ statusCode: 400, code: 'KMS.DisabledException' });
     await kmsAdmin(t, 'POST', `/${key.keyId}/enable`);
+    await settledOnEveryGateway(async () => expect((await get(Key)).equals(whole)).toBe(true));
     await cos.appendObject({ Bucket, Region: REGION, Key, Position: whole.length, Body: 'more' });
     expect((await get(Key)).equals(Buffer.concat([whole, Buffer.from('more')]))).toBe(true);
   });

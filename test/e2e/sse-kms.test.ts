@@ -20,6 +20,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledOnEveryGateway } from './helpers/cluster.js';
 import { MiB, md5Hex } from './helpers/multipart.js';
 import { rawRequest, sdkError } from './helpers/s3.js';
 import { readAll, startTestServer, TEST_REGION, type TestServer } from './helpers/server.js';
@@ -138,7 +139,10 @@ describe('SSE-KMS with the local key registry', () => {
     );
     await kmsAdmin(t, 'POST', `/${key.keyId}/disable`);
     const disabled = { status: 400, code: 'KMS.DisabledException' };
-    expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'dis' })))).toMatchObject(disabled);
+    // In a cluster the other gateways hear of it by LISTEN/NOTIFY, right after the response.
+    await settledOnEveryGateway(async () =>
+      expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'dis' })))).toMatchObject(disabled),
+    );
     expect(await sdkError(s3.send(new GetObjectCommand({ Bucket, Key: 'dis-small' })))).toMatchObject(disabled);
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'dis' }))).SSEKMSKeyId).toBe(key.arn);
     expect(
@@ -158,7 +162,7 @@ describe('SSE-KMS with the local key registry', () => {
       ),
     ).toMatchObject(disabled);
     await kmsAdmin(t, 'POST', `/${key.keyId}/enable`);
-    expect((await get('dis')).equals(data)).toBe(true);
+    await settledOnEveryGateway(async () => expect((await get('dis')).equals(data)).toBe(true));
     expect((await get('dis-small')).toString()).toBe('tiny');
   });
 

@@ -1,4 +1,15 @@
 import net from 'node:net';
+import { clusterPendingTests } from '../cluster-excluded.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /**
+     * The cluster project's migrated, empty PostgreSQL database (helpers/cluster-setup.ts) that each
+     * test server's database is copied from (CREATE DATABASE … TEMPLATE).
+     */
+    pgTemplateUrl?: string;
+  }
+}
 
 /**
  * With COFFER_TEST_CLUSTER=N (N ≥ 2), every test server is a cluster (#19): N gateways on one
@@ -69,4 +80,25 @@ export async function settled<T>(check: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/**
+ * `settled`, for a change every gateway must have heard of: `check` (one request) passes that many
+ * times in a row, the proxy handing each to the next gateway; once on one server.
+ */
+export function settledOnEveryGateway<T>(check: () => Promise<T>): Promise<T> {
+  return settled(async () => {
+    let result = await check();
+    for (let i = 1; i < clusterSize(); i++) result = await check();
+    return result;
+  });
+}
+
+/**
+ * Whether a test is to be skipped because it runs against a cluster that lacks what it tests: it must
+ * be listed, with the reason, in test/e2e/cluster-excluded.ts's clusterPendingTests.
+ */
+export function pendingInCluster(file: string, title: string): boolean {
+  if (!(`${file} > ${title}` in clusterPendingTests)) throw new Error(`not in clusterPendingTests: ${file} > ${title}`);
+  return clusterSize() > 0;
 }

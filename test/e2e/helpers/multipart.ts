@@ -50,7 +50,11 @@ export function totalBytes(files: Map<string, number>): number {
 
 /** Files in `<dataDir>/tmp` (writes in progress). */
 export async function tmpFiles(dataDir: string): Promise<string[]> {
-  return fs.readdir(path.join(dataDir, 'tmp'));
+  // A shared data directory (a cluster's) keeps each gateway's in tmp/<gateway>/: the files count, not those folders.
+  const entries = await fs.readdir(path.join(dataDir, 'tmp'), { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(path.join(dataDir, 'tmp'), path.join(e.parentPath, e.name)));
 }
 
 /** Runs GC now (the server's own worker runs every 5 s; the test server's grace period is 0). */

@@ -7,7 +7,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Clock, configFrom, parseNotifyConfig, type RunningServer, startServer } from '@coffer/server';
 import COS from 'cos-nodejs-sdk-v5';
 import type { Logger } from 'pino';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { clusterSize, roundRobinProxy } from './cluster.js';
 import { createTestDatabase, dropTestDatabase, metadataOnPostgres } from './postgres.js';
 
@@ -82,8 +82,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'coffer-e2e-')));
   const gateways = clusterSize();
   let metadataUrl = metadataUrls.get(dataDir);
-  if (metadataUrl === undefined && (metadataOnPostgres() || gateways > 0)) {
-    metadataUrl = await createTestDatabase();
+  if (metadataUrl === undefined && metadataOnPostgres()) {
+    // The cluster project's schema-only template (helpers/cluster-setup.ts), when this runs in it.
+    metadataUrl = await createTestDatabase(inject('pgTemplateUrl'));
     metadataUrls.set(dataDir, metadataUrl);
   }
   const config = configFrom({
@@ -165,8 +166,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 /**
  * COFFER_TEST_CLUSTER=N: N gateways (in this process, each with its own stores, caches, leases and
  * tmp/<gateway>/) on one PostgreSQL database and one data directory, behind a round-robin TCP proxy.
- * The RunningServer returned is the first gateway's (its engine, identity, metrics) with the proxy's
- * url and port, and a close() that stops the proxy and every gateway.
+ * The RunningServer returned is the first gateway's (its engine, identity) with the proxy's url and
+ * port, metrics whose per-operation counts add up every gateway's, and a close() that stops the proxy
+ * and every gateway.
  */
 async function startCluster(
   n: number,
@@ -182,6 +184,7 @@ async function startCluster(
   let closed: Promise<void> | undefined;
   const server: RunningServer = {
     ...first,
+    metrics: clusterMetrics(all),
     url,
     port: proxy.port,
     consoleUrl: first.consoleUrl.replace(first.url, url),
@@ -194,6 +197,35 @@ async function startCluster(
     },
   };
   return { server, gateways: all };
+}
+
+/**
+ * The first gateway's Metrics, except that `requests` and `snapshot` (what tests count requests with)
+ * add up every gateway's: a test counting the requests a client sent must not depend on which gateway
+ * the proxy handed each one to.
+ */
+function clusterMetrics(all: RunningServer[]): RunningServer['metrics'] {
+  const requests = (operation: string) => all.reduce((sum, g) => sum + g.metrics.requests(operation), 0);
+  const snapshot = () => {
+    const merged: ReturnType<RunningServer['metrics']['snapshot']> = {};
+    for (const g of all) {
+      for (const [operation, { total, byStatus }] of Object.entries(g.metrics.snapshot())) {
+        const into = (merged[operation] ??= { total: 0, byStatus: {} });
+        into.total += total;
+        for (const [status, n] of Object.entries(byStatus)) into.byStatus[status] = (into.byStatus[status] ?? 0) + n;
+      }
+    }
+    return merged;
+  };
+  const first = all[0]!.metrics;
+  return new Proxy(first, {
+    get(target, property) {
+      if (property === 'requests') return requests;
+      if (property === 'snapshot') return snapshot;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 let resolverInstalled = false;

@@ -96,6 +96,7 @@ export class Engine {
         region: options.region,
         accountId: options.accountId ?? '000000000000',
         nowMs: () => (options.clock ?? systemClock).nowMs(),
+        changes: options.meta.changes,
       }),
       access: options.access,
       pins: new Map(),

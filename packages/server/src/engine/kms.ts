@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { S3Error } from '@coffer/protocol';
 import type { KmsKeyRecord, KmsKeyStore } from '../stores/domain-stores.js';
+import type { ChangeFeed } from '../stores/types.js';
 
 /**
  * The local key registry behind SSE-KMS (S3 `aws:kms`, COS `cos/kms`): Coffer's stand-in for AWS
@@ -39,7 +40,10 @@ export class Kms {
   readonly #wrapKey: Buffer;
   readonly #arnPrefix: string;
   readonly #nowMs: () => number;
-  /** Unwrapped keys by id; every change through this object replaces its entry. */
+  /**
+   * Unwrapped keys by id; every change through this object replaces its entry, and so does one made
+   * through another gateway (`changes`).
+   */
   readonly #cache = new Map<string, CachedKey>();
 
   constructor(options: {
@@ -48,8 +52,14 @@ export class Kms {
     region: string;
     accountId: string;
     nowMs: () => number;
+    /** Changes committed through other gateways sharing the store (none with one server). */
+    changes?: ChangeFeed | undefined;
   }) {
     this.#store = options.store;
+    options.changes?.subscribe((change) => {
+      if (change.kind === 'kms-key') this.#cache.delete(change.keyId);
+      else if (change.kind === 'all') this.#cache.clear();
+    });
     this.#wrapKey = options.wrapKey;
     this.#arnPrefix = `arn:aws:kms:${options.region}:${options.accountId}:key/`;
     this.#nowMs = options.nowMs;

@@ -411,6 +411,8 @@ export type MetadataChange =
   | { kind: 'identity'; uin?: string; secretId?: string }
   /** An account was created, changed or deleted: the account registry reads them again. */
   | { kind: 'account' }
+  /** An SSE-KMS key was enabled, disabled or rotated: gateways drop their unwrapped copy of it. */
+  | { kind: 'kms-key'; keyId: string }
   | { kind: 'all' };
 
 /**

@@ -1,10 +1,15 @@
 import type { KmsKeyRecord, KmsKeyStore, KmsKeyVersion } from '../domain-stores.js';
+import { notifyChange } from './change-feed.js';
 import type { PgDb } from './pg-db.js';
 
 type KeyRow = { key_id: string; description: string; enabled: number; created_ms: number };
 type VersionRow = { key_id: string; version: number; wrapped: string; created_ms: number };
 
-/** KmsKeyStore on PostgreSQL (tables kms_keys, kms_key_versions: migration 3), as sqlite/kms-keys.ts. */
+/**
+ * KmsKeyStore on PostgreSQL (tables kms_keys, kms_key_versions: migration 3), as sqlite/kms-keys.ts.
+ * Enabling, disabling and rotating a key are announced on the change feed, so that no gateway keeps
+ * using a key that was disabled through another (engine/kms.ts).
+ */
 export class PgKmsKeyStore implements KmsKeyStore {
   readonly #db: PgDb;
 
@@ -58,10 +63,12 @@ export class PgKmsKeyStore implements KmsKeyStore {
   }
 
   setKeyEnabled(keyId: string, enabled: boolean): Promise<boolean> {
-    return this.#db.writes.run(
-      async (tx) =>
-        (await tx.run('UPDATE kms_keys SET enabled = $1 WHERE key_id = $2', [enabled ? 1 : 0, keyId])) === 1,
-    );
+    return this.#db.writes.run(async (tx) => {
+      const changed =
+        (await tx.run('UPDATE kms_keys SET enabled = $1 WHERE key_id = $2', [enabled ? 1 : 0, keyId])) === 1;
+      if (changed) await notifyChange(tx, { kind: 'kms-key', keyId });
+      return changed;
+    });
   }
 
   addKeyVersion(keyId: string, version: KmsKeyVersion): Promise<boolean> {
@@ -74,6 +81,7 @@ export class PgKmsKeyStore implements KmsKeyStore {
         version.wrapped,
         version.createdMs,
       ]);
+      await notifyChange(tx, { kind: 'kms-key', keyId });
       return true;
     });
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Accounts } from '../../accounts/accounts.js';
+import { Kms } from '../../engine/kms.js';
 import type { Identity } from '../../identity.js';
 import { withBucketCache } from '../cached-meta-store.js';
 import type { BucketRecord, MetadataChange, MetadataStore, NewObjectVersion } from '../types.js';
@@ -251,6 +252,35 @@ describe('PostgreSQL store: gateways racing on one database', () => {
       );
     while (Date.now() < until && !(await refused())) await new Promise((r) => setTimeout(r, 20));
     await expect(two.lookupCredential(acme.secretId)).rejects.toThrow(/disabled/i);
+  });
+
+  it('an SSE-KMS key disabled or rotated through one gateway is refused, or used at its new version, on the others at once', async () => {
+    const open = (meta: MetadataStore) =>
+      new Kms({
+        store: (meta as PgMetaStore).kmsKeyStore(),
+        wrapKey: Buffer.alloc(32, 9),
+        region: 'r',
+        accountId: '1',
+        nowMs: () => 1,
+        changes: meta.changes,
+      });
+    const [one, two] = [open(gateways[0]!), open(gateways[1]!)];
+    await new Promise((r) => setTimeout(r, 300)); // the feeds connect and LISTEN
+    const { keyId } = await one.createKey('k');
+    expect(await two.keyForWrite(keyId)).toEqual({ keyId, version: 1 }); // now cached on the second gateway
+    const until = Date.now() + 5000;
+    await one.rotateKey(keyId);
+    while (Date.now() < until && (await two.keyForWrite(keyId)).version === 1)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await two.keyForWrite(keyId)).toEqual({ keyId, version: 2 });
+    await one.setEnabled(keyId, false);
+    const refused = () =>
+      two.keyForWrite(keyId).then(
+        () => false,
+        (err: Error) => err.name === 'S3Error',
+      );
+    while (Date.now() < until && !(await refused())) await new Promise((r) => setTimeout(r, 20));
+    await expect(two.material(keyId, 1)).rejects.toThrow(/is disabled/);
   });
 
   it('group-committed PUTs judge each precondition on its own, and a PUT whose blob is gone fails alone', async () => {
