@@ -67,6 +67,4 @@ export const clusterLeftOutForTime: Record<string, string> = {
 export const clusterPendingTests: Record<string, string> = {
   'lifecycle-admin.test.ts > two passes started at the same time are one: both callers get the same run, every action happens once':
     'pending: POST /-/admin/lifecycle/run joins a pass running on the same gateway only; two asked of two gateways at once are two passes with two run ids',
-  'multipart-errors.test.ts > Abort while a part is streaming: that UploadPart ends 404 NoSuchUpload and leaves no file behind':
-    "pending: an Abort served by one gateway does not stop a part streaming into another; that part's request waits for the client until the socket timeout (400 RequestTimeout) instead of ending 404 NoSuchUpload",
 };

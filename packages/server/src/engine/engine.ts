@@ -102,6 +102,12 @@ export class Engine {
       pins: new Map(),
       uploadsInFlight: new Map(),
     };
+    // In a cluster an upload may be aborted through another gateway while a part of it streams into
+    // this one: that part stops as it would for a local AbortMultipartUpload (multipart.ts).
+    options.meta.changes?.subscribe((change) => {
+      if (change.kind !== 'upload-aborted') return;
+      for (const controller of this.ctx.uploadsInFlight.get(change.uploadId) ?? []) controller.abort();
+    });
     this.accessLog = new AccessLog(this.ctx);
   }
 

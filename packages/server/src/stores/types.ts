@@ -413,6 +413,8 @@ export type MetadataChange =
   | { kind: 'account' }
   /** An SSE-KMS key was enabled, disabled or rotated: gateways drop their unwrapped copy of it. */
   | { kind: 'kms-key'; keyId: string }
+  /** A multipart upload was aborted (by AbortMultipartUpload, lifecycle or a bucket's removal): parts of it in flight stop. */
+  | { kind: 'upload-aborted'; uploadId: string }
   | { kind: 'all' };
 
 /**

@@ -78,9 +78,10 @@ export class PgBuckets implements BucketStore {
       } else {
         // In the same transaction as the bucket's removal: a part uploaded meanwhile either lands
         // before (and is released here) or finds its upload gone.
-        const uploads = await tx.rows<{ id: number }>('SELECT id FROM uploads WHERE bucket_id = $1 FOR UPDATE', [
-          row.id,
-        ]);
+        const uploads = await tx.rows<{ id: number; upload_id: string }>(
+          'SELECT id, upload_id FROM uploads WHERE bucket_id = $1 FOR UPDATE',
+          [row.id],
+        );
         for (const upload of uploads) await this.#db.abortLocked(tx, upload, options.abortUploads.nowMs);
       }
       // The bin's versions go with the bucket.

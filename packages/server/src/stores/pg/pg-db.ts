@@ -20,7 +20,7 @@ import {
   type VersioningStatus,
   type WriteOutcome,
 } from '../types.js';
-import { PgChangeFeed } from './change-feed.js';
+import { notifyChange, PgChangeFeed } from './change-feed.js';
 import { escapeKey } from './keys.js';
 import { PG_MIGRATIONS } from './migrations.js';
 
@@ -553,8 +553,11 @@ export class PgDb {
       throw new StoreError('not-found', 'a blob of the manifest is gone');
   }
 
-  /** Removes an upload whose row the caller has locked, releasing its parts' blobs. */
-  async abortLocked(tx: PgTx, upload: { id: number }, nowMs: number): Promise<void> {
+  /**
+   * Removes an upload whose row the caller has locked, releasing its parts' blobs, and tells every
+   * gateway (at commit): one with a part of it still streaming stops that part (NoSuchUpload).
+   */
+  async abortLocked(tx: PgTx, upload: { id: number; upload_id: string }, nowMs: number): Promise<void> {
     const parts = await tx.rows<{ manifest: string }>('SELECT manifest FROM parts WHERE upload_row = $1', [upload.id]);
     await this.releaseAll(
       tx,
@@ -562,6 +565,7 @@ export class PgDb {
       nowMs,
     );
     await tx.run('DELETE FROM uploads WHERE id = $1', [upload.id]);
+    await notifyChange(tx, { kind: 'upload-aborted', uploadId: upload.upload_id });
   }
 
   /** Attaches the bodies of a manifest's inline entries, up to INLINE_ATTACH_BYTES in all (getObject). */
