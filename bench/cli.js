@@ -1,6 +1,6 @@
 // The `coffer` command line against the AWS CLI and rclone, same machine, same server, same data, one run:
 // `cp -r` of many small files up and down, and of one large file up and down. Each tool runs with its own
-// defaults (coffer: 16 files at once, 8 MiB parts 8 at once, large downloads as 8 ranges; aws s3: 10 threads, 8 MiB
+// defaults (coffer: 16 files at once, 8 MiB parts 8 at once, large downloads as 4 ranges; aws s3: 10 threads, 8 MiB
 // parts; rclone: 4 transfers, 5 MiB chunks x 4, 4 ranged streams above 250 MiB), as a user would run it. Every tool
 // downloads the same objects (put there once by coffer). Peak RSS and CPU time (user + system) of each client
 // process come from /usr/bin/time.
