@@ -96,7 +96,7 @@ function pickSize(random: () => number): number {
 }
 
 /** The server's default inline threshold (COFFER_INLINE_MAX_BYTES). */
-const INLINE_MAX_BYTES = 16 * 1024;
+const INLINE_MAX_BYTES = 64 * 1024;
 
 const largeSize = (random: () => number) => MIB + Math.floor(random() * 3 * MIB);
 

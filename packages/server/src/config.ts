@@ -41,7 +41,7 @@ export interface Config {
   /**
    * Objects and parts of at most this many bytes are stored inline, in the metadata database with
    * their version row (one group-committed write, no file); 0 turns inlining off. At most 1 MiB.
-   * `--inline-max-bytes`, COFFER_INLINE_MAX_BYTES. Default 16 KiB (docs/performance.md says why).
+   * `--inline-max-bytes`, COFFER_INLINE_MAX_BYTES. Default 64 KiB (docs/performance.md says why).
    */
   inlineMaxBytes: number;
   /** How long a blob no object references waits before its file is deleted (readers may still hold it). */
@@ -385,7 +385,7 @@ function parseMetadataUrl(name: string, value: string): string {
 const MAX_INLINE_BYTES = 1024 * 1024;
 
 function parseInlineMax(name: string, value: string | undefined): number {
-  const n = parseInteger(name, value, 16 * 1024, 0);
+  const n = parseInteger(name, value, 64 * 1024, 0);
   if (n > MAX_INLINE_BYTES) {
     throw new ConfigError(`${name} "${value}" must be at most ${MAX_INLINE_BYTES} (1 MiB); 0 turns inlining off`);
   }
