@@ -17,6 +17,20 @@ import { parsePath } from './remote.js';
 import { smallGetter } from './small-download.js';
 import { folderPrefix, pathFilter } from './transfer.js';
 
+/** Starts `server` on 127.0.0.1 and answers a profile that points at it, signing as `signing` says. */
+async function listeningProfile(server: http.Server | net.Server, signing: 'cos' | 's3') {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    name: 'test',
+    endpoint: `http://127.0.0.1:${port}`,
+    secretId: 'AKIDtest',
+    secretKey: 'secret',
+    region: 'ap-guangzhou',
+    signing,
+  };
+}
+
 describe('paths', () => {
   it('reads cos:// and s3:// paths, keeps keys as written, and everything else is local', () => {
     expect(parsePath('cos://photos-1250000000/a/b c.jpg')).toMatchObject({
@@ -164,16 +178,7 @@ describe('transfers on the local side', () => {
       res.write(part.subarray(0, 1));
       setTimeout(() => res.end(part.subarray(1)), 20);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const profile = {
-      name: 'test',
-      endpoint: `http://127.0.0.1:${port}`,
-      secretId: 'AKIDtest',
-      secretKey: 'secret',
-      region: 'ap-guangzhou',
-      signing: 'cos' as const,
-    };
+    const profile = await listeningProfile(server, 'cos');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-direct-'));
     const file = path.join(dir, 'out.bin');
     const fd = fs.openSync(file, 'w');
@@ -215,16 +220,7 @@ describe('transfers on the local side', () => {
         res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code></Error>');
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const profile = {
-      name: 'test',
-      endpoint: `http://127.0.0.1:${port}`,
-      secretId: 'AKIDtest',
-      secretKey: 'secret',
-      region: 'ap-guangzhou',
-      signing: 'cos' as const,
-    };
+    const profile = await listeningProfile(server, 'cos');
     try {
       const getter = smallGetter(profile, 2)!;
       expect(smallGetter(profile, 2)).toBe(getter);
@@ -270,16 +266,7 @@ describe('transfers on the local side', () => {
         }
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const profile = {
-      name: 'raw',
-      endpoint: `http://127.0.0.1:${port}`,
-      secretId: 'AKIDtest',
-      secretKey: 'secret',
-      region: 'ap-guangzhou',
-      signing: 's3' as const,
-    };
+    const profile = await listeningProfile(server, 's3');
     try {
       const getter = smallGetter(profile, 1)!;
       // One connection, three requests at once: they queue and are answered in turn.
