@@ -9,7 +9,7 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import type COS from '@coffer/sdk';
 import type { ResolvedProfile } from './config.js';
-import { signHead } from './signed-request.js';
+import { parseResponseHead, requestText, signHead } from './signed-request.js';
 
 /** Chunks a range's writer gathers while a write is in flight, written together as one writev. */
 const WRITE_BATCH_BYTES = 512 * 1024;
@@ -86,9 +86,7 @@ export function fetchRangeDirect(
       ...(r.etag ? { 'if-match': r.etag } : {}),
     },
   );
-  const lines = [`GET ${head.target} HTTP/1.1`];
-  for (const [name, value] of Object.entries(head.headers)) lines.push(`${name}: ${value}`);
-  lines.push('connection: close', '', '');
+  const request = requestText('GET', head, { connection: 'close' });
   const expected = r.end - r.start + 1;
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   return new Promise<string>((resolve, reject) => {
@@ -114,13 +112,7 @@ export function fetchRangeDirect(
       else if (received === expected) finish();
     };
     const onHead = (text: string): void => {
-      const [statusLine = '', ...fields] = text.split('\r\n');
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
-      const headers = new Map<string, string>();
-      for (const f of fields) {
-        const colon = f.indexOf(':');
-        if (colon > 0) headers.set(f.slice(0, colon).trim().toLowerCase(), f.slice(colon + 1).trim());
-      }
+      const { status, headers } = parseResponseHead(text);
       const length = Number(headers.get('content-length'));
       const statusOk = status === 206 || (status === 200 && r.wholeObject);
       if (!statusOk || headers.has('transfer-encoding') || length !== expected)
@@ -163,7 +155,7 @@ export function fetchRangeDirect(
         },
       },
     });
-    socket.on('connect', () => socket.write(lines.join('\r\n')));
+    socket.on('connect', () => socket.write(request));
     socket.on('error', (err) => finish(err));
     socket.on('end', () => finish(new Error(`range ${r.start}-${r.end}: connection closed after ${received} bytes`)));
     socket.on('close', () => finish(new Error(`range ${r.start}-${r.end}: connection closed after ${received} bytes`)));

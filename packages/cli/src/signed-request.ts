@@ -92,6 +92,32 @@ export function signHead(
 }
 
 /** `path` is the un-encoded path (`/bucket/key`); `query` values '' for sub-resources (`?tagging`). */
+/** The request line and headers of `head` as HTTP/1.1 text, ready for a socket of our own (no body). */
+export function requestText(method: string, head: SignedHead, extra: Record<string, string> = {}): string {
+  let text = `${method} ${head.target} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries({ ...head.headers, ...extra })) text += `${name}: ${value}\r\n`;
+  return `${text}\r\n`;
+}
+
+/** A response head read off a socket of our own: the status line's version and status, and its fields (lower-cased names). */
+export interface ResponseHead {
+  version: string;
+  status: number;
+  headers: Map<string, string>;
+}
+
+/** Parses a response head (the text before its blank line); status NaN when the status line is not HTTP/1.x. */
+export function parseResponseHead(text: string): ResponseHead {
+  const [statusLine = '', ...fields] = text.split('\r\n');
+  const match = /^HTTP\/(1\.[01]) (\d{3})/.exec(statusLine);
+  const headers = new Map<string, string>();
+  for (const field of fields) {
+    const colon = field.indexOf(':');
+    if (colon > 0) headers.set(field.slice(0, colon).trim().toLowerCase(), field.slice(colon + 1).trim());
+  }
+  return { version: match?.[1] ?? '', status: Number(match?.[2]), headers };
+}
+
 export async function signedRequest(
   profile: ResolvedProfile,
   method: string,

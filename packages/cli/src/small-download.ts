@@ -19,7 +19,7 @@
 import net from 'node:net';
 import type { ResolvedProfile } from './config.js';
 import { SMALL_FILE_BYTES } from './local-files.js';
-import { signHead } from './signed-request.js';
+import { parseResponseHead, requestText, signHead } from './signed-request.js';
 
 export interface SmallBody {
   body: Buffer;
@@ -142,10 +142,7 @@ function directGetter(profile: ResolvedProfile, url: URL, sockets: number): Smal
 
   return {
     get: async (bucket, key) => {
-      const head = signHead(profile, 'GET', `/${bucket}/${key}`);
-      let request = `GET ${head.target} HTTP/1.1\r\n`;
-      for (const [name, value] of Object.entries(head.headers)) request += `${name}: ${value}\r\n`;
-      request += '\r\n';
+      const request = requestText('GET', signHead(profile, 'GET', `/${bucket}/${key}`));
       const c = await acquire();
       return new Promise<SmallBody | undefined>((resolve) => {
         let headBytes: Buffer | undefined;
@@ -164,20 +161,12 @@ function directGetter(profile: ResolvedProfile, url: URL, sockets: number): Smal
           if (at === body!.length) done({ body: body!, etag });
         };
         const onHead = (text: string): boolean => {
-          const lines = text.split('\r\n');
-          if (!/^HTTP\/1\.1 200 /.test(lines[0] ?? '')) return false;
-          let length = -1;
-          for (let i = 1; i < lines.length; i++) {
-            const line = lines[i]!;
-            const colon = line.indexOf(':');
-            if (colon <= 0) continue;
-            const name = line.slice(0, colon).trim().toLowerCase();
-            const value = line.slice(colon + 1).trim();
-            if (name === 'content-length') length = /^\d+$/.test(value) ? Number(value) : -1;
-            else if (name === 'etag') etag = value;
-            else if (name === 'transfer-encoding') return false;
-            else if (name === 'connection' && value.toLowerCase() === 'close') keepAlive = false;
-          }
+          const { version, status, headers } = parseResponseHead(text);
+          if (version !== '1.1' || status !== 200 || headers.has('transfer-encoding')) return false;
+          const announced = headers.get('content-length') ?? '';
+          const length = /^\d+$/.test(announced) ? Number(announced) : -1;
+          etag = headers.get('etag') ?? '';
+          keepAlive = headers.get('connection')?.toLowerCase() !== 'close';
           if (length < 0 || length > SMALL_FILE_BYTES) return false;
           body = Buffer.allocUnsafe(length);
           return true;

@@ -77,16 +77,19 @@ export async function adminUsageRequests(ctx: RequestContext): Promise<void> {
       { details: { ArgumentName: 'step' } },
     );
   }
-  const { bucket, series } = await ctx.engine.requestSeries({
+  if (name !== undefined) {
+    // Another account's bucket: as if refused by policy (only the operator sees every bucket), before any counting.
+    const bucket = await ctx.engine.headBucket(name);
+    if (accountOf(bucket.ownerId) !== account && account !== ctx.accounts.rootUin) {
+      throw new S3Error('AccessDenied', 'The bucket belongs to another account.');
+    }
+  }
+  const series = await ctx.engine.requestSeries({
     ...(name !== undefined ? { bucket: name } : {}),
     sinceMs,
     untilMs,
     stepMs,
   });
-  // Another account's bucket: as if refused by policy (only the operator sees every bucket).
-  if (bucket && accountOf(bucket.ownerId) !== account && account !== ctx.accounts.rootUin) {
-    throw new S3Error('AccessDenied', 'The bucket belongs to another account.');
-  }
   sendJson(ctx, 200, {
     bucket: name ?? null,
     since: new Date(sinceMs).toISOString(),

@@ -103,10 +103,9 @@ export class Engine {
       uploadsInFlight: new Map(),
     };
     // In a cluster an upload may be aborted through another gateway while a part of it streams into
-    // this one: that part stops as it would for a local AbortMultipartUpload (multipart.ts).
+    // this one: that part stops as it would for a local AbortMultipartUpload.
     options.meta.changes?.subscribe((change) => {
-      if (change.kind !== 'upload-aborted') return;
-      for (const controller of this.ctx.uploadsInFlight.get(change.uploadId) ?? []) controller.abort();
+      if (change.kind === 'upload-aborted') multipart.stopPartsInFlight(this.ctx, change.uploadId);
     });
     this.accessLog = new AccessLog(this.ctx);
   }
@@ -482,10 +481,9 @@ export class Engine {
   }
 
   // requests over time (issue 12)
-  /** Requests by operation per interval, for one bucket (which must exist) or all (request-counts.ts). */
-  async requestSeries(query: { bucket?: string; sinceMs: number; untilMs: number; stepMs: number }) {
-    const bucket = query.bucket !== undefined ? await requireBucket(this.ctx, query.bucket) : undefined;
-    return { bucket, series: await requestCounts.requestSeries(this.ctx.meta, query) };
+  /** Requests by operation per interval, for one bucket (by name) or all (request-counts.ts). */
+  requestSeries(query: { bucket?: string; sinceMs: number; untilMs: number; stepMs: number }) {
+    return requestCounts.requestSeries(this.ctx.meta, query);
   }
   /** Forgets request counts of the minutes before `beforeMs` (the `gc` lease's holder does, daily retention). */
   pruneRequestCounts(beforeMs: number) {

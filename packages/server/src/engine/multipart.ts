@@ -390,7 +390,16 @@ export async function abortMultipartUpload(
     if (err instanceof StoreError && err.reason === 'not-found') throw new S3Error('NoSuchUpload', NO_SUCH_UPLOAD);
     throw err;
   }
-  for (const controller of ctx.uploadsInFlight.get(input.uploadId) ?? []) controller.abort();
+  stopPartsInFlight(ctx, input.uploadId);
+}
+
+/**
+ * Stops the parts of an aborted upload still streaming into this gateway (withUploadAbort): they end
+ * NoSuchUpload. Called by AbortMultipartUpload here and, in a cluster, for an abort another gateway
+ * announced on the change feed (engine.ts).
+ */
+export function stopPartsInFlight(ctx: EngineContext, uploadId: string): void {
+  for (const controller of ctx.uploadsInFlight.get(uploadId) ?? []) controller.abort();
 }
 
 /** ListMultipartUploads. https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListMultipartUploads.html */

@@ -62,10 +62,7 @@ export class RequestCounter {
       row = { minuteMs, bucket, operation, requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
       this.#pending.set(key, row);
     }
-    row.requests++;
-    if (error) row.errors++;
-    row.bytesIn += bytesIn;
-    row.bytesOut += bytesOut;
+    addCounts(row, { requests: 1, errors: error ? 1 : 0, bytesIn, bytesOut });
   }
 
   /** Adds what was counted since the last flush to the store; one flush at a time (a second call joins it). */
@@ -96,13 +93,8 @@ export class RequestCounter {
       // older minutes first, so that the cap below drops the oldest.
       for (const [key, row] of this.#pending) {
         const before = taken.get(key);
-        if (!before) taken.set(key, row);
-        else {
-          before.requests += row.requests;
-          before.errors += row.errors;
-          before.bytesIn += row.bytesIn;
-          before.bytesOut += row.bytesOut;
-        }
+        if (before) addCounts(before, row);
+        else taken.set(key, row);
       }
       this.#pending = taken;
       let excess = taken.size - MAX_PENDING_ROWS;
@@ -120,6 +112,14 @@ export class RequestCounter {
     await this.#flushing;
     await this.flush();
   }
+}
+
+/** Adds `more`'s four counts into `into`. */
+function addCounts(into: RequestTotals, more: RequestTotals): void {
+  into.requests += more.requests;
+  into.errors += more.errors;
+  into.bytesIn += more.bytesIn;
+  into.bytesOut += more.bytesOut;
 }
 
 /** Requests of one operation over the range (RequestCountPoint without its interval). */
@@ -156,11 +156,7 @@ export async function requestSeries(
     if (!interval) continue;
     interval.requests[p.operation] = p.requests;
     interval.errors += p.errors;
-    const total = (totals[p.operation] ??= { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 });
-    total.requests += p.requests;
-    total.errors += p.errors;
-    total.bytesIn += p.bytesIn;
-    total.bytesOut += p.bytesOut;
+    addCounts((totals[p.operation] ??= { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 }), p);
   }
   const operations = Object.keys(totals).sort((a, b) => totals[b]!.requests - totals[a]!.requests || (a < b ? -1 : 1));
   return { operations, intervals, totals };
