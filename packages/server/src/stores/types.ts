@@ -570,14 +570,33 @@ export interface LifecycleStore {
     /** Bucket notifications: the events of the expirations applied, recorded in the batch's transaction. */
     events?: RecordEvents;
   }): Promise<LifecycleCounts>;
-  /** The unfinished lifecycle run (after a crash or restart), if any. */
+  /** The unfinished lifecycle run (after a crash or restart, or running on some gateway), if any. */
   unfinishedLifecycleRun(): Promise<{ runId: number; startedMs: number; state: string } | undefined>;
-  startLifecycleRun(nowMs: number, state: string): Promise<number>;
+  /**
+   * The unfinished run, or a new one started at `nowMs` with cursor `state` when there is none
+   * (`created`). At most one run is unfinished at a time, whatever gateways race here (a unique
+   * index): every caller of a cluster gets the same run until it finishes.
+   */
+  claimLifecycleRun(nowMs: number, state: string): Promise<LifecycleRunRecord & { created: boolean }>;
+  /** One run as stored, finished or not. */
+  getLifecycleRun(runId: number): Promise<LifecycleRunRecord | undefined>;
   saveLifecycleRun(runId: number, state: string): Promise<void>;
-  finishLifecycleRun(runId: number, nowMs: number): Promise<void>;
+  /** Marks the run finished at `nowMs` with what it did (`summary`, JSON), which callers that joined it read. */
+  finishLifecycleRun(runId: number, nowMs: number, summary: string): Promise<void>;
   /** Marks that a run has processed a bucket (for /-/admin/usage). */
   recordLifecycleVisit(bucketId: number, nowMs: number): Promise<void>;
   lifecycleStats(bucketId: number): Promise<LifecycleStats>;
+}
+
+/** A lifecycle run (table lifecycle_runs): one pass over every bucket with rules, resumable at `state`. */
+export interface LifecycleRunRecord {
+  runId: number;
+  startedMs: number;
+  /** The cursor after the last committed batch (JSON). */
+  state: string;
+  finishedMs?: number;
+  /** What the pass did (JSON), written when it finished. */
+  summary?: string;
 }
 
 /** Sub-users, their access keys and attached policies (stores/{sqlite,pg}/identities.ts). */
