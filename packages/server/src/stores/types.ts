@@ -415,6 +415,13 @@ export type MetadataChange =
   | { kind: 'kms-key'; keyId: string }
   /** A multipart upload was aborted (by AbortMultipartUpload, lifecycle or a bucket's removal): parts of it in flight stop. */
   | { kind: 'upload-aborted'; uploadId: string }
+  /**
+   * Not a change but a request to every gateway (POST /-/admin/logging/flush): append your buffered
+   * access log records to the spool, then answer with `logging-flushed` (engine/access-log-peers.ts).
+   */
+  | { kind: 'logging-flush'; flushId: string }
+  /** Gateway `gateway` has appended what it buffered when it heard of `logging-flush` `flushId`. */
+  | { kind: 'logging-flushed'; flushId: string; gateway: string }
   | { kind: 'all' };
 
 /**
@@ -424,6 +431,8 @@ export type MetadataChange =
 export interface ChangeFeed {
   /** Calls `listener` for each change; returns the function that stops it. */
   subscribe(listener: (change: MetadataChange) => void): () => void;
+  /** Sends `change` to every gateway's listeners, this one's included, outside any write. */
+  publish(change: MetadataChange): Promise<void>;
 }
 
 /** How many bytes of inline bodies getObject attaches to a manifest at most (see getObject). */
