@@ -64,7 +64,4 @@ export const clusterLeftOutForTime: Record<string, string> = {
  * Single tests skipped in the cluster project (`it.skipIf(pendingInCluster(file, title))`,
  * helpers/cluster.ts), keyed `<file> > <test title>`: gaps in the cluster itself.
  */
-export const clusterPendingTests: Record<string, string> = {
-  'lifecycle-admin.test.ts > two passes started at the same time are one: both callers get the same run, every action happens once':
-    'pending: POST /-/admin/lifecycle/run joins a pass running on the same gateway only; two asked of two gateways at once are two passes with two run ids',
-};
+export const clusterPendingTests: Record<string, string> = {};

@@ -28,7 +28,7 @@ import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import type { MetadataStore } from './stores/types.js';
 import { TlsFiles } from './tls-files.js';
-import { holderId, startBackgroundWork } from './workers/background.js';
+import { holderId, lifecyclePassLease, startBackgroundWork } from './workers/background.js';
 
 export interface StartOptions {
   /**
@@ -166,6 +166,7 @@ async function serve(
     blobs,
     log,
     clock,
+    lifecyclePass: lifecyclePassLease({ leases, holder, ttlMs: config.leaseTtlMs, log }),
     region: config.region,
     sealKey: deriveKey(masterKey.key, 'blob-seal'),
     kmsKeys: stores.kmsKeys,

@@ -5,7 +5,8 @@ import { requireOperator } from './admin-users.js';
 
 /**
  * POST /-/admin/lifecycle/run — runs a lifecycle pass now (the operator only) and answers with what it did.
- * `?wait=false` starts it and answers 202 at once.
+ * A pass already running, on this gateway or another of the cluster, is joined: the answer is its
+ * summary. `?wait=false` starts (or joins) it and answers 202 at once.
  */
 export async function adminRunLifecycle(ctx: RequestContext): Promise<void> {
   requireOperator(ctx);

@@ -33,11 +33,11 @@ import * as inventoryReport from './inventory-report.js';
 import { Kms } from './kms.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
+import { type PassLease, runPass } from './lifecycle/pass.js';
 import {
   bucketRules,
   type LifecycleRunOptions,
   type LifecycleRunSummary,
-  runLifecycle,
   saveBucketRules,
 } from './lifecycle/runner.js';
 import * as multipart from './multipart.js';
@@ -70,6 +70,11 @@ export interface EngineOptions {
   /** Last access of INTELLIGENT_TIERING versions (stores/sqlite/object-access.ts). */
   access: ObjectAccessStore;
   clock?: Clock;
+  /**
+   * The lease a lifecycle pass runs under (lifecycle/pass.ts), so that a pass asked of any gateway joins
+   * the one running anywhere; absent: each pass runs here (a bare engine, in unit tests).
+   */
+  lifecyclePass?: PassLease;
 }
 
 /**
@@ -108,6 +113,7 @@ export class Engine {
       if (change.kind === 'upload-aborted') multipart.stopPartsInFlight(this.ctx, change.uploadId);
     });
     this.accessLog = new AccessLog(this.ctx);
+    this.#lifecyclePass = options.lifecyclePass;
   }
 
   get region(): string {
@@ -429,13 +435,15 @@ export class Engine {
     return this.ctx.meta.lifecycleStats(bucket.id);
   }
   /**
-   * Runs a lifecycle pass (or joins the one running), then frees disk through GC. Resumes an
-   * interrupted pass first.
+   * Runs a lifecycle pass (or joins the one running, here or on another gateway: lifecycle/pass.ts),
+   * then frees disk through GC. Resumes an interrupted pass first.
    */
   runLifecycle(options: LifecycleRunOptions = {}): Promise<LifecycleRunSummary> {
     this.#lifecycleRun ??= (async () => {
       try {
-        const summary = await runLifecycle(this.ctx, options);
+        const { summary, ranHere } = await runPass(this.ctx, this.#lifecyclePass, options);
+        // Joined another gateway's pass: it publishes, purges and collects.
+        if (!ranHere) return summary;
         if (lifecycleChannel.hasSubscribers) {
           const { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed } = summary;
           const counts = { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed };
@@ -452,6 +460,7 @@ export class Engine {
     return this.#lifecycleRun;
   }
   #lifecycleRun: Promise<LifecycleRunSummary> | undefined;
+  readonly #lifecyclePass: PassLease | undefined;
 
   // access logging and inventory
   putBucketLogging(name: string, config: LoggingConfiguration | null) {
