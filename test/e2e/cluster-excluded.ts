@@ -25,8 +25,6 @@ export const clusterExcluded: Record<string, string> = {
   'accounts-upgrade.test.ts': 'upgrades a data directory of SQLite metadata schema 17 in place',
   'metrics.test.ts':
     "scrapes one server's /-/metrics and expects every request counted there; Prometheus scrapes each gateway",
-  'access-logging.test.ts':
-    'counts the log objects one server delivers per flush; in a cluster each gateway buffers its own records and POST /-/admin/logging/flush flushes only the gateway that receives it',
 };
 
 /**

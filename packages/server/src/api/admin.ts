@@ -42,18 +42,27 @@ export async function adminNotifications(ctx: RequestContext): Promise<void> {
   });
 }
 
+/** How long a cluster-wide flush waits for the other gateways to spool their buffered records. */
+const GATEWAYS_FLUSH_TIMEOUT_MS = 5_000;
+
 /**
  * POST /-/admin/logging/flush — delivers every spooled access log record now (root only), including
- * batches waiting for a retry, and answers with what was delivered and what still fails.
+ * batches waiting for a retry, and answers with what was delivered and what still fails. In a cluster,
+ * every live gateway first spools the records it buffers, and `gateways` says which answered.
  */
 export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
   requireOperator(ctx);
+  const gateways = await ctx.engine.accessLog.flushAllGateways(GATEWAYS_FLUSH_TIMEOUT_MS);
   const summary = await ctx.engine.accessLog.deliver({
     maxRecords: ctx.config.accessLogMaxRecords,
     retryMs: ctx.config.accessLogRetryMs,
     force: true,
   });
-  sendJson(ctx, 200, { ...summary, backlog: await ctx.engine.accessLog.backlog() });
+  sendJson(ctx, 200, {
+    ...summary,
+    backlog: await ctx.engine.accessLog.backlog(),
+    ...(gateways ? { gateways } : {}),
+  });
 }
 
 /**

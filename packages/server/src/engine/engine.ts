@@ -14,6 +14,7 @@ import type {
 } from '../stores/types.js';
 import * as access from './access.js';
 import { AccessLog, bucketLogging, type LoggingConfiguration, putBucketLogging } from './access-log.js';
+import type { Gateways } from './access-log-peers.js';
 import { type AppendObjectInput, appendObject } from './append.js';
 import * as archive from './archive.js';
 import * as buckets from './buckets.js';
@@ -75,6 +76,8 @@ export interface EngineOptions {
    * the one running anywhere; absent: each pass runs here (a bare engine, in unit tests).
    */
   lifecyclePass?: PassLease;
+  /** This gateway among the cluster's, for a flush of every gateway's access log buffer (access-log-peers.ts). */
+  gateways?: Gateways;
 }
 
 /**
@@ -112,7 +115,7 @@ export class Engine {
     options.meta.changes?.subscribe((change) => {
       if (change.kind === 'upload-aborted') multipart.stopPartsInFlight(this.ctx, change.uploadId);
     });
-    this.accessLog = new AccessLog(this.ctx);
+    this.accessLog = new AccessLog(this.ctx, options.gateways);
     this.#lifecyclePass = options.lifecyclePass;
   }
 
