@@ -5,7 +5,8 @@
  * (https://www.tencentcloud.com/document/product/436/30748, answered "set Logging and analyse the
  * logs") is answered from delivered logs with the one-liner the docs show, run by a shell.
  * Delivery survives a restart with the target bucket unwritable (gone) for a while: nothing logged
- * is lost, nothing delivered twice.
+ * is lost, nothing delivered twice. Against a cluster, requests land on every gateway and the flush,
+ * received by one, delivers the records all of them buffered.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -16,6 +17,7 @@ import {
   DeleteBucketCommand,
   GetBucketLoggingCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketLoggingCommand,
@@ -24,8 +26,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { admin } from './helpers/access.js';
+import { clusterSize, settledOnEveryGateway } from './helpers/cluster.js';
 import { REGION } from './helpers/cos.js';
-import { readAll, startTestServer, type TestServer } from './helpers/server.js';
+import { metadataUrlOf, readAll, startTestServer, type TestServer } from './helpers/server.js';
 
 interface FlushReply {
   delivered: number;
@@ -33,6 +36,8 @@ interface FlushReply {
   failed: number;
   alreadyThere: number;
   backlog: { records: number; batches: number; failing: number };
+  /** In a cluster: the gateways that spooled their buffered records first. */
+  gateways?: { asked: number; answered: number; silent: string[] };
 }
 
 async function flush(t: TestServer): Promise<FlushReply> {
@@ -81,10 +86,13 @@ describe('S3 form: PutBucketLogging, records in the S3 server access log format'
         BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: 'access/' } },
       }),
     );
-    expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toEqual({
-      TargetBucket: target,
-      TargetPrefix: 'access/',
-    });
+    // In a cluster, every gateway must have heard of the configuration before the requests it logs.
+    await settledOnEveryGateway(async () =>
+      expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toEqual({
+        TargetBucket: target,
+        TargetPrefix: 'access/',
+      }),
+    );
 
     await s3.send(new PutObjectCommand({ Bucket, Key: 'photos/cat.jpg', Body: 'meow' }));
     await s3.send(new PutObjectCommand({ Bucket, Key: 'photos/dog.jpg', Body: 'woof' }));
@@ -99,8 +107,14 @@ describe('S3 form: PutBucketLogging, records in the S3 server access log format'
     await s3.send(new HeadObjectCommand({ Bucket, Key: 'photos/cat.jpg' }));
     await expect(s3.send(new GetObjectCommand({ Bucket, Key: 'photos/none.jpg' }))).rejects.toThrow();
 
+    // In a cluster the records are spread over the gateways' buffers: the flush reaches every one (on
+    // PostgreSQL metadata every server is a gateway of a cluster, if only of one).
     const reply = await flush(t);
     expect(reply).toMatchObject({ delivered: 1, failed: 0, backlog: { records: 0, batches: 0 } });
+    const n = t.gateways.length;
+    expect(reply.gateways).toEqual(
+      metadataUrlOf(t.dataDir) || clusterSize() > 0 ? { asked: n, answered: n, silent: [] } : undefined,
+    );
     const { dir, keys } = await download(s3, target, 'access/');
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^access\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9A-F]{16}$/);
@@ -126,7 +140,9 @@ describe('S3 form: PutBucketLogging, records in the S3 server access log format'
     // A second flush delivers nothing new; turning logging off stops the records.
     expect(await flush(t)).toMatchObject({ delivered: 0, backlog: { records: 0 } });
     await s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: {} }));
-    expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toBeUndefined();
+    await settledOnEveryGateway(async () =>
+      expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toBeUndefined(),
+    );
     await s3.send(new GetObjectCommand({ Bucket, Key: 'photos/cat.jpg' }));
     expect(await flush(t)).toMatchObject({ delivered: 0, records: 0, backlog: { records: 0 } });
   });
@@ -144,7 +160,9 @@ describe('S3 form: PutBucketLogging, records in the S3 server access log format'
       TargetObjectKeyFormat: { PartitionedPrefix: { PartitionDateSource: 'DeliveryTime' as const } },
     };
     await s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: { LoggingEnabled } }));
-    expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toEqual(LoggingEnabled);
+    await settledOnEveryGateway(async () =>
+      expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toEqual(LoggingEnabled),
+    );
     await s3.send(new PutObjectCommand({ Bucket, Key: 'a.txt', Body: 'a' }));
     expect(await flush(t)).toMatchObject({ delivered: 1, failed: 0 });
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: target }));
@@ -187,10 +205,11 @@ describe('COS form: putBucketLogging, records with COS fields', () => {
       Region: REGION,
       BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: 'cos-logs/' } },
     });
-    const got = await cos.getBucketLogging({ Bucket, Region: REGION });
-    expect(got.BucketLoggingStatus).toMatchObject({
-      LoggingEnabled: { TargetBucket: target, TargetPrefix: 'cos-logs/' },
-    });
+    await settledOnEveryGateway(async () =>
+      expect((await cos.getBucketLogging({ Bucket, Region: REGION })).BucketLoggingStatus).toMatchObject({
+        LoggingEnabled: { TargetBucket: target, TargetPrefix: 'cos-logs/' },
+      }),
+    );
     await cos.putObject({ Bucket, Region: REGION, Key: 'photos/cat.jpg', Body: 'meow' });
     for (let i = 0; i < 3; i++) await cos.getObject({ Bucket, Region: REGION, Key: 'photos/cat.jpg' });
 
@@ -232,6 +251,9 @@ describe('delivery across a restart, the target bucket gone for a while', () => 
         BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: 'logs/' } },
       }),
     );
+    await settledOnEveryGateway(async () =>
+      expect((await s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled).toBeDefined(),
+    );
     await s3.send(new PutObjectCommand({ Bucket, Key: 'hot.txt', Body: 'x' }));
     // The target becomes unwritable: it is deleted (it is empty).
     await s3.send(new DeleteBucketCommand({ Bucket: target }));
@@ -256,6 +278,7 @@ describe('delivery across a restart, the target bucket gone for a while', () => 
 
     // The target is writable again.
     await s3b.send(new CreateBucketCommand({ Bucket: target }));
+    await settledOnEveryGateway(() => s3b.send(new HeadBucketCommand({ Bucket: target })));
     const delivered = await flush(second);
     expect(delivered).toMatchObject({ delivered: 2, failed: 0, backlog: { records: 0, batches: 0 } });
     const { dir, keys } = await download(s3b, target, 'logs/');

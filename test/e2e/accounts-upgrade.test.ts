@@ -39,9 +39,10 @@ describe('accounts: upgrading a one-account data directory', () => {
 
       // Take the directory back to what a Coffer from before accounts left: schema 17, no accounts table.
       const db = new Database(path.join(dataDir, 'meta.db'));
-      // And without what later migrations (19: KMS keys, object access times; 20: request counts) added.
+      // And without what later migrations (19: KMS keys, object access times; 20: request counts; 21: one
+      // unfinished lifecycle run, and its summary) added.
       db.exec(
-        'DROP TABLE accounts; DROP INDEX buckets_by_owner_id; DROP TRIGGER object_access_gone; DROP TABLE object_access; DROP TABLE kms_key_versions; DROP TABLE kms_keys; DROP TABLE request_counts;',
+        'DROP TABLE accounts; DROP INDEX buckets_by_owner_id; DROP TRIGGER object_access_gone; DROP TABLE object_access; DROP TABLE kms_key_versions; DROP TABLE kms_keys; DROP TABLE request_counts; DROP INDEX lifecycle_runs_one_unfinished; ALTER TABLE lifecycle_runs DROP COLUMN summary;',
       );
       db.pragma(`user_version = ${BEFORE_ACCOUNTS}`);
       expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'accounts'").all()).toEqual([]);

@@ -25,8 +25,6 @@ export const clusterExcluded: Record<string, string> = {
   'accounts-upgrade.test.ts': 'upgrades a data directory of SQLite metadata schema 17 in place',
   'metrics.test.ts':
     "scrapes one server's /-/metrics and expects every request counted there; Prometheus scrapes each gateway",
-  'access-logging.test.ts':
-    'counts the log objects one server delivers per flush; in a cluster each gateway buffers its own records and POST /-/admin/logging/flush flushes only the gateway that receives it',
 };
 
 /**
@@ -64,7 +62,4 @@ export const clusterLeftOutForTime: Record<string, string> = {
  * Single tests skipped in the cluster project (`it.skipIf(pendingInCluster(file, title))`,
  * helpers/cluster.ts), keyed `<file> > <test title>`: gaps in the cluster itself.
  */
-export const clusterPendingTests: Record<string, string> = {
-  'lifecycle-admin.test.ts > two passes started at the same time are one: both callers get the same run, every action happens once':
-    'pending: POST /-/admin/lifecycle/run joins a pass running on the same gateway only; two asked of two gateways at once are two passes with two run ids',
-};
+export const clusterPendingTests: Record<string, string> = {};

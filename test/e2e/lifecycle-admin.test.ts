@@ -12,7 +12,6 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pendingInCluster } from './helpers/cluster.js';
 import { DAY_MS, movableClock, runLifecycleOverHttp, usageOf } from './helpers/lifecycle.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -97,9 +96,7 @@ describe('POST /-/admin/lifecycle/run and GET /-/admin/usage', () => {
     });
   });
 
-  const concurrentPasses =
-    'two passes started at the same time are one: both callers get the same run, every action happens once';
-  it.skipIf(pendingInCluster('lifecycle-admin.test.ts', concurrentPasses))(concurrentPasses, async () => {
+  it('two passes started at the same time are one: both callers get the same run, every action happens once', async () => {
     await putTemp(4, 100);
     const before = (await usageOf(t, Bucket)).lifecycle;
     clock.now += 2 * DAY_MS;

@@ -28,7 +28,8 @@ import { SqliteObjectAccessStore } from './stores/sqlite/object-access.js';
 import { SqliteMetaStore } from './stores/sqlite/sqlite-meta-store.js';
 import type { MetadataStore } from './stores/types.js';
 import { TlsFiles } from './tls-files.js';
-import { holderId, startBackgroundWork } from './workers/background.js';
+import { holderId, lifecyclePassLease, startBackgroundWork } from './workers/background.js';
+import { liveGateways } from './workers/shared-recovery.js';
 
 export interface StartOptions {
   /**
@@ -166,6 +167,11 @@ async function serve(
     blobs,
     log,
     clock,
+    lifecyclePass: lifecyclePassLease({ leases, holder, ttlMs: config.leaseTtlMs, log }),
+    // A cluster: POST /-/admin/logging/flush reaches every gateway alive (their `gateway:<id>` leases).
+    ...(gatewayTmp && meta.changes
+      ? { gateways: { self: gatewayTmp, live: () => liveGateways(leases, Date.now()) } }
+      : {}),
     region: config.region,
     sealKey: deriveKey(masterKey.key, 'blob-seal'),
     kmsKeys: stores.kmsKeys,

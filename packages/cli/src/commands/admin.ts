@@ -79,6 +79,13 @@ Examples:
       const backlog = res.backlog as { records: number; failing: number };
       ctx.say(`delivered ${res.records} records in ${res.delivered} log objects; ${res.failed} deliveries failed`);
       ctx.say(`still spooled: ${backlog.records} records (${backlog.failing} batches failing)`);
+      // A cluster: every live gateway was asked to spool what it buffered first.
+      const gateways = res.gateways as { asked: number; answered: number; silent: string[] } | undefined;
+      if (gateways?.silent.length) {
+        ctx.say(
+          `${gateways.silent.length} of ${gateways.asked} gateways did not answer (their last records go in the next delivery): ${gateways.silent.join(', ')}`,
+        );
+      }
     });
   const account = adminCmd.command('account').description("the deployment's accounts (the operator's key only)");
   type AccountJson = {

@@ -5,7 +5,8 @@ import { requireOperator } from './admin-users.js';
 
 /**
  * POST /-/admin/lifecycle/run — runs a lifecycle pass now (the operator only) and answers with what it did.
- * `?wait=false` starts it and answers 202 at once.
+ * A pass already running, on this gateway or another of the cluster, is joined: the answer is its
+ * summary. `?wait=false` starts (or joins) it and answers 202 at once.
  */
 export async function adminRunLifecycle(ctx: RequestContext): Promise<void> {
   requireOperator(ctx);
@@ -41,18 +42,27 @@ export async function adminNotifications(ctx: RequestContext): Promise<void> {
   });
 }
 
+/** How long a cluster-wide flush waits for the other gateways to spool their buffered records. */
+const GATEWAYS_FLUSH_TIMEOUT_MS = 5_000;
+
 /**
  * POST /-/admin/logging/flush — delivers every spooled access log record now (root only), including
- * batches waiting for a retry, and answers with what was delivered and what still fails.
+ * batches waiting for a retry, and answers with what was delivered and what still fails. In a cluster,
+ * every live gateway first spools the records it buffers, and `gateways` says which answered.
  */
 export async function adminFlushLogging(ctx: RequestContext): Promise<void> {
   requireOperator(ctx);
+  const gateways = await ctx.engine.accessLog.flushAllGateways(GATEWAYS_FLUSH_TIMEOUT_MS);
   const summary = await ctx.engine.accessLog.deliver({
     maxRecords: ctx.config.accessLogMaxRecords,
     retryMs: ctx.config.accessLogRetryMs,
     force: true,
   });
-  sendJson(ctx, 200, { ...summary, backlog: await ctx.engine.accessLog.backlog() });
+  sendJson(ctx, 200, {
+    ...summary,
+    backlog: await ctx.engine.accessLog.backlog(),
+    ...(gateways ? { gateways } : {}),
+  });
 }
 
 /**

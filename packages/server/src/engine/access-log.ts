@@ -3,6 +3,7 @@ import { S3Error } from '@coffer/protocol';
 import type { AccessLogBatch } from '../stores/access-log.js';
 import type { BucketRecord } from '../stores/types.js';
 import { type AccessLogEntry, renderCosLine, renderS3Line } from './access-log-format.js';
+import { type Gateways, type GatewaysFlushed, PeerFlush } from './access-log-peers.js';
 import { requireBucket } from './buckets.js';
 import type { EngineContext } from './context.js';
 import { putObject } from './objects.js';
@@ -98,19 +99,47 @@ export class AccessLog {
   /** Settles the callers of record() whose records are in the buffer. */
   #waiting: { promise: Promise<void>; resolve: () => void } | undefined;
   #appending = new Set<Promise<void>>();
+  /**
+   * record() calls still reading their bucket's configuration, each resolving once its record is in the
+   * buffer: settle() waits for them, so a record taken before it (its request answered) is not missed.
+   */
+  #taking = new Set<Promise<unknown>>();
   #delivering: Promise<DeliverySummary> | undefined;
+  readonly #peers: PeerFlush | undefined;
 
-  constructor(private readonly ctx: EngineContext) {}
+  /** `gateways`: this gateway among a cluster's (with the store's change feed), for flushAllGateways. */
+  constructor(
+    private readonly ctx: EngineContext,
+    gateways?: Gateways,
+  ) {
+    const changes = ctx.meta.changes;
+    this.#peers =
+      changes && gateways ? new PeerFlush({ changes, gateways, settle: () => this.settle(), log: ctx.log }) : undefined;
+  }
 
   /**
    * Records one request against `bucketName` if that bucket has logging on (`describe` is called only
    * then). Never delays the request: it settles once the record is in the spool.
    */
   async record(bucketName: string, describe: () => Omit<AccessLogEntry, 'bucketOwner' | 'region'>): Promise<void> {
+    const taken = this.#take(bucketName, describe);
+    this.#taking.add(taken);
+    const buffered = await taken.finally(() => this.#taking.delete(taken));
+    await buffered?.spooled;
+  }
+
+  /**
+   * Looks the bucket's configuration up and buffers the record; resolves then, with the promise of its
+   * being spooled (wrapped: an async function would wait for a promise it returns). Undefined: not logged.
+   */
+  async #take(
+    bucketName: string,
+    describe: () => Omit<AccessLogEntry, 'bucketOwner' | 'region'>,
+  ): Promise<{ spooled: Promise<void> } | undefined> {
     const bucket = await this.ctx.meta.getBucket(bucketName);
-    if (!bucket) return;
+    if (!bucket) return undefined;
     const config = await bucketLogging(this.ctx, bucket);
-    if (!config) return;
+    if (!config) return undefined;
     const full: AccessLogEntry = { ...describe(), bucketOwner: bucket.ownerId, region: this.ctx.region };
     this.#buffer.push({
       sourceBucket: bucket.name,
@@ -123,14 +152,14 @@ export class AccessLog {
     if (this.#buffer.length >= BUFFER_MAX_RECORDS) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
-      return this.#flush();
+      return { spooled: this.#flush() };
     }
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.#flush();
     }, BUFFER_MS);
     this.#waiting ??= deferred();
-    return this.#waiting.promise;
+    return { spooled: this.#waiting.promise };
   }
 
   /** Appends what is buffered to the spool, in one write (a chunk per stream). */
@@ -151,6 +180,7 @@ export class AccessLog {
 
   /** Appends what is buffered now and waits until every record taken so far is in the spool. */
   async settle(): Promise<void> {
+    await Promise.all([...this.#taking].map((p) => p.catch(() => undefined)));
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#flush();
@@ -173,6 +203,15 @@ export class AccessLog {
 
   backlog() {
     return this.ctx.meta.accessLogBacklog();
+  }
+
+  /**
+   * In a cluster, has every live gateway append its buffered records to the shared spool (waiting at
+   * most `timeoutMs` for their answers) so that a delivery after it takes them all; undefined on a
+   * single server, whose deliver() settles its own buffer.
+   */
+  flushAllGateways(timeoutMs: number): Promise<GatewaysFlushed | undefined> {
+    return this.#peers ? this.#peers.flushAll(timeoutMs) : Promise.resolve(undefined);
   }
 }
 

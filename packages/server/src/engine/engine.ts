@@ -14,6 +14,7 @@ import type {
 } from '../stores/types.js';
 import * as access from './access.js';
 import { AccessLog, bucketLogging, type LoggingConfiguration, putBucketLogging } from './access-log.js';
+import type { Gateways } from './access-log-peers.js';
 import { type AppendObjectInput, appendObject } from './append.js';
 import * as archive from './archive.js';
 import * as buckets from './buckets.js';
@@ -33,11 +34,11 @@ import * as inventoryReport from './inventory-report.js';
 import { Kms } from './kms.js';
 import type { LifecycleRule } from './lifecycle/evaluate.js';
 import { currentExpiration } from './lifecycle/evaluate.js';
+import { type PassLease, runPass } from './lifecycle/pass.js';
 import {
   bucketRules,
   type LifecycleRunOptions,
   type LifecycleRunSummary,
-  runLifecycle,
   saveBucketRules,
 } from './lifecycle/runner.js';
 import * as multipart from './multipart.js';
@@ -70,6 +71,13 @@ export interface EngineOptions {
   /** Last access of INTELLIGENT_TIERING versions (stores/sqlite/object-access.ts). */
   access: ObjectAccessStore;
   clock?: Clock;
+  /**
+   * The lease a lifecycle pass runs under (lifecycle/pass.ts), so that a pass asked of any gateway joins
+   * the one running anywhere; absent: each pass runs here (a bare engine, in unit tests).
+   */
+  lifecyclePass?: PassLease;
+  /** This gateway among the cluster's, for a flush of every gateway's access log buffer (access-log-peers.ts). */
+  gateways?: Gateways;
 }
 
 /**
@@ -107,7 +115,8 @@ export class Engine {
     options.meta.changes?.subscribe((change) => {
       if (change.kind === 'upload-aborted') multipart.stopPartsInFlight(this.ctx, change.uploadId);
     });
-    this.accessLog = new AccessLog(this.ctx);
+    this.accessLog = new AccessLog(this.ctx, options.gateways);
+    this.#lifecyclePass = options.lifecyclePass;
   }
 
   get region(): string {
@@ -429,13 +438,15 @@ export class Engine {
     return this.ctx.meta.lifecycleStats(bucket.id);
   }
   /**
-   * Runs a lifecycle pass (or joins the one running), then frees disk through GC. Resumes an
-   * interrupted pass first.
+   * Runs a lifecycle pass (or joins the one running, here or on another gateway: lifecycle/pass.ts),
+   * then frees disk through GC. Resumes an interrupted pass first.
    */
   runLifecycle(options: LifecycleRunOptions = {}): Promise<LifecycleRunSummary> {
     this.#lifecycleRun ??= (async () => {
       try {
-        const summary = await runLifecycle(this.ctx, options);
+        const { summary, ranHere } = await runPass(this.ctx, this.#lifecyclePass, options);
+        // Joined another gateway's pass: it publishes, purges and collects.
+        if (!ranHere) return summary;
         if (lifecycleChannel.hasSubscribers) {
           const { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed } = summary;
           const counts = { objectsExpired, versionsDeleted, markersRemoved, transitioned, uploadsAborted, bytesFreed };
@@ -452,6 +463,7 @@ export class Engine {
     return this.#lifecycleRun;
   }
   #lifecycleRun: Promise<LifecycleRunSummary> | undefined;
+  readonly #lifecyclePass: PassLease | undefined;
 
   // access logging and inventory
   putBucketLogging(name: string, config: LoggingConfiguration | null) {

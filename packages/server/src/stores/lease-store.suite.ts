@@ -77,6 +77,23 @@ export function leaseStoreSuite(
       expect(await b.markLeaseRun('lifecycle', 'gw-2', T, T + 2 * TTL)).toBe(false);
     });
 
+    it('lists the running leases under a prefix, by name, lapsed and released ones left out', async () => {
+      await a.acquireLease('gateway:gw-2', 'gw-2', TTL, T);
+      await b.acquireLease('gateway:gw-1', 'gw-1', TTL, T + 10);
+      await a.acquireLease('gateway:gw-3', 'gw-3', TTL, T - TTL); // lapsed at T
+      await b.acquireLease('gateway:gw-4', 'gw-4', TTL, T);
+      await b.releaseLease('gateway:gw-4', 'gw-4');
+      await a.acquireLease('gatewayx', 'gw-5', TTL, T); // another prefix
+      await a.acquireLease('gc', 'gw-1', TTL, T);
+      const live = await b.listLeases('gateway:', T);
+      expect(live.map((l) => [l.name, l.holder])).toEqual([
+        ['gateway:gw-1', 'gw-1'],
+        ['gateway:gw-2', 'gw-2'],
+      ]);
+      expect((await a.listLeases('gateway:', T + TTL)).map((l) => l.name)).toEqual(['gateway:gw-1']);
+      expect(await a.listLeases('none:', T)).toEqual([]);
+    });
+
     it('lets exactly one of many racing holders win a free lease', async () => {
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquireLease('race', `gw-${i}`, TTL, T)),

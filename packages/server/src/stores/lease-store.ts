@@ -32,6 +32,13 @@ export interface LeaseStore {
   markLeaseRun(name: string, holder: string, runMs: number, nowMs: number): Promise<boolean>;
   /** The lease as stored (whoever holds it, lapsed or not), or undefined if it was never taken. */
   getLease(name: string): Promise<Lease | undefined>;
+  /**
+   * The leases whose name starts with `prefix` and that still run at `nowMs`, by name: who is alive
+   * among holders that each keep a lease of their own (`gateway:<id>`, one per running gateway).
+   * @example
+   * const live = (await leases.listLeases('gateway:', Date.now())).map((l) => l.name);
+   */
+  listLeases(prefix: string, nowMs: number): Promise<Lease[]>;
 }
 
 /** One lease row. */

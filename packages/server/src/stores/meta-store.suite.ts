@@ -706,7 +706,9 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
         await part('u1', 1, 10, 5);
         const late = await part('u1', 1, 11, 4); // began before the part above, finished after it
         expect((await store.listParts('u1', 0, 10)).parts.map((p) => [p.size, p.lastModifiedMs])).toEqual([[10, 5]]);
-        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([{ id: late.manifest[0]!.blobId, inline: false }]);
+        expect(await store.claimGarbage(Number.MAX_SAFE_INTEGER, 10)).toEqual([
+          { id: late.manifest[0]!.blobId, inline: false },
+        ]);
       });
 
       it('completes from the chosen parts, frees the rest, and answers a retry with the same result', async () => {
@@ -971,7 +973,7 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
             bucketId: bucket.id,
             nowMs,
             actions: [{ kind: 'delete-version', key: 'k', versionId: old.versionId, seq: old.seq }],
-            runId: await store.startLifecycleRun(nowMs, '{}'),
+            runId: (await store.claimLifecycleRun(nowMs, '{}')).runId,
             state: '{}',
           });
         await batch(5 * DAY);
@@ -981,9 +983,37 @@ export function metaStoreSuite(name: string, open: () => Promise<MetadataStore>)
       });
     });
 
+    describe('lifecycle runs', () => {
+      it('claims one unfinished run for every caller, racing or not, until it finishes with its summary', async () => {
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => store.claimLifecycleRun(100 + i, '{}')));
+        const runId = claims[0]!.runId;
+        expect(claims.map((c) => c.runId)).toEqual(Array(6).fill(runId));
+        expect(claims.filter((c) => c.created)).toHaveLength(1);
+        await store.saveLifecycleRun(runId, '{"bucket":"b"}');
+        expect(await store.claimLifecycleRun(200, '{}')).toMatchObject({
+          runId,
+          state: '{"bucket":"b"}',
+          created: false,
+        });
+        expect(await store.getLifecycleRun(runId)).toEqual({
+          runId,
+          startedMs: claims.find((c) => c.created)!.startedMs,
+          state: '{"bucket":"b"}',
+        });
+
+        await store.finishLifecycleRun(runId, 300, '{"objectsExpired":4}');
+        expect(await store.getLifecycleRun(runId)).toMatchObject({ finishedMs: 300, summary: '{"objectsExpired":4}' });
+        expect(await store.unfinishedLifecycleRun()).toBeUndefined();
+        const next = await store.claimLifecycleRun(400, '{}');
+        expect(next).toMatchObject({ startedMs: 400, state: '{}', created: true });
+        expect(next.runId).toBeGreaterThan(runId);
+        expect(await store.getLifecycleRun(next.runId + 1000)).toBeUndefined();
+      });
+    });
+
     describe('lifecycle batches', () => {
       async function apply(actions: LifecycleAction[]) {
-        const runId = await store.startLifecycleRun(1, '{}');
+        const { runId } = await store.claimLifecycleRun(1, '{}');
         return store.applyLifecycleBatch({ bucketId: bucket.id, nowMs: 2, actions, runId, state: '{}' });
       }
 

@@ -415,6 +415,13 @@ export type MetadataChange =
   | { kind: 'kms-key'; keyId: string }
   /** A multipart upload was aborted (by AbortMultipartUpload, lifecycle or a bucket's removal): parts of it in flight stop. */
   | { kind: 'upload-aborted'; uploadId: string }
+  /**
+   * Not a change but a request to every gateway (POST /-/admin/logging/flush): append your buffered
+   * access log records to the spool, then answer with `logging-flushed` (engine/access-log-peers.ts).
+   */
+  | { kind: 'logging-flush'; flushId: string }
+  /** Gateway `gateway` has appended what it buffered when it heard of `logging-flush` `flushId`. */
+  | { kind: 'logging-flushed'; flushId: string; gateway: string }
   | { kind: 'all' };
 
 /**
@@ -424,6 +431,8 @@ export type MetadataChange =
 export interface ChangeFeed {
   /** Calls `listener` for each change; returns the function that stops it. */
   subscribe(listener: (change: MetadataChange) => void): () => void;
+  /** Sends `change` to every gateway's listeners, this one's included, outside any write. */
+  publish(change: MetadataChange): Promise<void>;
 }
 
 /** How many bytes of inline bodies getObject attaches to a manifest at most (see getObject). */
@@ -570,14 +579,33 @@ export interface LifecycleStore {
     /** Bucket notifications: the events of the expirations applied, recorded in the batch's transaction. */
     events?: RecordEvents;
   }): Promise<LifecycleCounts>;
-  /** The unfinished lifecycle run (after a crash or restart), if any. */
+  /** The unfinished lifecycle run (after a crash or restart, or running on some gateway), if any. */
   unfinishedLifecycleRun(): Promise<{ runId: number; startedMs: number; state: string } | undefined>;
-  startLifecycleRun(nowMs: number, state: string): Promise<number>;
+  /**
+   * The unfinished run, or a new one started at `nowMs` with cursor `state` when there is none
+   * (`created`). At most one run is unfinished at a time, whatever gateways race here (a unique
+   * index): every caller of a cluster gets the same run until it finishes.
+   */
+  claimLifecycleRun(nowMs: number, state: string): Promise<LifecycleRunRecord & { created: boolean }>;
+  /** One run as stored, finished or not. */
+  getLifecycleRun(runId: number): Promise<LifecycleRunRecord | undefined>;
   saveLifecycleRun(runId: number, state: string): Promise<void>;
-  finishLifecycleRun(runId: number, nowMs: number): Promise<void>;
+  /** Marks the run finished at `nowMs` with what it did (`summary`, JSON), which callers that joined it read. */
+  finishLifecycleRun(runId: number, nowMs: number, summary: string): Promise<void>;
   /** Marks that a run has processed a bucket (for /-/admin/usage). */
   recordLifecycleVisit(bucketId: number, nowMs: number): Promise<void>;
   lifecycleStats(bucketId: number): Promise<LifecycleStats>;
+}
+
+/** A lifecycle run (table lifecycle_runs): one pass over every bucket with rules, resumable at `state`. */
+export interface LifecycleRunRecord {
+  runId: number;
+  startedMs: number;
+  /** The cursor after the last committed batch (JSON). */
+  state: string;
+  finishedMs?: number;
+  /** What the pass did (JSON), written when it finished. */
+  summary?: string;
 }
 
 /** Sub-users, their access keys and attached policies (stores/{sqlite,pg}/identities.ts). */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Clock } from '../engine/context.js';
 import type { Engine } from '../engine/engine.js';
+import type { PassLease } from '../engine/lifecycle/pass.js';
 import type { NotifyConfig } from '../notify-config.js';
 import type { LeaseStore } from '../stores/lease-store.js';
 import type { MetadataStore } from '../stores/types.js';
@@ -60,6 +61,7 @@ const DAY_MS = 86_400_000;
 export const LEASES = {
   gc: 'gc',
   lifecycle: 'lifecycle',
+  lifecyclePass: 'lifecycle-pass',
   notify: 'notify',
   accessLog: 'access-log',
   inventory: 'inventory',
@@ -73,6 +75,35 @@ export interface BackgroundWork {
   notify?: NotifyDelivery;
   /** Stops the jobs, waits for a run in progress, and releases the leases. */
   stop(): Promise<void>;
+}
+
+/**
+ * The lease a lifecycle pass runs under, whichever gateway runs it and whoever asked (the daily
+ * schedule, POST /-/admin/lifecycle/run): taken for one pass, renewed while it runs, released after
+ * (engine/lifecycle/pass.ts). Not `lifecycle`, which one gateway keeps to schedule the daily pass:
+ * a pass asked of another gateway must be able to run there.
+ */
+export function lifecyclePassLease(options: {
+  leases: LeaseStore;
+  holder: string;
+  ttlMs: number;
+  nowMs?: () => number;
+  log: Logger;
+}): PassLease {
+  const { nowMs = Date.now, ...rest } = options;
+  return {
+    async take() {
+      const keeper = new LeaseKeeper({ ...rest, nowMs, name: LEASES.lifecyclePass });
+      await keeper.tick();
+      if (!keeper.held()) {
+        await keeper.stop();
+        return undefined;
+      }
+      const { signal } = keeper;
+      keeper.start();
+      return { signal, release: () => keeper.stop() };
+    },
+  };
 }
 
 /** A holder id unique to this process start: the host and pid say who it is in logs and the leases table. */

@@ -26,6 +26,7 @@ export function leaseDatabase(gateways: number) {
       releaseLease: call(store.releaseLease),
       markLeaseRun: call(store.markLeaseRun),
       getLease: call(store.getLease),
+      listLeases: call(store.listLeases),
     };
   });
   return {

@@ -27,9 +27,16 @@ export interface SharedRecoveryOptions {
   log: Logger;
 }
 
+const GATEWAY_LEASE_PREFIX = 'gateway:';
+
 /** The liveness lease each gateway holds while it runs: `gateway:<its tmp/ directory>`. */
 export function gatewayLease(gatewayTmp: string): string {
-  return `gateway:${gatewayTmp}`;
+  return `${GATEWAY_LEASE_PREFIX}${gatewayTmp}`;
+}
+
+/** The gateways alive at `nowMs` (their `gateway:<id>` lease runs), by id. */
+export async function liveGateways(leases: LeaseStore, nowMs: number): Promise<string[]> {
+  return (await leases.listLeases(GATEWAY_LEASE_PREFIX, nowMs)).map((l) => l.name.slice(GATEWAY_LEASE_PREFIX.length));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LifecycleAction, LifecycleCounts, LifecycleRow } from '../../stores/types.js';
+import type { LifecycleAction, LifecycleCounts, LifecycleRow, LifecycleRunRecord } from '../../stores/types.js';
 import type { EngineContext } from '../context.js';
 import { eventRecorder } from '../notifications/record.js';
 import type { LifecycleRule } from './evaluate.js';
@@ -33,7 +33,12 @@ export interface LifecycleRunOptions {
   /** Stop after this many batches (the rest resumes in the next run): for time-boxed runs and tests. */
   maxBatches?: number;
   signal?: AbortSignal;
+  /** The run to work on (claimed by engine/lifecycle/pass.ts); default: the one claimLifecycleRun gives. */
+  run?: LifecycleRunRecord;
 }
+
+/** A new run's cursor: before the first bucket. */
+export const FIRST_STATE = JSON.stringify({ bucket: '', phase: 'versions' } satisfies RunState);
 
 const LIFECYCLE_CONFIG = 'lifecycle';
 
@@ -96,12 +101,14 @@ export async function runLifecycle(
 ): Promise<LifecycleRunSummary> {
   const batchSize = options.batchSize ?? 1000;
   const nowMs = ctx.clock.nowMs();
-  const unfinished = await ctx.meta.unfinishedLifecycleRun();
-  let state: RunState = unfinished ? JSON.parse(unfinished.state) : { bucket: '', phase: 'versions' };
-  const runId = unfinished?.runId ?? (await ctx.meta.startLifecycleRun(nowMs, JSON.stringify(state)));
+  // The unfinished run if there is one (interrupted, or begun by another caller), else a new one.
+  const run = options.run ?? (await ctx.meta.claimLifecycleRun(nowMs, FIRST_STATE));
+  let state = JSON.parse(run.state) as RunState;
+  const runId = run.runId;
   const summary: LifecycleRunSummary = {
     runId,
-    resumed: unfinished !== undefined,
+    // Resumed: a batch of this run was committed before (by an interrupted pass, here or elsewhere).
+    resumed: run.state !== FIRST_STATE,
     buckets: 0,
     versionsScanned: 0,
     uploadsScanned: 0,
@@ -195,8 +202,9 @@ export async function runLifecycle(
     }
     await ctx.meta.recordLifecycleVisit(bucket.id, nowMs);
   }
-  await ctx.meta.finishLifecycleRun(runId, ctx.clock.nowMs());
   summary.finished = true;
+  // With what it did, for the callers that joined this run from other gateways (pass.ts).
+  await ctx.meta.finishLifecycleRun(runId, ctx.clock.nowMs(), JSON.stringify(summary));
   ctx.log.info({ ...summary }, 'lifecycle run finished');
   return summary;
 }

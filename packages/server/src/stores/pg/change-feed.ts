@@ -4,11 +4,13 @@ import type { ChangeFeed, MetadataChange } from '../types.js';
 /** The channel of LISTEN/NOTIFY that carries MetadataChanges between gateways. */
 const CHANNEL = 'coffer_changes';
 
+/** Where a NOTIFY is sent: a transaction (PgTx) or the pool (pg-db.ts's Sql, not imported: it imports this file). */
+interface Runs {
+  run(text: string, values?: unknown[]): Promise<number>;
+}
+
 /** Announces a change; PostgreSQL delivers it to every listening gateway when `tx` commits, never before. */
-export async function notifyChange(
-  tx: { run(text: string, values?: unknown[]): Promise<number> },
-  change: MetadataChange,
-): Promise<void> {
+export async function notifyChange(tx: Runs, change: MetadataChange): Promise<void> {
   await tx.run('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(change)]);
 }
 
@@ -19,13 +21,20 @@ export async function notifyChange(
  */
 export class PgChangeFeed implements ChangeFeed {
   readonly #url: string;
+  readonly #sql: Runs;
   readonly #listeners = new Set<(change: MetadataChange) => void>();
   #client: pg.Client | undefined;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
 
-  constructor(url: string) {
+  /** `sql`: the pool that publish() sends on (the LISTEN connection may be reconnecting). */
+  constructor(url: string, sql: Runs) {
     this.#url = url;
+    this.#sql = sql;
+  }
+
+  async publish(change: MetadataChange): Promise<void> {
+    await notifyChange(this.#sql, change);
   }
 
   subscribe(listener: (change: MetadataChange) => void): () => void {

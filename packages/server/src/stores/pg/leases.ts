@@ -69,6 +69,14 @@ export class PgLeaseStore implements LeaseStore {
     return toLease(await this.#sql.one<LeaseRow>(`SELECT ${COLUMNS} FROM leases WHERE name = $1`, [name]));
   }
 
+  async listLeases(prefix: string, nowMs: number): Promise<Lease[]> {
+    const rows = await this.#sql.rows<LeaseRow>(
+      `SELECT ${COLUMNS} FROM leases WHERE substr(name, 1, length($1)) = $1 AND expires_ms > $2 ORDER BY name`,
+      [prefix, nowMs],
+    );
+    return rows.map((row) => toLease(row)!);
+  }
+
   /** The pool is the metadata store's: closing it is the store's business. */
   async close(): Promise<void> {}
 }

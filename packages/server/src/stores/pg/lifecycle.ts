@@ -4,6 +4,7 @@ import type {
   LifecycleAction,
   LifecycleCounts,
   LifecycleRow,
+  LifecycleRunRecord,
   LifecycleStats,
   LifecycleStore,
   RecordEvents,
@@ -190,13 +191,38 @@ export class PgLifecycle implements LifecycleStore {
     return row && { runId: row.id, startedMs: row.started_ms, state: row.state };
   }
 
-  startLifecycleRun(nowMs: number, state: string): Promise<number> {
-    return this.#db.writes.run(
-      async (tx) =>
-        (await tx.one<{ id: number }>('INSERT INTO lifecycle_runs (started_ms, state) VALUES ($1, $2) RETURNING id', [
-          nowMs,
-          state,
-        ]))!.id,
+  async claimLifecycleRun(nowMs: number, state: string): Promise<LifecycleRunRecord & { created: boolean }> {
+    // Gateways race here: the unique index over unfinished runs (migration 6) lets one INSERT through;
+    // the others' DO NOTHING returns no row and they read the winner's run. On its own connection,
+    // outside the group commit, so a refused insert never rolls back a batch. Should the run finish
+    // between the two statements, the next round starts a new one.
+    for (;;) {
+      const inserted = await this.#db.read.one<{ id: number }>(
+        'INSERT INTO lifecycle_runs (started_ms, state) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id',
+        [nowMs, state],
+      );
+      if (inserted) return { runId: inserted.id, startedMs: nowMs, state, created: true };
+      const running = await this.unfinishedLifecycleRun();
+      if (running) return { ...running, created: false };
+    }
+  }
+
+  async getLifecycleRun(runId: number): Promise<LifecycleRunRecord | undefined> {
+    const row = await this.#db.read.one<{
+      id: number;
+      started_ms: number;
+      state: string;
+      finished_ms: number | null;
+      summary: string | null;
+    }>('SELECT id, started_ms, state, finished_ms, summary FROM lifecycle_runs WHERE id = $1', [runId]);
+    return (
+      row && {
+        runId: row.id,
+        startedMs: row.started_ms,
+        state: row.state,
+        ...(row.finished_ms !== null ? { finishedMs: row.finished_ms } : {}),
+        ...(row.summary !== null ? { summary: row.summary } : {}),
+      }
     );
   }
 
@@ -206,9 +232,9 @@ export class PgLifecycle implements LifecycleStore {
     });
   }
 
-  finishLifecycleRun(runId: number, nowMs: number): Promise<void> {
+  finishLifecycleRun(runId: number, nowMs: number, summary: string): Promise<void> {
     return this.#db.writes.run(async (tx) => {
-      await tx.run('UPDATE lifecycle_runs SET finished_ms = $1 WHERE id = $2', [nowMs, runId]);
+      await tx.run('UPDATE lifecycle_runs SET finished_ms = $1, summary = $2 WHERE id = $3', [nowMs, summary, runId]);
     });
   }
 

@@ -722,4 +722,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX request_counts_by_bucket ON request_counts (bucket, minute_ms);
   `,
+  // 6: one lifecycle pass at a time across gateways, as SQLite's migration 21: at most one unfinished
+  // run (a unique index over the unfinished rows), which every gateway asked for a pass claims, and
+  // the summary of a finished one for the callers that joined it.
+  `
+  UPDATE lifecycle_runs SET finished_ms = started_ms
+  WHERE finished_ms IS NULL AND id < (SELECT max(id) FROM lifecycle_runs WHERE finished_ms IS NULL);
+  ALTER TABLE lifecycle_runs ADD COLUMN summary text;
+  CREATE UNIQUE INDEX lifecycle_runs_one_unfinished ON lifecycle_runs ((finished_ms IS NULL)) WHERE finished_ms IS NULL;
+  `,
 ];

@@ -348,7 +348,7 @@ export class PgDb {
     this.pool = pool;
     this.read = new Runner(pool);
     this.writes = new PgWriteBatcher(pool);
-    this.changes = new PgChangeFeed(url);
+    this.changes = new PgChangeFeed(url, this.read);
   }
 
   /** Connects and brings the schema up to date. */

@@ -49,6 +49,10 @@ export class SqliteLeaseStore implements LeaseStore {
     return toLease(this.#stmt.get.get(name) as LeaseRow);
   }
 
+  async listLeases(prefix: string, nowMs: number): Promise<Lease[]> {
+    return (this.#stmt.list.all({ prefix, now: nowMs }) as LeaseRow[]).map((row) => toLease(row)!);
+  }
+
   /**
    * Lets every lease lapse now. Only for the embedded store at start-up: the data directory's lock
    * proves no other server uses this database, so a lease still running belongs to a process that was
@@ -86,6 +90,9 @@ function prepare(db: Database.Database) {
       UPDATE leases SET last_run_ms = @run
       WHERE name = @name AND holder = @holder AND expires_ms > @now`),
     get: db.prepare(`SELECT ${COLUMNS} FROM leases WHERE name = ?`),
+    list: db.prepare(`
+      SELECT ${COLUMNS} FROM leases
+      WHERE substr(name, 1, length(@prefix)) = @prefix AND expires_ms > @now ORDER BY name`),
   };
 }
 

@@ -3,6 +3,7 @@ import type {
   LifecycleAction,
   LifecycleCounts,
   LifecycleRow,
+  LifecycleRunRecord,
   LifecycleStats,
   LifecycleStore,
   RecordEvents,
@@ -156,8 +157,21 @@ export class SqliteLifecycle implements LifecycleStore {
     return row && { runId: row.id, startedMs: row.started_ms, state: row.state };
   }
 
-  startLifecycleRun(nowMs: number, state: string): Promise<number> {
-    return this.#db.writes.run(() => Number(this.#db.stmt.insertRun.run(nowMs, state).lastInsertRowid));
+  claimLifecycleRun(nowMs: number, state: string): Promise<LifecycleRunRecord & { created: boolean }> {
+    // One write transaction: no other writer comes between the look and the insert (and the unique
+    // index of migration 21 would refuse a second unfinished run anyway).
+    return this.#db.writes.run(() => {
+      const s = this.#db.stmt;
+      const row = s.unfinishedRun.get() as { id: number; started_ms: number; state: string } | undefined;
+      if (row) return { runId: row.id, startedMs: row.started_ms, state: row.state, created: false };
+      const runId = Number(s.insertRun.run(nowMs, state).lastInsertRowid);
+      return { runId, startedMs: nowMs, state, created: true };
+    });
+  }
+
+  async getLifecycleRun(runId: number): Promise<LifecycleRunRecord | undefined> {
+    const row = this.#db.stmt.getRun.get(runId) as RunRow | undefined;
+    return row && toRun(row);
   }
 
   saveLifecycleRun(runId: number, state: string): Promise<void> {
@@ -166,9 +180,9 @@ export class SqliteLifecycle implements LifecycleStore {
     });
   }
 
-  finishLifecycleRun(runId: number, nowMs: number): Promise<void> {
+  finishLifecycleRun(runId: number, nowMs: number, summary: string): Promise<void> {
     return this.#db.writes.run(() => {
-      this.#db.stmt.finishRun.run(nowMs, runId);
+      this.#db.stmt.finishRun.run(nowMs, summary, runId);
     });
   }
 
@@ -192,4 +206,22 @@ export class SqliteLifecycle implements LifecycleStore {
       ...(row?.last_run_ms != null ? { lastRunMs: row.last_run_ms } : {}),
     };
   }
+}
+
+interface RunRow {
+  id: number;
+  started_ms: number;
+  state: string;
+  finished_ms: number | null;
+  summary: string | null;
+}
+
+function toRun(row: RunRow): LifecycleRunRecord {
+  return {
+    runId: row.id,
+    startedMs: row.started_ms,
+    state: row.state,
+    ...(row.finished_ms !== null ? { finishedMs: row.finished_ms } : {}),
+    ...(row.summary !== null ? { summary: row.summary } : {}),
+  };
 }

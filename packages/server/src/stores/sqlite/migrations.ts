@@ -556,4 +556,14 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX request_counts_by_bucket ON request_counts (bucket, minute_ms);
   `,
+  // 21: one lifecycle pass at a time across gateways (issue 19, engine/lifecycle/pass.ts). At most
+  // one run is unfinished (a unique index on a constant, over the unfinished rows only), so every
+  // gateway asked for a pass claims the same run; `summary` is what the pass did, for the callers that
+  // joined it. Runs left unfinished beside a newer one (two gateways used to start one each) are closed.
+  `
+  UPDATE lifecycle_runs SET finished_ms = started_ms
+  WHERE finished_ms IS NULL AND id < (SELECT max(id) FROM lifecycle_runs WHERE finished_ms IS NULL);
+  ALTER TABLE lifecycle_runs ADD COLUMN summary TEXT;
+  CREATE UNIQUE INDEX lifecycle_runs_one_unfinished ON lifecycle_runs ((finished_ms IS NULL)) WHERE finished_ms IS NULL;
+  `,
 ];

@@ -192,8 +192,9 @@ export function prepareStatements(db: Database.Database) {
       'SELECT id, started_ms, state FROM lifecycle_runs WHERE finished_ms IS NULL ORDER BY id DESC LIMIT 1',
     ),
     insertRun: p('INSERT INTO lifecycle_runs (started_ms, state) VALUES (?, ?)'),
+    getRun: p('SELECT id, started_ms, state, finished_ms, summary FROM lifecycle_runs WHERE id = ?'),
     saveRun: p('UPDATE lifecycle_runs SET state = ? WHERE id = ?'),
-    finishRun: p('UPDATE lifecycle_runs SET finished_ms = ? WHERE id = ?'),
+    finishRun: p('UPDATE lifecycle_runs SET finished_ms = ?, summary = ? WHERE id = ?'),
     ensureStats: p('INSERT OR IGNORE INTO lifecycle_stats (bucket_id) VALUES (?)'),
     addStats:
       p(`UPDATE lifecycle_stats SET objects_expired = objects_expired + ?, versions_deleted = versions_deleted + ?,
