@@ -47,6 +47,13 @@ const agents = {
 /** Buffers are written in pieces so that upload progress moves while the socket drains. */
 const WRITE_PIECE_BYTES = 64 * 1024;
 
+/**
+ * Chunk size of file bodies (parts of a large upload). fs streams default to 64 KiB: 16,384 chunks per GiB, each a
+ * buffer to allocate and collect, a thread-pool read and a pass through the progress Transform; 1 MiB chunks cut
+ * that 16-fold (docs/performance.md, issue 13) and, with 8 parts in flight, hold a few MiB more.
+ */
+const FILE_CHUNK_BYTES = 1024 * 1024;
+
 function* pieces(bytes: Uint8Array): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) yield bytes.subarray(at, at + WRITE_PIECE_BYTES);
 }
@@ -67,7 +74,7 @@ function bodyStream(body: TransportRequest['body']): Readable {
   if (body instanceof Uint8Array) return Readable.from(pieces(body));
   if (isFileRange(body)) {
     if (body.end <= body.start) return Readable.from([]);
-    return fs.createReadStream(body.path, { start: body.start, end: body.end - 1 });
+    return fs.createReadStream(body.path, { start: body.start, end: body.end - 1, highWaterMark: FILE_CHUNK_BYTES });
   }
   if (isBlobLike(body)) return Readable.from(blobPieces(body));
   return body as unknown as Readable;
@@ -153,12 +160,14 @@ function send(req: TransportRequest): Promise<TransportResponse> {
     if (small instanceof Uint8Array && small.length <= WRITE_PIECE_BYTES) {
       // One piece: written as it is, without a stream pipeline per request (a Readable, a Transform, their
       // AbortController), which cost more than the 16 KiB bodies of a many-small-files `coffer cp` themselves.
+      req.onBodyChunk?.(small, 0);
       clientRequest.end(small, () => req.onUploadProgress?.(small.length));
       return;
     }
     let sent = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
+        req.onBodyChunk?.(chunk, sent);
         sent += chunk.length;
         req.onUploadProgress?.(sent);
         callback(null, chunk);
@@ -207,16 +216,20 @@ class FileSource implements UploadSource {
     readonly sizeBytes: number,
   ) {}
 
+  /** With `withMd5` the range is read twice: once to hash it here, once to send it. */
   async read(start: number, end: number, withMd5: boolean): Promise<SourcePart> {
     const body: FileRange = { kind: 'file-range', path: this.filePath, start, end };
     return { body, sizeBytes: end - start, ...(withMd5 ? { md5: await this.md5(start, end) } : {}) };
   }
 
-  async md5(start: number, end: number): Promise<string> {
+  async md5(start: number, end: number, onChunk?: (chunk: Uint8Array) => void): Promise<string> {
     const hash = createHash('md5');
     if (end > start) {
-      for await (const chunk of fs.createReadStream(this.filePath, { start, end: end - 1 }))
+      const stream = fs.createReadStream(this.filePath, { start, end: end - 1, highWaterMark: FILE_CHUNK_BYTES });
+      for await (const chunk of stream) {
         hash.update(chunk as Buffer);
+        onChunk?.(chunk as Buffer);
+      }
     }
     return hash.digest('hex');
   }
