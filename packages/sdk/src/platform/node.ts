@@ -49,10 +49,80 @@ const WRITE_PIECE_BYTES = 64 * 1024;
 
 /**
  * Chunk size of file bodies (parts of a large upload). fs streams default to 64 KiB: 16,384 chunks per GiB, each a
- * buffer to allocate and collect, a thread-pool read and a pass through the progress Transform; 1 MiB chunks cut
- * that 16-fold (docs/performance.md, issue 13) and, with 8 parts in flight, hold a few MiB more.
+ * thread-pool read, a socket write and a pass through the progress code; 1 MiB chunks cut that 16-fold
+ * (docs/performance.md, issue 13).
  */
 const FILE_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * File-body buffers the socket has finished with, for the next read. A fresh 1 MiB buffer per chunk made a 1 GiB
+ * upload spend ~0.6 s of its ~1.9 s of CPU allocating and collecting them (docs/performance.md, issue 13). At most
+ * this many are kept between uploads.
+ */
+const freeFileBuffers: Buffer[] = [];
+const FREE_FILE_BUFFERS_MAX = 16;
+
+function releaseFileBuffer(buffer: Buffer): void {
+  if (freeFileBuffers.length < FREE_FILE_BUFFERS_MAX) freeFileBuffers.push(buffer);
+}
+
+/** Resolves on 'drain'; rejects if the request fails or closes first (a 'drain' would never come). */
+function drained(out: http.ClientRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error) => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      out.off('error', settle);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('The request closed before its body was sent'));
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+    out.on('error', settle);
+  });
+}
+
+/**
+ * Writes a file range into the request and ends it. By hand rather than fs.createReadStream → pipeline: a buffer
+ * can be reused only once the socket has written it, which only a write's own callback tells (a stream allocates a
+ * new one per chunk). The next chunk is read while the socket drains the last.
+ */
+async function writeFileRange(
+  range: FileRange,
+  out: http.ClientRequest,
+  onChunk: (chunk: Buffer, offset: number) => void,
+): Promise<void> {
+  const handle = await fs.promises.open(range.path, 'r');
+  try {
+    const readAt = async (position: number) => {
+      const buffer = freeFileBuffers.pop() ?? Buffer.allocUnsafeSlow(FILE_CHUNK_BYTES);
+      const want = Math.min(FILE_CHUNK_BYTES, range.end - position);
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
+      if (bytesRead === 0) {
+        releaseFileBuffer(buffer);
+        throw Object.assign(new Error(`${range.path} ended before byte ${range.end}`), { code: 'ESHORTFILE' });
+      }
+      return { buffer, chunk: buffer.subarray(0, bytesRead) };
+    };
+    let position = range.start;
+    let next: Promise<{ buffer: Buffer; chunk: Buffer }> | undefined = readAt(position);
+    while (next) {
+      const { buffer, chunk } = await next;
+      const offset = position - range.start;
+      position += chunk.length;
+      next = position < range.end ? readAt(position) : undefined;
+      // Keeps a failed read-ahead from being an unhandled rejection while this chunk drains; awaited above next time.
+      next?.catch(() => {});
+      onChunk(chunk, offset);
+      if (!out.write(chunk, () => releaseFileBuffer(buffer))) await drained(out);
+    }
+    out.end();
+  } finally {
+    await handle.close();
+  }
+}
 
 function* pieces(bytes: Uint8Array): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) yield bytes.subarray(at, at + WRITE_PIECE_BYTES);
@@ -72,10 +142,8 @@ function isFileRange(body: unknown): body is FileRange {
 function bodyStream(body: TransportRequest['body']): Readable {
   if (typeof body === 'string') return Readable.from(pieces(Buffer.from(body)));
   if (body instanceof Uint8Array) return Readable.from(pieces(body));
-  if (isFileRange(body)) {
-    if (body.end <= body.start) return Readable.from([]);
-    return fs.createReadStream(body.path, { start: body.start, end: body.end - 1, highWaterMark: FILE_CHUNK_BYTES });
-  }
+  // A file range with bytes in it is written by writeFileRange; only an empty one comes here.
+  if (isFileRange(body)) return Readable.from([]);
   if (isBlobLike(body)) return Readable.from(blobPieces(body));
   return body as unknown as Readable;
 }
@@ -165,6 +233,17 @@ function send(req: TransportRequest): Promise<TransportResponse> {
       return;
     }
     let sent = 0;
+    if (isFileRange(req.body) && req.body.end > req.body.start) {
+      const onChunk = (chunk: Buffer, offset: number) => {
+        req.onBodyChunk?.(chunk, offset);
+        sent = offset + chunk.length;
+        req.onUploadProgress?.(sent);
+      };
+      writeFileRange(req.body, clientRequest, onChunk).catch((err: unknown) => {
+        if (!responded) fail(err);
+      });
+      return;
+    }
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         req.onBodyChunk?.(chunk, sent);
