@@ -69,7 +69,7 @@ export function crc64MismatchError(
   const requestId = headers?.['x-cos-request-id'];
   return new S3ServiceError({
     code: SDK_ERROR_CODES.crc64Mismatch,
-    message: `${what}: the server's x-cos-hash-crc64ecma is ${answered}, the data sent has CRC-64 ${local}`,
+    message: `${what}: the server's x-cos-hash-crc64ecma is ${answered}, the local data's is ${local}`,
     ...(headers ? { headers } : {}),
     ...(requestId ? { requestId } : {}),
   });

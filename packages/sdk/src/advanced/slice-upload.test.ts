@@ -143,7 +143,7 @@ describe('sliceUploadFile CRC-64 checks', () => {
     const err = await upload(client({ ChunkRetryTimes: 1 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(S3ServiceError);
     expect(err).toMatchObject({ code: 'CRC64Mismatch', UploadId: 'up-1' });
-    expect((err as Error).message).toMatch(/^part 3: the server's x-cos-hash-crc64ecma is \d+, the data sent has/);
+    expect((err as Error).message).toMatch(/^part 3: the server's x-cos-hash-crc64ecma is \d+, the local data's is/);
     expect(partsSeen.filter((p) => p.partNumber === 3)).toHaveLength(2);
     expect(completes).toBe(0);
   });
