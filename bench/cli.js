@@ -155,12 +155,12 @@ const cmds = {
   },
 };
 
-/** CPU seconds (user + system) the server child has used so far, from /proc (Linux; clock ticks of 1/100 s). */
+/** CPU seconds the server child has used so far, user and system, from /proc (Linux; clock ticks of 1/100 s). */
 async function serverCpuSeconds() {
   const stat = await fs.readFile(`/proc/${server.pid}/stat`, 'utf8').catch(() => undefined);
-  if (stat === undefined) return Number.NaN;
+  if (stat === undefined) return { user: Number.NaN, system: Number.NaN };
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /** `sync`: the kernel writes every dirty page back before this resolves. */
@@ -256,7 +256,9 @@ try {
           await flushDirtyPages();
           const serverCpuBefore = await serverCpuSeconds();
           const r = await timed(command, args);
-          const serverCpu = (await serverCpuSeconds()) - serverCpuBefore;
+          const serverCpuAfter = await serverCpuSeconds();
+          const serverSystem = serverCpuAfter.system - serverCpuBefore.system;
+          const serverCpu = serverCpuAfter.user - serverCpuBefore.user + serverSystem;
           if (direction === 'down') {
             sameTree(tool, want, await tree(dest));
             await fs.rm(dest, { recursive: true, force: true });
@@ -274,6 +276,7 @@ try {
             peakRssMiB: Number((r.rssBytes / MIB).toFixed(1)),
             // The server's CPU over the same run (it serves nothing else meanwhile).
             serverCpuSeconds: Number(serverCpu.toFixed(2)),
+            serverSystemCpuSeconds: Number(serverSystem.toFixed(2)),
           };
           rows.push(row);
           console.log(JSON.stringify(row));
@@ -289,11 +292,11 @@ try {
       .join(' ')} on ${os.cpus().length} CPUs`,
   );
   console.log(
-    '\nscenario                      tool    round seconds   MiB/s  files/s  CPU s  CPU ms/file  peak RSS  server CPU s',
+    '\nscenario                      tool    round seconds   MiB/s  files/s  CPU s  CPU ms/file  peak RSS  server CPU s (system)',
   );
   for (const r of rows) {
     console.log(
-      `${r.scenario.padEnd(30)}${r.tool.padEnd(8)}${String(r.round).padStart(5)}${String(r.seconds).padStart(8)}  ${String(r.mibPerSec).padStart(6)}  ${String(r.filesPerSec).padStart(7)}${String(r.cpuSeconds).padStart(7)}${String(r.cpuMsPerFile).padStart(13)}  ${String(r.peakRssMiB).padStart(6)} MiB${String(r.serverCpuSeconds).padStart(14)}`,
+      `${r.scenario.padEnd(30)}${r.tool.padEnd(8)}${String(r.round).padStart(5)}${String(r.seconds).padStart(8)}  ${String(r.mibPerSec).padStart(6)}  ${String(r.filesPerSec).padStart(7)}${String(r.cpuSeconds).padStart(7)}${String(r.cpuMsPerFile).padStart(13)}  ${String(r.peakRssMiB).padStart(6)} MiB${String(r.serverCpuSeconds).padStart(14)} (${r.serverSystemCpuSeconds})`,
     );
   }
   console.log('\nratios of median seconds (coffer speed / other speed; > 1 = coffer faster)');
