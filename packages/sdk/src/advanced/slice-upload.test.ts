@@ -29,6 +29,11 @@ interface PartSeen {
 let partCrcAnswer: (partNumber: number, attempt: number, crc: bigint) => string | undefined;
 let completeCrcAnswer: (crc: bigint) => string | undefined;
 let partsSeen: PartSeen[];
+/**
+ * Milliseconds × part number the fake server waits before it reads a part's body: the client's sockets back up,
+ * and drain at different times.
+ */
+let readDelayMs: number;
 let completes: number;
 let server: http.Server;
 let port: number;
@@ -40,6 +45,11 @@ beforeAll(async () => {
   file = path.join(dir, 'data.bin');
   fs.writeFileSync(file, DATA);
   server = http.createServer(async (req, res) => {
+    if (readDelayMs > 0) {
+      req.pause();
+      const partNumber = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('partNumber') ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, readDelayMs * partNumber));
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -93,6 +103,7 @@ beforeEach(() => {
   completeCrcAnswer = (crc) => String(crc);
   partsSeen = [];
   completes = 0;
+  readDelayMs = 0;
 });
 
 function client(options: Record<string, unknown> = {}): COS {
@@ -179,5 +190,16 @@ describe('sliceUploadFile CRC-64 checks', () => {
       expect(sentParts()).toEqual([1, 2, 3, 4]);
       for (const p of partsSeen) expect(p.contentMd5).toBe(createHash('md5').update(p.bytes).digest('base64'));
     }
+  });
+
+  it('sends every byte intact when the server reads slowly: a file buffer is reused only once the socket wrote it', async () => {
+    // Parts larger than what the kernel's socket buffers take in while the server does not read (a few MiB here).
+    const big = randomFillSync(Buffer.alloc(48 * MIB));
+    const bigFile = path.join(dir, 'big.bin');
+    fs.writeFileSync(bigFile, big);
+    readDelayMs = 150;
+    await upload(client({ UploadCheckCrc64: false }), { FilePath: bigFile, SliceSize: 16 * MIB, AsyncLimit: 3 });
+    const sent = Buffer.concat([1, 2, 3].map((n) => partsSeen.find((p) => p.partNumber === n)!.bytes));
+    expect(sent.equals(big)).toBe(true);
   });
 });
