@@ -66,8 +66,11 @@ function releaseFileBuffer(buffer: Buffer): void {
   if (freeFileBuffers.length < FREE_FILE_BUFFERS_MAX) freeFileBuffers.push(buffer);
 }
 
+const closedEarly = () => new Error('The request closed before its body was sent');
+
 /** Resolves on 'drain'; rejects if the request fails or closes first (a 'drain' would never come). */
 function drained(out: http.ClientRequest): Promise<void> {
+  if (out.destroyed || out.closed) return Promise.reject(closedEarly());
   return new Promise((resolve, reject) => {
     const settle = (err?: Error) => {
       out.off('drain', onDrain);
@@ -77,7 +80,7 @@ function drained(out: http.ClientRequest): Promise<void> {
       else resolve();
     };
     const onDrain = () => settle();
-    const onClose = () => settle(new Error('The request closed before its body was sent'));
+    const onClose = () => settle(closedEarly());
     out.on('drain', onDrain);
     out.on('close', onClose);
     out.on('error', settle);
@@ -115,6 +118,8 @@ async function writeFileRange(
       next = position < range.end ? readAt(position) : undefined;
       // Keeps a failed read-ahead from being an unhandled rejection while this chunk drains; awaited above next time.
       next?.catch(() => {});
+      // The server may have answered and hung up while this chunk was read ('close' came and went).
+      if (out.destroyed || out.closed) throw closedEarly();
       onChunk(chunk, offset);
       if (!out.write(chunk, () => releaseFileBuffer(buffer))) await drained(out);
     }
