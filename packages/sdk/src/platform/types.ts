@@ -45,8 +45,9 @@ export interface TransportRequest {
   onUploadProgress?(loadedBytes: number): void;
   /**
    * Node: sees every body chunk as it is written, `offset` being where it starts in the body (a chunk at 0 starts
-   * the body again: a retry). Lets a caller checksum what was actually sent without reading it twice. Browsers do
-   * not call it (XMLHttpRequest hands over the whole Blob).
+   * the body again: a retry). Lets a caller checksum what was actually sent without reading it twice. The chunk is
+   * only lent: a file body's buffer is reused once the socket has written it, so keep a copy, not the chunk.
+   * Browsers do not call it (XMLHttpRequest hands over the whole Blob).
    */
   onBodyChunk?(chunk: Uint8Array, offset: number): void;
   onDownloadProgress?(loadedBytes: number, totalBytes: number | undefined): void;
