@@ -155,6 +155,14 @@ const cmds = {
   },
 };
 
+/** CPU seconds the server child has used so far, user and system, from /proc (Linux; clock ticks of 1/100 s). */
+async function serverCpuSeconds() {
+  const stat = await fs.readFile(`/proc/${server.pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return { user: Number.NaN, system: Number.NaN };
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
 /** `sync`: the kernel writes every dirty page back before this resolves. */
 function flushDirtyPages() {
   return new Promise((resolve, reject) => {
@@ -246,7 +254,11 @@ try {
           // The previous run's dirty pages (a 1 GiB file just written, or deleted) are flushed before the clock starts,
           // so that no run pays for the writeback of the one before it.
           await flushDirtyPages();
+          const serverCpuBefore = await serverCpuSeconds();
           const r = await timed(command, args);
+          const serverCpuAfter = await serverCpuSeconds();
+          const serverSystem = serverCpuAfter.system - serverCpuBefore.system;
+          const serverCpu = serverCpuAfter.user - serverCpuBefore.user + serverSystem;
           if (direction === 'down') {
             sameTree(tool, want, await tree(dest));
             await fs.rm(dest, { recursive: true, force: true });
@@ -262,6 +274,9 @@ try {
             cpuSeconds: Number(r.cpuSeconds.toFixed(2)),
             cpuMsPerFile: Number(((r.cpuSeconds * 1000) / s.count).toFixed(2)),
             peakRssMiB: Number((r.rssBytes / MIB).toFixed(1)),
+            // The server's CPU over the same run (it serves nothing else meanwhile).
+            serverCpuSeconds: Number(serverCpu.toFixed(2)),
+            serverSystemCpuSeconds: Number(serverSystem.toFixed(2)),
           };
           rows.push(row);
           console.log(JSON.stringify(row));
@@ -276,10 +291,12 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')} on ${os.cpus().length} CPUs`,
   );
-  console.log('\nscenario                      tool    round seconds   MiB/s  files/s  CPU s  CPU ms/file  peak RSS');
+  console.log(
+    '\nscenario                      tool    round seconds   MiB/s  files/s  CPU s  CPU ms/file  peak RSS  server CPU s (system)',
+  );
   for (const r of rows) {
     console.log(
-      `${r.scenario.padEnd(30)}${r.tool.padEnd(8)}${String(r.round).padStart(5)}${String(r.seconds).padStart(8)}  ${String(r.mibPerSec).padStart(6)}  ${String(r.filesPerSec).padStart(7)}${String(r.cpuSeconds).padStart(7)}${String(r.cpuMsPerFile).padStart(13)}  ${String(r.peakRssMiB).padStart(6)} MiB`,
+      `${r.scenario.padEnd(30)}${r.tool.padEnd(8)}${String(r.round).padStart(5)}${String(r.seconds).padStart(8)}  ${String(r.mibPerSec).padStart(6)}  ${String(r.filesPerSec).padStart(7)}${String(r.cpuSeconds).padStart(7)}${String(r.cpuMsPerFile).padStart(13)}  ${String(r.peakRssMiB).padStart(6)} MiB${String(r.serverCpuSeconds).padStart(14)} (${r.serverSystemCpuSeconds})`,
     );
   }
   console.log('\nratios of median seconds (coffer speed / other speed; > 1 = coffer faster)');

@@ -1,3 +1,4 @@
+import { createHash, randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -5,8 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { crc64 } from '@coffer/protocol';
+import COS from '@coffer/sdk';
 import { describe, expect, it } from 'vitest';
 import { resolveProfile, writeConfig } from './config.js';
+import { sdkOptions } from './context.js';
 import { CliError, EXIT, exitCodeOf } from './errors.js';
 import { humanBytes, parseBytes } from './format.js';
 import { listObjects } from './listing.js';
@@ -15,7 +19,7 @@ import { humanEta } from './progress.js';
 import { fetchRangeDirect, positionalWriter } from './ranged-download.js';
 import { parsePath } from './remote.js';
 import { smallGetter } from './small-download.js';
-import { folderPrefix, pathFilter } from './transfer.js';
+import { folderPrefix, pathFilter, runTask, transferOptions } from './transfer.js';
 
 /** Starts `server` on 127.0.0.1 and answers a profile that points at it, signing as `signing` says. */
 async function listeningProfile(server: http.Server | net.Server, signing: 'cos' | 's3') {
@@ -315,5 +319,60 @@ describe('transfers on the local side', () => {
     expect(humanEta(41.2)).toBe('42s');
     expect(humanEta(185)).toBe('3m05s');
     expect(humanEta(3720)).toBe('1h02m');
+  });
+});
+
+describe('large uploads', () => {
+  it('a part whose x-cos-hash-crc64ecma answer is not the CRC-64 of the bytes sent is sent again, then fails the copy', async () => {
+    const MIB = 1024 * 1024;
+    const data = randomFillSync(Buffer.alloc(3 * MIB));
+    const sent: number[] = [];
+    let completed = false;
+    // A multipart server that stores part 2 wrongly: its CRC-64 answer is off by one bit every time.
+    const server = http.createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'http://x');
+      const xml = (text: string) => res.writeHead(200, { 'content-type': 'application/xml' }).end(text);
+      if (req.method === 'GET' && url.searchParams.has('uploads')) {
+        xml('<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>');
+      } else if (req.method === 'POST' && url.searchParams.has('uploads')) {
+        xml('<InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>');
+      } else if (req.method === 'PUT') {
+        const n = Number(url.searchParams.get('partNumber'));
+        sent.push(n);
+        const crc = crc64(body) ^ (n === 2 ? 1n : 0n);
+        res.writeHead(200, {
+          etag: `"${createHash('md5').update(body).digest('hex')}"`,
+          'x-cos-hash-crc64ecma': String(crc),
+          'x-cos-request-id': `req-part-${n}`,
+        });
+        res.end();
+      } else {
+        completed = true;
+        xml('<CompleteMultipartUploadResult><ETag>"e-3"</ETag></CompleteMultipartUploadResult>');
+      }
+    });
+    const profile = await listeningProfile(server, 'cos');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-crc-'));
+    const file = path.join(dir, 'big.bin');
+    fs.writeFileSync(file, data);
+    try {
+      const cos = new COS({ ...sdkOptions(profile), RetryDelayMs: 1 });
+      const dest = parsePath('cos://b-1250000000/') as Extract<ReturnType<typeof parsePath>, { kind: 'remote' }>;
+      const task = { kind: 'upload' as const, file, dest, key: 'big.bin', sizeBytes: data.length };
+      const options = transferOptions({ partSize: '1MiB' });
+      const err = await runTask(cos, profile.region, task, options, () => {}).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CRC64Mismatch', requestId: 'req-part-2', UploadId: 'u' });
+      expect((err as Error).message).toMatch(/^part 2: the server's x-cos-hash-crc64ecma is \d+, the local data/);
+      // Once, then the sdk's ChunkRetryTimes (2) more; never completed.
+      expect(sent.filter((n) => n === 2)).toHaveLength(3);
+      expect(completed).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+      server.close();
+      server.closeAllConnections();
+    }
   });
 });

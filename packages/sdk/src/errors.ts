@@ -16,6 +16,11 @@ export const SDK_ERROR_CODES = {
   aborted: 'AbortError',
   /** A 2xx response whose body could not be understood. */
   badResponse: 'BadResponse',
+  /**
+   * sliceUploadFile: the server's `x-cos-hash-crc64ecma` for a part (after the part's retries) or for the completed
+   * object differs from the CRC-64 of the bytes sent.
+   */
+  crc64Mismatch: 'CRC64Mismatch',
 } as const;
 
 export interface S3ServiceErrorInit {

@@ -3,8 +3,11 @@
  * are retried with growing delays, a 4xx never is, a stream body never is.
  */
 import dc from 'node:diagnostics_channel';
+import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import COS, { DIAGNOSTICS_CHANNELS, S3ServiceError, SDK_ERROR_CODES } from './index.js';
@@ -222,5 +225,42 @@ describe('parameter checks (no request is sent)', () => {
     });
     expect(result[0]).toMatchObject({ message: 'missing param Key' });
     expect(result[1]).toBeUndefined();
+  });
+});
+
+describe('file bodies', () => {
+  it('a server that answers before reading a file body, and hangs up, ends the call with its error and closes the file', async () => {
+    // 32 MiB: more than the kernel's socket buffers take in, so the body's writer is waiting for a drain.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-sdk-early-'));
+    const file = path.join(dir, 'body.bin');
+    fs.writeFileSync(file, Buffer.alloc(32 * 1024 * 1024, 1));
+    const early = http.createServer((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/xml', connection: 'close' });
+      res.end(errorXml('AccessDenied', 'no'), () => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
+    // Whether this process holds `file` open (by its descriptors' links: other test files share the process).
+    const isOpen = () =>
+      fs.readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          return false;
+        }
+      });
+    try {
+      const cos = client({ Domain: `127.0.0.1:${(early.address() as AddressInfo).port}` });
+      await expect(cos.putObject({ Bucket, Region, Key: 'k', FilePath: file } as never)).rejects.toMatchObject({
+        code: 'AccessDenied',
+        statusCode: 403,
+      });
+      // The body's writer stops too (the request closed under it) and closes the file it was reading.
+      for (let i = 0; i < 50 && isOpen(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(isOpen()).toBe(false);
+    } finally {
+      early.closeAllConnections();
+      await new Promise<void>((resolve) => early.close(() => resolve()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -55,6 +55,8 @@ export interface RequestSpec {
   retries?: number;
   signal?: AbortSignal;
   onUploadProgress?(loadedBytes: number): void;
+  /** See TransportRequest.onBodyChunk: every attempt starts again at offset 0. */
+  onBodyChunk?(chunk: Uint8Array, offset: number): void;
   onDownloadProgress?(loadedBytes: number, totalBytes: number | undefined): void;
   output?: unknown;
 }
@@ -218,6 +220,7 @@ export async function submitRequest(core: ClientCore, spec: RequestSpec): Promis
         timeoutMs: o.Timeout,
         keepAlive: o.KeepAlive,
         ...(spec.onUploadProgress ? { onUploadProgress: spec.onUploadProgress } : {}),
+        ...(spec.onBodyChunk ? { onBodyChunk: spec.onBodyChunk } : {}),
         ...(spec.onDownloadProgress ? { onDownloadProgress: spec.onDownloadProgress } : {}),
         ...(spec.output !== undefined ? { output: spec.output } : {}),
       });

@@ -52,8 +52,10 @@ export class BytesSource implements UploadSource {
     return { body, sizeBytes: body.length, ...(withMd5 ? { md5: this.#hash(body) } : {}) };
   }
 
-  async md5(start: number, end: number): Promise<string> {
-    return this.#hash(this.bytes.subarray(start, end));
+  async md5(start: number, end: number, onChunk?: (chunk: Uint8Array) => void): Promise<string> {
+    const bytes = this.bytes.subarray(start, end);
+    onChunk?.(bytes);
+    return this.#hash(bytes);
   }
 
   #hash(bytes: Uint8Array): string {
@@ -81,11 +83,12 @@ export class BlobSource implements UploadSource {
     return { body, sizeBytes: body.size, md5: await this.md5(start, end) };
   }
 
-  async md5(start: number, end: number): Promise<string> {
+  async md5(start: number, end: number, onChunk?: (chunk: Uint8Array) => void): Promise<string> {
     const md5 = this.createMd5();
     for (let at = start; at < end; at += HASH_PIECE_BYTES) {
-      const piece = this.blob.slice(at, Math.min(end, at + HASH_PIECE_BYTES));
-      md5.update(new Uint8Array(await piece.arrayBuffer()));
+      const piece = new Uint8Array(await this.blob.slice(at, Math.min(end, at + HASH_PIECE_BYTES)).arrayBuffer());
+      md5.update(piece);
+      onChunk?.(piece);
     }
     return md5.hex();
   }

@@ -6,12 +6,16 @@
  *    this client is using, newest first.
  * 2. For each: ListParts, then hash the local chunk of every listed part; the upload is reused when the part size
  *    matches and every part's ETag is the chunk's quoted MD5 with the same size. Otherwise InitiateMultipartUpload.
- * 3. UploadPart only the parts the server lacks (AsyncLimit at once, each with Content-MD5), then Complete.
+ * 3. UploadPart only the parts the server lacks (AsyncLimit at once), each read once: its CRC-64 is computed from the
+ *    bytes as they are sent and compared with the server's x-cos-hash-crc64ecma (crc64-check.ts; a mismatched part
+ *    is sent again). Content-MD5 only with UploadCheckContentMd5, as Tencent's SDK: hashing a file's part first
+ *    reads it twice. Then Complete, whose whole-object CRC-64 is checked against the parts' combined.
  *
  * The server's state is the only record: a new process, a restartTask after pauseTask, or a retry after an error
  * all resume the same way. A stream Body cannot be re-read, so its parts are checked as they are read instead.
  */
 
+import { crc64 as jsCrc64 } from '@coffer/protocol';
 import { type Formatted, formatParams } from '../api/define.js';
 import {
   type MultipartCompleteResult,
@@ -30,6 +34,7 @@ import { S3ServiceError } from '../errors.js';
 import type { UploadSource } from '../platform/types.js';
 import { throttleProgress } from '../progress.js';
 import type { ObjectParams, ProgressCallback, UploadBody } from '../types.js';
+import { answeredCrc64, combinedCrc64, crc64MismatchError, SentCrc64 } from './crc64-check.js';
 import { autoChunkSize, runPool } from './pool.js';
 
 export interface SliceUploadFileParams extends ObjectParams {
@@ -51,6 +56,8 @@ export interface SliceUploadFileParams extends ObjectParams {
   onTaskReady?: (taskId: string) => void;
   /** Deprecated name of onTaskReady. */
   TaskReady?: (taskId: string) => void;
+  /** This upload's CRC-64 function, instead of the client's `Crc64` option (a caller that loads one lazily). */
+  Crc64?: (data: Uint8Array, prev?: bigint) => bigint;
   /** Progress of hashing the local chunks that a resumable upload already has. */
   onHashProgress?: ProgressCallback;
   onProgress?: ProgressCallback;
@@ -114,6 +121,8 @@ interface Resumable {
   uploadId: string;
   /** Part number → ETag of the parts to keep. */
   done: Map<number, string>;
+  /** Part number → CRC-64 of the local chunk, taken while hashing it (when CRC-64 checks are on). */
+  crcs?: Map<number, bigint>;
 }
 
 /** Uploads of exactly this key and storage class that this client is not already using, newest first. */
@@ -138,10 +147,12 @@ async function findResumable(
   source: UploadSource,
   sizeBytes: number,
   chunkBytes: number,
+  crc64: ((data: Uint8Array, prev?: bigint) => bigint) | undefined,
   signal?: AbortSignal,
 ): Promise<Resumable | undefined> {
   const sliceCount = Math.ceil(sizeBytes / chunkBytes);
   const localETags = new Map<number, string>();
+  const localCrcs = new Map<number, bigint>();
   const reportHash = throttleProgress(core.options.ProgressInterval, sizeBytes, params.onHashProgress);
   let hashedBytes = 0;
   const chunkETag = async (partNumber: number) => {
@@ -149,8 +160,10 @@ async function findResumable(
     if (etag === undefined) {
       const start = (partNumber - 1) * chunkBytes;
       const end = Math.min(start + chunkBytes, sizeBytes);
-      etag = await source.md5(start, end);
+      let crc = 0n;
+      etag = await source.md5(start, end, crc64 ? (chunk) => (crc = crc64(chunk, crc)) : undefined);
       localETags.set(partNumber, etag);
+      if (crc64) localCrcs.set(partNumber, crc);
       hashedBytes += end - start;
       reportHash({ loaded: hashedBytes, total: sizeBytes });
     }
@@ -175,7 +188,7 @@ async function findResumable(
           break;
         }
       }
-      if (usable) return { uploadId, done: new Map(parts.map((p) => [Number(p.PartNumber), p.ETag])) };
+      if (usable) return { uploadId, done: new Map(parts.map((p) => [Number(p.PartNumber), p.ETag])), crcs: localCrcs };
     }
     return undefined;
   } finally {
@@ -214,12 +227,13 @@ export async function sliceUploadFile(
   const headers: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params.Headers))
     if (name.toLowerCase() !== 'content-length') headers[name] = value;
+  const crc64 = o.UploadCheckCrc64 ? (params.Crc64 ?? o.Crc64 ?? jsCrc64) : undefined;
 
   // Step 1–2: an upload to resume, or a new one.
   let resumable: Resumable | undefined;
   let remoteParts = new Map<number, { etag: string; sizeBytes: number }>();
   if (!source.sequential && sizeBytes !== undefined) {
-    resumable = await findResumable(core, params, source, sizeBytes, chunkBytes, signal);
+    resumable = await findResumable(core, params, source, sizeBytes, chunkBytes, crc64, signal);
   } else {
     // A stream: take the newest upload and check its parts as the stream is read.
     const [uploadId] = await candidateUploads(core, params, signal);
@@ -258,28 +272,44 @@ export async function sliceUploadFile(
     for (const bytes of inFlight.values()) loaded += bytes;
     report({ loaded, total });
   };
+  // Part number → CRC-64 of the local bytes (each one the server's answer matched, where it gave one).
+  const partCrcs = new Map<number, { crc64: bigint; sizeBytes: number }>();
   try {
     // Step 3: the missing parts.
     const etags = new Map<number, string>(done);
     const uploadOne = async (n: number, part: { body: unknown; sizeBytes: number; md5?: string }) => {
-      inFlight.set(n, 0);
-      const res = await uploadPart(core, {
-        Bucket: params.Bucket,
-        Region: params.Region,
-        Key: params.Key,
-        UploadId: uploadId,
-        PartNumber: n,
-        body: part.body as never,
-        sizeBytes: part.sizeBytes,
-        ...(part.md5 ? { contentMd5: hexToBase64(part.md5) } : {}),
-        headers: partHeaders(headers),
-        ...(signal ? { signal } : {}),
-        retries: o.ChunkRetryTimes,
-        onUploadProgress: (loaded) => {
-          inFlight.set(n, Math.min(loaded, part.sizeBytes));
-          progress();
-        },
-      });
+      let res: Awaited<ReturnType<typeof uploadPart>>;
+      for (let attempt = 0; ; attempt++) {
+        inFlight.set(n, 0);
+        const sent = crc64 ? new SentCrc64(crc64) : undefined;
+        res = await uploadPart(core, {
+          Bucket: params.Bucket,
+          Region: params.Region,
+          Key: params.Key,
+          UploadId: uploadId,
+          PartNumber: n,
+          body: part.body as never,
+          sizeBytes: part.sizeBytes,
+          ...(o.UploadCheckContentMd5 && part.md5 ? { contentMd5: hexToBase64(part.md5) } : {}),
+          headers: partHeaders(headers),
+          ...(signal ? { signal } : {}),
+          retries: o.ChunkRetryTimes,
+          onUploadProgress: (loaded) => {
+            inFlight.set(n, Math.min(loaded, part.sizeBytes));
+            progress();
+          },
+          ...(sent ? { onBodyChunk: sent.update } : {}),
+        });
+        const local = sent?.value(part.sizeBytes);
+        const answered = answeredCrc64(res.headers);
+        if (local !== undefined && answered !== undefined && local !== answered) {
+          // The bytes stored are not the bytes sent: sending the part again replaces them.
+          if (attempt < o.ChunkRetryTimes) continue;
+          throw crc64MismatchError(`part ${n}`, local, answered, res.headers);
+        }
+        if (local !== undefined) partCrcs.set(n, { crc64: local, sizeBytes: part.sizeBytes });
+        break;
+      }
       inFlight.delete(n);
       finishedBytes += part.sizeBytes;
       etags.set(n, res.ETag);
@@ -289,7 +319,12 @@ export async function sliceUploadFile(
     let lastPart: number;
     if (!source.sequential && sizeBytes !== undefined) {
       lastPart = Math.ceil(sizeBytes / chunkBytes);
-      for (const n of done.keys()) finishedBytes += Math.min(chunkBytes, sizeBytes - (n - 1) * chunkBytes);
+      for (const n of done.keys()) {
+        const partBytes = Math.min(chunkBytes, sizeBytes - (n - 1) * chunkBytes);
+        finishedBytes += partBytes;
+        const crc = resumable?.crcs?.get(n);
+        if (crc !== undefined) partCrcs.set(n, { crc64: crc, sizeBytes: partBytes });
+      }
       report({ loaded: finishedBytes, total }, true);
       const todo: number[] = [];
       for (let n = 1; n <= lastPart; n++) if (!done.has(n)) todo.push(n);
@@ -299,7 +334,10 @@ export async function sliceUploadFile(
         return async () => {
           signal?.throwIfAborted();
           const start = (n - 1) * chunkBytes;
-          await uploadOne(n, await source.read(start, Math.min(start + chunkBytes, sizeBytes), true));
+          await uploadOne(
+            n,
+            await source.read(start, Math.min(start + chunkBytes, sizeBytes), o.UploadCheckContentMd5),
+          );
         };
       });
     } else {
@@ -313,7 +351,8 @@ export async function sliceUploadFile(
         const n = next++;
         const start = offset;
         offset += chunkBytes;
-        const part = await source.read(start, start + chunkBytes, true);
+        // The MD5 tells a part the newest upload already has (compared below), or is sent as Content-MD5.
+        const part = await source.read(start, start + chunkBytes, o.UploadCheckContentMd5 || remoteParts.size > 0);
         if (part.sizeBytes < chunkBytes) ended = true;
         if (part.sizeBytes === 0 && n > 1) return undefined;
         lastPart = Math.max(lastPart, n);
@@ -321,6 +360,7 @@ export async function sliceUploadFile(
           const remote = remoteParts.get(n);
           if (remote && remote.sizeBytes === part.sizeBytes && normalizeETag(remote.etag) === part.md5) {
             etags.set(n, remote.etag);
+            if (crc64) partCrcs.set(n, { crc64: crc64(part.body as Uint8Array), sizeBytes: part.sizeBytes });
             finishedBytes += part.sizeBytes;
             progress();
             return;
@@ -349,6 +389,13 @@ export async function sliceUploadFile(
       }),
       signal,
     );
+    // The whole object's CRC-64, when the server answers one and every part's is known here (all but parts a
+    // browser sent): catches parts assembled out of order or from another upload, which no part check can.
+    const answered = answeredCrc64(completed.headers);
+    if (answered !== undefined && partCrcs.size === lastPart) {
+      const local = combinedCrc64(parts.map((p) => partCrcs.get(p.PartNumber)!));
+      if (local !== answered) throw crc64MismatchError('the completed object', local, answered, completed.headers);
+    }
     report({ loaded: sizeBytes ?? finishedBytes, total: sizeBytes ?? finishedBytes }, true);
     return { UploadId: uploadId, ...completed };
   } catch (err) {

@@ -186,6 +186,8 @@ export async function uploadPart(
     headers?: Record<string, unknown>;
     signal?: AbortSignal;
     onUploadProgress?: (loadedBytes: number) => void;
+    /** Sees the body's chunks as they are sent (sliceUploadFile's CRC-64). */
+    onBodyChunk?: (chunk: Uint8Array, offset: number) => void;
     retries?: number;
   },
 ): Promise<MultipartUploadResult> {
@@ -202,6 +204,7 @@ export async function uploadPart(
     bodyContentType: 'application/octet-stream',
     ...(params.signal ? { signal: params.signal } : {}),
     ...(params.onUploadProgress ? { onUploadProgress: params.onUploadProgress } : {}),
+    ...(params.onBodyChunk ? { onBodyChunk: params.onBodyChunk } : {}),
     ...(params.retries !== undefined ? { retries: params.retries } : {}),
   });
   return result(res, { ETag: res.headers.etag ?? '' });

@@ -47,6 +47,88 @@ const agents = {
 /** Buffers are written in pieces so that upload progress moves while the socket drains. */
 const WRITE_PIECE_BYTES = 64 * 1024;
 
+/**
+ * Chunk size of file bodies (parts of a large upload). fs streams default to 64 KiB: 16,384 chunks per GiB, each a
+ * thread-pool read, a socket write and a pass through the progress code; 1 MiB chunks cut that 16-fold
+ * (docs/performance.md, issue 13).
+ */
+const FILE_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * File-body buffers the socket has finished with, for the next read. A fresh 1 MiB buffer per chunk made a 1 GiB
+ * upload spend ~0.6 s of its ~1.9 s of CPU allocating and collecting them (docs/performance.md, issue 13). At most
+ * this many are kept between uploads.
+ */
+const freeFileBuffers: Buffer[] = [];
+const FREE_FILE_BUFFERS_MAX = 16;
+
+function releaseFileBuffer(buffer: Buffer): void {
+  if (freeFileBuffers.length < FREE_FILE_BUFFERS_MAX) freeFileBuffers.push(buffer);
+}
+
+const closedEarly = () => new Error('The request closed before its body was sent');
+
+/** Resolves on 'drain'; rejects if the request fails or closes first (a 'drain' would never come). */
+function drained(out: http.ClientRequest): Promise<void> {
+  if (out.destroyed || out.closed) return Promise.reject(closedEarly());
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error) => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      out.off('error', settle);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(closedEarly());
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+    out.on('error', settle);
+  });
+}
+
+/**
+ * Writes a file range into the request and ends it. By hand rather than fs.createReadStream → pipeline: a buffer
+ * can be reused only once the socket has written it, which only a write's own callback tells (a stream allocates a
+ * new one per chunk). The next chunk is read while the socket drains the last.
+ */
+async function writeFileRange(
+  range: FileRange,
+  out: http.ClientRequest,
+  onChunk: (chunk: Buffer, offset: number) => void,
+): Promise<void> {
+  const handle = await fs.promises.open(range.path, 'r');
+  try {
+    const readAt = async (position: number) => {
+      const buffer = freeFileBuffers.pop() ?? Buffer.allocUnsafeSlow(FILE_CHUNK_BYTES);
+      const want = Math.min(FILE_CHUNK_BYTES, range.end - position);
+      const { bytesRead } = await handle.read(buffer, 0, want, position);
+      if (bytesRead === 0) {
+        releaseFileBuffer(buffer);
+        throw Object.assign(new Error(`${range.path} ended before byte ${range.end}`), { code: 'ESHORTFILE' });
+      }
+      return { buffer, chunk: buffer.subarray(0, bytesRead) };
+    };
+    let position = range.start;
+    let next: Promise<{ buffer: Buffer; chunk: Buffer }> | undefined = readAt(position);
+    while (next) {
+      const { buffer, chunk } = await next;
+      const offset = position - range.start;
+      position += chunk.length;
+      next = position < range.end ? readAt(position) : undefined;
+      // Keeps a failed read-ahead from being an unhandled rejection while this chunk drains; awaited above next time.
+      next?.catch(() => {});
+      // The server may have answered and hung up while this chunk was read ('close' came and went).
+      if (out.destroyed || out.closed) throw closedEarly();
+      onChunk(chunk, offset);
+      if (!out.write(chunk, () => releaseFileBuffer(buffer))) await drained(out);
+    }
+    out.end();
+  } finally {
+    await handle.close();
+  }
+}
+
 function* pieces(bytes: Uint8Array): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += WRITE_PIECE_BYTES) yield bytes.subarray(at, at + WRITE_PIECE_BYTES);
 }
@@ -65,10 +147,8 @@ function isFileRange(body: unknown): body is FileRange {
 function bodyStream(body: TransportRequest['body']): Readable {
   if (typeof body === 'string') return Readable.from(pieces(Buffer.from(body)));
   if (body instanceof Uint8Array) return Readable.from(pieces(body));
-  if (isFileRange(body)) {
-    if (body.end <= body.start) return Readable.from([]);
-    return fs.createReadStream(body.path, { start: body.start, end: body.end - 1 });
-  }
+  // A file range with bytes in it is written by writeFileRange; only an empty one comes here.
+  if (isFileRange(body)) return Readable.from([]);
   if (isBlobLike(body)) return Readable.from(blobPieces(body));
   return body as unknown as Readable;
 }
@@ -153,12 +233,25 @@ function send(req: TransportRequest): Promise<TransportResponse> {
     if (small instanceof Uint8Array && small.length <= WRITE_PIECE_BYTES) {
       // One piece: written as it is, without a stream pipeline per request (a Readable, a Transform, their
       // AbortController), which cost more than the 16 KiB bodies of a many-small-files `coffer cp` themselves.
+      req.onBodyChunk?.(small, 0);
       clientRequest.end(small, () => req.onUploadProgress?.(small.length));
       return;
     }
     let sent = 0;
+    if (isFileRange(req.body) && req.body.end > req.body.start) {
+      const onChunk = (chunk: Buffer, offset: number) => {
+        req.onBodyChunk?.(chunk, offset);
+        sent = offset + chunk.length;
+        req.onUploadProgress?.(sent);
+      };
+      writeFileRange(req.body, clientRequest, onChunk).catch((err: unknown) => {
+        if (!responded) fail(err);
+      });
+      return;
+    }
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
+        req.onBodyChunk?.(chunk, sent);
         sent += chunk.length;
         req.onUploadProgress?.(sent);
         callback(null, chunk);
@@ -207,16 +300,20 @@ class FileSource implements UploadSource {
     readonly sizeBytes: number,
   ) {}
 
+  /** With `withMd5` the range is read twice: once to hash it here, once to send it. */
   async read(start: number, end: number, withMd5: boolean): Promise<SourcePart> {
     const body: FileRange = { kind: 'file-range', path: this.filePath, start, end };
     return { body, sizeBytes: end - start, ...(withMd5 ? { md5: await this.md5(start, end) } : {}) };
   }
 
-  async md5(start: number, end: number): Promise<string> {
+  async md5(start: number, end: number, onChunk?: (chunk: Uint8Array) => void): Promise<string> {
     const hash = createHash('md5');
     if (end > start) {
-      for await (const chunk of fs.createReadStream(this.filePath, { start, end: end - 1 }))
+      const stream = fs.createReadStream(this.filePath, { start, end: end - 1, highWaterMark: FILE_CHUNK_BYTES });
+      for await (const chunk of stream) {
         hash.update(chunk as Buffer);
+        onChunk?.(chunk as Buffer);
+      }
     }
     return hash.digest('hex');
   }

@@ -43,6 +43,13 @@ export interface TransportRequest {
   timeoutMs: number;
   keepAlive: boolean;
   onUploadProgress?(loadedBytes: number): void;
+  /**
+   * Node: sees every body chunk as it is written, `offset` being where it starts in the body (a chunk at 0 starts
+   * the body again: a retry). Lets a caller checksum what was actually sent without reading it twice. The chunk is
+   * only lent: a file body's buffer is reused once the socket has written it, so keep a copy, not the chunk.
+   * Browsers do not call it (XMLHttpRequest hands over the whole Blob).
+   */
+  onBodyChunk?(chunk: Uint8Array, offset: number): void;
   onDownloadProgress?(loadedBytes: number, totalBytes: number | undefined): void;
   /** Node: a Writable (or a file path) that a 2xx response body is piped into instead of being buffered. */
   output?: unknown;
@@ -81,8 +88,11 @@ export interface UploadSource {
   readonly sequential: boolean;
   /** Bytes [start, end) (fewer at the end of a stream). */
   read(start: number, end: number, withMd5: boolean): Promise<SourcePart>;
-  /** Hex MD5 of bytes [start, end) without keeping them (random-access sources only). */
-  md5(start: number, end: number): Promise<string>;
+  /**
+   * Hex MD5 of bytes [start, end) without keeping them (random-access sources only); `onChunk` sees the bytes as
+   * they are hashed (a resumed upload's CRC-64 of the parts it keeps).
+   */
+  md5(start: number, end: number, onChunk?: (chunk: Uint8Array) => void): Promise<string>;
 }
 
 /** What the platform knows about an upload body before sending it. */
