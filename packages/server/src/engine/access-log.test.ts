@@ -80,6 +80,33 @@ describe('access log delivery', () => {
     expect(await t.meta.accessLogBacklog()).toEqual({ records: 0, batches: 0, failing: 0 });
   });
 
+  it('a batch delivered by two deliveries at once (two gateways) is written once, also to a versioned target', async () => {
+    await t.engine.setBucketVersioning('logs', 'Enabled');
+    await t.engine.accessLog.record('src', () => entry('only'));
+    const meta = t.meta;
+    const finish = meta.finishAccessLogBatch.bind(meta);
+    const getObject = meta.getObject.bind(meta);
+    // The first delivery writes the object but has not yet forgotten the batch when the second looks.
+    meta.finishAccessLogBatch = async () => {
+      throw new Error('not yet');
+    };
+    expect(await t.engine.accessLog.deliver(OPTIONS)).toMatchObject({ delivered: 0, failed: 1 });
+    meta.finishAccessLogBatch = finish;
+    // The second delivery checked the target just before the first one's object landed.
+    meta.getObject = async () => undefined;
+    const summary = await t.engine.accessLog.deliver({ ...OPTIONS, force: true });
+    meta.getObject = getObject;
+    expect(summary).toEqual({ delivered: 1, records: 1, failed: 0, alreadyThere: 1 });
+    const { page } = await t.engine.listObjectVersions('logs', {
+      prefix: 'l/',
+      delimiter: '',
+      keyMarker: '',
+      versionIdMarker: '',
+      maxKeys: 1000,
+    });
+    expect(page.entries.filter((e) => e.kind === 'version')).toHaveLength(1);
+  });
+
   it('names objects after the batch: S3 and COS key forms', () => {
     const batch = {
       id: 255,

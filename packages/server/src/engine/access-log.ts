@@ -307,14 +307,23 @@ async function deliverBatch(ctx: EngineContext, batch: AccessLogBatch): Promise<
       after = page[page.length - 1]!.id;
     }
   }
-  await putObject(ctx, {
-    bucket: target.name,
-    key,
-    actor: { ownerId: target.ownerId, displayName: uin },
-    body: Readable.from(lines()),
-    expect: {},
-    contentHeaders: { 'content-type': 'text/plain' },
-    userMeta: {},
-  });
+  try {
+    await putObject(ctx, {
+      bucket: target.name,
+      key,
+      actor: { ownerId: target.ownerId, displayName: uin },
+      body: Readable.from(lines()),
+      expect: {},
+      contentHeaders: { 'content-type': 'text/plain' },
+      userMeta: {},
+      // Create-only: two deliveries of one batch at once (in a cluster, a flush on one gateway while the
+      // lease holder delivers) both pass the check above; the store lets exactly one create the key, so a
+      // versioned target never gets the batch twice.
+      ifNoneMatch: '*',
+    });
+  } catch (err) {
+    if (err instanceof S3Error && err.code === 'PreconditionFailed') return true;
+    throw err;
+  }
   return false;
 }
