@@ -40,12 +40,21 @@ export class WriteBatcher {
   readonly #retry: (writes: QueuedWrite[], failed: WriteFailed) => Outcome[];
   readonly #alone: (write: QueuedWrite) => unknown;
   readonly #durable: (() => Promise<void>) | undefined;
+  readonly #committed: ((writes: number) => void) | undefined;
   readonly #syncing = new Set<Promise<void>>();
   #scheduled = false;
   #lazySync: NodeJS.Timeout | undefined;
 
-  constructor(db: Database, durable?: () => Promise<void>) {
-    this.#durable = durable;
+  /**
+   * `durable`: makes the batches committed so far durable (the WAL fsync); a batch is acknowledged once
+   * it resolves. `committed`: told after each COMMIT how many writes it held (the WAL checkpointer).
+   */
+  constructor(
+    db: Database,
+    options: { durable?: (() => Promise<void>) | undefined; committed?: ((writes: number) => void) | undefined } = {},
+  ) {
+    this.#durable = options.durable;
+    this.#committed = options.committed;
     // Nested db.transaction() calls become savepoints inside the outer transaction.
     const single = db.transaction((write: QueuedWrite) => write.run());
     // A batch of one write needs no savepoint: the transaction is that write's alone, and rolling it
@@ -116,6 +125,7 @@ export class WriteBatcher {
       for (const write of writes) write.reject(err);
       return;
     }
+    this.#committed?.(writes.length);
     const settle = (syncError?: unknown) =>
       writes.forEach((write, i) => {
         const outcome = outcomes[i]!;
