@@ -118,6 +118,9 @@ export class WalCheckpointer {
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = undefined;
+    // Referenced again while it closes: an unreferenced worker would let the process end with this
+    // promise pending (a closing store keeps nothing else on the event loop).
+    worker.ref();
     worker.postMessage('close');
     await this.#exited;
   }
