@@ -7,11 +7,13 @@
 // process's (every thread) and, apart, the main thread's (/proc/self/task/<pid>/stat): what the event loop spends.
 //
 //   npm run build && node bench/micro/sqlite-commit.js [--batch=32] [--commits=20000] [--rounds=3]
-//                                                      [--autocheckpoint=N] [--dir=.bench]
+//                                                      [--autocheckpoint=N] [--dir=.bench] [--size=4096]
+//                                                      [--page-size=N]   (a new database made with this page size)
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { SqliteBuckets } from '../../packages/server/dist/stores/sqlite/buckets.js';
 import { SqliteObjects } from '../../packages/server/dist/stores/sqlite/objects.js';
 import { SqliteDb } from '../../packages/server/dist/stores/sqlite/sqlite-db.js';
@@ -23,14 +25,24 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     autocheckpoint: { type: 'string' },
     dir: { type: 'string', default: '.bench' },
+    size: { type: 'string', default: '4096' },
+    'page-size': { type: 'string' },
   },
 });
 const batch = Number(values.batch);
 const commits = Number(values.commits);
 mkdirSync(values.dir, { recursive: true });
 const dir = mkdtempSync(path.join(values.dir, 'sqlite-commit-'));
+if (values['page-size'] !== undefined) {
+  // The page size of a database is fixed by its first table, and a WAL database keeps it: set it first.
+  const made = new Database(path.join(dir, 'meta.db'));
+  made.pragma(`page_size = ${Number(values['page-size'])}`);
+  made.exec('CREATE TABLE page_size_probe (x); DROP TABLE page_size_probe');
+  made.close();
+}
 const db = new SqliteDb({ filename: path.join(dir, 'meta.db'), fsync: false });
 if (values.autocheckpoint !== undefined) db.db.pragma(`wal_autocheckpoint = ${Number(values.autocheckpoint)}`);
+const pageSize = db.db.pragma('page_size', { simple: true });
 const objects = new SqliteObjects(db);
 const owner = 'qcs::cam::uin/100000000001:uin/100000000001';
 const bucket = await new SqliteBuckets(db).createBucket({
@@ -39,7 +51,7 @@ const bucket = await new SqliteBuckets(db).createBucket({
   region: 'r',
   createdMs: 1,
 });
-const body = randomBytes(4096);
+const body = randomBytes(Number(values.size));
 let n = 0;
 
 function commit() {
@@ -91,7 +103,7 @@ try {
 }
 const best = results.reduce((a, b) => (b.total < a.total ? b : a));
 console.log(
-  `batch ${batch}, wal_autocheckpoint ${values.autocheckpoint ?? "the store's"}: ${best.total.toFixed(1)} µs CPU per ` +
-    `4 KiB commit (user ${best.user.toFixed(1)}, system ${best.system.toFixed(1)}, main thread ${best.main.toFixed(1)}; ` +
+  `page ${pageSize}, body ${body.length}, batch ${batch}, wal_autocheckpoint ${values.autocheckpoint ?? "the store's"}: ${best.total.toFixed(1)} µs CPU per ` +
+    `commit (user ${best.user.toFixed(1)}, system ${best.system.toFixed(1)}, main thread ${best.main.toFixed(1)}; ` +
     `best of ${results.length}: ${results.map((r) => `${r.total.toFixed(1)} (main ${r.main.toFixed(1)})`).join(', ')})`,
 );
