@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteDb } from './sqlite-db.js';
 import type { CheckpointResult } from './wal-checkpointer.js';
@@ -76,6 +78,33 @@ describe('WalCheckpointer', () => {
     const again = open(filename);
     expect(again.db.db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: id });
     await again.db.close();
+  });
+
+  it('close() resolves in a process with nothing else to do (the worker is unreferenced until then)', () => {
+    // Run in a process of its own: vitest's keeps its event loop busy, so a close() that let the process
+    // end with its promise pending would pass here. vite-node runs the TypeScript source, as the tests do.
+    const script = path.join(dir, `close${n++}.ts`);
+    const source = fileURLToPath(new URL('./sqlite-db.ts', import.meta.url));
+    writeFileSync(
+      script,
+      `import { SqliteDb } from ${JSON.stringify(source)};
+const db = new SqliteDb({ filename: ${JSON.stringify(`${script}.db`)}, fsync: true, checkpointEveryWrites: 4 });
+db.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+let checkpoints = 0;
+db.checkpoints!.onCheckpoint = () => checkpoints++;
+for (let i = 1; checkpoints === 0; i += 4) {
+  await Promise.all([0, 1, 2, 3].map((k) => db.writes.run(() => db.db.prepare('INSERT INTO t VALUES (?)').run(i + k))));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
+await db.close();
+console.log('closed');
+`,
+    );
+    const viteNode = fileURLToPath(new URL('../../../../../node_modules/.bin/vite-node', import.meta.url));
+    const run = spawnSync(viteNode, [script], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('closed');
+    expect(run.status).toBe(0);
   });
 
   it('starts no worker for a store that has not written enough to need a checkpoint', async () => {
