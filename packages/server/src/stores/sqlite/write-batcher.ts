@@ -26,12 +26,12 @@ type Outcome = { ok: boolean; value: unknown };
  * nothing and the others commit. With `durable`, the batch's promises settle only once it resolves
  * (the store fsyncs the WAL there, off the event loop), so an acknowledged write survives power loss.
  *
- * A batch first runs with no savepoints (a savepoint makes SQLite keep a copy of every page a write
- * changes, ~9 µs a write: docs/performance.md, issue 17, fifth pass). If write i throws, the whole
- * transaction is rolled back and run once more: the writes before i as before (they succeeded on the
- * same state, so they will again), write i not at all (it failed on exactly the state it would see
- * again; its error is its outcome), and each write after i inside its own savepoint, as nothing is
- * known of them. So a batch runs at most twice, and a write's function may run twice: it must change
+ * A batch first runs with no savepoints (a savepoint makes SQLite keep the pages a write changes in
+ * a statement journal, ~20 µs a write: docs/performance.md, issue 17, fifth pass). If write i throws,
+ * the whole transaction is rolled back and run once more: the writes before i as before (they
+ * succeeded on the same state, so they will again), write i not at all (it failed on the state the
+ * writes before it leave, which the second run recreates; its error is its outcome), and each write
+ * after i inside its own savepoint, as nothing is known of them. So a batch runs at most twice, and a write's function may run twice: it must change
  * nothing outside the database but what it returns (every store write is such a function).
  */
 export class WriteBatcher {
