@@ -26,6 +26,9 @@ export class SqliteLeaseStore implements LeaseStore {
   constructor(options: { filename: string }) {
     this.#db = new Database(options.filename, { fileMustExist: true });
     this.#db.pragma('busy_timeout = 5000');
+    // The metadata store's worker checkpoints the WAL (wal-checkpointer.ts); a lease's COMMIT would
+    // otherwise run a whole checkpoint on the event loop whenever the WAL is past 1,000 pages.
+    this.#db.pragma('wal_autocheckpoint = 0');
     this.#stmt = prepare(this.#db);
   }
 

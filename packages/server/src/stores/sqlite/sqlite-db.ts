@@ -24,6 +24,7 @@ import {
   type ObjectRow,
 } from './rows.js';
 import { prepareStatements } from './statements.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export type Statements = ReturnType<typeof prepareStatements>;
@@ -38,6 +39,8 @@ export interface SqliteMetaStoreOptions {
    * at once instead of waiting for it to end. 1 is the strictly serial group fsync (benchmarks, tests).
    */
   walSyncDepth?: number;
+  /** Committed writes that ask the checkpoint worker for one WAL checkpoint (default 128; tests). */
+  checkpointEveryWrites?: number;
 }
 
 /** One WAL fsync lane: its own file descriptor, one fsync at a time on it. */
@@ -59,6 +62,8 @@ export class SqliteDb {
   readonly #walPath: string | undefined;
   readonly #walLanes: WalLane[] = [];
   readonly #walSyncDepth: number;
+  /** Runs the WAL checkpoints in a worker thread (a file database only). */
+  readonly checkpoints: WalCheckpointer | undefined;
   /** The fsync every batch committed while all lanes are busy shares; it starts when a lane frees. */
   #walQueued: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined;
   /** Set by the first failed WAL fsync: no later write is acknowledged (see #syncWal). */
@@ -89,7 +94,14 @@ export class SqliteDb {
     this.#seq = (this.db.prepare('SELECT max(seq) AS seq FROM objects').get() as { seq: number | null }).seq ?? 0;
     this.#walPath = options.filename === ':memory:' || options.filename === '' ? undefined : `${options.filename}-wal`;
     this.#walSyncDepth = Math.max(1, options.walSyncDepth ?? 2);
-    this.writes = new WriteBatcher(this.db, options.fsync && this.#walPath ? () => this.#syncWal() : undefined);
+    this.checkpoints = this.#walPath
+      ? new WalCheckpointer(this.db, { filename: options.filename, everyWrites: options.checkpointEveryWrites })
+      : undefined;
+    const checkpoints = this.checkpoints;
+    this.writes = new WriteBatcher(this.db, {
+      durable: options.fsync && this.#walPath ? () => this.#syncWal() : undefined,
+      committed: checkpoints && ((writes) => checkpoints.committed(writes)),
+    });
   }
 
   /**
@@ -161,6 +173,8 @@ export class SqliteDb {
   async close(): Promise<void> {
     this.writes.flush();
     await this.writes.settled();
+    // The worker's connection first: the last connection to close checkpoints the WAL and deletes it.
+    await this.checkpoints?.close();
     // A lane whose open failed has nothing to close (its failure was reported to the batches it held).
     for (const lane of this.#walLanes) await lane.handle.then((handle) => handle.close()).catch(() => undefined);
     this.db.close();
