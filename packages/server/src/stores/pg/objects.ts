@@ -34,6 +34,21 @@ function committedVersion(input: CommitObjectInput, row: CommittedRow): ObjectVe
   };
 }
 
+const COMMIT_ONE = `SELECT * FROM coffer_commit_object(${Array.from({ length: 26 }, (_, i) => `$${i + 1}`).join(', ')})`;
+
+/** coffer_commit_object's 26 arguments for one PUT. */
+function commitOneArgs(input: CommitObjectInput): unknown[] {
+  return [
+    input.bucketId,
+    escapeKey(input.key),
+    input.newBlobs.map((b) => b.id),
+    input.newBlobs.map((b) => b.size),
+    input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
+    [...distinctBlobs(input.version.manifest)].sort(),
+    ...versionValues(input.version),
+  ];
+}
+
 const COMMIT_PARAMS = Array.from({ length: 28 }, (_, i) => `$${i + 1}`).join(', ');
 
 /** The 28 arrays coffer_commit_objects and coffer_put_objects take: column i of each is PUT i (from 1). */
@@ -94,6 +109,20 @@ export class PgObjects implements ObjectStore {
    * migration 6: the locks of coffer_lock_latest, then coffer_commit_objects).
    */
   async #putStatement(sql: Sql, items: CommitObjectInput[]): Promise<{ ok: boolean; value: unknown }[]> {
+    if (items.length === 1) {
+      // A PUT alone: coffer_commit_object itself, without the batch's locking pass and arrays.
+      const input = items[0]!;
+      try {
+        const row = (await sql.one<{ new_seq: number; new_version_id: string }>(COMMIT_ONE, commitOneArgs(input)))!;
+        const committed = { o_idx: 1, o_seq: row.new_seq, o_version_id: row.new_version_id, o_err: null };
+        return [{ ok: true, value: { version: committedVersion(input, committed) } }];
+      } catch (err) {
+        // Its bucket or a blob it references is gone: the batcher translates these for the caller.
+        const code = (err as { code?: unknown }).code;
+        if (code === 'CF404' || code === 'CF410') return [{ ok: false, value: err }];
+        throw err;
+      }
+    }
     const rows = await sql.rows<CommittedRow>(
       `SELECT * FROM coffer_put_objects(${COMMIT_PARAMS})`,
       commitArrays(items),
@@ -168,17 +197,8 @@ export class PgObjects implements ObjectStore {
   async #commitOne(tx: PgTx, input: CommitObjectInput): Promise<CommitObjectResult> {
     const v = input.version;
     const result = await tx.one<{ new_seq: number; new_version_id: string; previous: ObjectRow | null }>(
-      `SELECT * FROM coffer_commit_object($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-        $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
-      [
-        input.bucketId,
-        escapeKey(input.key),
-        input.newBlobs.map((b) => b.id),
-        input.newBlobs.map((b) => b.size),
-        input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
-        [...distinctBlobs(v.manifest)].sort(),
-        ...versionValues(v),
-      ],
+      COMMIT_ONE,
+      commitOneArgs(input),
     );
     const { new_seq: seq, new_version_id: versionId, previous } = result!;
     input.precondition?.(previous ? toVersion(withKey(previous)) : undefined);

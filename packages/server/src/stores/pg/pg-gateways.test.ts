@@ -340,6 +340,9 @@ describe('PostgreSQL store: gateways racing on one database', () => {
       sent.push(typeof config === 'string' ? config : config.text);
       return original.apply(this, args);
     } as never);
+    // A PUT on its own, then a batch.
+    const alone = put('alone');
+    await alone.done;
     const first = Array.from({ length: 20 }, (_, i) => put(`s${i}`));
     const gone = newBlobId();
     const outcomes = await Promise.allSettled([
@@ -350,6 +353,7 @@ describe('PostgreSQL store: gateways racing on one database', () => {
     expect(outcomes.slice(0, 20).every((o) => o.status === 'fulfilled')).toBe(true);
     expect(outcomes[20]).toMatchObject({ status: 'rejected', reason: { reason: 'not-found' } });
     expect(outcomes[21]).toMatchObject({ status: 'rejected', reason: { reason: 'not-found' } });
+    expect(sent.filter((text) => text.includes('coffer_commit_object(')).length).toBeGreaterThan(0);
     const statements = sent.filter((text) => text.includes('coffer_put_objects'));
     expect(statements.length).toBeGreaterThan(0);
     expect(statements.length).toBeLessThan(8);
@@ -358,11 +362,16 @@ describe('PostgreSQL store: gateways racing on one database', () => {
     // Overwrites the same way: each new blob holds one reference, each replaced one none (queued for GC).
     const second = Array.from({ length: 5 }, (_, i) => put(`s${i}`));
     await Promise.all(second.map((p) => p.done));
+    // Alone too, a PUT whose blob or bucket is gone is refused.
+    await expect(
+      store.commitObject({ bucketId: bucket.id, key: 'dangling', newBlobs: [], version: version(gone, 1) }),
+    ).rejects.toMatchObject({ reason: 'not-found' });
+    await expect(put('nowhere', bucket.id + 1000).done).rejects.toMatchObject({ reason: 'not-found' });
     await expectNoLeak(
-      [...second.map((p) => p.blobId), ...first.slice(5).map((p) => p.blobId)],
+      [alone.blobId, ...second.map((p) => p.blobId), ...first.slice(5).map((p) => p.blobId)],
       first.slice(0, 5).map((p) => p.blobId),
     );
-    expect((await store.bucketUsage(bucket.id)).objects.STANDARD).toEqual({ count: 20, bytes: 20 });
+    expect((await store.bucketUsage(bucket.id)).objects.STANDARD).toEqual({ count: 21, bytes: 21 });
   });
 
   it("keeps usage exact across the counter shards of every gateway's connections, overwrites included", async () => {
