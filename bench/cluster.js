@@ -6,7 +6,7 @@
 // coordination). docs/performance.md, "Scale-out".
 //
 //   npm run build && node bench/cluster.js [--seconds 5] [--concurrency 12] [--gateways 1,2,3] [--no-embedded]
-//                                          [--cpu-prof DIR]
+//                                          [--cpu-prof DIR] [--sizes 4096,1048576]
 //                                          [--list 1000000,10000000 [--runs 20] [--warmup 5]] [--no-load]
 //                                          [--pg postgres://postgres@127.0.0.1:5432/test]
 //
@@ -17,6 +17,7 @@
 // --cpu-prof DIR: every gateway writes a V8 CPU profile into DIR when it stops (node --cpu-prof).
 // --per-gateway: --concurrency connections for each gateway instead of split between them (the load each gateway
 // sees stays the same as gateways are added).
+// --sizes: the object sizes of the PUT/GET rows, in bytes (--sizes 4096 for the small-object rows alone).
 // --no-load: skip the PUT/GET rows; --no-embedded: skip the embedded server's. Each row also reports PostgreSQL's
 // transactions per operation (pg_stat_database): a measure of how well the gateways' group commits batch.
 //
@@ -57,6 +58,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
+    sizes: { type: 'string', default: '4096,1048576' },
   },
 });
 // "3" is three gateways; "3:one-row" is three gateways with the bucket's usage counted in one row per kind and class,
@@ -77,7 +79,7 @@ for (const n of listSizes) listLayout(n); // throws on a size the layout cannot 
 const durationMs = Number(values.seconds) * 1000;
 const concurrency = Number(values.concurrency);
 const BUCKET = 'bench-1250000000';
-const SIZES = [4 * 1024, 1024 * 1024];
+const SIZES = values.sizes.split(',').map((s) => Number(s.trim()));
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
@@ -253,7 +255,7 @@ async function measure(setup, mode, sizeBytes, keysOf) {
   const row = {
     setup: setup.name,
     op: mode.toUpperCase(),
-    size: sizeBytes >= 1024 * 1024 ? `${sizeBytes / 1024 / 1024} MiB` : `${sizeBytes / 1024} KiB`,
+    size: sizeLabel(sizeBytes),
     opsPerSec: ops / seconds,
     errors,
     gatewaysCpu,
@@ -265,6 +267,7 @@ async function measure(setup, mode, sizeBytes, keysOf) {
   return { row, keys: rows.map((r) => r.keys) };
 }
 
+const sizeLabel = (bytes) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`);
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const cols = (titles, left = 3) => titles.map((title, i) => ({ title, align: i < left ? 'left' : 'right' }));
 
@@ -321,7 +324,7 @@ async function loadBench() {
   const find = (setup, op, size) => results.find((r) => r.setup === setup && r.op === op && r.size === size);
   const ratios = [];
   for (const op of ['PUT', 'GET']) {
-    for (const size of ['4 KiB', '1 MiB']) {
+    for (const size of SIZES.map(sizeLabel)) {
       const one = find(first, op, size);
       const embedded = find('embedded', op, size);
       const cells = [op, size];

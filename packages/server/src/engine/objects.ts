@@ -105,9 +105,13 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
       bucketId: bucket.id,
       key: input.key,
       newBlobs: blob.newBlobs,
-      precondition: (current) => checkWritePreconditions(input, current),
       version,
     };
+    // Only when there is something to judge: a PUT without one needs no read of the previous version
+    // (on PostgreSQL, such PUTs commit in one statement: stores/pg/objects.ts).
+    if (input.forbidOverwrite || input.ifNoneMatch !== undefined || input.ifMatch !== undefined) {
+      commit.precondition = (current) => checkWritePreconditions(input, current);
+    }
     if (events) commit.events = events;
     const { version: committed } = await ctx.meta.commitObject(commit);
     return { version: committed, versioned: bucket.versioning !== '' };

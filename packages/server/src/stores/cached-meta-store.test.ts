@@ -27,4 +27,29 @@ describe('bucket cache', () => {
     expect(await cached.getBucket('b1')).toBeUndefined();
     await cached.close();
   });
+
+  it('sends one read for the requests that miss together', async () => {
+    const inner = new SqliteMetaStore({ filename: ':memory:', fsync: false });
+    const reads = { bucket: 0, config: 0 };
+    const counted = new Proxy(inner, {
+      get(target, property, receiver) {
+        if (property === 'getBucket') reads.bucket++;
+        if (property === 'getBucketConfig') reads.config++;
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const cached = withBucketCache(counted, 50);
+    const bucket = await inner.createBucket({ name: 'b1', ownerId: 'o', region: 'r', createdMs: 1 });
+    await inner.setBucketConfig(bucket.id, 'cors', '<a/>');
+    const many = <T>(read: () => Promise<T>) => Promise.all(Array.from({ length: 12 }, read));
+    expect(await many(() => cached.getBucket('b1'))).toEqual(Array(12).fill(await inner.getBucket('b1')));
+    expect(await many(() => cached.getBucketConfig(bucket.id, 'cors'))).toEqual(Array(12).fill('<a/>'));
+    expect(reads).toEqual({ bucket: 1, config: 1 });
+    // Expired: again one read for all of them.
+    await new Promise((r) => setTimeout(r, 60));
+    await many(() => cached.getBucketConfig(bucket.id, 'cors'));
+    expect(reads.config).toBe(2);
+    await cached.close();
+  });
 });

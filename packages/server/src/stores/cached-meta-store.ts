@@ -1,7 +1,10 @@
 import type { BucketRecord, MetadataStore } from './types.js';
 
 interface Entry<T> {
-  value: T;
+  /** The read, shared by every request that misses while it runs. */
+  read: Promise<T>;
+  /** What it returned, once it has. */
+  value?: T;
   expiresMs: number;
 }
 
@@ -19,6 +22,24 @@ export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataSto
   const buckets = new Map<string, Entry<BucketRecord | undefined>>();
   const configs = new Map<string, Entry<string | undefined>>();
   const now = () => performance.now();
+  // One read per key at a time: when an entry expires under load, the requests that miss together
+  // share one read instead of sending one each (12 concurrent PUTs re-read a dozen configuration
+  // kinds every second: docs/performance.md, "Scale-out").
+  const cached = <T>(map: Map<string, Entry<T>>, key: string, read: () => Promise<T>): Promise<T> => {
+    const hit = map.get(key);
+    if (hit && hit.expiresMs > now()) return hit.read;
+    const entry: Entry<T> = { read: read(), expiresMs: now() + ttlMs };
+    map.set(key, entry);
+    entry.read.then(
+      (value) => {
+        entry.value = value;
+      },
+      () => {
+        if (map.get(key) === entry) map.delete(key);
+      },
+    );
+    return entry.read;
+  };
   const forgetBucket = (name?: string) => {
     if (name === undefined) buckets.clear();
     else buckets.delete(name);
@@ -35,20 +56,11 @@ export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataSto
     }
   });
   const overrides: Partial<MetadataStore> = {
-    async getBucket(name) {
-      const hit = buckets.get(name);
-      if (hit && hit.expiresMs > now()) return hit.value;
-      const value = await store.getBucket(name);
-      buckets.set(name, { value, expiresMs: now() + ttlMs });
-      return value;
+    getBucket(name) {
+      return cached(buckets, name, () => store.getBucket(name));
     },
-    async getBucketConfig(bucketId, kind) {
-      const key = `${bucketId}\n${kind}`;
-      const hit = configs.get(key);
-      if (hit && hit.expiresMs > now()) return hit.value;
-      const value = await store.getBucketConfig(bucketId, kind);
-      configs.set(key, { value, expiresMs: now() + ttlMs });
-      return value;
+    getBucketConfig(bucketId, kind) {
+      return cached(configs, `${bucketId}\n${kind}`, () => store.getBucketConfig(bucketId, kind));
     },
     async createBucket(input) {
       forgetBucket(input.name);
@@ -73,8 +85,10 @@ export function withBucketCache(store: MetadataStore, ttlMs = 1000): MetadataSto
       try {
         await store.setBucketVersioning(bucketId, status);
       } finally {
-        // Records are cached by name; the id is all we have here.
-        for (const [name, entry] of buckets) if (entry.value?.id === bucketId) buckets.delete(name);
+        // Records are cached by name; the id is all we have here (a read still running may be of it).
+        for (const [name, entry] of buckets) {
+          if (!('value' in entry) || entry.value?.id === bucketId) buckets.delete(name);
+        }
       }
     },
     async setBucketConfig(bucketId, kind, doc) {

@@ -731,4 +731,152 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE lifecycle_runs ADD COLUMN summary text;
   CREATE UNIQUE INDEX lifecycle_runs_one_unfinished ON lifecycle_runs ((finished_ms IS NULL)) WHERE finished_ms IS NULL;
   `,
+  // 7: less work in PostgreSQL per small PUT (issue 19, docs/performance.md "Scale-out").
+  // - coffer_put_objects: a batch of PUTs without preconditions or events in one statement, run
+  //   outside BEGIN/COMMIT (a statement is its own transaction): the key locks of coffer_lock_latest,
+  //   in the same (bucket, key) order, then what coffer_commit_objects does. One round trip instead
+  //   of five (BEGIN, SAVEPOINT, lock, commit, COMMIT), no previous versions read and sent back, and
+  //   no subtransaction for a PUT that cannot fail alone (its bucket locked, only new blobs).
+  // - coffer_commit_object inserts a PUT's new blobs with their reference already taken: an INSERT
+  //   then an UPDATE of the same row wrote two row versions per PUT.
+  // - dirs_by_parent no longer INCLUDEs the counters: every PUT updates its directories' counters, and
+  //   an indexed column rules out HOT updates (https://www.postgresql.org/docs/15/storage-hot.html), so
+  //   each update wrote an entry into both indexes. Listing reads only `path` (still index-only); a
+  //   prefix's usage (pg/usage.ts) reads the counters from the rows.
+  `
+  DROP INDEX dirs_by_parent;
+  CREATE INDEX dirs_by_parent ON dirs (bucket_id, parent, path);
+
+  CREATE OR REPLACE FUNCTION coffer_commit_object(
+    p_bucket integer, p_key text, p_blob_ids text[], p_blob_sizes bigint[], p_blob_bodies bytea[], p_refs text[],
+    p_is_delete_marker smallint, p_size bigint, p_etag text, p_crc64 text, p_last_modified_ms bigint,
+    p_storage_class text, p_object_type text, p_owner_id text, p_content_headers text, p_user_meta text,
+    p_checksums text, p_tagging text, p_acl text, p_manifest text, p_part_sizes text, p_sse text,
+    p_lock_mode text, p_lock_until_ms bigint, p_legal_hold smallint, p_part_checksums text
+  ) RETURNS TABLE (new_seq bigint, new_version_id text, previous jsonb) LANGUAGE plpgsql AS $$
+  DECLARE
+    v_versioning text;
+    cur objects;
+    replaced objects;
+    v_seq bigint;
+    v_vid text;
+    v_retained integer := 0;
+    v_old_refs text[];
+  BEGIN
+    SELECT b.versioning INTO v_versioning FROM buckets b WHERE b.id = p_bucket FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'no bucket %', p_bucket USING ERRCODE = 'CF404';
+    END IF;
+    PERFORM pg_advisory_xact_lock(p_bucket, hashtext(p_key));
+    SELECT * INTO cur FROM objects o WHERE o.bucket_id = p_bucket AND o.key = p_key AND o.is_latest = 1;
+    -- Take the new version's references before releasing what it replaces (a copy onto itself): a
+    -- new blob is inserted with its reference, an existing one gains one.
+    IF cardinality(p_blob_ids) > 0 THEN
+      INSERT INTO blobs (id, size, refs)
+        SELECT i, s, CASE WHEN i = ANY (p_refs) THEN 1 ELSE 0 END FROM unnest(p_blob_ids, p_blob_sizes) AS t(i, s);
+      INSERT INTO blob_bodies (id, body)
+        SELECT i, b FROM unnest(p_blob_ids, p_blob_bodies) AS t(i, b) WHERE b IS NOT NULL;
+      DELETE FROM pending_blobs
+        WHERE id IN (SELECT i FROM unnest(p_blob_ids, p_blob_bodies) AS t(i, b) WHERE b IS NULL);
+      v_old_refs := ARRAY(SELECT r FROM unnest(p_refs) AS r WHERE r <> ALL (p_blob_ids));
+    ELSE
+      v_old_refs := p_refs;
+    END IF;
+    IF cardinality(v_old_refs) > 0 THEN
+      UPDATE blobs SET refs = refs + 1 WHERE id = ANY (v_old_refs);
+      GET DIAGNOSTICS v_retained = ROW_COUNT;
+      IF v_retained <> cardinality(v_old_refs) THEN
+        RAISE EXCEPTION 'a blob of the manifest is gone' USING ERRCODE = 'CF410';
+      END IF;
+    END IF;
+    v_seq := nextval('object_seq');
+    -- newVersionId (sqlite/rows.ts): the sequence number and 6 random bytes, base64url.
+    v_vid := CASE WHEN v_versioning = 'Enabled'
+      THEN rtrim(translate(encode(int8send(v_seq) || substr(uuid_send(gen_random_uuid()), 1, 6), 'base64'), '+/', '-_'), '=')
+      ELSE 'null' END;
+    IF v_vid = 'null' THEN
+      SELECT * INTO replaced FROM objects o WHERE o.bucket_id = p_bucket AND o.key = p_key AND o.version_id = 'null';
+      IF FOUND THEN
+        PERFORM coffer_remove_row(replaced, p_last_modified_ms, p_owner_id);
+      END IF;
+      IF cur.id IS NOT NULL AND cur.id IS DISTINCT FROM replaced.id THEN
+        UPDATE objects SET is_latest = 0 WHERE id = cur.id;
+      END IF;
+    ELSIF cur.id IS NOT NULL THEN
+      UPDATE objects SET is_latest = 0 WHERE id = cur.id;
+    END IF;
+    INSERT INTO objects (bucket_id, key, seq, version_id, is_latest, is_delete_marker, size, etag, crc64,
+      last_modified_ms, storage_class, object_type, owner_id, content_headers, user_meta, checksums, tagging, acl,
+      manifest, part_sizes, sse, lock_mode, lock_until_ms, legal_hold, part_checksums)
+    VALUES (p_bucket, p_key, v_seq, v_vid, 1, p_is_delete_marker, p_size, p_etag, p_crc64, p_last_modified_ms,
+      p_storage_class, p_object_type, p_owner_id, p_content_headers, p_user_meta, p_checksums, p_tagging, p_acl,
+      p_manifest, p_part_sizes, p_sse, p_lock_mode, p_lock_until_ms, p_legal_hold, p_part_checksums);
+    RETURN QUERY SELECT v_seq, v_vid, CASE WHEN cur.id IS NULL THEN NULL ELSE to_jsonb(cur) END;
+  END;
+  $$;
+
+  CREATE FUNCTION coffer_put_objects(
+    p_bucket integer[], p_key text[], b_item integer[], b_id text[], b_size bigint[], b_body bytea[],
+    r_item integer[], r_id text[], p_is_delete_marker smallint[], p_size bigint[], p_etag text[], p_crc64 text[],
+    p_last_modified_ms bigint[], p_storage_class text[], p_object_type text[], p_owner_id text[],
+    p_content_headers text[], p_user_meta text[], p_checksums text[], p_tagging text[], p_acl text[],
+    p_manifest text[], p_part_sizes text[], p_sse text[], p_lock_mode text[], p_lock_until_ms bigint[],
+    p_legal_hold smallint[], p_part_checksums text[]
+  ) RETURNS TABLE (o_idx integer, o_seq bigint, o_version_id text, o_err text) LANGUAGE plpgsql AS $$
+  DECLARE
+    r record;
+    found_buckets integer[] := '{}';
+    i integer;
+    ids text[];
+    sizes bigint[];
+    bodies bytea[];
+    refs text[];
+  BEGIN
+    -- The locks coffer_lock_latest takes, in its order (two gateways' batches lock in one order).
+    FOR r IN SELECT t.b, t.k FROM unnest(p_bucket, p_key) AS t(b, k) ORDER BY t.b, t.k LOOP
+      PERFORM 1 FROM buckets bk WHERE bk.id = r.b FOR SHARE;
+      IF FOUND THEN
+        found_buckets := found_buckets || r.b;
+        PERFORM pg_advisory_xact_lock(r.b, hashtext(r.k));
+      END IF;
+    END LOOP;
+    FOR i IN 1 .. coalesce(cardinality(p_bucket), 0) LOOP
+      o_idx := i;
+      o_seq := NULL;
+      o_version_id := NULL;
+      o_err := NULL;
+      SELECT coalesce(array_agg(b_id[j] ORDER BY j), '{}'), coalesce(array_agg(b_size[j] ORDER BY j), '{}'),
+          coalesce(array_agg(b_body[j] ORDER BY j), '{}')
+        INTO ids, sizes, bodies FROM generate_subscripts(b_item, 1) AS j WHERE b_item[j] = i;
+      refs := coalesce((SELECT array_agg(r_id[j] ORDER BY j) FROM generate_subscripts(r_item, 1) AS j WHERE r_item[j] = i), '{}');
+      IF NOT (p_bucket[i] = ANY (found_buckets)) THEN
+        o_err := format('no bucket %s', p_bucket[i]);
+      ELSIF refs <@ ids THEN
+        -- Its bucket is locked and it references only blobs it creates: it cannot fail as
+        -- coffer_commit_objects allows, so it needs no subtransaction of its own.
+        SELECT c.new_seq, c.new_version_id INTO o_seq, o_version_id FROM coffer_commit_object(
+          p_bucket[i], p_key[i], ids, sizes, bodies, refs,
+          p_is_delete_marker[i], p_size[i], p_etag[i], p_crc64[i], p_last_modified_ms[i], p_storage_class[i],
+          p_object_type[i], p_owner_id[i], p_content_headers[i], p_user_meta[i], p_checksums[i], p_tagging[i], p_acl[i],
+          p_manifest[i], p_part_sizes[i], p_sse[i], p_lock_mode[i], p_lock_until_ms[i], p_legal_hold[i],
+          p_part_checksums[i]) AS c;
+      ELSE
+        BEGIN
+          SELECT c.new_seq, c.new_version_id INTO o_seq, o_version_id FROM coffer_commit_object(
+            p_bucket[i], p_key[i], ids, sizes, bodies, refs,
+            p_is_delete_marker[i], p_size[i], p_etag[i], p_crc64[i], p_last_modified_ms[i], p_storage_class[i],
+            p_object_type[i], p_owner_id[i], p_content_headers[i], p_user_meta[i], p_checksums[i], p_tagging[i], p_acl[i],
+            p_manifest[i], p_part_sizes[i], p_sse[i], p_lock_mode[i], p_lock_until_ms[i], p_legal_hold[i],
+            p_part_checksums[i]) AS c;
+        EXCEPTION WHEN SQLSTATE 'CF404' OR SQLSTATE 'CF410' THEN
+          o_seq := NULL;
+          o_version_id := NULL;
+          o_err := SQLERRM;
+        END;
+      END IF;
+      RETURN NEXT;
+    END LOOP;
+  END;
+  $$;
+  `,
 ];

@@ -13,7 +13,82 @@ import {
   type WriteOutcome,
 } from '../types.js';
 import { escapeKey, withKey } from './keys.js';
-import { asBuffer, type PgDb, type PgTx, versionValues } from './pg-db.js';
+import { asBuffer, type PgDb, type PgTx, type Sql, versionValues } from './pg-db.js';
+
+/** What coffer_commit_objects and coffer_put_objects return for each PUT. */
+interface CommittedRow {
+  o_idx: number;
+  o_seq: number | null;
+  o_version_id: string | null;
+  o_err: string | null;
+}
+
+function committedVersion(input: CommitObjectInput, row: CommittedRow): ObjectVersion {
+  return {
+    ...input.version,
+    bucketId: input.bucketId,
+    key: input.key,
+    versionId: row.o_version_id!,
+    seq: row.o_seq!,
+    isLatest: true,
+  };
+}
+
+const COMMIT_ONE = `SELECT * FROM coffer_commit_object(${Array.from({ length: 26 }, (_, i) => `$${i + 1}`).join(', ')})`;
+
+/** coffer_commit_object's 26 arguments for one PUT. */
+function commitOneArgs(input: CommitObjectInput): unknown[] {
+  return [
+    input.bucketId,
+    escapeKey(input.key),
+    input.newBlobs.map((b) => b.id),
+    input.newBlobs.map((b) => b.size),
+    input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
+    [...distinctBlobs(input.version.manifest)].sort(),
+    ...versionValues(input.version),
+  ];
+}
+
+const COMMIT_PARAMS = Array.from({ length: 28 }, (_, i) => `$${i + 1}`).join(', ');
+
+/** The 28 arrays coffer_commit_objects and coffer_put_objects take: column i of each is PUT i (from 1). */
+function commitArrays(chosen: CommitObjectInput[]): unknown[] {
+  const blobs = chosen.flatMap((input, n) => input.newBlobs.map((b) => ({ n: n + 1, b })));
+  const refs = chosen.flatMap((input, n) =>
+    [...distinctBlobs(input.version.manifest)].sort().map((id) => ({ n: n + 1, id })),
+  );
+  const column = <T>(f: (v: CommitObjectInput['version']) => T) => chosen.map((input) => f(input.version));
+  return [
+    chosen.map((i) => i.bucketId),
+    chosen.map((i) => escapeKey(i.key)),
+    blobs.map((x) => x.n),
+    blobs.map((x) => x.b.id),
+    blobs.map((x) => x.b.size),
+    blobs.map((x) => (x.b.body === undefined ? null : asBuffer(x.b.body))),
+    refs.map((x) => x.n),
+    refs.map((x) => x.id),
+    column((v) => (v.isDeleteMarker ? 1 : 0)),
+    column((v) => v.size),
+    column((v) => v.etag),
+    column((v) => v.crc64 ?? null),
+    column((v) => v.lastModifiedMs),
+    column((v) => v.storageClass),
+    column((v) => v.objectType),
+    column((v) => v.ownerId),
+    column((v) => JSON.stringify(v.contentHeaders)),
+    column((v) => JSON.stringify(v.userMeta)),
+    column((v) => JSON.stringify(v.checksums)),
+    column((v) => v.tagging ?? null),
+    column((v) => v.acl ?? null),
+    column((v) => encodeManifest(v.manifest)),
+    column((v) => encodePartSizes(v.partSizes)),
+    column((v) => v.sse ?? null),
+    column((v) => lockColumns(v.lock)[0]),
+    column((v) => lockColumns(v.lock)[1]),
+    column((v) => lockColumns(v.lock)[2]),
+    column((v) => (v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums))),
+  ];
+}
 
 /** Object versions: commit (write protocol step 4), reads, deletes and per-version attributes. */
 export class PgObjects implements ObjectStore {
@@ -22,6 +97,41 @@ export class PgObjects implements ObjectStore {
   constructor(db: PgDb) {
     this.#db = db;
     db.writes.groupRunner = (tx, items) => this.#commitGroup(tx, items as CommitObjectInput[]);
+    db.writes.statementRunner = {
+      // Nothing to judge against the previous version, nothing to record with the write.
+      accepts: (item) => (item as CommitObjectInput).precondition === undefined && !(item as CommitObjectInput).events,
+      run: (sql, items) => this.#putStatement(sql, items as CommitObjectInput[]),
+    };
+  }
+
+  /**
+   * PUTs without preconditions or events, in one statement outside any transaction (coffer_put_objects,
+   * migration 7: the locks of coffer_lock_latest, then coffer_commit_objects).
+   */
+  async #putStatement(sql: Sql, items: CommitObjectInput[]): Promise<{ ok: boolean; value: unknown }[]> {
+    if (items.length === 1) {
+      // A PUT alone: coffer_commit_object itself, without the batch's locking pass and arrays.
+      const input = items[0]!;
+      try {
+        const row = (await sql.one<{ new_seq: number; new_version_id: string }>(COMMIT_ONE, commitOneArgs(input)))!;
+        const committed = { o_idx: 1, o_seq: row.new_seq, o_version_id: row.new_version_id, o_err: null };
+        return [{ ok: true, value: { version: committedVersion(input, committed) } }];
+      } catch (err) {
+        // Its bucket or a blob it references is gone: the batcher translates these for the caller.
+        const code = (err as { code?: unknown }).code;
+        if (code === 'CF404' || code === 'CF410') return [{ ok: false, value: err }];
+        throw err;
+      }
+    }
+    const rows = await sql.rows<CommittedRow>(
+      `SELECT * FROM coffer_put_objects(${COMMIT_PARAMS})`,
+      commitArrays(items),
+    );
+    return rows.map((row) => {
+      const input = items[row.o_idx - 1]!;
+      if (row.o_err !== null) return { ok: false, value: new StoreError('not-found', row.o_err) };
+      return { ok: true, value: { version: committedVersion(input, row) } };
+    });
   }
 
   /**
@@ -61,49 +171,9 @@ export class PgObjects implements ObjectStore {
     }
     if (accepted.length === 0) return results;
     const chosen = accepted.map((i) => items[i]!);
-    const blobs = chosen.flatMap((input, n) => input.newBlobs.map((b) => ({ n: n + 1, b })));
-    const refs = chosen.flatMap((input, n) =>
-      [...distinctBlobs(input.version.manifest)].sort().map((id) => ({ n: n + 1, id })),
-    );
-    const column = <T>(f: (v: CommitObjectInput['version']) => T) => chosen.map((input) => f(input.version));
-    const committed = await tx.rows<{
-      o_idx: number;
-      o_seq: number | null;
-      o_version_id: string | null;
-      o_err: string | null;
-    }>(
-      `SELECT * FROM coffer_commit_objects($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-        $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
-      [
-        chosen.map((i) => i.bucketId),
-        chosen.map((i) => escapeKey(i.key)),
-        blobs.map((x) => x.n),
-        blobs.map((x) => x.b.id),
-        blobs.map((x) => x.b.size),
-        blobs.map((x) => (x.b.body === undefined ? null : asBuffer(x.b.body))),
-        refs.map((x) => x.n),
-        refs.map((x) => x.id),
-        column((v) => (v.isDeleteMarker ? 1 : 0)),
-        column((v) => v.size),
-        column((v) => v.etag),
-        column((v) => v.crc64 ?? null),
-        column((v) => v.lastModifiedMs),
-        column((v) => v.storageClass),
-        column((v) => v.objectType),
-        column((v) => v.ownerId),
-        column((v) => JSON.stringify(v.contentHeaders)),
-        column((v) => JSON.stringify(v.userMeta)),
-        column((v) => JSON.stringify(v.checksums)),
-        column((v) => v.tagging ?? null),
-        column((v) => v.acl ?? null),
-        column((v) => encodeManifest(v.manifest)),
-        column((v) => encodePartSizes(v.partSizes)),
-        column((v) => v.sse ?? null),
-        column((v) => lockColumns(v.lock)[0]),
-        column((v) => lockColumns(v.lock)[1]),
-        column((v) => lockColumns(v.lock)[2]),
-        column((v) => (v.partChecksums === undefined ? null : JSON.stringify(v.partChecksums))),
-      ],
+    const committed = await tx.rows<CommittedRow>(
+      `SELECT * FROM coffer_commit_objects(${COMMIT_PARAMS})`,
+      commitArrays(chosen),
     );
     // The events of the committed PUTs, in one statement, in the batch's transaction: a recorder that
     // throws fails the whole group (its savepoint is rolled back and every PUT runs on its own).
@@ -115,14 +185,7 @@ export class PgObjects implements ObjectStore {
         results[i] = { ok: false, value: new StoreError('not-found', row.o_err) };
         continue;
       }
-      const version: ObjectVersion = {
-        ...input.version,
-        bucketId: input.bucketId,
-        key: input.key,
-        versionId: row.o_version_id!,
-        seq: row.o_seq!,
-        isLatest: true,
-      };
+      const version = committedVersion(input, row);
       results[i] = { ok: true, value: { version } };
       if (input.events) events.push({ recorder: input.events, outcome: { kind: 'created', version } });
     }
@@ -134,17 +197,8 @@ export class PgObjects implements ObjectStore {
   async #commitOne(tx: PgTx, input: CommitObjectInput): Promise<CommitObjectResult> {
     const v = input.version;
     const result = await tx.one<{ new_seq: number; new_version_id: string; previous: ObjectRow | null }>(
-      `SELECT * FROM coffer_commit_object($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-        $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
-      [
-        input.bucketId,
-        escapeKey(input.key),
-        input.newBlobs.map((b) => b.id),
-        input.newBlobs.map((b) => b.size),
-        input.newBlobs.map((b) => (b.body === undefined ? null : asBuffer(b.body))),
-        [...distinctBlobs(v.manifest)].sort(),
-        ...versionValues(v),
-      ],
+      COMMIT_ONE,
+      commitOneArgs(input),
     );
     const { new_seq: seq, new_version_id: versionId, previous } = result!;
     input.precondition?.(previous ? toVersion(withKey(previous)) : undefined);

@@ -101,6 +101,18 @@ interface QueuedWrite {
 export type GroupRunner = (tx: PgTx, items: unknown[]) => Promise<({ ok: boolean; value: unknown } | 'alone')[]>;
 
 /**
+ * Grouped writes that need no transaction of their own (no read judged before the write, nothing
+ * else to insert with it): a batch made only of such writes runs as one statement, outside
+ * BEGIN/COMMIT, in one round trip. A statement is atomic: if it fails, none of its writes happened.
+ */
+export interface StatementRunner {
+  /** Whether this grouped write can run in the statement. */
+  accepts(item: unknown): boolean;
+  /** Runs the writes in one statement; one outcome per item, in order. */
+  run(sql: Sql, items: unknown[]): Promise<{ ok: boolean; value: unknown }[]>;
+}
+
+/**
  * Published after each committed transaction of writes, with `{ writes }` (how many writes it
  * carried): metrics and tests see the group commit at work. Stores emit events; they don't log.
  */
@@ -132,8 +144,12 @@ export class PgWriteBatcher {
   #scheduled = false;
   #running: Promise<void> | undefined;
 
+  /** Statements on the pool, each its own transaction. */
+  readonly #autocommit: Sql;
+
   constructor(pool: pg.Pool) {
     this.#pool = pool;
+    this.#autocommit = new Runner(pool);
   }
 
   run<T>(fn: (tx: PgTx) => Promise<T>): Promise<T> {
@@ -158,6 +174,8 @@ export class PgWriteBatcher {
 
   /** The runner of grouped writes (set once, by the store that defines them). */
   groupRunner: GroupRunner | undefined;
+  /** The one-statement form of grouped writes, for batches made only of writes it accepts. */
+  statementRunner: StatementRunner | undefined;
 
   /** Resolves once every queued write has settled (before the pool is closed). */
   async settled(): Promise<void> {
@@ -182,6 +200,10 @@ export class PgWriteBatcher {
   }
 
   async #batch(writes: QueuedWrite[]): Promise<void> {
+    if (this.#statementOnly(writes)) {
+      await this.#statement(writes);
+      return;
+    }
     if (writes.length === 1) {
       await this.#alone(writes[0]!);
       return;
@@ -223,6 +245,44 @@ export class PgWriteBatcher {
       else write.reject(outcome.value);
     });
     for (const write of again) await this.#alone(write);
+  }
+
+  /** Whether every write of the batch is grouped, on a key of its own, and accepted by the statement runner. */
+  #statementOnly(writes: QueuedWrite[]): boolean {
+    const runner = this.statementRunner;
+    if (!runner) return false;
+    const keys = new Set<string>();
+    for (const write of writes) {
+      if (!write.grouped || keys.has(write.grouped.key) || !runner.accepts(write.grouped.item)) return false;
+      keys.add(write.grouped.key);
+    }
+    return true;
+  }
+
+  /**
+   * The batch as one statement (StatementRunner), in autocommit: its own transaction, one round trip.
+   * If PostgreSQL refuses it (a deadlock, a timeout), it rolled back whole and every write runs on
+   * its own; if the connection broke, whether it committed is unknown, and every write fails, as when
+   * a COMMIT fails.
+   */
+  async #statement(writes: QueuedWrite[]): Promise<void> {
+    let outcomes: { ok: boolean; value: unknown }[];
+    try {
+      outcomes = await this.statementRunner!.run(
+        this.#autocommit,
+        writes.map((w) => w.grouped!.item),
+      );
+    } catch (err) {
+      if (err instanceof pg.DatabaseError) for (const write of writes) await this.#alone(write);
+      else for (const write of writes) write.reject(err);
+      return;
+    }
+    if (commitChannel.hasSubscribers) commitChannel.publish({ writes: writes.length });
+    writes.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(translate(outcome.value));
+    });
   }
 
   /**

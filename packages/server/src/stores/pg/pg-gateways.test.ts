@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Accounts } from '../../accounts/accounts.js';
 import { Kms } from '../../engine/kms.js';
 import type { Identity } from '../../identity.js';
@@ -317,6 +318,60 @@ describe('PostgreSQL store: gateways racing on one database', () => {
     const listed = await store.listObjects(bucket.id, { prefix: 'k', delimiter: '', after: '', maxKeys: 100 });
     expect(listed.entries).toHaveLength(20);
     expect((await store.bucketUsage(bucket.id)).objects.STANDARD).toEqual({ count: 20, bytes: 20 });
+  });
+
+  it('commits a batch of PUTs without preconditions in one statement, outside BEGIN/COMMIT; a PUT whose bucket or blob is gone fails alone', async () => {
+    const store = gateways[0]!;
+    const put = (key: string, bucketId = bucket.id) => {
+      const blobId = newBlobId();
+      return {
+        blobId,
+        done: store.commitObject({ bucketId, key, newBlobs: [{ id: blobId, size: 1 }], version: version(blobId, 1) }),
+      };
+    };
+    // Every statement the pools send, as pg's Client sees them.
+    const sent: string[] = [];
+    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const query = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const config = args[0] as string | { text: string };
+      sent.push(typeof config === 'string' ? config : config.text);
+      return original.apply(this, args);
+    } as never);
+    // A PUT on its own, then a batch.
+    const alone = put('alone');
+    await alone.done;
+    const first = Array.from({ length: 20 }, (_, i) => put(`s${i}`));
+    const gone = newBlobId();
+    const outcomes = await Promise.allSettled([
+      ...first.map((p) => p.done),
+      store.commitObject({ bucketId: bucket.id, key: 'dangling', newBlobs: [], version: version(gone, 1) }),
+      put('nowhere', bucket.id + 1000).done,
+    ]).finally(() => query.mockRestore());
+    expect(outcomes.slice(0, 20).every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(outcomes[20]).toMatchObject({ status: 'rejected', reason: { reason: 'not-found' } });
+    expect(outcomes[21]).toMatchObject({ status: 'rejected', reason: { reason: 'not-found' } });
+    expect(sent.filter((text) => text.includes('coffer_commit_object(')).length).toBeGreaterThan(0);
+    const statements = sent.filter((text) => text.includes('coffer_put_objects'));
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.length).toBeLessThan(8);
+    expect(sent.filter((text) => /^\s*(BEGIN|COMMIT|SAVEPOINT)/.test(text))).toEqual([]);
+    expect((await store.getObject(bucket.id, 's7'))!.manifest[0]!.blobId).toBe(first[7]!.blobId);
+    // Overwrites the same way: each new blob holds one reference, each replaced one none (queued for GC).
+    const second = Array.from({ length: 5 }, (_, i) => put(`s${i}`));
+    await Promise.all(second.map((p) => p.done));
+    // Alone too, a PUT whose blob or bucket is gone is refused.
+    await expect(
+      store.commitObject({ bucketId: bucket.id, key: 'dangling', newBlobs: [], version: version(gone, 1) }),
+    ).rejects.toMatchObject({ reason: 'not-found' });
+    await expect(put('nowhere', bucket.id + 1000).done).rejects.toMatchObject({ reason: 'not-found' });
+    await expectNoLeak(
+      [alone.blobId, ...second.map((p) => p.blobId), ...first.slice(5).map((p) => p.blobId)],
+      first.slice(0, 5).map((p) => p.blobId),
+    );
+    expect((await store.bucketUsage(bucket.id)).objects.STANDARD).toEqual({ count: 21, bytes: 21 });
   });
 
   it("keeps usage exact across the counter shards of every gateway's connections, overwrites included", async () => {
