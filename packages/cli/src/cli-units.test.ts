@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc64 } from '@coffer/protocol';
 import COS from '@coffer/sdk';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveProfile, writeConfig } from './config.js';
 import { sdkOptions } from './context.js';
 import { CliError, EXIT, exitCodeOf } from './errors.js';
@@ -197,6 +197,37 @@ describe('transfers on the local side', () => {
         /HTTP 412, left to the sdk/,
       );
     } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true });
+      server.close();
+    }
+  });
+
+  it('a direct range writes what each socket read brings in pieces of at most 32 KiB, each at its offset', async () => {
+    // Large reads (loopback easily hands over hundreds of KiB at once) must still reach the kernel as small writes:
+    // a 1 MiB write asks the page cache for a 1 MiB folio, which on the bench VM came from memory the host had
+    // taken back and cost 2-3 s of system time per GiB (docs/performance.md, #13).
+    const object = randomFillSync(Buffer.alloc(3 * 1024 * 1024 + 123));
+    const server = http.createServer((req, res) => {
+      const [, a, b] = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '')!.map(Number);
+      const part = object.subarray(a!, b! + 1);
+      res.writeHead(206, { 'content-length': part.length, etag: '"e"' }).end(part);
+    });
+    const profile = await listeningProfile(server, 'cos');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-pieces-'));
+    const file = path.join(dir, 'out.bin');
+    const fd = fs.openSync(file, 'w');
+    const writes = vi.spyOn(fs, 'writeSync');
+    try {
+      const range = { bucket: 'b-1250000000', key: 'k', start: 1000, end: object.length - 1, wholeObject: false };
+      await fetchRangeDirect(profile, range, fd, () => {});
+      await fetchRangeDirect(profile, { ...range, start: 0, end: 999 }, fd, () => {});
+      const lengths = writes.mock.calls.filter((c) => c[0] === fd).map((c) => c[3] as number);
+      expect(Math.max(...lengths)).toBeLessThanOrEqual(32 * 1024);
+      expect(lengths.reduce((n, l) => n + l, 0)).toBe(object.length);
+      expect(fs.readFileSync(file).equals(object)).toBe(true);
+    } finally {
+      writes.mockRestore();
       fs.closeSync(fd);
       fs.rmSync(dir, { recursive: true });
       server.close();

@@ -17,6 +17,11 @@ const WRITE_BATCH_BYTES = 512 * 1024;
 const RANGE_ATTEMPTS = 3;
 /** The buffer each direct range reads into, over and over. */
 const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * The most one positional write hands the kernel at once, however much a socket read brought. See body() in
+ * fetchRangeDirect for why a download writes in pieces this small.
+ */
+const WRITE_PIECE_BYTES = 32 * 1024;
 /** A response head longer than this is not one a direct range understands. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
@@ -103,9 +108,16 @@ export function fetchRangeDirect(
       if (err) reject(err);
       else resolve(etag);
     };
+    // Written in pieces of WRITE_PIECE_BYTES, not one write per read: the page cache sizes the folio it allocates by
+    // the write (ext4 with large folios, Linux 6.x), and on the bench VM a 1 MiB folio, which bypasses the kernel's
+    // per-CPU free lists, tended to land in memory the hypervisor had taken back (virtio-balloon free page
+    // reporting): the copy into it then cost 1.5-3 s of system time per GiB instead of 0.25 s, in one run out of
+    // two or three. 32 KiB folios (order 3, per-CPU lists; also what rclone's 32 KiB writes get) did not, in the
+    // same rounds, for about 0.1 s more per GiB in syscalls. docs/performance.md (#13) has the measurements.
     const body = (from: number, to: number) => {
       let at = from;
-      while (at < to) at += fs.writeSync(fd, buffer, at, to - at, r.start + received + (at - from));
+      while (at < to)
+        at += fs.writeSync(fd, buffer, at, Math.min(WRITE_PIECE_BYTES, to - at), r.start + received + (at - from));
       received += to - from;
       onLoaded(received);
       if (received > expected) finish(new Error(`range ${r.start}-${r.end}: more bytes than announced`));
