@@ -104,7 +104,7 @@ function timed(command, args) {
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
       const [kib, user, system] = (await fs.readFile(rssFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
-      resolve({ seconds, cpuSeconds: user + system, rssBytes: kib * 1024 });
+      resolve({ seconds, cpuSeconds: user + system, userSeconds: user, systemSeconds: system, rssBytes: kib * 1024 });
     });
   });
 }
@@ -161,6 +161,21 @@ async function serverCpuSeconds() {
   if (stat === undefined) return { user: Number.NaN, system: Number.NaN };
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+/**
+ * The kernel's memory counters that tell a run that paid for reclaim (free pages short: the writer's page-cache
+ * allocations reclaim in its own context, `allocstall`/`pgsteal_direct`) from one that did not. /proc/vmstat, Linux.
+ */
+const VMSTAT_KEYS = ['allocstall_normal', 'allocstall_movable', 'pgsteal_direct', 'pgsteal_kswapd', 'nr_free_pages'];
+async function vmstat() {
+  const text = await fs.readFile('/proc/vmstat', 'utf8').catch(() => '');
+  const counters = {};
+  for (const line of text.split('\n')) {
+    const [key, value] = line.split(' ');
+    if (VMSTAT_KEYS.includes(key)) counters[key] = Number(value);
+  }
+  return counters;
 }
 
 /** `sync`: the kernel writes every dirty page back before this resolves. */
@@ -255,7 +270,9 @@ try {
           // so that no run pays for the writeback of the one before it.
           await flushDirtyPages();
           const serverCpuBefore = await serverCpuSeconds();
+          const vmBefore = await vmstat();
           const r = await timed(command, args);
+          const vmAfter = await vmstat();
           const serverCpuAfter = await serverCpuSeconds();
           const serverSystem = serverCpuAfter.system - serverCpuBefore.system;
           const serverCpu = serverCpuAfter.user - serverCpuBefore.user + serverSystem;
@@ -272,11 +289,23 @@ try {
             filesPerSec: Number((s.count / r.seconds).toFixed(1)),
             // The client's own CPU (user + system), whole run and per file: what it leaves to the server.
             cpuSeconds: Number(r.cpuSeconds.toFixed(2)),
+            userSeconds: r.userSeconds,
+            systemSeconds: r.systemSeconds,
             cpuMsPerFile: Number(((r.cpuSeconds * 1000) / s.count).toFixed(2)),
             peakRssMiB: Number((r.rssBytes / MIB).toFixed(1)),
             // The server's CPU over the same run (it serves nothing else meanwhile).
             serverCpuSeconds: Number(serverCpu.toFixed(2)),
             serverSystemCpuSeconds: Number(serverSystem.toFixed(2)),
+            // Machine-wide over the run (JSON line only): pages reclaimed by allocating processes and by kswapd,
+            // and free memory (MiB) when the run started.
+            directReclaimPages: (vmAfter.pgsteal_direct ?? 0) - (vmBefore.pgsteal_direct ?? 0),
+            allocStalls:
+              (vmAfter.allocstall_normal ?? 0) +
+              (vmAfter.allocstall_movable ?? 0) -
+              (vmBefore.allocstall_normal ?? 0) -
+              (vmBefore.allocstall_movable ?? 0),
+            kswapdReclaimPages: (vmAfter.pgsteal_kswapd ?? 0) - (vmBefore.pgsteal_kswapd ?? 0),
+            freeMiBBefore: Math.round(((vmBefore.nr_free_pages ?? 0) * 4096) / MIB),
           };
           rows.push(row);
           console.log(JSON.stringify(row));

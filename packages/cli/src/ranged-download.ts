@@ -17,6 +17,11 @@ const WRITE_BATCH_BYTES = 512 * 1024;
 const RANGE_ATTEMPTS = 3;
 /** The buffer each direct range reads into, over and over. */
 const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * The most one positional write hands the kernel at once, however much a socket read brought. See body() in
+ * fetchRangeDirect for why a download writes in pieces this small.
+ */
+const WRITE_PIECE_BYTES = 32 * 1024;
 /** A response head longer than this is not one a direct range understands. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
@@ -103,13 +108,52 @@ export function fetchRangeDirect(
       if (err) reject(err);
       else resolve(etag);
     };
+    // Written in pieces of WRITE_PIECE_BYTES, not one write per read: the page cache sizes the folio it allocates by
+    // the write (ext4 with large folios, Linux 6.x), and on the bench VM a 1 MiB folio, which bypasses the kernel's
+    // per-CPU free lists, tended to land in memory the hypervisor had taken back (virtio-balloon free page
+    // reporting): the copy into it then cost 1.5-3 s of system time per GiB instead of 0.25 s, in one run out of
+    // two or three. 32 KiB folios (order 3, per-CPU lists; also what rclone's 32 KiB writes get) did not.
+    // Pieces end on WRITE_PIECE_BYTES boundaries of the file: a socket read ends anywhere, and a write that
+    // covers part of a new folio makes the kernel zero the rest first (0.15-0.2 s more system time per GiB
+    // measured unaligned). So the bytes of a read short of the next boundary wait in `carry` for the next read.
+    // docs/performance.md (#13) has the measurements.
+    const carry = Buffer.allocUnsafe(WRITE_PIECE_BYTES);
+    let carried = 0;
+    const rangeEnd = r.end + 1;
+    const writeAt = (source: Buffer, from: number, length: number, position: number) => {
+      let at = 0;
+      while (at < length) at += fs.writeSync(fd, source, from + at, length - at, position + at);
+    };
     const body = (from: number, to: number) => {
+      if (received + (to - from) > expected) {
+        finish(new Error(`range ${r.start}-${r.end}: more bytes than announced`));
+        return;
+      }
       let at = from;
-      while (at < to) at += fs.writeSync(fd, buffer, at, to - at, r.start + received + (at - from));
+      // File offset of buffer[at].
+      let position = r.start + received;
       received += to - from;
+      while (at < to) {
+        // The piece being filled started at position - carried; it ends at the next boundary or the range's end.
+        const pieceEnd = Math.min(
+          rangeEnd,
+          position - carried - ((position - carried) % WRITE_PIECE_BYTES) + WRITE_PIECE_BYTES,
+        );
+        const n = Math.min(pieceEnd - position, to - at);
+        if (carried === 0 && position + n === pieceEnd) writeAt(buffer, at, n, position);
+        else {
+          buffer.copy(carry, carried, at, at + n);
+          carried += n;
+          if (position + n === pieceEnd) {
+            writeAt(carry, 0, carried, pieceEnd - carried);
+            carried = 0;
+          }
+        }
+        at += n;
+        position += n;
+      }
       onLoaded(received);
-      if (received > expected) finish(new Error(`range ${r.start}-${r.end}: more bytes than announced`));
-      else if (received === expected) finish();
+      if (received === expected) finish();
     };
     const onHead = (text: string): void => {
       const { status, headers } = parseResponseHead(text);
