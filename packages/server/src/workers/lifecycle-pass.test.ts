@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineContext } from '../engine/context.js';
 import { runPass } from '../engine/lifecycle/pass.js';
-import { FIRST_STATE, type LifecycleRunSummary } from '../engine/lifecycle/runner.js';
+import { emptySummary, FIRST_STATE, type LifecycleRunSummary } from '../engine/lifecycle/runner.js';
 import { lifecyclePassLease } from './background.js';
 import { leaseDatabase } from './lease-test-kit.js';
 
@@ -35,7 +35,7 @@ describe('a lifecycle pass asked of two gateways', () => {
     expect(held).toBeDefined();
     const joined = runPass(ctx(), lease(1), {});
     const summary: LifecycleRunSummary = {
-      ...zeros(run.runId),
+      ...emptySummary(run.runId),
       finished: true,
       buckets: 2,
       versionsScanned: 10,
@@ -73,25 +73,8 @@ describe('a lifecycle pass asked of two gateways', () => {
     const controller = new AbortController();
     const waiting = runPass(ctx(), lease(1), { signal: controller.signal });
     controller.abort();
-    expect(await waiting).toEqual({ summary: zeros(run.runId), ranHere: false });
+    expect(await waiting).toEqual({ summary: emptySummary(run.runId), ranHere: false });
     expect(await db.meta.unfinishedLifecycleRun()).toMatchObject({ runId: run.runId });
     await held!.release();
   });
 });
-
-function zeros(runId: number): LifecycleRunSummary {
-  return {
-    runId,
-    resumed: false,
-    buckets: 0,
-    versionsScanned: 0,
-    uploadsScanned: 0,
-    finished: false,
-    objectsExpired: 0,
-    versionsDeleted: 0,
-    markersRemoved: 0,
-    transitioned: 0,
-    uploadsAborted: 0,
-    bytesFreed: 0,
-  };
-}

@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LifecycleRunRecord } from '../../stores/types.js';
 import type { EngineContext } from '../context.js';
-import { FIRST_STATE, type LifecycleRunOptions, type LifecycleRunSummary, runLifecycle } from './runner.js';
+import {
+  emptySummary,
+  FIRST_STATE,
+  type LifecycleRunOptions,
+  type LifecycleRunSummary,
+  runLifecycle,
+} from './runner.js';
 
 /**
  * The lease a lifecycle pass runs under, whichever gateway runs it (`lifecycle-pass` in the leases
@@ -54,7 +60,7 @@ export async function runPass(
         await held.release();
       }
     }
-    if (options.signal?.aborted) return { summary: notRun(run.runId), ranHere: false };
+    if (options.signal?.aborted) return { summary: emptySummary(run.runId), ranHere: false };
     await sleep(POLL_MS);
     const now = await ctx.meta.getLifecycleRun(run.runId);
     if (now?.finishedMs !== undefined) return { summary: finishedSummary(now), ranHere: false };
@@ -63,22 +69,7 @@ export async function runPass(
 
 /** What the gateway that finished the run recorded (a run finished before summaries were kept: zeros). */
 function finishedSummary(run: LifecycleRunRecord): LifecycleRunSummary {
-  return run.summary ? (JSON.parse(run.summary) as LifecycleRunSummary) : { ...notRun(run.runId), finished: true };
-}
-
-function notRun(runId: number): LifecycleRunSummary {
-  return {
-    runId,
-    resumed: false,
-    buckets: 0,
-    versionsScanned: 0,
-    uploadsScanned: 0,
-    finished: false,
-    objectsExpired: 0,
-    versionsDeleted: 0,
-    markersRemoved: 0,
-    transitioned: 0,
-    uploadsAborted: 0,
-    bytesFreed: 0,
-  };
+  return run.summary
+    ? (JSON.parse(run.summary) as LifecycleRunSummary)
+    : { ...emptySummary(run.runId), finished: true };
 }

@@ -88,6 +88,23 @@ function toAction(row: LifecycleRow, decision: ReturnType<typeof decide>): Lifec
   }
 }
 
+/** A run's summary before it has done anything (also what a caller that ran nothing answers). */
+export function emptySummary(runId: number, resumed = false): LifecycleRunSummary {
+  return {
+    runId,
+    resumed,
+    buckets: 0,
+    versionsScanned: 0,
+    uploadsScanned: 0,
+    finished: false,
+    objectsExpired: 0,
+    versionsDeleted: 0,
+    markersRemoved: 0,
+    transitioned: 0,
+    uploadsAborted: 0,
+    bytesFreed: 0,
+  };
+}
 /**
  * One lifecycle pass over every bucket that has rules: expirations, transitions, noncurrent-version
  * clean-up, lone delete markers, incomplete uploads. Batches of versions are read in key order,
@@ -105,21 +122,8 @@ export async function runLifecycle(
   const run = options.run ?? (await ctx.meta.claimLifecycleRun(nowMs, FIRST_STATE));
   let state = JSON.parse(run.state) as RunState;
   const runId = run.runId;
-  const summary: LifecycleRunSummary = {
-    runId,
-    // Resumed: a batch of this run was committed before (by an interrupted pass, here or elsewhere).
-    resumed: run.state !== FIRST_STATE,
-    buckets: 0,
-    versionsScanned: 0,
-    uploadsScanned: 0,
-    finished: false,
-    objectsExpired: 0,
-    versionsDeleted: 0,
-    markersRemoved: 0,
-    transitioned: 0,
-    uploadsAborted: 0,
-    bytesFreed: 0,
-  };
+  // Resumed: a batch of this run was committed before (by an interrupted pass, here or elsewhere).
+  const summary = emptySummary(runId, run.state !== FIRST_STATE);
   let batches = 0;
   const outOfBudget = () =>
     options.signal?.aborted === true || (options.maxBatches !== undefined && batches >= options.maxBatches);
